@@ -1,0 +1,40 @@
+package connector
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error is an error from the provider that a connector wants reported with
+// its HTTP status and whether a retry may help. Return it (or wrap it) from
+// any capability method; the daemon reports it as a connector error with
+// these fields.
+type Error struct {
+	HTTPStatus int
+	Retryable  bool
+	Message    string
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	if e.HTTPStatus != 0 {
+		return fmt.Sprintf("http %d: %s", e.HTTPStatus, msg)
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// HTTPError builds an Error for an HTTP response the connector could not
+// use. 429 and 5xx are marked retryable.
+func HTTPError(status int, body string) *Error {
+	return &Error{HTTPStatus: status, Retryable: status == 429 || status >= 500, Message: body}
+}
+
+// ErrInvalidState is what a connector returns (wrapped) when the state it is
+// handed does not parse; it tells the author to reset the state.
+var ErrInvalidState = errors.New("invalid connector state")
