@@ -68,8 +68,11 @@ type Client struct {
 
 	nextID atomic.Uint64
 
-	notes   *notifyQueue
-	replies sync.WaitGroup // in-flight replies to server requests
+	notes *notifyQueue
+
+	replyMu     sync.Mutex
+	replyClosed bool           // set by Close: no more replies start
+	replies     sync.WaitGroup // in-flight replies to server requests
 
 	shutdownSent atomic.Bool
 	exitSent     atomic.Bool
@@ -114,7 +117,9 @@ func buildOptions(opts []Option) options {
 }
 
 // WithNotificationHandler registers h to receive every notification from the
-// daemon, raw, before any typed handler of the same notification.
+// daemon, raw, before any typed handler of the same notification. params
+// hold the daemon's JSON value, re-encoded by the JSON-RPC layer (object
+// keys come sorted); they are nil for a notification without params.
 func WithNotificationHandler(h func(method string, params json.RawMessage)) Option {
 	return func(o *options) { o.raw = append(o.raw, h) }
 }
@@ -216,6 +221,9 @@ func (c *Client) close() error {
 		err = cerr
 	}
 	<-c.conn.DisconnectNotify()
+	c.replyMu.Lock()
+	c.replyClosed = true
+	c.replyMu.Unlock()
 	c.replies.Wait()
 	c.notes.close()
 	return err
@@ -327,6 +335,11 @@ func (c *Client) handle(_ context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Re
 	}
 	// Reply off the read loop, so a full pipe towards the daemon cannot
 	// stall the reading of its messages.
+	c.replyMu.Lock()
+	defer c.replyMu.Unlock()
+	if c.replyClosed {
+		return
+	}
 	c.replies.Add(1)
 	go func() {
 		defer c.replies.Done()

@@ -26,6 +26,7 @@ type HandshakeError struct {
 	Body       string // the start of the response body, if any
 }
 
+// Error names the URL and the status, with a hint for 401 and 403.
 func (e *HandshakeError) Error() string {
 	msg := fmt.Sprintf("client: dial %s: daemon refused the websocket: HTTP %s", e.URL, e.Status)
 	switch e.StatusCode {
