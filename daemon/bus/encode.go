@@ -1,0 +1,79 @@
+package bus
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// appendPageNotification writes a fetch/page notification by hand: page
+// items and state are already-validated JSON from the engine, and letting
+// encoding/json compact and re-validate them would scan every page's items
+// twice more for each encoding.
+func appendPageNotification(buf []byte, p *protocol.FetchPageParams, withItems bool) []byte {
+	pg := &p.Page
+	n := 256 + len(pg.NewState)
+	if withItems {
+		n += len(pg.Items)
+	}
+	if cap(buf)-len(buf) < n {
+		nb := make([]byte, len(buf), len(buf)+n)
+		copy(nb, buf)
+		buf = nb
+	}
+	buf = append(buf, `{"jsonrpc":"2.0","method":"fetch/page","params":{"sessionId":`...)
+	buf = appendString(buf, p.SessionID)
+	if p.Task != "" {
+		buf = append(buf, `,"task":`...)
+		buf = appendString(buf, p.Task)
+	}
+	buf = append(buf, `,"page":`...)
+	buf = AppendPage(buf, pg, withItems)
+	return append(buf, "}}"...)
+}
+
+// AppendPage appends the JSON of a page, with or without its items.
+func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
+	buf = append(buf, `{"sessionId":`...)
+	buf = appendString(buf, pg.SessionID)
+	buf = append(buf, `,"resource":`...)
+	buf = appendString(buf, pg.Resource)
+	buf = append(buf, `,"key":`...)
+	buf = appendString(buf, pg.Key)
+	buf = append(buf, `,"page":`...)
+	buf = strconv.AppendInt(buf, int64(pg.Page), 10)
+	if withItems && len(pg.Items) > 0 {
+		buf = append(buf, `,"items":`...)
+		buf = append(buf, pg.Items...)
+	}
+	buf = append(buf, `,"itemCount":`...)
+	buf = strconv.AppendInt(buf, int64(pg.ItemCount), 10)
+	buf = append(buf, `,"newState":`...)
+	if len(pg.NewState) == 0 {
+		buf = append(buf, "null"...)
+	} else {
+		buf = append(buf, pg.NewState...)
+	}
+	buf = append(buf, `,"hasMore":`...)
+	buf = strconv.AppendBool(buf, pg.HasMore)
+	buf = append(buf, `,"durationMs":`...)
+	buf = strconv.AppendFloat(buf, pg.DurationMs, 'f', -1, 64)
+	return append(buf, '}')
+}
+
+// appendString appends s as a JSON string. Plain ASCII (ids, resource
+// names, keys) is copied as is; anything else goes through encoding/json.
+func appendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}

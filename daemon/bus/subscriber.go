@@ -1,0 +1,163 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrDropped is returned by Flush when the subscriber's connection is gone.
+var ErrDropped = errors.New("subscriber closed")
+
+// Subscriber is one connection's outbound notification queue. Its writer
+// goroutine writes queued message bodies to the connection in order.
+type Subscriber struct {
+	write     func(body []byte) error
+	pageItems atomic.Bool
+	queue     chan msg
+	done      chan struct{}
+	exited    chan struct{}
+	kick      chan struct{}
+	closeOnce sync.Once
+
+	mu     sync.Mutex
+	finals [][]byte // final notices owed after a drop; guarded by mu
+	closed bool     // guarded by mu
+}
+
+type msg struct {
+	body    []byte
+	barrier chan struct{} // closed once everything before it is written
+}
+
+// NewSubscriber starts a subscriber that writes message bodies with write.
+// pageItems false makes it receive pages without items. Close stops it.
+func (b *Bus) NewSubscriber(write func(body []byte) error, pageItems bool) *Subscriber {
+	s := &Subscriber{
+		write:  write,
+		queue:  make(chan msg, b.queueSize),
+		done:   make(chan struct{}),
+		exited: make(chan struct{}),
+		kick:   make(chan struct{}, 1),
+	}
+	s.pageItems.Store(pageItems)
+	go s.run()
+	return s
+}
+
+// PageItems reports whether the subscriber gets page items.
+func (s *Subscriber) PageItems() bool { return s.pageItems.Load() }
+
+// SetPageItems says whether the subscriber gets page items from now on.
+func (s *Subscriber) SetPageItems(v bool) { s.pageItems.Store(v) }
+
+func (s *Subscriber) run() {
+	defer close(s.exited)
+	for {
+		s.mu.Lock()
+		finals := s.finals
+		s.finals = nil
+		s.mu.Unlock()
+		for _, f := range finals {
+			if s.write(f) != nil {
+				s.fail()
+				return
+			}
+		}
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+		case m := <-s.queue:
+			if m.barrier != nil {
+				close(m.barrier)
+				continue
+			}
+			if s.write(m.body) != nil {
+				s.fail()
+				return
+			}
+		}
+	}
+}
+
+// fail marks the subscriber closed after a write error and drains waiters.
+func (s *Subscriber) fail() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	for {
+		select {
+		case m := <-s.queue:
+			if m.barrier != nil {
+				close(m.barrier)
+			}
+		default:
+			return
+		}
+	}
+}
+
+// enqueue adds a body without blocking; false means the queue is full.
+func (s *Subscriber) enqueue(body []byte) bool {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return true // nothing to deliver to; not a slow subscriber
+	}
+	select {
+	case s.queue <- msg{body: body}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Subscriber) finalNotice(body []byte) {
+	s.mu.Lock()
+	s.finals = append(s.finals, body)
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Send queues one message for this subscriber only (progress, requests the
+// daemon makes of the client). It reports false when the queue is full and
+// the message was not queued.
+func (s *Subscriber) Send(body []byte) bool { return s.enqueue(body) }
+
+// Flush waits until everything queued before it has been written, so that a
+// response can follow the notifications it caused.
+func (s *Subscriber) Flush(ctx context.Context) error {
+	b := make(chan struct{})
+	select {
+	case s.queue <- msg{barrier: b}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.exited:
+		return ErrDropped
+	}
+	select {
+	case <-b:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.exited:
+		return ErrDropped
+	}
+}
+
+// Close stops the writer goroutine; queued messages are discarded.
+func (s *Subscriber) Close() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+	}
+	s.mu.Unlock()
+	s.closeOnce.Do(func() { close(s.done) })
+	<-s.exited
+}

@@ -1,0 +1,87 @@
+// Package daemon wires Switchboard's daemon together: the provider
+// registry, the sessions, the notification bus and the dispatcher, served
+// over stdio (ServeStdio) or websocket (Handler, ListenAndServe).
+//
+// The pieces live in subpackages: transport (framing), dispatch (JSON-RPC
+// methods and errors), session (sessions and state), engine (connector
+// calls) and bus (notifications).
+package daemon
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/dispatch"
+	"github.com/switchboardpay/switchboard/daemon/session"
+	"github.com/switchboardpay/switchboard/daemon/transport"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Version is the daemon's version, reported by initialize and daemon.json.
+var Version = "0.1.0-dev"
+
+// Options configure a Daemon. The zero value is usable.
+type Options struct {
+	// Registry holds the providers; nil means connector.Default(), filled
+	// by the init functions of the imported connectors.
+	Registry *connector.Registry
+	// Logger receives the daemon's own logs; nil means stderr at info.
+	// Never stdout: in stdio mode it carries only protocol bytes.
+	Logger *slog.Logger
+	// QueueSize bounds each subscriber's notification queue.
+	QueueSize int
+	// MaxMessageSize caps one incoming message, in bytes.
+	MaxMessageSize int
+}
+
+// Daemon is one Switchboard daemon: sessions shared by every connection.
+type Daemon struct {
+	opts     Options
+	bus      *bus.Bus
+	sessions *session.Manager
+	server   *dispatch.Server
+}
+
+// New returns a daemon.
+func New(opts Options) *Daemon {
+	if opts.Registry == nil {
+		opts.Registry = connector.Default()
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	b := bus.New(opts.QueueSize)
+	sessions := session.NewManager(opts.Registry, b, opts.Logger)
+	return &Daemon{
+		opts:     opts,
+		bus:      b,
+		sessions: sessions,
+		server:   dispatch.New(sessions, b, protocol.ServerInfo{Name: "switchboard", Version: Version}, opts.Logger),
+	}
+}
+
+// ServeStdio serves one LSP-framed connection on r and w until exit or
+// end of input, and returns the process exit code: 0 after shutdown, 1
+// without.
+func (d *Daemon) ServeStdio(ctx context.Context, r io.Reader, w io.Writer) int {
+	var closer io.Closer
+	if c, ok := r.(io.Closer); ok {
+		closer = c
+	}
+	return d.ServeStream(ctx, transport.NewLSPStream(r, w, closer, d.opts.MaxMessageSize))
+}
+
+// ServeStream serves one connection over an already-framed stream.
+func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
+	return d.server.Serve(ctx, s)
+}
+
+// Close closes every session and its connector.
+func (d *Daemon) Close() error {
+	d.sessions.CloseAll()
+	return nil
+}

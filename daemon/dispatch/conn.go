@@ -1,0 +1,327 @@
+// Package dispatch turns JSON-RPC requests into calls on the daemon's
+// sessions: it decodes params once, enforces the LSP lifecycle, owns each
+// request's context ($/cancelRequest, disconnect) and maps errors to
+// JSON-RPC codes in one place. Handlers are thin; the work is in
+// daemon/session and daemon/engine.
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/daemon/session"
+	"github.com/switchboardpay/switchboard/daemon/transport"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Server dispatches requests of any number of connections to one set of
+// sessions.
+type Server struct {
+	sessions *session.Manager
+	bus      *bus.Bus
+	info     protocol.ServerInfo
+	logger   *slog.Logger
+	methods  map[string]handlerFunc
+}
+
+// New returns a server over sessions, publishing through b.
+func New(sessions *session.Manager, b *bus.Bus, info protocol.ServerInfo, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	s := &Server{sessions: sessions, bus: b, info: info, logger: logger}
+	s.methods = s.table()
+	return s
+}
+
+// Methods returns every method name the server answers, sorted.
+func (s *Server) Methods() []string {
+	out := []string{protocol.MethodInitialize, protocol.MethodShutdown}
+	for m := range s.methods {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+type lifecycle int
+
+const (
+	stateNew lifecycle = iota
+	stateInitialized
+	stateShutdown
+)
+
+// conn is one client connection.
+//
+// Lock order: conn.mu is a leaf; nothing is called while holding it.
+type conn struct {
+	srv    *Server
+	stream *transport.Stream
+	rpc    *jsonrpc2.Conn
+	sub    *bus.Subscriber
+	ctx    context.Context // cancelled when the connection ends
+	cancel context.CancelFunc
+	exit   chan int // receives the exit code of an exit notification
+	wg     sync.WaitGroup
+
+	mu               sync.Mutex
+	state            lifecycle                          // guarded by mu
+	inflight         map[jsonrpc2.ID]context.CancelFunc // guarded by mu
+	cancelled        map[jsonrpc2.ID]bool               // ids the client cancelled; guarded by mu
+	pageItems        bool                               // guarded by mu
+	workDoneProgress bool                               // guarded by mu
+}
+
+// Serve serves one connection until the peer goes away or sends exit, and
+// returns the LSP exit code: 0 if shutdown came first, 1 otherwise. When it
+// returns, the connection's requests are cancelled and finished.
+func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
+	ctx, cancel := context.WithCancel(engine.WithLogger(ctx, s.logger))
+	c := &conn{
+		srv: s, stream: stream, ctx: ctx, cancel: cancel,
+		exit:      make(chan int, 1),
+		inflight:  map[jsonrpc2.ID]context.CancelFunc{},
+		cancelled: map[jsonrpc2.ID]bool{},
+		pageItems: true,
+	}
+	stream.OnBadMessage = func(code int, err error) {
+		s.logger.Debug("bad message answered", "code", code, "err", err)
+	}
+	c.sub = s.bus.NewSubscriber(stream.WriteRaw, true)
+	c.rpc = jsonrpc2.NewConn(ctx, stream, c, jsonrpc2.SetLogger(nopLogger{}))
+
+	code := 1
+	select {
+	case code = <-c.exit:
+	case <-c.rpc.DisconnectNotify():
+		c.mu.Lock()
+		if c.state == stateShutdown {
+			code = 0
+		}
+		c.mu.Unlock()
+	case <-ctx.Done():
+	}
+	cancel()
+	c.wg.Wait()
+	s.bus.RemoveSubscriber(c.sub)
+	c.sub.Close()
+	_ = c.rpc.Close()
+	return code
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+// Handle implements jsonrpc2.Handler. It runs on the connection's read
+// loop: lifecycle messages are handled in order right here, other requests
+// each get a goroutine so that $/cancelRequest can reach them.
+func (c *conn) Handle(_ context.Context, rc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	if req.Notif {
+		c.notification(req)
+		return
+	}
+	switch req.Method {
+	case protocol.MethodInitialize:
+		res, err := c.initialize(req)
+		c.reply(c.ctx, req, res, err, false)
+		return
+	case protocol.MethodShutdown:
+		c.mu.Lock()
+		st := c.state
+		if st == stateInitialized {
+			c.state = stateShutdown
+		}
+		c.mu.Unlock()
+		switch st {
+		case stateNew:
+			c.reply(c.ctx, req, nil, notInitialized(), false)
+		case stateShutdown:
+			c.reply(c.ctx, req, nil, shutDown(), false)
+		default:
+			c.reply(c.ctx, req, nil, nil, false)
+		}
+		return
+	}
+	c.mu.Lock()
+	st := c.state
+	c.mu.Unlock()
+	if st == stateNew {
+		c.reply(c.ctx, req, nil, notInitialized(), false)
+		return
+	}
+	if st == stateShutdown {
+		c.reply(c.ctx, req, nil, shutDown(), false)
+		return
+	}
+	h, ok := c.srv.methods[req.Method]
+	if !ok {
+		c.reply(c.ctx, req, nil, &protocol.Error{Code: protocol.CodeMethodNotFound, Message: fmt.Sprintf("method %q not found", req.Method)}, false)
+		return
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	c.mu.Lock()
+	c.inflight[req.ID] = cancel
+	c.mu.Unlock()
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		defer func() {
+			c.mu.Lock()
+			delete(c.inflight, req.ID)
+			cancelled := c.cancelled[req.ID]
+			delete(c.cancelled, req.ID)
+			c.mu.Unlock()
+			cancel()
+			_ = cancelled
+		}()
+		res, err := c.call(ctx, h, req)
+		c.mu.Lock()
+		byClient := c.cancelled[req.ID]
+		c.mu.Unlock()
+		c.reply(ctx, req, res, err, byClient)
+	}()
+}
+
+// call runs a handler with a last-resort recover: a bug in a handler must
+// not take the daemon down with it.
+func (c *conn) call(ctx context.Context, h handlerFunc, req *jsonrpc2.Request) (res any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.srv.logger.Error("handler panicked", "method", req.Method, "panic", fmt.Sprint(r))
+			err = &protocol.Error{Code: protocol.CodeInternalError, Message: fmt.Sprintf("internal error in %s: %v", req.Method, r)}
+		}
+	}()
+	var params json.RawMessage
+	if req.Params != nil {
+		params = *req.Params
+	}
+	return h(ctx, c, params)
+}
+
+func (c *conn) notification(req *jsonrpc2.Request) {
+	switch req.Method {
+	case protocol.MethodExit:
+		c.mu.Lock()
+		code := 1
+		if c.state == stateShutdown {
+			code = 0
+		}
+		c.mu.Unlock()
+		select {
+		case c.exit <- code:
+		default:
+		}
+	case protocol.MethodCancelRequest:
+		var p struct {
+			ID jsonrpc2.ID `json:"id"`
+		}
+		if req.Params == nil || json.Unmarshal(*req.Params, &p) != nil {
+			return
+		}
+		c.mu.Lock()
+		cancel, ok := c.inflight[p.ID]
+		if ok {
+			c.cancelled[p.ID] = true
+		}
+		c.mu.Unlock()
+		if ok {
+			cancel()
+		}
+	default:
+		// initialized and unknown notifications need no answer.
+	}
+}
+
+func (c *conn) initialize(req *jsonrpc2.Request) (any, error) {
+	var p protocol.InitializeParams
+	if req.Params != nil {
+		if err := decodeParams(*req.Params, &p); err != nil {
+			return nil, err
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != stateNew {
+		return nil, &protocol.Error{Code: protocol.CodeInvalidRequest, Message: "initialize was already received"}
+	}
+	c.state = stateInitialized
+	if p.Capabilities != nil {
+		c.workDoneProgress = p.Capabilities.WorkDoneProgress
+		if p.Capabilities.PageItems != nil && !*p.Capabilities.PageItems {
+			c.pageItems = false
+		}
+	}
+	c.sub.SetPageItems(c.pageItems)
+	return protocol.InitializeResult{
+		ServerInfo:      c.srv.info,
+		ProtocolVersion: protocol.Version,
+		Capabilities: protocol.ServerCapabilities{
+			Resources: protocol.Resources,
+			Methods:   c.srv.Methods(),
+		},
+	}, nil
+}
+
+// reply sends the result or the coded error of a request.
+func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err error, cancelledByClient bool) {
+	if err == nil && cancelledByClient {
+		// The work finished, but the client asked to cancel: LSP lets us
+		// answer either way; the result is more useful.
+		cancelledByClient = false
+	}
+	if err != nil {
+		_ = c.rpc.ReplyWithError(context.Background(), req.ID, toRPCError(ctx, err, cancelledByClient))
+		return
+	}
+	if res == nil {
+		res = json.RawMessage("null")
+	}
+	if rerr := c.rpc.Reply(context.Background(), req.ID, res); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
+		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)
+	}
+}
+
+// flush waits, briefly, until the notifications queued for this connection
+// are written, so that a result arrives after the pages it caused.
+func (c *conn) flush() {
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	_ = c.sub.Flush(ctx)
+}
+
+func notInitialized() error {
+	return &protocol.Error{Code: protocol.CodeNotInitialized, Message: "server not initialized: send initialize first"}
+}
+
+func shutDown() error {
+	return &protocol.Error{Code: protocol.CodeInvalidRequest, Message: "server is shut down: only exit is accepted"}
+}
+
+// toRPCError maps any error of a handler to a JSON-RPC error: the one
+// place where codes are decided.
+func toRPCError(ctx context.Context, err error, cancelledByClient bool) *jsonrpc2.Error {
+	if cancelledByClient || (ctx.Err() != nil && errors.Is(err, context.Canceled)) {
+		return &jsonrpc2.Error{Code: protocol.CodeRequestCancelled, Message: "request cancelled"}
+	}
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		e := &jsonrpc2.Error{Code: pe.Code, Message: pe.Message}
+		if pe.Data != nil {
+			e.SetError(pe.Data)
+		}
+		return e
+	}
+	return &jsonrpc2.Error{Code: protocol.CodeInternalError, Message: fmt.Sprintf("internal error: %v", err)}
+}

@@ -1,0 +1,161 @@
+// Package engine calls connectors on the daemon's behalf: one page of one
+// resource, or one payment-initiation call, with panics contained, errors
+// coded, and the connector's items converted to wire items and encoded once.
+//
+// It knows nothing of sessions, connections or JSON-RPC; callers own state
+// and notifications.
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Result is one fetched page.
+type Result struct {
+	// Items is the page's items as a JSON array of wire items.
+	Items json.RawMessage
+	Count int
+	// NewState is valid JSON ("null" when the connector returned none).
+	NewState json.RawMessage
+	HasMore  bool
+	Duration time.Duration
+}
+
+// Fetch fetches one page of resource from c. Errors are *protocol.Error:
+// capability unsupported, connector error or connector panic; a cancelled
+// ctx comes back as ctx.Err() wrapped.
+func Fetch(ctx context.Context, provider string, c connector.Connector, resource string, req connector.FetchRequest) (Result, error) {
+	start := time.Now()
+	var (
+		res Result
+		err error
+	)
+	op := "fetch/" + resource
+	switch resource {
+	case protocol.ResourceAccounts:
+		f, ok := c.(connector.AccountsFetcher)
+		if !ok {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire)
+	case protocol.ResourceExternalAccounts:
+		f, ok := c.(connector.ExternalAccountsFetcher)
+		if !ok {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire)
+	case protocol.ResourceBalances:
+		f, ok := c.(connector.BalancesFetcher)
+		if !ok {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire)
+	case protocol.ResourcePayments:
+		f, ok := c.(connector.PaymentsFetcher)
+		if !ok {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire)
+	case protocol.ResourceOthers:
+		f, ok := c.(connector.OthersFetcher)
+		if !ok {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire)
+	default:
+		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
+	}
+	res.Duration = time.Since(start)
+	return res, err
+}
+
+func fetchPage[T, W any](ctx context.Context, provider, op string, req connector.FetchRequest,
+	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W) (Result, error) {
+	page, err := Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+	if err != nil {
+		return Result{}, err
+	}
+	wire := make([]W, len(page.Items))
+	for i := range page.Items {
+		wire[i] = conv(page.Items[i])
+	}
+	items, err := json.Marshal(wire)
+	if err != nil {
+		return Result{}, connectorError(provider, op, fmt.Errorf("items do not encode: %w", err))
+	}
+	state := page.NewState
+	if len(state) == 0 {
+		state = json.RawMessage("null")
+	} else if !json.Valid(state) {
+		return Result{}, connectorError(provider, op, fmt.Errorf("returned a new state that is not valid JSON: %.200q", state))
+	}
+	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore}, nil
+}
+
+type loggerKey struct{}
+
+// WithLogger returns ctx carrying the logger that Call reports panics to.
+func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, l)
+}
+
+// LoggerFrom returns the logger of ctx, or slog.Default().
+func LoggerFrom(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+// Call runs one connector call with its panics contained: a panic becomes
+// CodeConnectorPanicked (and is logged with its stack), an error becomes
+// CodeConnectorError with the HTTP status of a *connector.Error, and
+// a cancelled context stays a context error.
+func Call[T any](ctx context.Context, provider, op string, fn func(context.Context) (T, error)) (out T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			LoggerFrom(ctx).Error("connector panicked", "provider", provider, "operation", op, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = &protocol.Error{
+				Code:    protocol.CodeConnectorPanicked,
+				Message: fmt.Sprintf("connector %s panicked in %s: %v", provider, op, r),
+				Data:    protocol.PanicData{Provider: provider, Operation: op},
+			}
+		}
+	}()
+	out, err = fn(ctx)
+	if err != nil {
+		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ctx.Err())) {
+			return out, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return out, err
+		}
+		return out, connectorError(provider, op, err)
+	}
+	return out, nil
+}
+
+func connectorError(provider, op string, err error) *protocol.Error {
+	data := protocol.ConnectorErrorData{Provider: provider, Operation: op, Message: err.Error()}
+	var ce *connector.Error
+	if errors.As(err, &ce) {
+		data.HTTPStatus = ce.HTTPStatus
+		r := ce.Retryable
+		data.Retryable = &r
+	}
+	return &protocol.Error{
+		Code:    protocol.CodeConnectorError,
+		Message: fmt.Sprintf("connector %s failed in %s: %v", provider, op, err),
+		Data:    data,
+	}
+}

@@ -1,0 +1,133 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ServeOptions configure ListenAndServe.
+type ServeOptions struct {
+	// Listen is the address to bind, default 127.0.0.1:7777.
+	Listen string
+	// AllowRemote must be set to bind an address that is not loopback.
+	AllowRemote bool
+	// StateDir receives daemon.json; "" means DefaultStateDir().
+	StateDir string
+	Access   Access
+	// Stderr receives the URLs printed at start (default os.Stderr).
+	Stderr io.Writer
+	// Ready, if set, is called with the info once the daemon listens.
+	Ready func(Info)
+}
+
+// Info is the content of daemon.json, how clients find a running daemon.
+type Info struct {
+	PID       int       `json:"pid"`
+	Version   string    `json:"version"`
+	URL       string    `json:"url"`
+	Token     string    `json:"token"`
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// InfoFile is the name of the discovery file in the state directory.
+const InfoFile = "daemon.json"
+
+// DefaultStateDir returns $SWITCHBOARD_STATE_DIR, else
+// $XDG_STATE_HOME/switchboard, else ~/.local/state/switchboard.
+func DefaultStateDir() string {
+	if d := os.Getenv("SWITCHBOARD_STATE_DIR"); d != "" {
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "switchboard")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "switchboard")
+	}
+	return filepath.Join(home, ".local", "state", "switchboard")
+}
+
+// ListenAndServe serves the websocket API until ctx is done. It writes
+// daemon.json (mode 0600) once listening and removes it on return.
+func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
+	if o.Listen == "" {
+		o.Listen = "127.0.0.1:7777"
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir()
+	}
+	host, _, err := net.SplitHostPort(o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", o.Listen, err)
+	}
+	if !isLoopbackHost(host) && !o.AllowRemote {
+		return fmt.Errorf("refusing to bind %s: not a loopback address; pass --allow-remote to expose the daemon beyond this machine", o.Listen)
+	}
+	if o.Access.Token == "" {
+		o.Access.Token = NewToken()
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	info := Info{
+		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
+		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),
+	}
+	infoPath := filepath.Join(o.StateDir, InfoFile)
+	if err := writeInfo(infoPath, info); err != nil {
+		ln.Close()
+		return err
+	}
+	defer os.Remove(infoPath)
+	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  websocket: %s (Authorization: Bearer %s)\n  browser:   http://%s/?token=%s\n  info:      %s\n",
+		Version, info.URL, info.Token, addr, info.Token, infoPath)
+	if o.Ready != nil {
+		o.Ready(info)
+	}
+	srv := &http.Server{Handler: d.Handler(o.Access), ReadHeaderTimeout: 10 * time.Second}
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		<-errc
+		return nil
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+func writeInfo(path string, info Info) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("state directory: %w", err)
+	}
+	b, err := json.MarshalIndent(info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,262 @@
+package session
+
+import (
+	"context"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Install returns the connector's task tree; a connector without an
+// installer gets one flat task per resource it can fetch.
+func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
+	in, ok := s.conn.(connector.Installer)
+	if !ok {
+		var tasks []protocol.Task
+		for _, r := range protocol.Resources {
+			if has(s.caps, protocol.FetchCapability(r)) {
+				tasks = append(tasks, protocol.Task{Resource: r, Periodically: true, Next: []protocol.Task{}})
+			}
+		}
+		return tasks, nil
+	}
+	tasks, err := engine.Call(ctx, s.provider, "install", in.Install)
+	if err != nil {
+		return nil, err
+	}
+	return tasksToWire(tasks), nil
+}
+
+func tasksToWire(ts []connector.Task) []protocol.Task {
+	out := make([]protocol.Task, len(ts))
+	for i, t := range ts {
+		out[i] = protocol.Task{Resource: t.Resource, Name: t.Name, Periodically: t.Periodically, Next: tasksToWire(t.Next)}
+	}
+	return out
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateBankAccount creates a bank account at the provider.
+func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount) (protocol.Account, error) {
+	c, ok := s.conn.(connector.BankAccountCreator)
+	if !ok {
+		return protocol.Account{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateBankAccount)
+	}
+	if ba.Name == "" {
+		return protocol.Account{}, protocol.InvalidParams(protocol.FieldError{Field: "bankAccount.name", Message: "is required"})
+	}
+	acc, err := engine.Call(ctx, s.provider, protocol.MethodBankAccountCreate, func(ctx context.Context) (connector.Account, error) {
+		return c.CreateBankAccount(ctx, connector.BankAccount{
+			Name: ba.Name, AccountNumber: ba.AccountNumber, IBAN: ba.IBAN, SwiftBicCode: ba.SwiftBicCode, Country: ba.Country, Metadata: ba.Metadata,
+		})
+	})
+	if err != nil {
+		return protocol.Account{}, err
+	}
+	return engine.AccountToWire(acc), nil
+}
+
+func initiation(in protocol.Initiation) (connector.Initiation, error) {
+	var bad []protocol.FieldError
+	if in.Reference == "" {
+		bad = append(bad, protocol.FieldError{Field: "initiation.reference", Message: "is required"})
+	}
+	amt, err := engine.ParseAmount(in.Amount)
+	if err != nil {
+		bad = append(bad, protocol.FieldError{Field: "initiation.amount", Message: err.Error()})
+	} else if amt.Sign() <= 0 {
+		bad = append(bad, protocol.FieldError{Field: "initiation.amount", Message: "must be positive"})
+	}
+	if !validAsset(in.Asset) {
+		bad = append(bad, protocol.FieldError{Field: "initiation.asset", Message: "must be CODE/DECIMALS, e.g. EUR/2"})
+	}
+	if in.DestinationAccountReference == "" {
+		bad = append(bad, protocol.FieldError{Field: "initiation.destinationAccountReference", Message: "is required"})
+	}
+	if len(bad) > 0 {
+		return connector.Initiation{}, protocol.InvalidParams(bad...)
+	}
+	return connector.Initiation{
+		Reference: in.Reference, Amount: amt, Asset: in.Asset, SourceAccountReference: in.SourceAccountReference,
+		DestinationAccountReference: in.DestinationAccountReference, Description: in.Description, Metadata: in.Metadata,
+	}, nil
+}
+
+func validAsset(a string) bool {
+	slash := -1
+	for i := 0; i < len(a); i++ {
+		if a[i] == '/' {
+			slash = i
+			break
+		}
+	}
+	if slash <= 0 || slash == len(a)-1 {
+		return false
+	}
+	for i := slash + 1; i < len(a); i++ {
+		if a[i] < '0' || a[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func initiationResult(r connector.InitiationResult) protocol.InitiationResult {
+	out := protocol.InitiationResult{PollingID: r.PollingID}
+	if r.Payment != nil {
+		p := engine.PaymentToWire(*r.Payment)
+		out.Payment = &p
+	}
+	return out
+}
+
+// CreateTransfer creates a transfer.
+func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
+	c, ok := s.conn.(connector.TransferCreator)
+	if !ok {
+		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateTransfer)
+	}
+	ci, err := initiation(in)
+	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	r, err := engine.Call(ctx, s.provider, protocol.MethodTransferCreate, func(ctx context.Context) (connector.InitiationResult, error) {
+		return c.CreateTransfer(ctx, ci)
+	})
+	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	return initiationResult(r), nil
+}
+
+// CreatePayout creates a payout.
+func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
+	c, ok := s.conn.(connector.PayoutCreator)
+	if !ok {
+		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreatePayout)
+	}
+	ci, err := initiation(in)
+	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	r, err := engine.Call(ctx, s.provider, protocol.MethodPayoutCreate, func(ctx context.Context) (connector.InitiationResult, error) {
+		return c.CreatePayout(ctx, ci)
+	})
+	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	return initiationResult(r), nil
+}
+
+func pollResult(r connector.PollResult) protocol.PollResult {
+	out := protocol.PollResult{Error: r.Error}
+	if r.Payment != nil {
+		p := engine.PaymentToWire(*r.Payment)
+		out.Payment = &p
+	}
+	return out
+}
+
+// PollTransfer polls a transfer.
+func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollResult, error) {
+	c, ok := s.conn.(connector.TransferPoller)
+	if !ok {
+		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollTransfer)
+	}
+	if id == "" {
+		return protocol.PollResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pollingId", Message: "is required"})
+	}
+	r, err := engine.Call(ctx, s.provider, protocol.MethodTransferPoll, func(ctx context.Context) (connector.PollResult, error) {
+		return c.PollTransfer(ctx, id)
+	})
+	if err != nil {
+		return protocol.PollResult{}, err
+	}
+	return pollResult(r), nil
+}
+
+// PollPayout polls a payout.
+func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResult, error) {
+	c, ok := s.conn.(connector.PayoutPoller)
+	if !ok {
+		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollPayout)
+	}
+	if id == "" {
+		return protocol.PollResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pollingId", Message: "is required"})
+	}
+	r, err := engine.Call(ctx, s.provider, protocol.MethodPayoutPoll, func(ctx context.Context) (connector.PollResult, error) {
+		return c.PollPayout(ctx, id)
+	})
+	if err != nil {
+		return protocol.PollResult{}, err
+	}
+	return pollResult(r), nil
+}
+
+func reversal(r protocol.Reversal) (connector.Reversal, error) {
+	var bad []protocol.FieldError
+	if r.Reference == "" {
+		bad = append(bad, protocol.FieldError{Field: "reversal.reference", Message: "is required"})
+	}
+	if r.PaymentReference == "" {
+		bad = append(bad, protocol.FieldError{Field: "reversal.paymentReference", Message: "is required"})
+	}
+	amt, err := engine.ParseAmount(r.Amount)
+	if err != nil {
+		bad = append(bad, protocol.FieldError{Field: "reversal.amount", Message: err.Error()})
+	}
+	if !validAsset(r.Asset) {
+		bad = append(bad, protocol.FieldError{Field: "reversal.asset", Message: "must be CODE/DECIMALS, e.g. EUR/2"})
+	}
+	if len(bad) > 0 {
+		return connector.Reversal{}, protocol.InvalidParams(bad...)
+	}
+	return connector.Reversal{Reference: r.Reference, PaymentReference: r.PaymentReference, Amount: amt, Asset: r.Asset, Description: r.Description}, nil
+}
+
+// ReverseTransfer reverses a transfer.
+func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
+	c, ok := s.conn.(connector.TransferReverser)
+	if !ok {
+		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReverseTransfer)
+	}
+	cr, err := reversal(r)
+	if err != nil {
+		return protocol.Payment{}, err
+	}
+	p, err := engine.Call(ctx, s.provider, protocol.MethodTransferReverse, func(ctx context.Context) (connector.Payment, error) {
+		return c.ReverseTransfer(ctx, cr)
+	})
+	if err != nil {
+		return protocol.Payment{}, err
+	}
+	return engine.PaymentToWire(p), nil
+}
+
+// ReversePayout reverses a payout.
+func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
+	c, ok := s.conn.(connector.PayoutReverser)
+	if !ok {
+		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReversePayout)
+	}
+	cr, err := reversal(r)
+	if err != nil {
+		return protocol.Payment{}, err
+	}
+	p, err := engine.Call(ctx, s.provider, protocol.MethodPayoutReverse, func(ctx context.Context) (connector.Payment, error) {
+		return c.ReversePayout(ctx, cr)
+	})
+	if err != nil {
+		return protocol.Payment{}, err
+	}
+	return engine.PaymentToWire(p), nil
+}

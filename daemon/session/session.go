@@ -1,0 +1,252 @@
+// Package session holds the daemon's connector sessions: each is one opened
+// connector with its config, its capabilities and its cached pagination
+// state per key, usable from any connection.
+//
+// It owns the rules of fetch/next (continue from the cached state unless
+// told otherwise, cache the new state after every page) and the busy guard
+// that gives two calls on the same key a coded error instead of a race. It
+// knows nothing of JSON-RPC: results and errors are protocol values, and
+// notifications leave through the Notifier interface.
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Notifier receives what sessions publish; the daemon's bus implements it.
+type Notifier interface {
+	Page(p *protocol.FetchPageParams)
+	SessionChanged(s protocol.Session, reason string)
+	Log(p protocol.LogParams)
+}
+
+// Manager holds every session of the daemon.
+//
+// Lock order: Manager.mu before Session.mu.
+type Manager struct {
+	registry *connector.Registry
+	notifier Notifier
+	logger   *slog.Logger
+
+	mu       sync.RWMutex
+	sessions map[string]*Session // guarded by mu
+}
+
+// NewManager returns a manager opening providers from registry.
+func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Logger) *Manager {
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Manager{registry: registry, notifier: notifier, logger: logger, sessions: map[string]*Session{}}
+}
+
+// Providers describes every registered provider.
+func (m *Manager) Providers() []protocol.Provider {
+	ps := m.registry.Providers()
+	out := make([]protocol.Provider, len(ps))
+	for i, p := range ps {
+		caps := p.Capabilities()
+		if caps == nil {
+			caps = []string{}
+		}
+		out[i] = protocol.Provider{
+			Name: p.Name, Description: p.Info.Description, Capabilities: caps,
+			ConfigSchema: p.ConfigSchema(), DefaultPageSize: p.Info.DefaultPageSize,
+		}
+	}
+	return out
+}
+
+// Create opens a session of a provider.
+func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+	if p.Provider == "" {
+		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
+	}
+	prov, ok := m.registry.Lookup(p.Provider)
+	if !ok {
+		return nil, protocol.ProviderNotFound(p.Provider, m.registry.Names())
+	}
+	if p.PageSize < 0 {
+		return nil, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "must not be negative"})
+	}
+	config := p.Config
+	if len(config) == 0 || string(config) == "null" {
+		config = json.RawMessage("{}")
+	}
+	if err := prov.ValidateConfig(config); err != nil {
+		return nil, configError(err)
+	}
+	id := uuid.NewString()
+	s := &Session{
+		id: id, provider: prov.Name, name: p.Name, createdAt: time.Now().UTC().Truncate(time.Millisecond),
+		pageSize: p.PageSize, config: config, redacted: prov.RedactConfig(config),
+		notifier: m.notifier,
+		states:   map[string]*stateEntry{}, busy: map[string]string{},
+	}
+	if s.pageSize == 0 {
+		s.pageSize = prov.Info.DefaultPageSize
+	}
+	if s.name == "" {
+		s.name = prov.Name + "-" + id[:8]
+	}
+	env := connector.Env{
+		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
+		Logger:     slog.New(&logHandler{session: id, notifier: m.notifier, next: m.logger.Handler()}),
+	}
+	// The connector outlives this request: it is closed with the session.
+	conn, err := prov.Open(context.WithoutCancel(ctx), config, env)
+	if err != nil {
+		if ce := configError(err); ce != nil {
+			return nil, ce
+		}
+		return nil, &protocol.Error{Code: protocol.CodeConnectorError, Message: fmt.Sprintf("open %s: %v", prov.Name, err),
+			Data: protocol.ConnectorErrorData{Provider: prov.Name, Operation: "open", Message: err.Error()}}
+	}
+	s.conn = conn
+	s.caps = connector.Capabilities(conn)
+	if s.caps == nil {
+		s.caps = []string{}
+	}
+	m.mu.Lock()
+	m.sessions[id] = s
+	m.mu.Unlock()
+	m.logger.Info("session created", "session", id, "provider", prov.Name)
+	return s, nil
+}
+
+func configError(err error) *protocol.Error {
+	ce, ok := err.(*connector.ConfigError)
+	if !ok {
+		return nil
+	}
+	fields := make([]protocol.FieldError, len(ce.Fields))
+	for i, f := range ce.Fields {
+		name := "config"
+		if f.Field != "" {
+			name += "." + f.Field
+		}
+		fields[i] = protocol.FieldError{Field: name, Message: f.Message}
+	}
+	return protocol.InvalidParams(fields...)
+}
+
+// Get returns a session or a CodeSessionNotFound error.
+func (m *Manager) Get(id string) (*Session, error) {
+	m.mu.RLock()
+	s, ok := m.sessions[id]
+	m.mu.RUnlock()
+	if !ok {
+		return nil, protocol.SessionNotFound(id)
+	}
+	return s, nil
+}
+
+// List returns every session, oldest first.
+func (m *Manager) List() []protocol.Session {
+	m.mu.RLock()
+	ss := make([]*Session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		ss = append(ss, s)
+	}
+	m.mu.RUnlock()
+	sort.Slice(ss, func(i, j int) bool {
+		if !ss[i].createdAt.Equal(ss[j].createdAt) {
+			return ss[i].createdAt.Before(ss[j].createdAt)
+		}
+		return ss[i].id < ss[j].id
+	})
+	out := make([]protocol.Session, len(ss))
+	for i, s := range ss {
+		out[i] = s.Info()
+	}
+	return out
+}
+
+// Close closes a session and its connector.
+func (m *Manager) Close(id string) error {
+	m.mu.Lock()
+	s, ok := m.sessions[id]
+	delete(m.sessions, id)
+	m.mu.Unlock()
+	if !ok {
+		return protocol.SessionNotFound(id)
+	}
+	info := s.Info()
+	s.close()
+	m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
+	m.logger.Info("session closed", "session", id)
+	return nil
+}
+
+// CloseAll closes every session (daemon shutdown).
+func (m *Manager) CloseAll() {
+	m.mu.Lock()
+	ss := m.sessions
+	m.sessions = map[string]*Session{}
+	m.mu.Unlock()
+	for _, s := range ss {
+		s.close()
+	}
+}
+
+// Session is one opened connector.
+//
+// Invariant: an entry of busy exists exactly while a call holds that key.
+type Session struct {
+	id, provider, name string
+	createdAt          time.Time
+	pageSize           int
+	config             json.RawMessage // with secrets: never echoed
+	redacted           json.RawMessage
+	caps               []string
+	conn               connector.Connector
+	notifier           Notifier
+
+	mu     sync.Mutex
+	states map[string]*stateEntry // key -> state; guarded by mu
+	busy   map[string]string      // key -> operation holding it; guarded by mu
+}
+
+// ID returns the session id.
+func (s *Session) ID() string { return s.id }
+
+// Provider returns the provider name.
+func (s *Session) Provider() string { return s.provider }
+
+// Connector returns the opened connector.
+func (s *Session) Connector() connector.Connector { return s.conn }
+
+// PageSize returns the session's default page size.
+func (s *Session) PageSize() int { return s.pageSize }
+
+// Info returns the session's wire description, config redacted.
+func (s *Session) Info() protocol.Session {
+	return protocol.Session{
+		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
+		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.caps,
+	}
+}
+
+// Detail returns the session and its states.
+func (s *Session) Detail() protocol.SessionDetail {
+	return protocol.SessionDetail{Session: s.Info(), States: s.States()}
+}
+
+func (s *Session) close() {
+	if c, ok := s.conn.(io.Closer); ok {
+		_ = c.Close()
+	}
+}
