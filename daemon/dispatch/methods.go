@@ -159,6 +159,44 @@ func (s *Server) table() map[string]handlerFunc {
 			c.flushIfSubscribed(ss.ID())
 			return pageResult{&page}, nil
 		}),
+		protocol.MethodFetchAll: handle(func(ctx context.Context, c *conn, p protocol.FetchAllParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			prog := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
+			pages, items := 0, 0
+			res, err := ss.FetchAll(ctx, p, func(task string, page *protocol.Page) {
+				pages++
+				items += page.ItemCount
+				prog.report(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
+			})
+			prog.end(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
+			c.flushIfSubscribed(ss.ID())
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
+		}),
+		protocol.MethodSyncRun: handle(func(ctx context.Context, c *conn, p protocol.SyncRunParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			prog := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
+			pages, items := 0, 0
+			res, err := ss.Sync(ctx, p, func(task string, page *protocol.Page) {
+				pages++
+				items += page.ItemCount
+				prog.report(fmt.Sprintf("%s: page %d; %s pages, %s items in all", task, page.Page, count(pages), count(items)))
+			})
+			prog.end(fmt.Sprintf("%s pages, %s items", count(pages), count(items)))
+			c.flushIfSubscribed(ss.ID())
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
+		}),
 		protocol.MethodStateGet: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
 			ss, err := c.session(p.SessionID)
 			if err != nil {

@@ -79,3 +79,109 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	s.notifier.Page(&protocol.FetchPageParams{SessionID: s.id, Task: task, Page: page})
 	return page, nil
 }
+
+// Hold implements engine.Pager: it marks the target's key busy.
+func (s *Session) Hold(t engine.Target, op string) (func(), error) {
+	if protocol.FetchCapability(t.Resource) == "" {
+		return nil, badResource(t.Resource)
+	}
+	return s.acquire(Key(t.Resource, t.Name, t.FromPayload), op)
+}
+
+// NextPage implements engine.Pager for a key the caller holds.
+func (s *Session) NextPage(ctx context.Context, t engine.Target, task string) (protocol.Page, error) {
+	return s.fetchHeld(ctx, Key(t.Resource, t.Name, t.FromPayload), t.Resource, t.Name, t.FromPayload, t.PageSize, nil, false, task)
+}
+
+// Peek implements engine.Pager: one page from state, cached nowhere.
+func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessage) (engine.Result, error) {
+	size := t.PageSize
+	if size <= 0 {
+		size = s.pageSize
+	}
+	return engine.Fetch(ctx, s.provider, s.conn, t.Resource, connector.FetchRequest{
+		State: state, FromPayload: compact(t.FromPayload), Name: t.Name, PageSize: size,
+	})
+}
+
+var _ engine.Pager = (*Session)(nil)
+
+// FetchAll pages one resource to its end (see engine.PageAll). A child
+// resource of the task tree named without fromPayload is paged once per
+// parent item, the parents read from the beginning without touching their
+// cached state.
+func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
+	if protocol.FetchCapability(p.Resource) == "" {
+		return protocol.FetchAllResult{}, badResource(p.Resource)
+	}
+	if p.PageSize < 0 || p.MaxPages < 0 || p.MaxItems < 0 {
+		return protocol.FetchAllResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "pageSize, maxPages and maxItems must not be negative"})
+	}
+	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems}
+	target := engine.Target{Resource: p.Resource, Name: p.Name, FromPayload: p.FromPayload, PageSize: p.PageSize}
+	if compact(p.FromPayload) == nil {
+		tasks, err := s.Install(ctx)
+		if err != nil {
+			return protocol.FetchAllResult{}, err
+		}
+		if parent, ok := engine.ParentOf(tasks, p.Resource, p.Name); ok {
+			return s.fetchAllChildren(ctx, parent, target, lim, onPage)
+		}
+	}
+	return engine.PageAll(ctx, s, target, "", lim, onPage, nil)
+}
+
+func (s *Session) fetchAllChildren(ctx context.Context, parent protocol.Task, target engine.Target, lim engine.Limits, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
+	start := time.Now()
+	parents, err := engine.Parents(ctx, s, engine.Target{Resource: parent.Resource, Name: parent.Name, PageSize: target.PageSize}, 0)
+	if err != nil {
+		return protocol.FetchAllResult{}, err
+	}
+	var total protocol.FetchAllResult
+	for _, item := range parents {
+		t := target
+		t.FromPayload = item
+		l := lim
+		if l.MaxPages > 0 {
+			l.MaxPages -= total.Pages
+		}
+		if l.MaxItems > 0 {
+			l.MaxItems -= total.Items
+		}
+		r, err := engine.PageAll(ctx, s, t, "", l, onPage, nil)
+		total.Pages += r.Pages
+		total.Items += r.Items
+		total.HasMore = total.HasMore || r.HasMore
+		if err != nil {
+			total.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+			return total, err
+		}
+		if r.Stalled {
+			total.Stalled = true
+			total.Diagnostic = r.Diagnostic
+			break
+		}
+		if r.LimitReached || (lim.MaxPages > 0 && total.Pages >= lim.MaxPages) || (lim.MaxItems > 0 && total.Items >= lim.MaxItems) {
+			total.LimitReached = true
+			break
+		}
+	}
+	total.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	return total, nil
+}
+
+// Sync runs one production-like cycle over the connector's task tree.
+func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage engine.PageFunc) (protocol.SyncRunResult, error) {
+	if p.MaxPagesPerTask < 0 {
+		return protocol.SyncRunResult{}, protocol.InvalidParams(protocol.FieldError{Field: "maxPagesPerTask", Message: "must not be negative"})
+	}
+	tasks, err := s.Install(ctx)
+	if err != nil {
+		return protocol.SyncRunResult{}, err
+	}
+	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, onPage)
+	if res.Tasks == nil {
+		res.Tasks = []protocol.TaskRun{}
+	}
+	return res, err
+}
