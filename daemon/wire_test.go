@@ -85,6 +85,10 @@ func (p *peer) read() {
 		if m.Method != "" {
 			p.notifs = append(p.notifs, m)
 			p.mu.Unlock()
+			if len(m.ID) > 0 && string(m.ID) != "null" {
+				// A request from the daemon (window/workDoneProgress/create).
+				p.w.send([]byte(`{"jsonrpc":"2.0","id":` + string(m.ID) + `,"result":null}`))
+			}
 			continue
 		}
 		key := string(m.ID)

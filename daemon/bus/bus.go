@@ -12,13 +12,19 @@ package bus
 import (
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // DefaultQueueSize is the number of notifications a subscriber may have
 // waiting before it is dropped.
-const DefaultQueueSize = 4096
+const DefaultQueueSize = 1024
+
+// RequesterWait bounds how long a notification waits for room in the
+// queue of a connection running a request on the session before that
+// connection is dropped too.
+const RequesterWait = 30 * time.Second
 
 // Bus routes session notifications to subscribers.
 //
@@ -26,8 +32,37 @@ const DefaultQueueSize = 4096
 type Bus struct {
 	queueSize int
 
-	mu   sync.RWMutex
-	subs map[string]map[*Subscriber]struct{} // session id -> subscribers; guarded by mu
+	mu         sync.RWMutex
+	subs       map[string]map[*Subscriber]struct{} // session id -> subscribers; guarded by mu
+	requesters map[string]map[*Subscriber]int      // session id -> connections with requests running on it; guarded by mu
+}
+
+// BeginRequest marks s as running a request on the session until the
+// returned func is called. While it runs, the session's notifications wait
+// (up to RequesterWait) for room in s's queue instead of dropping s: the
+// client that asked for a sync gets every page and log of it at its own
+// pace, while other subscribers still can never slow it.
+func (b *Bus) BeginRequest(sessionID string, s *Subscriber) (end func()) {
+	b.mu.Lock()
+	m := b.requesters[sessionID]
+	if m == nil {
+		m = map[*Subscriber]int{}
+		b.requesters[sessionID] = m
+	}
+	m[s]++
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if m := b.requesters[sessionID]; m != nil {
+			if m[s]--; m[s] <= 0 {
+				delete(m, s)
+			}
+			if len(m) == 0 {
+				delete(b.requesters, sessionID)
+			}
+		}
+	}
 }
 
 // New returns a bus whose subscribers queue at most queueSize notifications
@@ -36,7 +71,7 @@ func New(queueSize int) *Bus {
 	if queueSize <= 0 {
 		queueSize = DefaultQueueSize
 	}
-	return &Bus{queueSize: queueSize, subs: map[string]map[*Subscriber]struct{}{}}
+	return &Bus{queueSize: queueSize, subs: map[string]map[*Subscriber]struct{}{}, requesters: map[string]map[*Subscriber]int{}}
 }
 
 // Subscribe makes s receive the session's notifications.
@@ -99,27 +134,36 @@ func (b *Bus) DropSession(sessionID string) {
 	delete(b.subs, sessionID)
 }
 
+// target is a subscriber of a publication; wait is set for connections
+// with a request running on the session.
+type target struct {
+	s    *Subscriber
+	wait bool
+}
+
 // snapshot returns the session's subscribers without holding the lock
 // while they are written to.
-func (b *Bus) snapshot(sessionID string) []*Subscriber {
+func (b *Bus) snapshot(sessionID string) []target {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	m := b.subs[sessionID]
 	if len(m) == 0 {
 		return nil
 	}
-	out := make([]*Subscriber, 0, len(m))
+	req := b.requesters[sessionID]
+	out := make([]target, 0, len(m))
 	for s := range m {
-		out = append(out, s)
+		out = append(out, target{s: s, wait: req[s] > 0})
 	}
 	return out
 }
 
 // publish enqueues a message to every subscriber of the session; full
 // subscribers are dropped from it with a final notice.
-func (b *Bus) publish(sessionID string, subs []*Subscriber, full, lite func() []byte) {
+func (b *Bus) publish(sessionID string, subs []target, full, lite func() []byte) {
 	var fullBody, liteBody []byte
-	for _, s := range subs {
+	for _, t := range subs {
+		s := t.s
 		var body []byte
 		if lite == nil || s.PageItems() {
 			if fullBody == nil {
@@ -132,7 +176,13 @@ func (b *Bus) publish(sessionID string, subs []*Subscriber, full, lite func() []
 			}
 			body = liteBody
 		}
-		if !s.enqueue(body) {
+		ok := false
+		if t.wait {
+			ok = s.enqueueWait(body, RequesterWait)
+		} else {
+			ok = s.enqueue(body)
+		}
+		if !ok {
 			b.drop(sessionID, s)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // ErrDropped is returned by Flush when the subscriber's connection is gone.
@@ -111,6 +112,24 @@ func (s *Subscriber) enqueue(body []byte) bool {
 	case s.queue <- msg{body: body}:
 		return true
 	default:
+		return false
+	}
+}
+
+// enqueueWait adds a body, waiting up to wait for room; false means the
+// subscriber did not make room in time.
+func (s *Subscriber) enqueueWait(body []byte, wait time.Duration) bool {
+	if s.enqueue(body) {
+		return true
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case s.queue <- msg{body: body}:
+		return true
+	case <-s.exited:
+		return true // gone: nothing to deliver to
+	case <-t.C:
 		return false
 	}
 }

@@ -152,6 +152,7 @@ func (s *Server) table() map[string]handlerFunc {
 			if err != nil {
 				return nil, err
 			}
+			defer s.bus.BeginRequest(ss.ID(), c.sub)()
 			page, err := ss.FetchNext(ctx, p)
 			if err != nil {
 				return nil, err
@@ -164,6 +165,7 @@ func (s *Server) table() map[string]handlerFunc {
 			if err != nil {
 				return nil, err
 			}
+			defer s.bus.BeginRequest(ss.ID(), c.sub)()
 			prog := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
 			pages, items := 0, 0
 			res, err := ss.FetchAll(ctx, p, func(task string, page *protocol.Page) {
@@ -183,6 +185,7 @@ func (s *Server) table() map[string]handlerFunc {
 			if err != nil {
 				return nil, err
 			}
+			defer s.bus.BeginRequest(ss.ID(), c.sub)()
 			prog := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
 			pages, items := 0, 0
 			res, err := ss.Sync(ctx, p, func(task string, page *protocol.Page) {
