@@ -140,13 +140,24 @@ func iban(country string, h uint64) string {
 	return string(b)
 }
 
+// appendPadded writes v in decimal, zero-padded to width. It is on the hot
+// path of every timestamp, hence digits by hand rather than strconv.
 func appendPadded(dst []byte, v int64, width int) []byte {
-	var tmp [20]byte
-	s := strconv.AppendInt(tmp[:0], v, 10)
-	for i := len(s); i < width; i++ {
-		dst = append(dst, '0')
+	if v < 0 {
+		return strconv.AppendInt(dst, v, 10)
 	}
-	return append(dst, s...)
+	var tmp [20]byte
+	i := len(tmp)
+	u := uint64(v)
+	for {
+		i--
+		tmp[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 && len(tmp)-i >= width {
+			break
+		}
+	}
+	return append(dst, tmp[i:]...)
 }
 
 func genAccount(seed int64, a int, start int64) account {

@@ -104,22 +104,24 @@ func (b *Bank) seek(a int, c position) int {
 	})
 }
 
-// head is the next unread transaction of one account during a merge.
+// head is the next unread transaction of one account during a merge. It
+// holds only the sort key: the transaction itself is made when it is
+// written, and heads are swapped around the heap.
 type head struct {
 	a, p, n int
-	t       tx
-	id      [32]byte
+	micros  int64
 	idLen   int
+	id      [28]byte
 }
 
 func (h *head) load(b *Bank) {
-	b.txAt(h.a, h.p, &h.t)
-	h.idLen = len(appendTxID(h.id[:0], &h.t))
+	h.micros = b.timeAt(h.a, h.p)
+	h.idLen = len(b.idAt(h.id[:0], h.a, h.p))
 }
 
 func (h *head) less(o *head) bool {
-	if h.t.createdAt != o.t.createdAt {
-		return h.t.createdAt < o.t.createdAt
+	if h.micros != o.micros {
+		return h.micros < o.micros
 	}
 	return string(h.id[:h.idLen]) < string(o.id[:o.idLen])
 }
@@ -155,18 +157,20 @@ func (b *Bank) appendTxPage(dst []byte, accounts []int, c *position, limit int) 
 	}
 	heapInit(hs)
 
-	var lastID [32]byte
+	var lastID [28]byte
 	var lastLen int
 	var lastMicros int64
+	var t tx
 	written := 0
 	for len(hs) > 0 && written < limit {
 		h := &hs[0]
 		if written > 0 {
 			dst = append(dst, ',')
 		}
-		dst = b.appendTx(dst, &h.t)
+		b.txAt(h.a, h.p, &t)
+		dst = b.appendTx(dst, &t)
 		written++
-		lastMicros, lastLen = h.t.createdAt, copy(lastID[:], h.id[:h.idLen])
+		lastMicros, lastLen = h.micros, copy(lastID[:], h.id[:h.idLen])
 		h.p++
 		if h.p < h.n {
 			h.load(b)
