@@ -1,0 +1,132 @@
+package transport
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+type rwc struct {
+	io.Reader
+	bytes.Buffer
+}
+
+func (*rwc) Close() error { return nil }
+
+func readAll(t *testing.T, input string, max int) (objs []string, out string, err error) {
+	t.Helper()
+	var w bytes.Buffer
+	s := NewLSPStream(strings.NewReader(input), &w, nil, max)
+	for {
+		var v json.RawMessage
+		if err = s.ReadObject(&v); err != nil {
+			break
+		}
+		objs = append(objs, string(v))
+	}
+	return objs, w.String(), err
+}
+
+func frame(body string) string {
+	return "Content-Length: " + itoa(len(body)) + "\r\n\r\n" + body
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestLSPReadSurvivesBadMessages(t *testing.T) {
+	req := `{"jsonrpc":"2.0","id":1,"method":"m"}`
+	for _, tc := range []struct {
+		name    string
+		input   string
+		objs    []string
+		replies []int // error codes written back
+	}{
+		{"one", frame(req), []string{req}, nil},
+		{"other headers and case", "content-length: " + itoa(len(req)) + "\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + req, []string{req}, nil},
+		{"bad json then good", frame(`{"id":`) + frame(req), []string{req}, []int{-32700}},
+		{"batch then good", frame(`[` + req + `]`) + frame(req), []string{req}, []int{-32600}},
+		{"scalar", frame(`"hello"`) + frame(req), []string{req}, []int{-32600}},
+		{"empty body", frame(``) + frame(req), []string{req}, []int{-32700}},
+		{"method not a string", frame(`{"jsonrpc":"2.0","id":2,"method":5}`) + frame(req), []string{req}, []int{-32600}},
+		{"blank lines between frames", frame(req) + "\r\n" + frame(req), []string{req, req}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			objs, out, err := readAll(t, tc.input, 0)
+			if !errors.Is(err, io.EOF) {
+				t.Errorf("stream ended with %v, want EOF", err)
+			}
+			if diff := cmp.Diff(tc.objs, objs); diff != "" {
+				t.Errorf("objects (-want +got):\n%s", diff)
+			}
+			var codes []int
+			for _, part := range strings.Split(out, "Content-Length: ")[1:] {
+				_, body, _ := strings.Cut(part, "\r\n\r\n")
+				var r struct {
+					Error struct{ Code int } `json:"error"`
+				}
+				json.Unmarshal([]byte(body), &r)
+				codes = append(codes, r.Error.Code)
+			}
+			if diff := cmp.Diff(tc.replies, codes); diff != "" {
+				t.Errorf("replies (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLSPBrokenFramingEndsStream(t *testing.T) {
+	for _, tc := range []struct {
+		name, input string
+		want        string
+	}{
+		{"too large", "Content-Length: 1000\r\n\r\n", "too large"},
+		{"no colon", "garbage\r\n\r\n", "malformed header"},
+		{"bad length", "Content-Length: -4\r\n\r\n", "bad Content-Length"},
+		{"length lies (short body)", "Content-Length: 50\r\n\r\n{}", "read body"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readAll(t, tc.input, 100)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestWriteRawFrames(t *testing.T) {
+	var w bytes.Buffer
+	s := NewLSPStream(strings.NewReader(""), &w, nil, 0)
+	if err := s.WriteRaw([]byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WriteObject(map[string]int{"b": 2}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff("Content-Length: 7\r\n\r\n{\"a\":1}Content-Length: 7\r\n\r\n{\"b\":2}", w.String()); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func FuzzLSPStream(f *testing.F) {
+	f.Add([]byte(frame(`{"jsonrpc":"2.0","id":1,"method":"m","params":{}}`)))
+	f.Add([]byte(frame(`[1,2]`) + frame(`{"id":`)))
+	f.Add([]byte("Content-Length: 3\r\n\r\n{}}"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var w bytes.Buffer
+		s := NewLSPStream(bytes.NewReader(in), &w, nil, 1<<16)
+		for i := 0; i < 1000; i++ {
+			var v json.RawMessage
+			if err := s.ReadObject(&v); err != nil {
+				break
+			}
+			if !json.Valid(v) {
+				t.Fatalf("stream returned invalid JSON %q", v)
+			}
+		}
+	})
+}
