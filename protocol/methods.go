@@ -107,3 +107,17 @@ func FetchCapability(resource string) string {
 	}
 	return ""
 }
+
+// Stored data methods (with a store).
+const (
+	MethodDataList   = "data/list"   // DataListParams -> DataListResult
+	MethodDataExport = "data/export" // DataExportParams -> DataExportResult
+	MethodDataImport = "data/import" // DataImportParams -> DataImportResult
+)
+
+// Inspection methods: what a connector did.
+const (
+	MethodHTTPList  = "http/list"  // HTTPListParams -> HTTPListResult
+	MethodLogList   = "log/list"   // LogListParams -> LogListResult
+	MethodCallsList = "calls/list" // CallsListParams -> CallsListResult
+)
