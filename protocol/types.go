@@ -179,6 +179,9 @@ type Page struct {
 	NewState   json.RawMessage `json:"newState"`
 	HasMore    bool            `json:"hasMore"`
 	DurationMs float64         `json:"durationMs"`
+	// HTTPExchanges are the ids of the HTTP exchanges the page caused
+	// (see http/list).
+	HTTPExchanges []string `json:"httpExchanges,omitempty"`
 }
 
 // FetchAllParams are the params of fetch/all.

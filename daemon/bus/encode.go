@@ -60,6 +60,16 @@ func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
 	buf = strconv.AppendBool(buf, pg.HasMore)
 	buf = append(buf, `,"durationMs":`...)
 	buf = strconv.AppendFloat(buf, pg.DurationMs, 'f', -1, 64)
+	if len(pg.HTTPExchanges) > 0 {
+		buf = append(buf, `,"httpExchanges":[`...)
+		for i, id := range pg.HTTPExchanges {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendString(buf, id)
+		}
+		buf = append(buf, ']')
+	}
 	return append(buf, '}')
 }
 
