@@ -1,13 +1,23 @@
 package main
 
 import (
+	"io"
+	"log/slog"
+
 	"github.com/spf13/cobra"
 
 	// Built-in connectors register themselves.
 	_ "github.com/switchboardpay/switchboard/connectors/demo"
 )
 
+// globalOptions are the flags every command accepts.
+type globalOptions struct {
+	stateDir string
+	logLevel string
+}
+
 func newRootCmd() *cobra.Command {
+	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:   "switchboard",
 		Short: "Develop payment connectors against a live daemon",
@@ -16,10 +26,38 @@ in a long-lived daemon that editors, browsers and scripts drive over JSON-RPC 2.
 create a session, fetch the next page, watch the pagination state change.
 
 Start a daemon for a browser or scripts with "switchboard serve", or let an
-editor spawn "switchboard stdio". The other commands are clients.`,
+editor spawn "switchboard stdio". The other commands are clients: by default
+they run a private daemon inside the command itself, so they work with no
+setup; with --connect they talk to the daemon "switchboard serve" started.
+
+Try it:
+  switchboard providers
+  switchboard fetch demo payments --pages 2
+  switchboard sync demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newStdioCmd())
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.stateDir, "state-dir", "", "state directory holding daemon.json (default $SWITCHBOARD_STATE_DIR, $XDG_STATE_HOME/switchboard or ~/.local/state/switchboard)")
+	pf.StringVar(&g.logLevel, "log-level", "", "log level on stderr: debug, info, warn, error (default info for serve and demobank, warn otherwise)")
+	root.AddCommand(
+		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
+		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newBenchCmd(g),
+	)
 	return root
+}
+
+// logger returns a text logger on w at the --log-level, or at def when the
+// flag was not given: a daemon serving others wants info, a client command
+// wants only what went wrong.
+func (g *globalOptions) logger(w io.Writer, def string) *slog.Logger {
+	level := g.logLevel
+	if level == "" {
+		level = def
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -12,11 +11,8 @@ import (
 	"github.com/switchboardpay/switchboard/daemon"
 )
 
-func newServeCmd() *cobra.Command {
-	var (
-		o        daemon.ServeOptions
-		logLevel string
-	)
+func newServeCmd(g *globalOptions) *cobra.Command {
+	var o daemon.ServeOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon with its websocket API",
@@ -25,56 +21,49 @@ func newServeCmd() *cobra.Command {
 A random token is made at start unless --token is given; clients send it as
 "Authorization: Bearer TOKEN" or "?token=TOKEN". The URLs and the token are
 printed on stderr and written to daemon.json (mode 0600) in the state
-directory, where the CLI and editor extensions find them.`,
+directory, where the CLI (--connect) and editor extensions find them.
+Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 		Example: `  switchboard serve
-  switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb`,
+  switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb
+  switchboard fetch demo payments --connect     # from another terminal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			d := daemon.New(daemon.Options{Logger: newLogger(logLevel)})
+			o.StateDir = g.stateDir
+			o.Stderr = cmd.ErrOrStderr()
+			d := daemon.New(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info")})
 			defer d.Close()
 			return d.ListenAndServe(ctx, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Listen, "listen", "127.0.0.1:7777", "address to listen on (loopback unless --allow-remote)")
+	f.StringVar(&o.Listen, "listen", "127.0.0.1:7777", "address to listen on (loopback unless --allow-remote); port 0 picks a free one")
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a listen address that is not loopback")
-	f.StringVar(&o.StateDir, "state-dir", "", "state directory (default $SWITCHBOARD_STATE_DIR, $XDG_STATE_HOME/switchboard or ~/.local/state/switchboard)")
 	f.StringVar(&o.Access.Token, "token", "", "access token (default: random, printed at start)")
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
-	f.StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	return cmd
 }
 
-func newStdioCmd() *cobra.Command {
-	var logLevel string
-	cmd := &cobra.Command{
+func newStdioCmd(g *globalOptions) *cobra.Command {
+	return &cobra.Command{
 		Use:   "stdio",
 		Short: "Serve one JSON-RPC connection on stdin/stdout (for editors)",
 		Long: `Serve one JSON-RPC 2.0 connection with LSP framing (Content-Length headers)
 on stdin and stdout, the way an editor spawns a language server. Stdout carries
 only protocol bytes; logs go to stderr. The process exits 0 after shutdown and
 exit, 1 on exit without shutdown or when stdin closes first.`,
+		Example: `  # what an editor extension runs:
+  switchboard stdio --log-level debug`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			d := daemon.New(daemon.Options{Logger: newLogger(logLevel)})
+			d := daemon.New(daemon.Options{Logger: g.logger(os.Stderr, "warn")})
 			code := d.ServeStdio(ctx, os.Stdin, os.Stdout)
 			d.Close()
 			os.Exit(code)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
-	return cmd
-}
-
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }

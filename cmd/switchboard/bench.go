@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboardpay/switchboard/demobank"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// benchOptions are the flags of bench.
+type benchOptions struct {
+	payments    int
+	accounts    int
+	pageSize    int
+	subscribers int
+	seed        int64
+	asJSON      bool
+}
+
+// benchResult is the bench's outcome; --json prints it as is.
+type benchResult struct {
+	Payments           int                `json:"payments"`
+	Accounts           int                `json:"accounts"`
+	PageSize           int                `json:"pageSize"`
+	Direct             pathResult         `json:"direct"`
+	Daemon             pathResult         `json:"daemon"`
+	Ratio              float64            `json:"ratio"` // daemon wall time / direct wall time
+	DaemonRSSBefore    int64              `json:"daemonRssBeforeBytes,omitempty"`
+	DaemonPeakRSS      int64              `json:"daemonPeakRssBytes,omitempty"`
+	Subscribers        []SubscriberResult `json:"subscribers"`
+	AllReceived        bool               `json:"allReceived"`
+	DaemonTaskFailures int                `json:"daemonTaskFailures"`
+}
+
+func newBenchCmd(g *globalOptions) *cobra.Command {
+	var o benchOptions
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure a full sync through the daemon against calling the connector directly",
+		Long: `Benchmark the daemon on the demo connector. A demo bank of the chosen size is
+started in this process, then synced twice over the demo task tree (accounts,
+then balances and payments of every account, and beneficiaries):
+
+  direct  the demo connector opened in this process and called in a loop:
+          the baseline, with no daemon in between;
+  daemon  "switchboard serve" started as a separate process of this binary,
+          driven over websocket with sync/run while subscribers (one per
+          --subscribers, each its own websocket connection) receive every
+          page as a fetch/page notification, items included.
+
+It prints payments/s and pages/s of both, the ratio of daemon to direct wall
+time, the daemon's peak resident memory (VmHWM from /proc) and what each
+subscriber received, which must equal what the sync fetched. The daemon is
+stopped at the end, on error and on Ctrl-C.
+
+The default is the benchmark of record (1,000,000 payments, tens of seconds);
+--payments 100000 takes a few seconds.`,
+		Example: `  switchboard bench
+  switchboard bench --payments 100000
+  switchboard bench --payments 100000 --subscribers 50
+  switchboard bench --json | jq .ratio`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.payments < 1 || o.accounts < 1 || o.pageSize < 1 || o.subscribers < 1 {
+				return errors.New("--payments, --accounts, --page-size and --subscribers must be at least 1")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			res, err := runBench(ctx, cmd.ErrOrStderr(), o)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if o.asJSON {
+				b, err := json.MarshalIndent(res, "", "  ")
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "%s\n", b)
+			} else {
+				writeBench(out, res)
+			}
+			if !res.AllReceived {
+				return errors.New("a subscriber did not receive every item")
+			}
+			if res.DaemonTaskFailures > 0 {
+				return fmt.Errorf("%d task runs failed in the daemon's sync", res.DaemonTaskFailures)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&o.payments, "payments", 1_000_000, "payments in the demo bank, spread evenly over the accounts")
+	f.IntVar(&o.accounts, "accounts", 100, "accounts in the demo bank")
+	f.IntVar(&o.pageSize, "page-size", 100, "items per page, in both runs")
+	f.IntVar(&o.subscribers, "subscribers", 1, "websocket connections receiving the session's pages (the first creates the session)")
+	f.Int64Var(&o.seed, "seed", 1, "seed of the demo bank's data")
+	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// runBench runs both syncs against one bank; progress notes go to log.
+func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, error) {
+	perAccount := (o.payments + o.accounts - 1) / o.accounts
+	bank := demobank.New(demobank.Config{
+		Seed: o.seed, Accounts: o.accounts, PaymentsPerAccount: perAccount, ExternalAccounts: 10,
+	})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer bank.Close()
+	res := benchResult{Payments: bank.TotalTransactions(), Accounts: o.accounts, PageSize: o.pageSize}
+	fmt.Fprintf(log, "bench: demo bank at %s with %s payments over %s accounts\n", url, count(res.Payments), count(o.accounts))
+
+	fmt.Fprintln(log, "bench: direct connector calls...")
+	if res.Direct, err = benchDirect(ctx, url, bank.APIKey(), o.pageSize); err != nil {
+		return res, err
+	}
+	fmt.Fprintln(log, "bench: through the daemon...")
+	if err := benchDaemon(ctx, &res, url, bank.APIKey(), o); err != nil {
+		return res, err
+	}
+	if res.Direct.WallMs > 0 {
+		res.Ratio = res.Daemon.WallMs / res.Direct.WallMs
+	}
+	if res.Daemon.Payments != res.Payments || res.Direct.Payments != res.Payments {
+		return res, fmt.Errorf("the bank holds %d payments but direct synced %d and the daemon %d", res.Payments, res.Direct.Payments, res.Daemon.Payments)
+	}
+	return res, nil
+}
+
+// benchDaemon syncs through a child daemon over websocket and fills the
+// daemon half of res.
+func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o benchOptions) (err error) {
+	d, err := startChildDaemon(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, d.stop()) }()
+	pid := d.cmd.Process.Pid
+	res.DaemonRSSBefore, _ = procMemory(pid, "VmRSS")
+
+	subs := make([]*subscriber, 0, o.subscribers)
+	defer func() {
+		for _, s := range subs {
+			s.c.Close()
+		}
+	}()
+	for range o.subscribers {
+		s, err := dialSubscriber(ctx, d.info)
+		if err != nil {
+			return fmt.Errorf("connecting a subscriber: %w", err)
+		}
+		subs = append(subs, s)
+	}
+	cfg, err := json.Marshal(map[string]string{"endpoint": url, "apiKey": apiKey})
+	if err != nil {
+		return err
+	}
+	creator := subs[0]
+	sess, err := creator.c.CreateSession(ctx, protocol.SessionCreateParams{Provider: "demo", Name: "bench", Config: cfg, PageSize: o.pageSize})
+	if err != nil {
+		return fmt.Errorf("session/create: %w", err)
+	}
+	for _, s := range subs[1:] {
+		if err := s.c.Subscribe(ctx, sess.ID); err != nil {
+			return fmt.Errorf("session/subscribe: %w", err)
+		}
+	}
+
+	start := time.Now()
+	run, err := creator.c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID})
+	if err != nil {
+		return fmt.Errorf("sync/run: %w", err)
+	}
+	// The daemon sends a request's pages before its answer; the wall time
+	// includes the creator having handled them all.
+	if err := creator.c.Flush(ctx); err != nil {
+		return err
+	}
+	wall := time.Since(start)
+
+	pages, items, payments := 0, 0, 0
+	for _, t := range run.Tasks {
+		pages += t.Pages
+		items += t.Items
+		if t.Resource == protocol.ResourcePayments {
+			payments += t.Items
+		}
+		if t.Error != "" {
+			res.DaemonTaskFailures++
+		}
+	}
+	res.Daemon = newPathResult(wall, pages, items, payments)
+	res.AllReceived = true
+	for _, s := range subs {
+		s.waitFor(int64(pages), 30*time.Second)
+		r := s.result()
+		res.Subscribers = append(res.Subscribers, r)
+		if r.Items != int64(items) || r.Pages != int64(pages) {
+			res.AllReceived = false
+		}
+	}
+	// Read the peak after the sync, before the daemon goes.
+	res.DaemonPeakRSS, _ = procMemory(pid, "VmHWM")
+	_ = creator.c.CloseSession(ctx, sess.ID)
+	return nil
+}
+
+// writeBench prints the result for humans.
+func writeBench(w io.Writer, r benchResult) {
+	fmt.Fprintf(w, "\n%s payments over %s accounts, page size %d, %d subscriber(s)\n\n",
+		count(r.Payments), count(r.Accounts), r.PageSize, len(r.Subscribers))
+	tw := newTable(w)
+	fmt.Fprintln(tw, "PATH\tWALL\tPAYMENTS/S\tPAGES/S\tPAGES\tITEMS")
+	for _, p := range []struct {
+		name string
+		r    pathResult
+	}{{"direct connector", r.Direct}, {"daemon + websocket", r.Daemon}} {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.name, seconds(msDuration(p.r.WallMs)),
+			count(int(p.r.PaymentsPerSec)), count(int(p.r.PagesPerSec)), count(p.r.Pages), count(p.r.Items))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nratio daemon/direct: %.2fx\n", r.Ratio)
+	if r.DaemonPeakRSS > 0 {
+		fmt.Fprintf(w, "daemon peak RSS (VmHWM): %s (RSS before the sync: %s)\n", mib(r.DaemonPeakRSS), mib(r.DaemonRSSBefore))
+	} else {
+		fmt.Fprintln(w, "daemon peak RSS: not available on this system")
+	}
+	for i, s := range r.Subscribers {
+		rel := "=="
+		if s.Items != int64(r.Daemon.Items) || s.Pages != int64(r.Daemon.Pages) {
+			rel = "!="
+		}
+		fmt.Fprintf(w, "subscriber %d: received %s items %s total %s (%s pages, %s payments)", i+1,
+			count(s.Items), rel, count(r.Daemon.Items), count(s.Pages), count(s.Payments))
+		if s.Dropped {
+			fmt.Fprint(w, "; dropped by the daemon for falling behind")
+		}
+		fmt.Fprintln(w)
+	}
+	if r.DaemonTaskFailures > 0 {
+		fmt.Fprintf(w, "%d task runs failed in the daemon's sync\n", r.DaemonTaskFailures)
+	}
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// timeLayout shows created-at times to the second: enough to see the
+// order of a page, short enough for one line.
+const timeLayout = "2006-01-02 15:04:05"
+
+func msDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// writePage prints one fetch/next page: a header, its items as a table and
+// the state the next page continues from.
+func writePage(w io.Writer, p protocol.Page) error {
+	fmt.Fprintf(w, "page %d of %s (%s): %d items in %s, hasMore %t\n",
+		p.Page, p.Resource, p.Key, p.ItemCount, seconds(msDuration(p.DurationMs)), p.HasMore)
+	if err := writeItems(w, p); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "newState: %s\n\n", compactJSON(p.NewState))
+	return err
+}
+
+// writeItems prints the items of a page as a compact table, by resource.
+func writeItems(w io.Writer, p protocol.Page) error {
+	tw := newTable(w)
+	switch p.Resource {
+	case protocol.ResourcePayments:
+		items, err := client.DecodeItems[protocol.Payment](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tTYPE\tSTATUS\tAMOUNT\tASSET")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Type, it.Status, it.Amount, it.Asset)
+		}
+	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
+		items, err := client.DecodeItems[protocol.Account](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tNAME\tDEFAULT ASSET")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Name, it.DefaultAsset)
+		}
+	case protocol.ResourceBalances:
+		items, err := client.DecodeItems[protocol.Balance](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  ACCOUNT\tCREATED AT\tAMOUNT\tASSET")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.AccountReference, it.CreatedAt.UTC().Format(timeLayout), it.Amount, it.Asset)
+		}
+	default:
+		items, err := client.DecodeItems[protocol.Other](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  ID\tOTHER")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\n", it.ID, clip(string(compactJSON(it.Other)), 100))
+		}
+	}
+	return tw.Flush()
+}

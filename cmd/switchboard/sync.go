@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+func newSyncCmd(g *globalOptions) *cobra.Command {
+	var (
+		cf       connFlags
+		config   string
+		pageSize int
+		maxPages int
+	)
+	cmd := &cobra.Command{
+		Use:   "sync PROVIDER",
+		Short: "Run one production-like sync cycle over the connector's task tree",
+		Long: `Create a session of PROVIDER and run sync/run: every task of the connector's
+task tree pages to its end, and every child task runs once per item its parent
+fetched (for the demo provider: accounts, then balances and payments of each
+account, and beneficiaries), as a production sync cycle does.
+
+While it runs you see one line per task with its runs, pages, items and rate,
+redrawn in place on a terminal; when stdout is not a terminal, a line per
+finished run and a progress line every few seconds instead. At the end a
+summary table lists every task run: its path, the parent it ran for, pages,
+items, whether more remained, and any error. A failing child task is reported
+there and the rest of the cycle goes on.
+
+Ctrl-C cancels the sync (the daemon stops between pages and inside the
+connector call) and prints what completed.`,
+		Example: `  switchboard sync demo
+  switchboard sync demo --config '{"accounts":20,"paymentsPerAccount":5000}'
+  switchboard sync demo --max-pages-per-task 2
+  switchboard sync demo --config @bank.json --connect`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := jsonArg("config", config)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
+			cmd.SetContext(ctx)
+
+			out := cmd.OutOrStdout()
+			disp := newDisplay(out)
+			c, err := openConn(cmd, g, &cf, false, client.OnFetchPage(disp.page))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize})
+			if err != nil {
+				return fmt.Errorf("session/create: %w", err)
+			}
+			defer func() {
+				cctx, cancel := cleanupContext()
+				defer cancel()
+				_ = c.CloseSession(cctx, sess.ID)
+			}()
+			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
+			fctx, cancel := cleanupContext()
+			_ = c.Flush(fctx)
+			cancel()
+			disp.finish()
+			if err != nil {
+				if cancelled(err) {
+					fmt.Fprintln(out, "\ncancelled; pages completed before the cancel:")
+					_ = disp.writeSeen(out)
+					return errors.New("sync cancelled")
+				}
+				return fmt.Errorf("sync/run: %w", err)
+			}
+			return writeSyncSummary(out, res)
+		},
+	}
+	f := cmd.Flags()
+	cf.register(f)
+	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
+	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
+	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")
+	return cmd
+}
+
+// writeSyncSummary prints every task run of a sync and the totals.
+func writeSyncSummary(w io.Writer, res protocol.SyncRunResult) error {
+	fmt.Fprintln(w)
+	tw := newTable(w)
+	fmt.Fprintln(tw, "TASK\tFROM\tPAGES\tITEMS\tHAS MORE\tERROR")
+	pages, items, failed := 0, 0, 0
+	for _, t := range res.Tasks {
+		from := payloadRef(t.FromPayload)
+		if from == "" {
+			from = "-"
+		}
+		if t.Error != "" {
+			failed++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\n", t.Path, from, count(t.Pages), count(t.Items), t.HasMore, clip(t.Error, 120))
+		pages += t.Pages
+		items += t.Items
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	d := msDuration(res.DurationMs)
+	_, err := fmt.Fprintf(w, "\n%s task runs (%s failed): %s pages, %s items in %s (%s items/s)\n",
+		count(len(res.Tasks)), count(failed), count(pages), count(items), seconds(d), count(int(rate(items, d))))
+	return err
+}
