@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/demobank"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -381,5 +382,42 @@ func TestHelp(t *testing.T) {
 	out, _ := mustRun(t, "fetch", "--help")
 	if !strings.Contains(out, "--page-size") || !strings.Contains(out, "Examples:") {
 		t.Errorf("fetch --help:\n%s", out)
+	}
+}
+
+func TestSyncSummaryGroupsManyRuns(t *testing.T) {
+	cfg := `{"accounts":16,"paymentsPerAccount":10}`
+	out, _ := mustRun(t, "sync", "demo", "--config", cfg)
+	if !strings.Contains(out, "accounts/payments  (16 runs)") || !strings.Contains(out, "34 task runs (0 failed)") {
+		t.Errorf("grouped summary:\n%s", out)
+	}
+	out, _ = mustRun(t, "sync", "demo", "--config", cfg, "--every-run")
+	if strings.Contains(out, "runs)") || strings.Count(out, "\naccounts/payments  acc_") != 16 {
+		t.Errorf("--every-run summary:\n%s", out)
+	}
+}
+
+func TestSyncCancel(t *testing.T) {
+	bank := demobank.New(demobank.Config{Accounts: 3, PaymentsPerAccount: 1000, Faults: demobank.Faults{Latency: 20 * time.Millisecond}})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bank.Close()
+	cfg := `{"endpoint":"` + url + `","apiKey":"` + bank.APIKey() + `"}`
+	stdout, _, stop := start(t, "sync", "demo", "--config", cfg, "--page-size", "10")
+	waitFor(t, "the first finished run", func() bool { return strings.Contains(stdout.String(), "done  accounts/balances") })
+	time.Sleep(150 * time.Millisecond) // a few 20ms payments pages
+	began := time.Now()
+	err = stop()
+	if err == nil || !strings.Contains(err.Error(), "sync cancelled") {
+		t.Fatalf("got %v, want sync cancelled", err)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("cancelling took %v", d)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, "cancelled; pages completed before the cancel:") || !strings.Contains(out, "accounts/payments") {
+		t.Errorf("cancelled output:\n%s", out)
 	}
 }

@@ -21,6 +21,7 @@ func newSyncCmd(g *globalOptions) *cobra.Command {
 		config   string
 		pageSize int
 		maxPages int
+		everyRun bool
 	)
 	cmd := &cobra.Command{
 		Use:   "sync PROVIDER",
@@ -83,7 +84,7 @@ connector call) and prints what completed.`,
 				}
 				return fmt.Errorf("sync/run: %w", err)
 			}
-			return writeSyncSummary(out, res)
+			return writeSyncSummary(out, res, everyRun)
 		},
 	}
 	f := cmd.Flags()
@@ -91,26 +92,59 @@ connector call) and prints what completed.`,
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")
+	f.BoolVar(&everyRun, "every-run", false, fmt.Sprintf("list every task run in the summary even when there are more than %d", groupAbove))
 	return cmd
 }
 
-// writeSyncSummary prints every task run of a sync and the totals.
-func writeSyncSummary(w io.Writer, res protocol.SyncRunResult) error {
+// groupAbove is the number of task runs above which the summary shows one
+// row per task instead of one per run: a row for each of a hundred
+// accounts' payments buries what matters, the failures.
+const groupAbove = 30
+
+// writeSyncSummary prints the task runs of a sync and the totals. Above
+// groupAbove runs, and unless every is set, runs that finished cleanly are
+// folded into one row per task path; runs with an error or more to fetch
+// keep their own rows.
+func writeSyncSummary(w io.Writer, res protocol.SyncRunResult, every bool) error {
 	fmt.Fprintln(w)
 	tw := newTable(w)
 	fmt.Fprintln(tw, "TASK\tFROM\tPAGES\tITEMS\tHAS MORE\tERROR")
+	group := !every && len(res.Tasks) > groupAbove
+	type folded struct{ runs, pages, items int }
+	var order []string
+	groups := map[string]*folded{}
 	pages, items, failed := 0, 0, 0
 	for _, t := range res.Tasks {
+		pages += t.Pages
+		items += t.Items
+		if t.Error != "" {
+			failed++
+		}
+		if group && t.Error == "" && !t.HasMore {
+			g := groups[t.Path]
+			if g == nil {
+				g = &folded{}
+				groups[t.Path] = g
+				order = append(order, t.Path)
+			}
+			g.runs++
+			g.pages += t.Pages
+			g.items += t.Items
+			continue
+		}
 		from := payloadRef(t.FromPayload)
 		if from == "" {
 			from = "-"
 		}
-		if t.Error != "" {
-			failed++
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%t\t%s\n", t.Path, from, count(t.Pages), count(t.Items), t.HasMore, clip(t.Error, 120))
-		pages += t.Pages
-		items += t.Items
+	}
+	for _, p := range order {
+		g := groups[p]
+		from := "-"
+		if g.runs > 1 {
+			from = fmt.Sprintf("(%s runs)", count(g.runs))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\tfalse\t\n", p, from, count(g.pages), count(g.items))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
