@@ -1,0 +1,4 @@
+import { clientSuite } from './suite';
+import { stdioHarness } from './helpers';
+
+clientSuite('stdio', stdioHarness);
