@@ -132,8 +132,10 @@ func toAccount(a *stripego.Account, raw json.RawMessage, platform bool) connecto
 // FetchBalances returns the balance of the account in fromPayload (the
 // platform's when there is none), GET /v1/balance with a Stripe-Account
 // header for a connected account: one Balance per currency, of the
-// available amount (what can be paid out or transferred now). Pending
-// funds are not balances yet: they show as pending payments. A balance is
+// available amount (what can be paid out or transferred now). Stripe's
+// pending amounts are left out: a Balance has no field to tell them apart
+// from the available ones, and the balance transactions behind them are
+// fetched as payments (metadata "stripe/status": "pending"). A balance is
 // a snapshot: every call fetches it afresh, there is no state.
 func (c *Connector) FetchBalances(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Balance], error) {
 	acc, err := c.parentAccount(ctx, req.FromPayload)

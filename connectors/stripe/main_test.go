@@ -279,9 +279,9 @@ func accountPayload(t testing.TB, a connector.Account) json.RawMessage {
 // strings, which is what the tests compare.
 type wirePayment struct {
 	Reference, Type, Status, Asset, Amount, InitialAmount, Scheme string
-	Source, Destination                                          string
-	CreatedAt                                                    time.Time
-	Metadata                                                     map[string]string
+	Source, Destination                                           string
+	CreatedAt                                                     time.Time
+	Metadata                                                      map[string]string
 }
 
 func wire(p connector.Payment) wirePayment {
