@@ -1,0 +1,129 @@
+// The few VS Code APIs the extension's logic uses. The real `vscode` module
+// is checked against this interface where the extension activates
+// (src/extension.ts), and the tests' fake (test/fakeVscode.ts) implements
+// it too, so the two cannot drift apart silently.
+
+export interface Disposable {
+  dispose(): unknown;
+}
+
+export interface Event<T> {
+  (listener: (e: T) => unknown): Disposable;
+}
+
+export interface EventEmitterLike<T> {
+  readonly event: Event<T>;
+  fire(data: T): void;
+  dispose(): void;
+}
+
+export interface CancellationTokenLike {
+  readonly isCancellationRequested: boolean;
+  readonly onCancellationRequested: Event<unknown>;
+}
+
+export interface QuickPickItemLike {
+  label: string;
+  description?: string;
+  detail?: string;
+}
+
+export interface QuickPickOptionsLike {
+  title?: string;
+  placeHolder?: string;
+  ignoreFocusOut?: boolean;
+}
+
+export interface InputBoxOptionsLike {
+  title?: string;
+  prompt?: string;
+  placeHolder?: string;
+  value?: string;
+  password?: boolean;
+  ignoreFocusOut?: boolean;
+  validateInput?(value: string): string | undefined | null;
+}
+
+export interface ProgressOptionsLike {
+  location: number;
+  title?: string;
+  cancellable?: boolean;
+}
+
+export interface ProgressLike {
+  report(value: { message?: string; increment?: number }): void;
+}
+
+export interface OutputChannelLike {
+  appendLine(value: string): void;
+  show(preserveFocus?: boolean): void;
+  dispose(): void;
+}
+
+export interface TextDocumentLike {
+  getText(): string;
+}
+
+export interface CommandLike {
+  command: string;
+  title: string;
+  arguments?: unknown[];
+}
+
+export interface TreeItemLike {
+  label?: string | { label: string };
+  id?: string;
+  description?: string | boolean;
+  contextValue?: string;
+  command?: CommandLike;
+  collapsibleState?: number;
+}
+
+/**
+ * Sets a tree item's tooltip. (tooltip is left out of TreeItemLike: VS Code
+ * types it string | MarkdownString, which no small interface can mirror both
+ * ways; a string is what both the real TreeItem and the fake take.)
+ */
+export function setTooltip(item: TreeItemLike, tooltip: string): void {
+  (item as TreeItemLike & { tooltip?: string }).tooltip = tooltip;
+}
+
+export interface TreeDataProviderLike<T> {
+  onDidChangeTreeData?: Event<T | undefined | null | void>;
+  getTreeItem(element: T): TreeItemLike | Thenable<TreeItemLike>;
+  getChildren(element?: T): T[] | undefined | null | Thenable<T[] | undefined | null>;
+}
+
+export interface ConfigurationLike {
+  get<T>(section: string): T | undefined;
+}
+
+/** The subset of the `vscode` module the extension uses. */
+export interface VscodeApi {
+  window: {
+    showQuickPick<T extends QuickPickItemLike>(items: readonly T[], options?: QuickPickOptionsLike): Thenable<T | undefined>;
+    showInputBox(options?: InputBoxOptionsLike): Thenable<string | undefined>;
+    showInformationMessage(message: string): Thenable<unknown>;
+    showWarningMessage(message: string): Thenable<unknown>;
+    showErrorMessage(message: string): Thenable<unknown>;
+    withProgress<R>(
+      options: ProgressOptionsLike,
+      task: (progress: ProgressLike, token: CancellationTokenLike) => Thenable<R>,
+    ): Thenable<R>;
+    createOutputChannel(name: string): OutputChannelLike;
+    registerTreeDataProvider<T>(viewId: string, provider: TreeDataProviderLike<T>): Disposable;
+    showTextDocument(document: TextDocumentLike): Thenable<unknown>;
+  };
+  commands: {
+    registerCommand(command: string, callback: (...args: any[]) => any): Disposable;
+  };
+  workspace: {
+    openTextDocument(options: { language?: string; content?: string }): Thenable<TextDocumentLike>;
+    getConfiguration(section?: string): ConfigurationLike;
+    onDidChangeConfiguration(listener: (e: { affectsConfiguration(section: string): boolean }) => unknown): Disposable;
+  };
+  EventEmitter: new <T>() => EventEmitterLike<T>;
+  TreeItem: new (label: string, collapsibleState?: number) => TreeItemLike;
+  TreeItemCollapsibleState: { readonly None: number; readonly Collapsed: number; readonly Expanded: number };
+  ProgressLocation: { readonly Notification: number };
+}

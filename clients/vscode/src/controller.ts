@@ -1,0 +1,436 @@
+import {
+  CancellationTokenSource,
+  FetchAllResult,
+  Page,
+  Session,
+  StateEntry,
+  SwitchboardClient,
+  SwitchboardError,
+  SyncRunResult,
+} from '@switchboard/client';
+
+import type { Disposable, OutputChannelLike, ProgressLike, QuickPickItemLike, VscodeApi } from './api';
+import { askConfig } from './config';
+import { exchangeLine, logLine, plural } from './format';
+import { SessionStore, sessionResources } from './model';
+import { Node, SessionsTree } from './tree';
+
+/** The id of the Sessions view, as package.json declares it. */
+export const SessionsViewId = 'switchboard.sessions';
+
+/** Every command the extension registers, as package.json declares them. */
+export const Commands = [
+  'switchboard.createSession',
+  'switchboard.refresh',
+  'switchboard.fetchNext',
+  'switchboard.fetchAll',
+  'switchboard.runSync',
+  'switchboard.resetState',
+  'switchboard.editState',
+  'switchboard.openPage',
+  'switchboard.openExchange',
+  'switchboard.closeSession',
+  'switchboard.showOutput',
+] as const;
+
+export interface ControllerOptions {
+  /** Starts the daemon connection; default spawns `<switchboard.path> stdio`. */
+  connect?: (bin: string, onStderr: (line: string) => void) => SwitchboardClient;
+  /** Sent as clientInfo.version. */
+  version?: string;
+}
+
+type SessionNode = Extract<Node, { kind: 'session' }>;
+type ResourceNode = Extract<Node, { kind: 'resource' }>;
+
+/**
+ * The extension's logic, over the small VscodeApi: the daemon connection,
+ * the Sessions tree, the output channel and the commands.
+ */
+export class Controller {
+  readonly store = new SessionStore();
+  readonly tree: SessionsTree;
+  readonly output: OutputChannelLike;
+  private client?: Promise<SwitchboardClient>;
+  private readonly opts: ControllerOptions;
+
+  constructor(
+    private readonly vscode: VscodeApi,
+    opts: ControllerOptions = {},
+  ) {
+    this.opts = opts;
+    this.tree = new SessionsTree(vscode, this.store);
+    this.output = vscode.window.createOutputChannel('Switchboard');
+  }
+
+  /** Registers the tree and the commands; dispose the result on deactivation. */
+  register(): Disposable[] {
+    const r = (id: (typeof Commands)[number], fn: (...args: any[]) => Promise<unknown> | unknown) =>
+      this.vscode.commands.registerCommand(id, (...args: unknown[]) => this.run(id, () => fn(...args)));
+    return [
+      this.vscode.window.registerTreeDataProvider(SessionsViewId, this.tree),
+      r('switchboard.createSession', () => this.createSession()),
+      r('switchboard.refresh', () => this.refresh()),
+      r('switchboard.fetchNext', (n?: Node) => this.fetchNext(n)),
+      r('switchboard.fetchAll', (n?: Node) => this.fetchAll(n)),
+      r('switchboard.runSync', (n?: Node) => this.runSync(n)),
+      r('switchboard.resetState', (n?: Node) => this.resetState(n)),
+      r('switchboard.editState', (n?: Node) => this.editState(n)),
+      r('switchboard.openPage', (n?: Node) => this.openPage(n)),
+      r('switchboard.openExchange', (n?: Node) => this.openExchange(n)),
+      r('switchboard.closeSession', (n?: Node) => this.closeSession(n)),
+      r('switchboard.showOutput', () => this.output.show(true)),
+      // A new switchboard.path takes effect with the next connection.
+      this.vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('switchboard.path')) void this.close();
+      }),
+      { dispose: () => void this.close() },
+    ];
+  }
+
+  /** Runs a command, turning a failure into an error message (and undefined). */
+  private async run<T>(name: string, fn: () => Promise<T> | T): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (e) {
+      const msg =
+        e instanceof SwitchboardError ? `${e.message} (${e.codeName || 'code'} ${e.code})` : e instanceof Error ? e.message : String(e);
+      this.output.appendLine(`[error] ${name}: ${msg}`);
+      void this.vscode.window.showErrorMessage(`Switchboard: ${msg}`);
+      return undefined;
+    }
+  }
+
+  // --- Connection ---------------------------------------------------------------
+
+  /** The daemon connection, started on first use and again after it closed. */
+  getClient(): Promise<SwitchboardClient> {
+    if (!this.client) {
+      const p = this.start();
+      this.client = p;
+      p.catch(() => {
+        if (this.client === p) this.client = undefined;
+      });
+    }
+    return this.client;
+  }
+
+  private async start(): Promise<SwitchboardClient> {
+    const bin = this.vscode.workspace.getConfiguration('switchboard').get<string>('path') || 'switchboard';
+    const onStderr = (line: string) => this.output.appendLine(`[daemon] ${line}`);
+    this.output.appendLine(`starting ${bin} stdio`);
+    const client = this.opts.connect
+      ? this.opts.connect(bin, onStderr)
+      : SwitchboardClient.stdio({ bin, onStderr });
+    client.onFetchPage((n) => this.store.addPage(n));
+    client.onLog((l) => this.output.appendLine(logLine(l)));
+    client.onHttpExchange((x) => {
+      this.output.appendLine(exchangeLine(x));
+      this.store.addExchange(x);
+    });
+    client.onSessionChanged((c) => {
+      if (c.reason === 'closed') this.store.remove(c.session.id);
+      else this.store.upsert(c.session);
+    });
+    client.onClose(() => {
+      this.output.appendLine('daemon connection closed');
+      this.client = undefined;
+    });
+    try {
+      const res = await client.initialize({
+        clientInfo: { name: 'switchboard-vscode', version: this.opts.version },
+        capabilities: { workDoneProgress: true },
+      });
+      this.output.appendLine(`connected to ${res.serverInfo.name} ${res.serverInfo.version} (protocol ${res.protocolVersion})`);
+    } catch (e) {
+      await client.close().catch(() => {});
+      throw new Error(`cannot start the Switchboard daemon (${bin} stdio): ${(e as Error).message}`);
+    }
+    return client;
+  }
+
+  /** Closes the daemon connection (the daemon exits). */
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) await (await c.catch(() => undefined))?.close();
+  }
+
+  // --- Picking ----------------------------------------------------------------
+
+  private async pickSession(n?: Node): Promise<string | undefined> {
+    if (n) return n.sessionId;
+    const sessions = this.store.list();
+    if (sessions.length === 0) {
+      void this.vscode.window.showInformationMessage('Switchboard: create a session first.');
+      return undefined;
+    }
+    if (sessions.length === 1) return sessions[0].session.id;
+    const items = sessions.map((s) => ({ label: s.session.name || s.session.provider, description: s.session.id, id: s.session.id }));
+    return (await this.vscode.window.showQuickPick(items, { placeHolder: 'Session' }))?.id;
+  }
+
+  private async pickResource(n?: Node): Promise<{ sessionId: string; resource: string } | undefined> {
+    if (n?.kind === 'resource' || n?.kind === 'page') return { sessionId: n.sessionId, resource: n.resource };
+    const sessionId = await this.pickSession(n);
+    if (!sessionId) return undefined;
+    const st = this.store.get(sessionId);
+    const items = (st ? sessionResources(st.session) : []).map((r) => ({ label: r }));
+    const pick = await this.vscode.window.showQuickPick(items, { placeHolder: 'Resource' });
+    return pick ? { sessionId, resource: pick.label } : undefined;
+  }
+
+  private async refreshStates(sessionId: string): Promise<StateEntry[]> {
+    const client = await this.getClient();
+    const states = await client.getState(sessionId);
+    this.store.setStates(sessionId, states);
+    return states;
+  }
+
+  // --- Commands ---------------------------------------------------------------
+
+  /** Picks a provider, asks its config from its schema and creates a session. */
+  async createSession(): Promise<Session | undefined> {
+    const client = await this.getClient();
+    const providers = await client.providers();
+    const items = providers.map((p) => ({ label: p.name, description: p.capabilities.length + ' capabilities', detail: p.description, provider: p }));
+    const pick = await this.vscode.window.showQuickPick(items, { title: 'Create Switchboard session', placeHolder: 'Provider' });
+    if (!pick) return undefined;
+    const config = await askConfig(this.vscode, pick.provider.name, pick.provider.configSchema);
+    if (!config) return undefined;
+    const name = await this.vscode.window.showInputBox({
+      title: 'Session name',
+      prompt: 'A name to tell sessions apart (optional)',
+      value: pick.provider.name,
+      ignoreFocusOut: true,
+    });
+    if (name === undefined) return undefined;
+    const session = await client.createSession({ provider: pick.provider.name, name: name || undefined, config });
+    this.store.upsert(session, []);
+    this.output.appendLine(`session ${session.id} created (${session.provider}${session.name ? ', ' + session.name : ''})`);
+    return session;
+  }
+
+  /** Reloads the session list and their states from the daemon. */
+  async refresh(): Promise<void> {
+    const client = await this.getClient();
+    const sessions = await client.listSessions();
+    this.store.replaceAll(sessions);
+    for (const s of sessions) {
+      const d = await client.getSession(s.id);
+      this.store.setStates(s.id, d.states);
+    }
+  }
+
+  async fetchNext(n?: Node): Promise<Page | undefined> {
+    const target = await this.pickResource(n);
+    if (!target) return undefined;
+    const client = await this.getClient();
+    const page = await client.fetchNext(target);
+    this.store.addPage({ sessionId: target.sessionId, page });
+    this.output.appendLine(
+      `fetch/next ${target.resource}: page ${page.page}, ${plural(page.itemCount, 'item')}, ${page.hasMore ? 'more to fetch' : 'no more'} (${Math.round(page.durationMs)} ms)`,
+    );
+    await this.refreshStates(target.sessionId);
+    return page;
+  }
+
+  /**
+   * Fetches every page of a resource under a cancellable progress
+   * notification; its cancel button cancels the request ($/cancelRequest).
+   */
+  async fetchAll(n?: Node): Promise<FetchAllResult | undefined> {
+    const target = await this.pickResource(n);
+    if (!target) return undefined;
+    const client = await this.getClient();
+    let pages = 0;
+    let items = 0;
+    const result = await this.cancellable(`Fetching all ${target.resource}`, client, async (progress, token, workDoneToken) => {
+      const sub = client.onFetchPage((p) => {
+        if (p.sessionId !== target.sessionId || p.page.resource !== target.resource || p.task) return;
+        pages++;
+        items += p.page.itemCount;
+        progress.report({ message: `${plural(pages, 'page')}, ${plural(items, 'item')}` });
+      });
+      try {
+        return await client.fetchAll({ ...target, workDoneToken }, token);
+      } finally {
+        sub.dispose();
+      }
+    });
+    await this.refreshStates(target.sessionId);
+    if (result === 'cancelled') {
+      const msg = `Fetch all of ${target.resource} cancelled after ${plural(pages, 'page')}.`;
+      this.output.appendLine(msg);
+      void this.vscode.window.showWarningMessage(msg);
+      return undefined;
+    }
+    const msg =
+      `Fetched ${plural(result.pages, 'page')}, ${plural(result.items, 'item')} of ${target.resource} in ${Math.round(result.durationMs)} ms` +
+      (result.stalled ? ` (stalled: ${result.diagnostic ?? 'the state repeated'})` : result.hasMore ? ' (limit reached, more to fetch)' : '.');
+    this.output.appendLine(msg);
+    void this.vscode.window.showInformationMessage(msg);
+    return result;
+  }
+
+  /** Runs a sync over the session's task tree, cancellable like fetchAll. */
+  async runSync(n?: Node): Promise<SyncRunResult | undefined> {
+    const sessionId = await this.pickSession(n);
+    if (!sessionId) return undefined;
+    const client = await this.getClient();
+    let pages = 0;
+    const result = await this.cancellable('Running sync', client, async (progress, token, workDoneToken) => {
+      const sub = client.onFetchPage((p) => {
+        if (p.sessionId !== sessionId) return;
+        pages++;
+        progress.report({ message: `${p.task ?? p.page.resource}: ${plural(pages, 'page')}` });
+      });
+      try {
+        return await client.syncRun({ sessionId, workDoneToken }, token);
+      } finally {
+        sub.dispose();
+      }
+    });
+    await this.refreshStates(sessionId);
+    if (result === 'cancelled') {
+      const msg = `Sync cancelled after ${plural(pages, 'page')}.`;
+      this.output.appendLine(msg);
+      void this.vscode.window.showWarningMessage(msg);
+      return undefined;
+    }
+    const failed = result.tasks.filter((t) => t.error);
+    const total = result.tasks.reduce((a, t) => ({ pages: a.pages + t.pages, items: a.items + t.items }), { pages: 0, items: 0 });
+    const msg =
+      `Sync: ${plural(result.tasks.length, 'task run')}, ${plural(total.pages, 'page')}, ${plural(total.items, 'item')} in ${Math.round(result.durationMs)} ms` +
+      (failed.length ? `; ${failed.length} failed` : '.');
+    this.output.appendLine(msg);
+    for (const t of failed) this.output.appendLine(`  ${t.path}: ${t.error}`);
+    void (failed.length ? this.vscode.window.showWarningMessage(msg) : this.vscode.window.showInformationMessage(msg));
+    return result;
+  }
+
+  /**
+   * Runs fn under a cancellable progress notification. The notification's
+   * cancel button cancels the CancellationTokenSource handed to the client,
+   * which sends $/cancelRequest; the -32800 answer becomes 'cancelled'.
+   */
+  private async cancellable<T>(
+    title: string,
+    client: SwitchboardClient,
+    fn: (progress: ProgressLike, token: CancellationTokenSource['token'], workDoneToken: string) => Promise<T>,
+  ): Promise<T | 'cancelled'> {
+    const { window, ProgressLocation } = this.vscode;
+    return window.withProgress({ location: ProgressLocation.Notification, title, cancellable: true }, async (progress, vsToken) => {
+      const cts = new CancellationTokenSource();
+      const onCancel = vsToken.onCancellationRequested(() => cts.cancel());
+      if (vsToken.isCancellationRequested) cts.cancel();
+      const workDoneToken = client.newProgressToken();
+      const sub = client.onProgress((p) => {
+        if (p.token === workDoneToken && p.value.kind === 'report' && p.value.message) progress.report({ message: p.value.message });
+      });
+      try {
+        return await fn(progress, cts.token, workDoneToken);
+      } catch (e) {
+        if (e instanceof SwitchboardError && e.cancelled) return 'cancelled' as const;
+        throw e;
+      } finally {
+        sub.dispose();
+        onCancel.dispose();
+        cts.dispose();
+      }
+    });
+  }
+
+  /** Clears the cached state of a resource node, or of every resource of a session node. */
+  async resetState(n?: Node): Promise<void> {
+    let target: { sessionId: string; resource?: string } | undefined;
+    if (n?.kind === 'resource') target = { sessionId: n.sessionId, resource: n.resource };
+    else if (n) target = { sessionId: n.sessionId };
+    else {
+      const sessionId = await this.pickSession();
+      if (!sessionId) return;
+      const st = this.store.get(sessionId);
+      const items: QuickPickItemLike[] = [{ label: 'all resources' }, ...(st ? sessionResources(st.session) : []).map((r) => ({ label: r }))];
+      const pick = await this.vscode.window.showQuickPick(items, { placeHolder: 'Reset the state of' });
+      if (!pick) return;
+      target = { sessionId, resource: pick.label === 'all resources' ? undefined : pick.label };
+    }
+    const client = await this.getClient();
+    await client.resetSession(target.sessionId, target.resource);
+    this.store.clearPages(target.sessionId, target.resource);
+    await this.refreshStates(target.sessionId);
+    this.output.appendLine(`state of ${target.resource ?? 'every resource'} reset (session ${target.sessionId})`);
+  }
+
+  /** Edits the cached state of one key of a resource as JSON in an input box; sets it with state/set. */
+  async editState(n?: Node): Promise<StateEntry | undefined> {
+    const target = await this.pickResource(n);
+    if (!target) return undefined;
+    const states = (await this.refreshStates(target.sessionId)).filter((e) => e.resource === target.resource);
+    let entry: StateEntry | undefined = states[0];
+    if (states.length > 1) {
+      const pick = await this.vscode.window.showQuickPick(
+        states.map((e) => ({ label: e.key, description: plural(e.pages, 'page'), entry: e })),
+        { placeHolder: 'State key' },
+      );
+      if (!pick) return undefined;
+      entry = pick.entry;
+    }
+    const raw = await this.vscode.window.showInputBox({
+      title: `State of ${entry?.key ?? target.resource}`,
+      prompt: 'The connector state as JSON; the next fetch/next continues from it (null starts over)',
+      value: JSON.stringify(entry?.state ?? null),
+      ignoreFocusOut: true,
+      validateInput: (v: string) => {
+        try {
+          JSON.parse(v);
+          return undefined;
+        } catch (e) {
+          return `not JSON: ${(e as Error).message}`;
+        }
+      },
+    });
+    if (raw === undefined) return undefined;
+    const state = JSON.parse(raw) as unknown;
+    const client = await this.getClient();
+    await client.setState({ sessionId: target.sessionId, resource: target.resource, name: entry?.name, fromPayload: entry?.fromPayload, state });
+    const after = await this.refreshStates(target.sessionId);
+    this.output.appendLine(`state of ${entry?.key ?? target.resource} set to ${raw}`);
+    return after.find((e) => e.resource === target.resource && (!entry || e.key === entry.key));
+  }
+
+  /** Opens a page of the tree as an untitled JSON document. */
+  async openPage(n?: Node): Promise<void> {
+    if (n?.kind !== 'page') throw new Error('pick a page in the Sessions view');
+    const rec = this.store.findPage(n.sessionId, n.seq);
+    if (!rec) throw new Error('that page is no longer kept');
+    await this.openJson(rec.task ? { task: rec.task, ...rec.page } : rec.page);
+  }
+
+  /** Opens an HTTP exchange of the tree as an untitled JSON document. */
+  async openExchange(n?: Node): Promise<void> {
+    if (n?.kind !== 'exchange') throw new Error('pick an HTTP exchange in the Sessions view');
+    const x = this.store.get(n.sessionId)?.exchanges.find((e) => e.id === n.id);
+    if (!x) throw new Error('that exchange is no longer kept');
+    await this.openJson(x);
+  }
+
+  private async openJson(v: unknown): Promise<void> {
+    const doc = await this.vscode.workspace.openTextDocument({ language: 'json', content: JSON.stringify(v, null, 2) + '\n' });
+    await this.vscode.window.showTextDocument(doc);
+  }
+
+  async closeSession(n?: Node): Promise<void> {
+    const sessionId = await this.pickSession(n as SessionNode | ResourceNode | undefined);
+    if (!sessionId) return;
+    const client = await this.getClient();
+    await client.closeSession(sessionId);
+    this.store.remove(sessionId);
+    this.output.appendLine(`session ${sessionId} closed`);
+  }
+
+  dispose(): void {
+    void this.close();
+    this.output.dispose();
+  }
+}

@@ -1,0 +1,233 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+import type { FetchAllResult, Page, Session, SyncRunResult } from '@switchboard/client';
+
+import type { Disposable } from '../src/api';
+import { Commands, Controller, SessionsViewId } from '../src/controller';
+import { exchangeLine } from '../src/format';
+import { Node } from '../src/tree';
+import { FakeOutputChannel, FakeTreeItem, FakeVscode } from './fakeVscode';
+
+const packageDir = path.resolve(__dirname, '..', '..');
+const bin = process.env.SWITCHBOARD_BIN
+  ? path.resolve(process.env.SWITCHBOARD_BIN)
+  : path.resolve(packageDir, '..', '..', 'bin', 'switchboard');
+if (!fs.existsSync(bin)) {
+  throw new Error(`switchboard binary not found at ${bin}: build it (go build -o bin/switchboard ./cmd/switchboard) or set SWITCHBOARD_BIN`);
+}
+const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+
+/** Answers the config input boxes of the demo provider from a map (missing: empty). */
+function answerConfig(fake: FakeVscode, values: Record<string, string>, count: number): void {
+  for (let i = 0; i < count; i++) {
+    fake.input((o) => {
+      const name = /: (\w+)( \(optional\))?$/.exec(o.title ?? '')?.[1] ?? '';
+      return values[name] ?? '';
+    });
+  }
+}
+
+describe('Switchboard extension logic against the real daemon', { timeout: 120000 }, () => {
+  const fake = new FakeVscode({ 'switchboard.path': bin });
+  const controller = new Controller(fake, { version: 'test' });
+  let disposables: Disposable[] = [];
+  let output: FakeOutputChannel;
+  let session: Session;
+  let demoProps = 0;
+
+  const tree = () => fake.treeProviders.get(SessionsViewId)!;
+  const children = async (n?: Node): Promise<Node[]> => (await tree().getChildren(n)) ?? [];
+  const item = async (n: Node): Promise<FakeTreeItem> => (await tree().getTreeItem(n)) as FakeTreeItem;
+  const resourceNode = (sessionId: string, resource: string): Node => ({ kind: 'resource', sessionId, resource });
+
+  before(() => {
+    disposables = controller.register();
+    output = fake.outputs.get('Switchboard')!;
+  });
+  after(async () => {
+    for (const d of disposables) d.dispose();
+    await controller.close();
+  });
+
+  it('registers the commands and the view that package.json declares', () => {
+    const declared = manifest.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual([...fake.commandHandlers.keys()].sort(), declared);
+    assert.deepEqual([...Commands].sort(), declared);
+    assert.ok(fake.treeProviders.has(SessionsViewId));
+    assert.equal(manifest.contributes.views.switchboard[0].id, SessionsViewId);
+    assert.equal(manifest.contributes.viewsContainers.activitybar[0].id, 'switchboard');
+    assert.ok(output, 'an output channel named Switchboard');
+  });
+
+  it('creates a session: provider quick pick, config input boxes from the schema, secrets as passwords', async () => {
+    const demo = (await (await controller.getClient()).providers()).find((p) => p.name === 'demo')!;
+    demoProps = Object.keys((demo.configSchema as { properties: object }).properties).length;
+    fake.pick('demo');
+    answerConfig(fake, { accounts: '2', paymentsPerAccount: '150' }, demoProps);
+    fake.input('ext-test');
+    session = (await fake.executeCommand<Session>('switchboard.createSession'))!;
+    assert.ok(session, `no session: ${JSON.stringify(fake.messages)}`);
+    assert.equal(session.provider, 'demo');
+    assert.equal(session.name, 'ext-test');
+
+    const boxes = fake.inputsShown.slice(0, demoProps);
+    const box = (name: string) => boxes.find((b) => b.title?.includes(`: ${name}`))!;
+    assert.equal(box('apiKey').password, true, 'apiKey is writeOnly: a password box');
+    assert.equal(box('endpoint').password, false);
+    assert.match(box('accounts').validateInput!('abc') ?? '', /integer/);
+    assert.match(box('accounts').validateInput!('-1') ?? '', /at least 0/);
+    assert.equal(box('accounts').validateInput!('3'), undefined);
+    assert.deepEqual(JSON.parse(JSON.stringify(session.config)).accounts, 2);
+
+    const roots = await children();
+    assert.equal(roots.length, 1);
+    const s = await item(roots[0]);
+    assert.equal(s.label, 'ext-test');
+    assert.equal(s.contextValue, 'session');
+    const resources = await children(roots[0]);
+    const labels = await Promise.all(resources.map(async (r) => (await item(r)).label));
+    assert.deepEqual(labels, ['accounts', 'balances', 'externalAccounts', 'payments']);
+    assert.equal((await item(resources[3])).description, 'not fetched');
+  });
+
+  it('fetches the next page twice: state carried over, counts and pages in the tree', async () => {
+    const node = resourceNode(session.id, 'payments');
+    const p1 = await fake.executeCommand<Page>('switchboard.fetchNext', node);
+    const p2 = await fake.executeCommand<Page>('switchboard.fetchNext', node);
+    assert.ok(p1 && p2, JSON.stringify(fake.messages));
+    assert.equal(p1.page, 1);
+    assert.equal(p2.page, 2);
+    const r = await item(node);
+    assert.equal(r.description, '2 pages · 200 items · more');
+    assert.equal(r.contextValue, 'resource');
+    const pages = await children(node);
+    assert.deepEqual(await Promise.all(pages.map(async (p) => (await item(p)).label)), ['page 2', 'page 1']);
+    assert.ok(output.lines.some((l) => l.startsWith('fetch/next payments: page 2, 100 items')), output.lines.join('\n'));
+  });
+
+  it('opens a page as an untitled JSON document', async () => {
+    const [latest] = await children(resourceNode(session.id, 'payments'));
+    const it = await item(latest);
+    assert.equal(it.command?.command, 'switchboard.openPage');
+    await fake.executeCommand(it.command!.command, ...(it.command!.arguments ?? []));
+    const doc = fake.documents.at(-1)!;
+    assert.equal(doc.language, 'json');
+    const page = JSON.parse(doc.content!);
+    assert.equal(page.page, 2);
+    assert.equal(page.items.length, 100);
+    assert.equal(fake.shownDocuments.length, 1);
+  });
+
+  it('edits the state in an input box and resets it', async () => {
+    const node = resourceNode(session.id, 'payments');
+    const pages = await children(node);
+    const first = controller.store.findPage(session.id, (pages[1] as Extract<Node, { kind: 'page' }>).seq)!;
+    let shown: string | undefined;
+    fake.input((o) => {
+      shown = o.value;
+      assert.match(o.validateInput!('{not json') ?? '', /not JSON/);
+      return JSON.stringify(first.page.newState);
+    });
+    const entry = await fake.executeCommand<{ state: unknown }>('switchboard.editState', node);
+    assert.ok(entry, JSON.stringify(fake.messages));
+    assert.ok(shown && shown !== 'null', 'the box shows the current state');
+    assert.deepEqual(entry.state, first.page.newState);
+    const next = await fake.executeCommand<Page>('switchboard.fetchNext', node);
+    // Continuing from page 1's state yields what page 2 had.
+    const second = controller.store.findPage(session.id, (pages[0] as Extract<Node, { kind: 'page' }>).seq)!;
+    assert.deepEqual(next.newState, second.page.newState);
+
+    await fake.executeCommand('switchboard.resetState', node);
+    assert.equal((await item(node)).description, 'not fetched');
+    assert.deepEqual(await children(node), []);
+  });
+
+  it('runs a sync and shows its counts', async () => {
+    const roots = await children();
+    const res = await fake.executeCommand<SyncRunResult>('switchboard.runSync', roots[0]);
+    assert.ok(res, JSON.stringify(fake.messages));
+    assert.ok(res.tasks.length >= 4);
+    const msg = fake.messages.at(-1)!;
+    assert.equal(msg.level, 'info');
+    assert.match(msg.text, /^Sync: \d+ task runs, \d+ pages, \d+ items/);
+    const accounts = await item(resourceNode(session.id, 'accounts'));
+    assert.match(String(accounts.description), /^1 page · 2 items · done/);
+    const balances = await item(resourceNode(session.id, 'balances'));
+    assert.match(String(balances.description), /· 2 keys$/);
+    assert.ok(fake.progresses.at(-1)!.options.cancellable);
+  });
+
+  it("cancels fetch all from the progress notification's cancel button ($/cancelRequest)", async () => {
+    fake.pick('demo');
+    answerConfig(fake, { accounts: '50', paymentsPerAccount: '20000' }, demoProps);
+    fake.input('big');
+    const big = (await fake.executeCommand<Session>('switchboard.createSession'))!;
+    assert.ok(big);
+    fake.onProgressReport = (p) => p.cancel();
+    const started = Date.now();
+    // From the command palette: the session, then the resource, are picked.
+    fake.pick('big');
+    fake.pick('payments');
+    const res = await fake.executeCommand<FetchAllResult | undefined>('switchboard.fetchAll');
+    fake.onProgressReport = undefined;
+    assert.equal(res, undefined);
+    const progress = fake.progresses.at(-1)!;
+    assert.equal(progress.options.title, 'Fetching all payments');
+    assert.ok(progress.cancelled);
+    const msg = fake.messages.at(-1)!;
+    assert.equal(msg.level, 'warning', JSON.stringify(fake.messages));
+    assert.match(msg.text, /^Fetch all of payments cancelled after \d+ pages?\.$/);
+    assert.ok(Date.now() - started < 30000);
+    const r = await item(resourceNode(big.id, 'payments'));
+    assert.match(String(r.description), /· more$/);
+    await fake.executeCommand('switchboard.closeSession', { kind: 'session', sessionId: big.id });
+    assert.equal((await children()).length, 1);
+  });
+
+  it('turns an error response into an error message with its code', async () => {
+    const before = fake.messages.length;
+    const res = await fake.executeCommand('switchboard.fetchNext', resourceNode('no-such-session', 'payments'));
+    assert.equal(res, undefined);
+    const msg = fake.messages[before];
+    assert.equal(msg.level, 'error');
+    assert.match(msg.text, /\(SessionNotFound -32001\)$/);
+  });
+
+  it('shows HTTP exchanges in the output channel and the tree, and opens them as JSON', async (t) => {
+    // The daemon's own exchanges, when it sends them; else one injected
+    // through the same store the notification handler feeds.
+    let x = controller.store.get(session.id)!.exchanges.at(-1);
+    if (!x) {
+      t.diagnostic('the daemon sent no http/exchange notification; checking the rendering with a sample');
+      x = {
+        sessionId: session.id,
+        id: 'x-1',
+        operation: 'fetchNextPayments',
+        request: { method: 'GET', url: 'http://127.0.0.1:1/v1/transactions?limit=100', headers: {}, bodyTruncated: false },
+        response: { status: 200, headers: { 'Content-Type': ['application/json'] }, body: '{"data":[]}', bodyTruncated: false },
+        durationMs: 3.2,
+      };
+      controller.store.addExchange(x);
+      output.appendLine(exchangeLine(x));
+    }
+    assert.ok(output.lines.some((l) => l.startsWith('[http] ') && l.includes(x!.request.url)));
+    const group = (await children({ kind: 'session', sessionId: session.id })).find((n) => n.kind === 'exchanges')!;
+    assert.ok(group, 'an HTTP exchanges node');
+    const [latest] = await children(group);
+    const it = await item(latest);
+    assert.equal(it.contextValue, 'exchange');
+    await fake.executeCommand(it.command!.command, ...(it.command!.arguments ?? []));
+    const doc = JSON.parse(fake.documents.at(-1)!.content!);
+    assert.equal(doc.id, x.id);
+    assert.equal(doc.request.method, x.request.method);
+  });
+
+  it('closes the session', async () => {
+    await fake.executeCommand('switchboard.closeSession', { kind: 'session', sessionId: session.id });
+    assert.deepEqual(await children(), []);
+    assert.ok(output.lines.some((l) => l.startsWith('connected to switchboard')));
+  });
+});
