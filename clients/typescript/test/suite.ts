@@ -111,6 +111,32 @@ export function clientSuite(transport: string, connect: () => Promise<Harness>):
       assert.equal(kinds[0], 'begin');
     });
 
+    it('accepts the tokens the daemon makes (window/workDoneProgress/create answered null)', async () => {
+      const seen = progress.length;
+      await client.fetchAll({ sessionId: session.id, resource: 'externalAccounts' });
+      await eventually(
+        () => progress.slice(seen).some((p) => typeof p.token === 'string' && p.token.startsWith('switchboard-') && p.value.kind === 'end'),
+        'progress with a server-made token',
+      );
+    });
+
+    it('sends any typed request', async () => {
+      const res = await client.request('session/get', { sessionId: session.id });
+      assert.equal(res.id, session.id);
+      assert.ok(Array.isArray(res.states));
+      if (Date.now() < 0) {
+        // Compile-time checks only: params and results are typed by method.
+        // @ts-expect-error resource is required
+        await client.request('fetch/next', { sessionId: 'x' });
+        // @ts-expect-error no such method
+        await client.request('fetch/nope', {});
+        const p: Page = await client.request('fetch/next', { sessionId: 'x', resource: 'payments' });
+        // @ts-expect-error a Page has no such field
+        void p.nope;
+        await client.request('shutdown');
+      }
+    });
+
     it('fails with -32001 and typed data for an unknown session', async () => {
       const err = await rejection(client.fetchNext({ sessionId: 'no-such-session', resource: 'payments' }));
       assert.equal(err.code, CodeSessionNotFound);
