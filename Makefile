@@ -37,9 +37,17 @@ vet:
 test-go:
 	$(GO) test -timeout $(GOTIMEOUT) ./...
 
-# The editor's-eye suite: vscode-jsonrpc spawning the built binary.
+# `npm test` of every npm package (scripts/setup-test.sh --npm-dirs lists
+# them), each against the built binary: first test/vscode-jsonrpc, the
+# editor's-eye suite, then the TypeScript client and the editor extensions.
+# Every package runs; the target fails if any of them failed.
 test-node: build
-	cd test/vscode-jsonrpc && SWITCHBOARD_BIN=$(CURDIR)/$(BIN) node --test
+	@fail=0; \
+	for d in $$(./scripts/setup-test.sh --npm-dirs); do \
+		echo "npm test in $$d"; \
+		(cd $$d && SWITCHBOARD_BIN=$(CURDIR)/$(BIN) npm test --silent) || { echo "npm test in $$d: FAILED"; fail=1; }; \
+	done; \
+	exit $$fail
 
 bench: build
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 30m $(BENCHPKGS)

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh machine of this project's kind
-# (Debian with Go at /usr/local/go, node and npm): the Go modules and every
-# npm package of the repository that has a package.json. Idempotent: a second
-# run only checks. Fetches only through the Go module proxy and npm.
+# (Debian with Go at /usr/local/go, node and npm): the Go modules, the
+# stripe-mock binary the Stripe connector's tests run, and every npm package
+# of the repository that has a package.json. Idempotent: a second run only
+# checks. Fetches only through the Go module proxy and npm.
+#
+#   scripts/setup-test.sh             install
+#   scripts/setup-test.sh --npm-dirs  print the npm package directories that
+#                                     exist, in test order (the Makefile's list)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -16,6 +21,13 @@ NPM_DIRS=(
   clients/web
 )
 
+if [ "${1:-}" = "--npm-dirs" ]; then
+  for d in "${NPM_DIRS[@]}"; do
+    [ -f "$d/package.json" ] && echo "$d"
+  done
+  exit 0
+fi
+
 say() { printf 'setup-test: %s\n' "$*"; }
 die() { printf 'setup-test: %s\n' "$*" >&2; exit 1; }
 
@@ -28,6 +40,10 @@ command -v go >/dev/null 2>&1 || die "go not found (expected Go 1.26 at /usr/loc
 
 say "go modules ($(go env GOVERSION))"
 go mod download
+
+if [ -x scripts/stripe-mock.sh ]; then
+  scripts/stripe-mock.sh install
+fi
 
 need_npm=0
 for d in "${NPM_DIRS[@]}"; do

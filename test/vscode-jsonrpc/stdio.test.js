@@ -37,6 +37,15 @@ async function rejectsWithCode(promise, code) {
   return err;
 }
 
+/** Rejects if promise has not settled within ms; what() says what hung. */
+function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what()}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 const refs = (page) => page.items.map((p) => p.reference);
 
 describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () => {
@@ -49,6 +58,14 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
 
   let session;
   const pages = [];
+
+  /** conn.sendRequest with a deadline, so a hung daemon fails one test, fast. */
+  const call = (method, params) =>
+    within(
+      15000,
+      () => `${method}; daemon stderr:\n${proc.stderr().slice(-2000)}`,
+      params === undefined ? conn.sendRequest(method) : conn.sendRequest(method, params),
+    );
 
   before(() => {
     proc = spawnStdio();
@@ -77,7 +94,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('initializes with protocol version 1 and server info', async () => {
-    const res = await conn.sendRequest('initialize', {
+    const res = await call('initialize', {
       clientInfo: { name: 'vscode-jsonrpc-test', version: '0.0.0' },
       capabilities: { workDoneProgress: false },
     });
@@ -91,7 +108,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('lists the demo provider with its config schema', async () => {
-    const res = await conn.sendRequest('providers/list', {});
+    const res = await call('providers/list', {});
     const demo = res.providers.find((p) => p.name === 'demo');
     assert.ok(demo, `demo missing from ${res.providers.map((p) => p.name)}`);
     assert.equal(typeof demo.configSchema, 'object');
@@ -101,7 +118,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('creates a demo session with no config', async () => {
-    session = await conn.sendRequest('session/create', { provider: 'demo' });
+    session = await call('session/create', { provider: 'demo' });
     assert.match(session.id, /^[0-9a-f-]{36}$/);
     assert.equal(session.provider, 'demo');
     assert.ok(session.capabilities.includes('fetch:payments'));
@@ -109,7 +126,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
 
   it('pages through payments with the state carried over', async () => {
     for (let i = 0; i < 3; i++) {
-      pages.push(await conn.sendRequest('fetch/next', { sessionId: session.id, resource: 'payments' }));
+      pages.push(await call('fetch/next', { sessionId: session.id, resource: 'payments' }));
     }
     assert.deepEqual(pages.map((p) => p.page), [1, 2, 3]);
     for (const p of pages) {
@@ -139,7 +156,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('state/get shows the cached entry', async () => {
-    const { states } = await conn.sendRequest('state/get', { sessionId: session.id });
+    const { states } = await call('state/get', { sessionId: session.id });
     const entry = states.find((s) => s.resource === 'payments');
     assert.ok(entry, `no payments entry in ${JSON.stringify(states)}`);
     assert.equal(entry.key, pages[2].key);
@@ -150,24 +167,24 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('state/set rewinds to page 1 and the next fetch repeats page 2', async () => {
-    const res = await conn.sendRequest('state/set', {
+    const res = await call('state/set', {
       sessionId: session.id,
       resource: 'payments',
       state: pages[0].newState,
     });
     assert.deepEqual(res, {});
-    const again = await conn.sendRequest('fetch/next', { sessionId: session.id, resource: 'payments' });
+    const again = await call('fetch/next', { sessionId: session.id, resource: 'payments' });
     assert.deepEqual(refs(again), refs(pages[1]));
     assert.deepEqual(again.newState, pages[1].newState);
   });
 
   it('answers an unknown method with -32601', async () => {
-    await rejectsWithCode(conn.sendRequest('no/such/method', {}), -32601);
+    await rejectsWithCode(call('no/such/method', {}), -32601);
   });
 
   it('answers a wrong param type with -32602 naming the field', async () => {
     const err = await rejectsWithCode(
-      conn.sendRequest('fetch/next', { sessionId: session.id, resource: 'payments', pageSize: 'ten' }),
+      call('fetch/next', { sessionId: session.id, resource: 'payments', pageSize: 'ten' }),
       -32602,
     );
     assert.equal(err.data?.errors?.[0]?.field, 'pageSize', JSON.stringify(err.data));
@@ -175,12 +192,12 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
 
   it('answers an unknown session with -32001', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
-    const err = await rejectsWithCode(conn.sendRequest('fetch/next', { sessionId: id, resource: 'payments' }), -32001);
+    const err = await rejectsWithCode(call('fetch/next', { sessionId: id, resource: 'payments' }), -32001);
     assert.equal(err.data?.sessionId, id);
   });
 
   it('answers an unknown provider with -32010 listing the known ones', async () => {
-    const err = await rejectsWithCode(conn.sendRequest('session/create', { provider: 'no-such-psp' }), -32010);
+    const err = await rejectsWithCode(call('session/create', { provider: 'no-such-psp' }), -32010);
     assert.equal(err.data?.provider, 'no-such-psp');
     assert.ok(err.data?.known?.includes('demo'), JSON.stringify(err.data));
   });
@@ -198,9 +215,9 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
     const error = JSON.parse(line.slice(line.indexOf('{')));
     assert.equal(error.code, -32700);
 
-    const res = await conn.sendRequest('providers/list', {});
+    const res = await call('providers/list', {});
     assert.ok(res.providers.some((p) => p.name === 'demo'));
-    const page = await conn.sendRequest('fetch/next', { sessionId: session.id, resource: 'payments' });
+    const page = await call('fetch/next', { sessionId: session.id, resource: 'payments' });
     assert.deepEqual(refs(page), refs(pages[2]), 'the session lost its place after bad input');
   });
 
@@ -210,7 +227,7 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
   });
 
   it('shuts down and exits with code 0', async () => {
-    const res = await conn.sendRequest('shutdown');
+    const res = await call('shutdown');
     assert.equal(res, null);
     await conn.sendNotification('exit');
     const { code, signal } = await proc.exited;
