@@ -9,14 +9,17 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
 	"github.com/switchboardpay/switchboard/daemon/session"
+	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -36,17 +39,50 @@ type Options struct {
 	QueueSize int
 	// MaxMessageSize caps one incoming message, in bytes.
 	MaxMessageSize int
+	// Store keeps sessions, states and items. New uses an in-memory store
+	// when it is nil; Open opens StorePath.
+	Store *store.Store
+	// StorePath is the store Open opens: a file path, store.Memory, or ""
+	// for switchboard.db in the state directory.
+	StorePath string
 }
 
 // Daemon is one Switchboard daemon: sessions shared by every connection.
 type Daemon struct {
 	opts     Options
+	store    *store.Store
 	bus      *bus.Bus
 	sessions *session.Manager
 	server   *dispatch.Server
 }
 
-// New returns a daemon.
+// Open opens the daemon's store (opts.StorePath) and returns a daemon with
+// every stored session restored, states included.
+func Open(ctx context.Context, opts Options) (*Daemon, error) {
+	path := opts.StorePath
+	if path == "" {
+		dir := DefaultStateDir()
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("state directory: %w", err)
+		}
+		path = filepath.Join(dir, "switchboard.db")
+	}
+	st, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	opts.Store = st
+	d := New(opts)
+	n, err := d.sessions.Restore(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.opts.Logger.Info("store opened", "path", path, "sessions", n)
+	return d, nil
+}
+
+// New returns a daemon over opts.Store, or a fresh in-memory store.
 func New(opts Options) *Daemon {
 	if opts.Registry == nil {
 		opts.Registry = connector.Default()
@@ -54,10 +90,18 @@ func New(opts Options) *Daemon {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	if opts.Store == nil {
+		st, err := store.Open(store.Memory)
+		if err != nil {
+			panic("in-memory store: " + err.Error())
+		}
+		opts.Store = st
+	}
 	b := bus.New(opts.QueueSize)
-	sessions := session.NewManager(opts.Registry, b, opts.Logger)
+	sessions := session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
 	return &Daemon{
 		opts:     opts,
+		store:    opts.Store,
 		bus:      b,
 		sessions: sessions,
 		server:   dispatch.New(sessions, b, protocol.ServerInfo{Name: "switchboard", Version: Version}, opts.Logger),
@@ -80,8 +124,12 @@ func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
 	return d.server.Serve(ctx, s)
 }
 
-// Close closes every session and its connector.
+// Close closes every session and its connector, then the store (its
+// queued commits are written first).
 func (d *Daemon) Close() error {
 	d.sessions.CloseAll()
-	return nil
+	return d.store.Close()
 }
+
+// Store returns the daemon's store.
+func (d *Daemon) Store() *store.Store { return d.store }

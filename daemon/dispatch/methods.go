@@ -115,7 +115,7 @@ func (s *Server) table() map[string]handlerFunc {
 			if err != nil {
 				return nil, err
 			}
-			return protocol.Empty{}, ss.Reset(p.Resource)
+			return protocol.Empty{}, ss.Reset(ctx, p.Resource, p.Purge)
 		}),
 		protocol.MethodSessionInstall: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
 			ss, err := c.session(p.SessionID)
@@ -215,7 +215,7 @@ func (s *Server) table() map[string]handlerFunc {
 			if p.State == nil {
 				return nil, protocol.InvalidParams(protocol.FieldError{Field: "state", Message: "is required (null resets to the beginning)"})
 			}
-			return protocol.Empty{}, ss.SetState(p)
+			return protocol.Empty{}, ss.SetState(ctx, p)
 		}),
 		protocol.MethodBankAccountCreate: handle(func(ctx context.Context, c *conn, p protocol.BankAccountCreateParams) (any, error) {
 			ss, err := c.session(p.SessionID)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"time"
@@ -79,4 +80,67 @@ func ParseAmount(s string) (*big.Int, error) {
 		return nil, fmt.Errorf("%q is not an integer amount in minor units", s)
 	}
 	return n, nil
+}
+
+func accountRecord(a *protocol.Account) Record {
+	return Record{Ref: a.Reference, CreatedAt: a.CreatedAt, Asset: a.DefaultAsset, Accounts: []string{a.Reference}}
+}
+
+func balanceRecord(b *protocol.Balance) Record {
+	// A balance is identified by its account and asset: a later fetch
+	// replaces it.
+	return Record{Ref: b.AccountReference + "/" + b.Asset, CreatedAt: b.CreatedAt, Asset: b.Asset, Accounts: []string{b.AccountReference}}
+}
+
+func paymentRecord(p *protocol.Payment) Record {
+	var accounts []string
+	for _, a := range []string{p.SourceAccountReference, p.DestinationAccountReference} {
+		if a != "" {
+			accounts = append(accounts, a)
+		}
+	}
+	return Record{Ref: p.Reference, CreatedAt: p.CreatedAt, Status: p.Status, Type: p.Type, Asset: p.Asset, Accounts: accounts}
+}
+
+func otherRecord(o *protocol.Other) Record {
+	return Record{Ref: o.ID}
+}
+
+// RecordOf indexes one wire item of resource, as Fetch does, for items
+// that come from elsewhere (an import).
+func RecordOf(resource string, item json.RawMessage) (Record, error) {
+	var r Record
+	var err error
+	switch resource {
+	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
+		var a protocol.Account
+		if err = json.Unmarshal(item, &a); err == nil {
+			r = accountRecord(&a)
+		}
+	case protocol.ResourceBalances:
+		var b protocol.Balance
+		if err = json.Unmarshal(item, &b); err == nil {
+			r = balanceRecord(&b)
+		}
+	case protocol.ResourcePayments:
+		var p protocol.Payment
+		if err = json.Unmarshal(item, &p); err == nil {
+			r = paymentRecord(&p)
+		}
+	case protocol.ResourceOthers:
+		var o protocol.Other
+		if err = json.Unmarshal(item, &o); err == nil {
+			r = otherRecord(&o)
+		}
+	default:
+		return r, fmt.Errorf("unknown resource %q", resource)
+	}
+	if err != nil {
+		return r, fmt.Errorf("not a %s item: %v", resource, err)
+	}
+	if r.Ref == "" || r.Ref == "/" {
+		return r, fmt.Errorf("%s item without a reference", resource)
+	}
+	r.JSON = item
+	return r, nil
 }

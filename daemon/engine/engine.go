@@ -28,6 +28,19 @@ type Result struct {
 	NewState json.RawMessage
 	HasMore  bool
 	Duration time.Duration
+	// Records describe each item, in order, for the store.
+	Records []Record
+}
+
+// Record is one fetched item: its wire JSON and the fields a store indexes.
+type Record struct {
+	Ref       string
+	CreatedAt time.Time
+	Status    string
+	Type      string
+	Asset     string
+	Accounts  []string
+	JSON      json.RawMessage
 }
 
 // Fetch fetches one page of resource from c. Errors are *protocol.Error:
@@ -46,31 +59,31 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		if !ok {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire, accountRecord)
 	case protocol.ResourceExternalAccounts:
 		f, ok := c.(connector.ExternalAccountsFetcher)
 		if !ok {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire, accountRecord)
 	case protocol.ResourceBalances:
 		f, ok := c.(connector.BalancesFetcher)
 		if !ok {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire, balanceRecord)
 	case protocol.ResourcePayments:
 		f, ok := c.(connector.PaymentsFetcher)
 		if !ok {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire, paymentRecord)
 	case protocol.ResourceOthers:
 		f, ok := c.(connector.OthersFetcher)
 		if !ok {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire, otherRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}
@@ -79,18 +92,10 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 }
 
 func fetchPage[T, W any](ctx context.Context, provider, op string, req connector.FetchRequest,
-	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W) (Result, error) {
+	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W, rec func(*W) Record) (Result, error) {
 	page, err := Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
 	if err != nil {
 		return Result{}, err
-	}
-	wire := make([]W, len(page.Items))
-	for i := range page.Items {
-		wire[i] = conv(page.Items[i])
-	}
-	items, err := json.Marshal(wire)
-	if err != nil {
-		return Result{}, connectorError(provider, op, fmt.Errorf("items do not encode: %w", err))
 	}
 	state := page.NewState
 	if len(state) == 0 {
@@ -98,7 +103,27 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	} else if !json.Valid(state) {
 		return Result{}, connectorError(provider, op, fmt.Errorf("returned a new state that is not valid JSON: %.200q", state))
 	}
-	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore}, nil
+	// Each item is encoded once: the page's array is the items' own bytes
+	// joined, and the store keeps the same bytes per item.
+	records := make([]Record, len(page.Items))
+	items := make([]byte, 0, 64+400*len(page.Items))
+	items = append(items, '[')
+	for i := range page.Items {
+		w := conv(page.Items[i])
+		b, err := json.Marshal(&w)
+		if err != nil {
+			return Result{}, connectorError(provider, op, fmt.Errorf("item %d does not encode: %w", i, err))
+		}
+		if i > 0 {
+			items = append(items, ',')
+		}
+		start := len(items)
+		items = append(items, b...)
+		records[i] = rec(&w)
+		records[i].JSON = items[start:len(items):len(items)]
+	}
+	items = append(items, ']')
+	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records}, nil
 }
 
 type loggerKey struct{}

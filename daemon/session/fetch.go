@@ -30,7 +30,13 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if p.State != nil {
 		override = p.State
 	}
-	return s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "")
+	page, err := s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "")
+	if err != nil {
+		return page, err
+	}
+	// One page at a time: the caller may stop the daemon right after, so the
+	// page is on disk before it is answered.
+	return page, s.waitPending(ctx)
 }
 
 // fetchHeld fetches one page of a key the caller holds busy. reset starts
@@ -40,6 +46,11 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	pageSize int, override json.RawMessage, reset bool, task string) (protocol.Page, error) {
 	if pageSize <= 0 {
 		pageSize = s.pageSize
+	}
+	// A commit that failed since the last page fails this call: the caller
+	// learns that the disk is full before fetching on.
+	if err := s.checkPending(); err != nil {
+		return protocol.Page{}, err
 	}
 	s.mu.Lock()
 	var state json.RawMessage
@@ -70,7 +81,11 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	e.hasMore = res.HasMore
 	e.updatedAt = time.Now().UTC()
 	n := e.pages
+	rec := e.record(s.id, key)
 	s.mu.Unlock()
+	if err := s.commitPage(ctx, resource, res.Records, rec); err != nil {
+		return protocol.Page{}, err
+	}
 	page := protocol.Page{
 		SessionID: s.id, Resource: resource, Key: key, Page: n,
 		Items: res.Items, ItemCount: res.Count, NewState: res.NewState, HasMore: res.HasMore,
@@ -128,7 +143,17 @@ func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPag
 			return s.fetchAllChildren(ctx, parent, target, lim, onPage)
 		}
 	}
-	return engine.PageAll(ctx, s, target, "", lim, onPage, nil)
+	return s.pageAll(ctx, target, "", lim, onPage)
+}
+
+// pageAll is engine.PageAll with the store's commits awaited at the end,
+// so a walk answers only once its pages are on disk.
+func (s *Session) pageAll(ctx context.Context, t engine.Target, task string, lim engine.Limits, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
+	res, err := engine.PageAll(ctx, s, t, task, lim, onPage, nil)
+	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {
+		err = werr
+	}
+	return res, err
 }
 
 func (s *Session) fetchAllChildren(ctx context.Context, parent protocol.Task, target engine.Target, lim engine.Limits, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
@@ -148,7 +173,7 @@ func (s *Session) fetchAllChildren(ctx context.Context, parent protocol.Task, ta
 		if l.MaxItems > 0 {
 			l.MaxItems -= total.Items
 		}
-		r, err := engine.PageAll(ctx, s, t, "", l, onPage, nil)
+		r, err := s.pageAll(ctx, t, "", l, onPage)
 		total.Pages += r.Pages
 		total.Items += r.Items
 		total.HasMore = total.HasMore || r.HasMore
@@ -180,6 +205,9 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 		return protocol.SyncRunResult{}, err
 	}
 	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, onPage)
+	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {
+		err = werr
+	}
 	if res.Tasks == nil {
 		res.Tasks = []protocol.TaskRun{}
 	}

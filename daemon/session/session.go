@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -40,17 +41,19 @@ type Manager struct {
 	registry *connector.Registry
 	notifier Notifier
 	logger   *slog.Logger
+	store    *store.Store
 
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
 }
 
-// NewManager returns a manager opening providers from registry.
-func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Logger) *Manager {
+// NewManager returns a manager opening providers from registry and
+// keeping sessions, states and items in st.
+func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Logger, st *store.Store) *Manager {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{registry: registry, notifier: notifier, logger: logger, sessions: map[string]*Session{}}
+	return &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}}
 }
 
 // Providers describes every registered provider.
@@ -90,24 +93,44 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 		return nil, configError(err)
 	}
 	id := uuid.NewString()
+	name := p.Name
+	if name == "" {
+		name = prov.Name + "-" + id[:8]
+	}
+	pageSize := p.PageSize
+	if pageSize == 0 {
+		pageSize = prov.Info.DefaultPageSize
+	}
+	rec := store.Session{ID: id, Provider: prov.Name, Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), PageSize: pageSize, Config: config}
+	s, err := m.open(ctx, prov, rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.store.PutSession(ctx, rec); err != nil {
+		s.close()
+		return nil, storeError(err)
+	}
+	m.mu.Lock()
+	m.sessions[id] = s
+	m.mu.Unlock()
+	m.logger.Info("session created", "session", id, "provider", prov.Name)
+	return s, nil
+}
+
+// open opens the connector of a session record.
+func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session) (*Session, error) {
 	s := &Session{
-		id: id, provider: prov.Name, name: p.Name, createdAt: time.Now().UTC().Truncate(time.Millisecond),
-		pageSize: p.PageSize, config: config, redacted: prov.RedactConfig(config),
-		notifier: m.notifier,
-		states:   map[string]*stateEntry{}, busy: map[string]string{},
-	}
-	if s.pageSize == 0 {
-		s.pageSize = prov.Info.DefaultPageSize
-	}
-	if s.name == "" {
-		s.name = prov.Name + "-" + id[:8]
+		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
+		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config),
+		notifier: m.notifier, store: m.store,
+		states: map[string]*stateEntry{}, busy: map[string]string{},
 	}
 	env := connector.Env{
 		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
-		Logger:     slog.New(&logHandler{session: id, notifier: m.notifier, next: m.logger.Handler()}),
+		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler()}),
 	}
 	// The connector outlives this request: it is closed with the session.
-	conn, err := prov.Open(context.WithoutCancel(ctx), config, env)
+	conn, err := prov.Open(context.WithoutCancel(ctx), rec.Config, env)
 	if err != nil {
 		if ce := configError(err); ce != nil {
 			return nil, ce
@@ -120,11 +143,45 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if s.caps == nil {
 		s.caps = []string{}
 	}
-	m.mu.Lock()
-	m.sessions[id] = s
-	m.mu.Unlock()
-	m.logger.Info("session created", "session", id, "provider", prov.Name)
 	return s, nil
+}
+
+// Restore reopens every stored session with its states, as the daemon
+// starts. A session whose provider is gone or fails to open is left in the
+// store, logged, and not served.
+func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
+	recs, err := m.store.Sessions(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, rec := range recs {
+		prov, ok := m.registry.Lookup(rec.Provider)
+		if !ok {
+			m.logger.Warn("stored session not restored: provider unknown", "session", rec.ID, "provider", rec.Provider)
+			continue
+		}
+		s, err := m.open(ctx, prov, rec)
+		if err != nil {
+			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
+			continue
+		}
+		states, err := m.store.States(ctx, rec.ID)
+		if err != nil {
+			s.close()
+			return restored, err
+		}
+		for _, st := range states {
+			s.states[st.Key] = &stateEntry{
+				resource: st.Resource, name: st.Name, fromPayload: st.FromPayload, state: st.State,
+				hasMore: st.HasMore, pages: st.Pages, items: st.Items, updatedAt: st.UpdatedAt,
+			}
+		}
+		m.mu.Lock()
+		m.sessions[rec.ID] = s
+		m.mu.Unlock()
+		restored++
+	}
+	return restored, nil
 }
 
 func configError(err error) *protocol.Error {
@@ -186,6 +243,10 @@ func (m *Manager) Close(id string) error {
 	}
 	info := s.Info()
 	s.close()
+	_ = s.waitPending(context.Background())
+	if err := m.store.DeleteSession(context.Background(), id); err != nil {
+		m.logger.Error("closed session's data not deleted", "session", id, "err", err)
+	}
 	m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
 	m.logger.Info("session closed", "session", id)
 	return nil
@@ -199,6 +260,7 @@ func (m *Manager) CloseAll() {
 	m.mu.Unlock()
 	for _, s := range ss {
 		s.close()
+		_ = s.waitPending(context.Background())
 	}
 }
 
@@ -214,6 +276,10 @@ type Session struct {
 	caps               []string
 	conn               connector.Connector
 	notifier           Notifier
+	store              *store.Store
+
+	pmu     sync.Mutex
+	pending []<-chan error // commits queued and not yet collected; guarded by pmu
 
 	mu     sync.Mutex
 	states map[string]*stateEntry // key -> state; guarded by mu

@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -87,7 +88,7 @@ func (s *Session) States() []protocol.StateEntry {
 
 // SetState replaces the cached state of one key; the next fetch/next
 // continues from it.
-func (s *Session) SetState(p protocol.StateSetParams) error {
+func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error {
 	if protocol.FetchCapability(p.Resource) == "" {
 		return badResource(p.Resource)
 	}
@@ -101,14 +102,18 @@ func (s *Session) SetState(p protocol.StateSetParams) error {
 	e.state = compact(p.State)
 	e.hasMore = true
 	e.updatedAt = time.Now().UTC()
+	rec := e.record(s.id, key)
 	s.mu.Unlock()
+	if err := s.store.PutState(ctx, rec); err != nil {
+		return storeError(err)
+	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedState)
 	return nil
 }
 
 // Reset forgets the cached state of one resource (every key of it), or of
-// all resources when resource is "".
-func (s *Session) Reset(resource string) error {
+// all resources when resource is "", and with purge their stored items.
+func (s *Session) Reset(ctx context.Context, resource string, purge bool) error {
 	if resource != "" && protocol.FetchCapability(resource) == "" {
 		return badResource(resource)
 	}
@@ -127,6 +132,12 @@ func (s *Session) Reset(resource string) error {
 		}
 	}
 	s.mu.Unlock()
+	if err := s.waitPending(ctx); err != nil {
+		return err
+	}
+	if err := s.store.DeleteStates(ctx, s.id, resource, purge); err != nil {
+		return storeError(err)
+	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedReset)
 	return nil
 }

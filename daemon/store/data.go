@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Query selects stored items of one resource of a session, newest first.
+type Query struct {
+	SessionID string
+	Resource  string
+	Limit     int
+	Cursor    string
+	Status    string
+	Type      string
+	Asset     string
+	Account   string
+	After     *time.Time
+	Before    *time.Time
+}
+
+// ErrBadCursor is returned for a cursor this store did not make.
+var ErrBadCursor = fmt.Errorf("bad cursor")
+
+func (q Query) where() (string, []any) {
+	conds := []string{"session_id = ?", "resource = ?"}
+	args := []any{q.SessionID, q.Resource}
+	add := func(cond string, v any) {
+		conds = append(conds, cond)
+		args = append(args, v)
+	}
+	if q.Status != "" {
+		add("status = ?", q.Status)
+	}
+	if q.Type != "" {
+		add("type = ?", q.Type)
+	}
+	if q.Asset != "" {
+		add("asset = ?", q.Asset)
+	}
+	if q.Account != "" {
+		add("accounts LIKE ?", "% "+strings.NewReplacer("%", `\%`, "_", `\_`).Replace(q.Account)+" %")
+		conds[len(conds)-1] += ` ESCAPE '\'`
+	}
+	if q.After != nil {
+		add("created_at >= ?", q.After.UTC().Format(time.RFC3339Nano))
+	}
+	if q.Before != nil {
+		add("created_at < ?", q.Before.UTC().Format(time.RFC3339Nano))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// List returns a page of items, the cursor of the next page ("" at the
+// end) and the number of items matching the filter.
+func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, next string, total int, err error) {
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	if q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	where, args := q.where()
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE "+where, args...).Scan(&total); err != nil {
+		return nil, "", 0, wrap("count items", err)
+	}
+	if q.Cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
+		created, ref, ok := strings.Cut(string(raw), "\x00")
+		if err != nil || !ok {
+			return nil, "", 0, ErrBadCursor
+		}
+		where += " AND (created_at < ? OR (created_at = ? AND ref < ?))"
+		args = append(args, created, created, ref)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT created_at, ref, data FROM items WHERE "+where+" ORDER BY created_at DESC, ref DESC LIMIT ?", append(args, q.Limit+1)...)
+	if err != nil {
+		return nil, "", 0, wrap("list items", err)
+	}
+	defer rows.Close()
+	var lastCreated, lastRef string
+	for rows.Next() {
+		var created, ref string
+		var data []byte
+		if err := rows.Scan(&created, &ref, &data); err != nil {
+			return nil, "", 0, wrap("list items", err)
+		}
+		if len(items) == q.Limit {
+			next = base64.RawURLEncoding.EncodeToString([]byte(lastCreated + "\x00" + lastRef))
+			break
+		}
+		items = append(items, json.RawMessage(data))
+		lastCreated, lastRef = created, ref
+	}
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	return items, next, total, wrap("list items", rows.Err())
+}
+
+// Each calls fn for every stored item of a session (of one resource, or
+// all for ""), oldest first, streaming rows rather than loading them.
+func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(resource string, data json.RawMessage) error) error {
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	q := "SELECT resource, data FROM items WHERE session_id = ?"
+	args := []any{sessionID}
+	if resource != "" {
+		q += " AND resource = ?"
+		args = append(args, resource)
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY resource, created_at, ref", args...)
+	if err != nil {
+		return wrap("read items", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var res string
+		var data []byte
+		if err := rows.Scan(&res, &data); err != nil {
+			return wrap("read items", err)
+		}
+		if err := fn(res, data); err != nil {
+			return err
+		}
+	}
+	return wrap("read items", rows.Err())
+}
+
+// PutItems upserts items of one resource outside any page (data/import).
+func (s *Store) PutItems(ctx context.Context, sessionID, resource string, items []Item) error {
+	return s.run(ctx, func(tx *sql.Tx) error { return s.upsertItems(tx, sessionID, resource, items) })
+}
+
+// Count returns the number of stored items of a session's resource.
+func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE session_id = ? AND resource = ?", sessionID, resource).Scan(&n)
+	return n, wrap("count items", err)
+}

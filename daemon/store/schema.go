@@ -1,0 +1,86 @@
+package store
+
+import (
+	"fmt"
+)
+
+// migrations[i] takes a store from schema version i to i+1. Append only:
+// a released file may be at any version.
+var migrations = []string{
+	// 1: sessions and their states.
+	`CREATE TABLE sessions (
+		id         TEXT PRIMARY KEY,
+		provider   TEXT NOT NULL,
+		name       TEXT NOT NULL,
+		created_at TEXT NOT NULL,
+		page_size  INTEGER NOT NULL,
+		config     TEXT NOT NULL
+	);
+	CREATE TABLE states (
+		session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+		key          TEXT NOT NULL,
+		resource     TEXT NOT NULL,
+		name         TEXT NOT NULL DEFAULT '',
+		from_payload TEXT,
+		state        TEXT,
+		has_more     INTEGER NOT NULL DEFAULT 0,
+		pages        INTEGER NOT NULL DEFAULT 0,
+		items        INTEGER NOT NULL DEFAULT 0,
+		updated_at   TEXT NOT NULL,
+		PRIMARY KEY (session_id, key)
+	);`,
+	// 2: fetched items, upserted by reference, with the columns data/list
+	// filters on.
+	`CREATE TABLE items (
+		session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+		resource   TEXT NOT NULL,
+		ref        TEXT NOT NULL,
+		created_at TEXT NOT NULL,
+		status     TEXT NOT NULL DEFAULT '',
+		type       TEXT NOT NULL DEFAULT '',
+		asset      TEXT NOT NULL DEFAULT '',
+		accounts   TEXT NOT NULL DEFAULT '',
+		data       BLOB NOT NULL,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY (session_id, resource, ref)
+	) WITHOUT ROWID;
+	CREATE INDEX items_by_created ON items (session_id, resource, created_at DESC, ref DESC);`,
+}
+
+// SchemaVersion is the version this build writes.
+var SchemaVersion = len(migrations)
+
+func (s *Store) migrate() error {
+	var v int
+	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		return wrap("read schema version", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w: %s has schema version %d, newer than this switchboard understands (%d): upgrade switchboard, or start with another --store", ErrStore, s.path, v, SchemaVersion)
+	}
+	return s.migrateTo(v, SchemaVersion)
+}
+
+// migrateTo applies migrations from version `from` up to `to`, each in its
+// own transaction with the version bump, so a crash mid-upgrade leaves a
+// file at a whole version.
+func (s *Store) migrateTo(from, to int) error {
+	for i := from; i < to; i++ {
+		tx, err := s.db.Begin()
+		if err != nil {
+			return wrap("migrate", err)
+		}
+		if _, err := tx.Exec(migrations[i]); err != nil {
+			tx.Rollback()
+			return wrap(fmt.Sprintf("migrate to version %d", i+1), err)
+		}
+		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return wrap("migrate", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return wrap(fmt.Sprintf("migrate to version %d", i+1), err)
+		}
+	}
+	return nil
+}

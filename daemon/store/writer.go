@@ -1,0 +1,187 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// job is one transaction for the writer goroutine.
+type job struct {
+	fn   func(tx *sql.Tx) error
+	done chan error // receives the outcome; buffered
+}
+
+// writer commits jobs in order. Each job is its own transaction: a page's
+// items and the state after them, atomically.
+func (s *Store) writer() {
+	defer s.wg.Done()
+	for j := range s.jobs {
+		err := s.exec(j.fn)
+		if err != nil {
+			s.mu.Lock()
+			s.lastErr = err
+			s.mu.Unlock()
+		}
+		j.done <- err
+	}
+}
+
+func (s *Store) exec(fn func(tx *sql.Tx) error) error {
+	tx, err := s.wconn.BeginTx(context.Background(), nil)
+	if err != nil {
+		return wrap("begin", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return wrap("write", err)
+	}
+	return wrap("commit", tx.Commit())
+}
+
+// enqueue hands a transaction to the writer; the returned channel gets its
+// outcome. It blocks while the queue is full: that is the backpressure that
+// keeps a sync from outrunning the disk by more than a few pages.
+func (s *Store) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) (<-chan error, error) {
+	if s.closed.Load() {
+		return nil, fmt.Errorf("%w: closed", ErrStore)
+	}
+	j := &job{fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+		return j.done, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// run executes fn in a transaction after everything queued before it.
+func (s *Store) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	done, err := s.enqueue(ctx, fn)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Flush waits until every commit queued before it is done, and returns the
+// first asynchronous commit error not yet reported.
+func (s *Store) Flush(ctx context.Context) error {
+	if err := s.run(ctx, func(*sql.Tx) error { return nil }); err != nil {
+		return err
+	}
+	return s.TakeError()
+}
+
+// TakeError returns, once, the latest asynchronous commit error.
+func (s *Store) TakeError() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.lastErr
+	s.lastErr = nil
+	return err
+}
+
+// CommitPage queues one page: its items upserted by reference and the state
+// that follows them, in one transaction. The channel gets the outcome.
+func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
+	return s.enqueue(ctx, func(tx *sql.Tx) error {
+		if err := s.upsertItems(tx, st.SessionID, resource, items); err != nil {
+			return err
+		}
+		return putState(context.Background(), tx, st)
+	})
+}
+
+// upsertItems writes items in multi-row statements: per-statement overhead,
+// not SQLite, dominates one-row inserts through database/sql.
+func (s *Store) upsertItems(tx *sql.Tx, sessionID, resource string, items []Item) error {
+	ts := now()
+	for len(items) > 0 {
+		n := min(len(items), itemsPerStatement)
+		args := make([]any, 0, n*10)
+		for _, it := range items[:n] {
+			args = append(args, itemArgs(sessionID, resource, it, ts)...)
+		}
+		stmt, err := s.prepared(n)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Stmt(stmt).Exec(args...); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// prepared returns the upsert of n rows, prepared once: parsing a
+// statement of a thousand placeholders costs as much as running it.
+func (s *Store) prepared(n int) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[n]; ok {
+		return st, nil
+	}
+	st, err := s.wconn.PrepareContext(context.Background(), upsertSQL(n))
+	if err != nil {
+		return nil, err
+	}
+	if len(s.stmts) > 64 {
+		// Odd page sizes come and go; keep the cache bounded.
+		for k, old := range s.stmts {
+			old.Close()
+			delete(s.stmts, k)
+		}
+	}
+	s.stmts[n] = st
+	return st, nil
+}
+
+// itemsPerStatement keeps a statement under SQLite's 32766 variables.
+const itemsPerStatement = 500
+
+var upsertCache sync.Map // int -> string
+
+func upsertSQL(n int) string {
+	if q, ok := upsertCache.Load(n); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO items (session_id, resource, ref, created_at, status, type, asset, accounts, data, updated_at) VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(upsertTail)
+	q := b.String()
+	upsertCache.Store(n, q)
+	return q
+}
+
+const upsertTail = ` ON CONFLICT (session_id, resource, ref) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
+		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data, updated_at = excluded.updated_at`
+
+func itemArgs(sessionID, resource string, it Item, ts string) []any {
+	return []any{sessionID, resource, it.Ref, it.CreatedAt.UTC().Format(time.RFC3339Nano), it.Status, it.Type, it.Asset,
+		accountsColumn(it.Accounts), []byte(it.Data), ts}
+}
+
+// accountsColumn stores references space-delimited on both ends, so that
+// a LIKE '% ref %' finds whole references only.
+func accountsColumn(refs []string) string {
+	if len(refs) == 0 {
+		return ""
+	}
+	return " " + strings.Join(refs, " ") + " "
+}
