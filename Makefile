@@ -6,6 +6,8 @@ GOTIMEOUT ?= 10m
 # Benchmark packages; pass BENCH=FetchNext to run a subset.
 BENCH     ?= .
 BENCHPKGS := ./daemon/... ./connectors/... ./demobank/...
+# Flags for `switchboard bench`, e.g. BENCH_ARGS='--payments 100000'.
+BENCH_ARGS ?=
 
 # A non-login shell (CI) may not have Go on PATH on this kind of machine.
 export PATH := $(PATH):/usr/local/go/bin
@@ -52,7 +54,7 @@ test-node: build
 bench: build
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 30m $(BENCHPKGS)
 	@if ./$(BIN) bench --help >/dev/null 2>&1; then \
-		echo "./$(BIN) bench"; ./$(BIN) bench; \
+		echo "./$(BIN) bench $(BENCH_ARGS)"; ./$(BIN) bench $(BENCH_ARGS); \
 	else \
 		echo "note: '$(BIN) bench' is not available in this build yet; skipped the end-to-end benchmark"; \
 	fi
