@@ -217,6 +217,27 @@ func (s *Server) table() map[string]handlerFunc {
 			}
 			return protocol.Empty{}, ss.SetState(ctx, p)
 		}),
+		protocol.MethodDataList: handle(func(ctx context.Context, c *conn, p protocol.DataListParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return ss.ListData(ctx, p)
+		}),
+		protocol.MethodDataExport: handle(func(ctx context.Context, c *conn, p protocol.DataExportParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return exportData(ctx, ss, p)
+		}),
+		protocol.MethodDataImport: handle(func(ctx context.Context, c *conn, p protocol.DataImportParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return importData(ctx, ss, p)
+		}),
 		protocol.MethodBankAccountCreate: handle(func(ctx context.Context, c *conn, p protocol.BankAccountCreateParams) (any, error) {
 			ss, err := c.session(p.SessionID)
 			if err != nil {

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/v1.db")
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func payment(n int, status, account string) Item {
+	ref := fmt.Sprintf("pay_%03d", n)
+	return Item{Ref: ref, CreatedAt: t0.Add(time.Duration(n) * time.Minute), Status: status, Type: "PAY-IN", Asset: "EUR/2",
+		Accounts: []string{account}, Data: json.RawMessage(`{"reference":"` + ref + `","status":"` + status + `"}`)}
+}
+
+func commit(t *testing.T, s *Store, sess string, items []Item, state string) {
+	t.Helper()
+	done, err := s.CommitPage(context.Background(), "payments", items, State{SessionID: sess, Key: "payments", Resource: "payments", State: json.RawMessage(state), HasMore: true, Pages: 1, Items: len(items), UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func addSession(t *testing.T, s *Store, id string) {
+	t.Helper()
+	if err := s.PutSession(context.Background(), Session{ID: id, Provider: "demo", Name: id, CreatedAt: t0, PageSize: 100, Config: json.RawMessage(`{"apiKey":"k"}`)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSessionsStatesAndUpserts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	addSession(t, s, "a")
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc_1"), payment(2, "SUCCEEDED", "acc_2")}, `{"c":1}`)
+	// The same payment again, updated: stored once.
+	commit(t, s, "a", []Item{payment(1, "SUCCEEDED", "acc_1")}, `{"c":2}`)
+	if n, _ := s.Count(context.Background(), "a", "payments"); n != 2 {
+		t.Errorf("count %d, want 2", n)
+	}
+	s.Close()
+
+	s = open(t, path)
+	sessions, err := s.Sessions(context.Background())
+	if err != nil || len(sessions) != 1 || string(sessions[0].Config) != `{"apiKey":"k"}` {
+		t.Fatalf("sessions %+v %v", sessions, err)
+	}
+	states, _ := s.States(context.Background(), "a")
+	if len(states) != 1 || string(states[0].State) != `{"c":2}` {
+		t.Errorf("states %+v", states)
+	}
+	items, _, total, _ := s.List(context.Background(), Query{SessionID: "a", Resource: "payments", Status: "SUCCEEDED"})
+	if total != 2 || len(items) != 2 {
+		t.Errorf("after upsert: total %d", total)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("store file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+	}
+	if err := s.DeleteSession(context.Background(), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(context.Background(), "a", "payments"); n != 0 {
+		t.Errorf("items left after delete: %d", n)
+	}
+}
+
+func TestListFiltersAndCursor(t *testing.T) {
+	s := open(t, Memory)
+	addSession(t, s, "a")
+	var items []Item
+	for i := 0; i < 25; i++ {
+		status := "SUCCEEDED"
+		if i%5 == 0 {
+			status = "FAILED"
+		}
+		items = append(items, payment(i, status, fmt.Sprintf("acc_%d", i%3)))
+	}
+	commit(t, s, "a", items, `null`)
+	after, before := t0.Add(10*time.Minute), t0.Add(20*time.Minute)
+	for _, tc := range []struct {
+		name  string
+		q     Query
+		total int
+		first string
+	}{
+		{"all", Query{}, 25, "pay_024"},
+		{"status", Query{Status: "FAILED"}, 5, "pay_020"},
+		{"account is a whole reference", Query{Account: "acc_1"}, 8, "pay_022"},
+		{"no such account", Query{Account: "acc_"}, 0, ""},
+		{"created range", Query{After: &after, Before: &before}, 10, "pay_019"},
+		{"asset and type", Query{Asset: "EUR/2", Type: "PAY-IN"}, 25, "pay_024"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := tc.q
+			q.SessionID, q.Resource, q.Limit = "a", "payments", 4
+			var all []string
+			for page := 0; ; page++ {
+				got, next, total, err := s.List(context.Background(), q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if total != tc.total {
+					t.Fatalf("total %d, want %d", total, tc.total)
+				}
+				for _, it := range got {
+					var p struct{ Reference string }
+					json.Unmarshal(it, &p)
+					all = append(all, p.Reference)
+				}
+				if next == "" {
+					break
+				}
+				q.Cursor = next
+			}
+			if len(all) != tc.total {
+				t.Errorf("walked %d items, want %d", len(all), tc.total)
+			}
+			if tc.total > 0 && all[0] != tc.first {
+				t.Errorf("first %s, want %s", all[0], tc.first)
+			}
+		})
+	}
+	if _, _, _, err := s.List(context.Background(), Query{SessionID: "a", Resource: "payments", Cursor: "!!"}); !errors.Is(err, ErrBadCursor) {
+		t.Errorf("bad cursor: %v", err)
+	}
+}
+
+// makeV1 writes a store at schema version 1: sessions and states only, as
+// the first Switchboard wrote them.
+func makeV1(t *testing.T, path string) {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		migrations[0],
+		"PRAGMA user_version = 1",
+		`INSERT INTO sessions VALUES ('old', 'demo', 'from v1', '2026-01-01T00:00:00Z', 50, '{"seed":7}')`,
+		`INSERT INTO states (session_id, key, resource, name, state, has_more, pages, items, updated_at) VALUES ('old', 'payments', 'payments', '', '{"cursor":"x"}', 1, 3, 150, '2026-01-01T00:00:00Z')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestMigratesOlderFile(t *testing.T) {
+	golden := filepath.Join("testdata", "v1.db")
+	if *update {
+		os.Remove(golden)
+		makeV1(t, golden)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b, 0o600)
+	s := open(t, path)
+	var v int
+	s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion {
+		t.Errorf("version %d after open, want %d", v, SchemaVersion)
+	}
+	states, err := s.States(context.Background(), "old")
+	if err != nil || len(states) != 1 || states[0].Pages != 3 || string(states[0].State) != `{"cursor":"x"}` {
+		t.Fatalf("v1 states %+v %v", states, err)
+	}
+	// The new table works on the upgraded file.
+	commit(t, s, "old", []Item{payment(1, "SUCCEEDED", "acc")}, `{"cursor":"y"}`)
+}
+
+func TestRefusesNewerFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	s := open(t, path)
+	s.db.Exec(fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion+1))
+	s.Close()
+	_, err := Open(path)
+	if err == nil || !strings.Contains(err.Error(), "newer than this switchboard") {
+		t.Fatalf("opening a newer file: %v", err)
+	}
+}
+
+func TestReadOnlyFileGivesClearError(t *testing.T) {
+	// Tests run as root, which ignores file modes, so the write side is
+	// made read-only with SQLite's own query_only switch.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ro.db")
+	s := open(t, path)
+	addSession(t, s, "a")
+	s.Close()
+	// Reopen the same file through a read-only connection for writes.
+	ro, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	ro.wconn.ExecContext(context.Background(), "PRAGMA query_only = ON")
+	done, err := ro.CommitPage(context.Background(), "payments", []Item{payment(1, "S", "a")}, State{SessionID: "a", Key: "payments", Resource: "payments", UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if err == nil || !errors.Is(err, ErrStore) || !strings.Contains(err.Error(), "read") {
+		t.Fatalf("write to a read-only store: %v", err)
+	}
+	// The store still answers reads.
+	if _, err := ro.Sessions(context.Background()); err != nil {
+		t.Errorf("reads after a failed write: %v", err)
+	}
+}
