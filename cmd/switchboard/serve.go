@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -11,8 +12,26 @@ import (
 	"github.com/switchboardpay/switchboard/daemon"
 )
 
+// storePath resolves --store: a file, "memory", or switchboard.db in the
+// state directory.
+func storePath(g *globalOptions, flag string) string {
+	if flag != "" {
+		return flag
+	}
+	dir := g.stateDir
+	if dir == "" {
+		dir = daemon.DefaultStateDir()
+	}
+	return filepath.Join(dir, "switchboard.db")
+}
+
+const storeHelp = `where sessions, states and fetched items are kept: a file, or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
+
 func newServeCmd(g *globalOptions) *cobra.Command {
-	var o daemon.ServeOptions
+	var (
+		o         daemon.ServeOptions
+		storeFlag string
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon with its websocket API",
@@ -32,7 +51,10 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			defer stop()
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
-			d := daemon.New(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info")})
+			d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)})
+			if err != nil {
+				return err
+			}
 			defer d.Close()
 			return d.ListenAndServe(ctx, o)
 		},
@@ -42,11 +64,13 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a listen address that is not loopback")
 	f.StringVar(&o.Access.Token, "token", "", "access token (default: random, printed at start)")
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
+	f.StringVar(&storeFlag, "store", "", storeHelp)
 	return cmd
 }
 
 func newStdioCmd(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var storeFlag string
+	cmd := &cobra.Command{
 		Use:   "stdio",
 		Short: "Serve one JSON-RPC connection on stdin/stdout (for editors)",
 		Long: `Serve one JSON-RPC 2.0 connection with LSP framing (Content-Length headers)
@@ -59,11 +83,16 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			d := daemon.New(daemon.Options{Logger: g.logger(os.Stderr, "warn")})
+			d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)})
+			if err != nil {
+				return err
+			}
 			code := d.ServeStdio(ctx, os.Stdin, os.Stdout)
 			d.Close()
 			os.Exit(code)
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&storeFlag, "store", "", storeHelp)
+	return cmd
 }

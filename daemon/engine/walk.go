@@ -26,6 +26,11 @@ type Pager interface {
 	Hold(t Target, op string) (release func(), err error)
 	NextPage(ctx context.Context, t Target, task string) (protocol.Page, error)
 	Peek(ctx context.Context, t Target, state json.RawMessage) (Result, error)
+	// KeyOf names the state key of a target.
+	KeyOf(t Target) string
+	// KnownParents returns every item of resource fetched so far, in this
+	// cycle or before.
+	KnownParents(ctx context.Context, resource string) ([]json.RawMessage, error)
 }
 
 // Limits cap a walk of one key; zero means no cap.
@@ -148,9 +153,12 @@ func ParentOf(tasks []protocol.Task, resource, name string) (protocol.Task, bool
 }
 
 // Sync runs one production-like cycle over the task tree: each task pages
-// to its end, and each child task runs once for every item its parent
-// fetched, as that parent's pages arrive. A failing task is reported in its
-// TaskRun and the cycle goes on; only cancellation stops it.
+// from its cached state to its end, and each child task runs once for every
+// item its parent has fetched: first for the parents this cycle fetches, as
+// their pages arrive, then for those fetched in earlier cycles, since (as in
+// production) a child task, once created, runs every cycle. A failing task
+// is reported in its TaskRun and the cycle goes on; only cancellation stops
+// it.
 func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPagesPerTask int, onPage PageFunc) (protocol.SyncRunResult, error) {
 	start := time.Now()
 	var res protocol.SyncRunResult
@@ -165,6 +173,20 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 		}
 		idx := len(res.Tasks)
 		res.Tasks = append(res.Tasks, protocol.TaskRun{Path: path, Resource: t.Resource, Name: t.Name, FromPayload: from})
+		ran := map[string]bool{} // child keys run this cycle
+		runChildren := func(parent json.RawMessage) error {
+			for _, child := range t.Next {
+				key := p.KeyOf(Target{Resource: child.Resource, Name: child.Name, FromPayload: parent})
+				if ran[key] {
+					continue
+				}
+				ran[key] = true
+				if err := run(child, path, parent); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 		var onItems func(json.RawMessage) error
 		if len(t.Next) > 0 {
 			onItems = func(items json.RawMessage) error {
@@ -173,10 +195,8 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 					return err
 				}
 				for _, parent := range parents {
-					for _, child := range t.Next {
-						if err := run(child, path, parent); err != nil {
-							return err
-						}
+					if err := runChildren(parent); err != nil {
+						return err
 					}
 				}
 				return nil
@@ -194,6 +214,21 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 				return ctx.Err()
 			}
 			tr.Error = errorText(err)
+		}
+		if len(t.Next) > 0 && from == nil {
+			known, err := p.KnownParents(ctx, t.Resource)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				res.Tasks[idx].Error = errorText(err)
+				return nil
+			}
+			for _, parent := range known {
+				if err := runChildren(parent); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	}

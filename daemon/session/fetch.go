@@ -119,6 +119,22 @@ func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessa
 	})
 }
 
+// KeyOf implements engine.Pager.
+func (s *Session) KeyOf(t engine.Target) string { return Key(t.Resource, t.Name, t.FromPayload) }
+
+// KnownParents implements engine.Pager with the items in the store.
+func (s *Session) KnownParents(ctx context.Context, resource string) ([]json.RawMessage, error) {
+	if err := s.waitPending(ctx); err != nil {
+		return nil, err
+	}
+	var out []json.RawMessage
+	err := s.store.Each(ctx, s.id, resource, func(_ string, data json.RawMessage) error {
+		out = append(out, append(json.RawMessage(nil), data...))
+		return nil
+	})
+	return out, storeError(err)
+}
+
 var _ engine.Pager = (*Session)(nil)
 
 // FetchAll pages one resource to its end (see engine.PageAll). A child

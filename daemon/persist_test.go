@@ -1,0 +1,190 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// served is a "switchboard serve" child process.
+type served struct {
+	cmd  *exec.Cmd
+	info daemon.Info
+	done chan error
+}
+
+// serve starts the real binary with a store file, and waits for its
+// daemon.json.
+func serve(t *testing.T, stateDir, storePath string) *served {
+	t.Helper()
+	os.Remove(filepath.Join(stateDir, daemon.InfoFile))
+	cmd := exec.Command(binary(t), "serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn")
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, done: make(chan error, 1)}
+	go func() { s.done <- cmd.Wait() }()
+	t.Cleanup(func() { s.kill() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := os.ReadFile(filepath.Join(stateDir, daemon.InfoFile))
+		if err == nil && json.Unmarshal(b, &s.info) == nil && s.info.PID == cmd.Process.Pid {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("daemon did not write daemon.json")
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("daemon exited at start: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func (s *served) dial(t *testing.T) *peer {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial(s.info.URL, http.Header{"Authorization": {"Bearer " + s.info.Token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPeer(t, &wsWire{c: c})
+	p.initialize()
+	return p
+}
+
+func (s *served) kill() {
+	s.cmd.Process.Kill()
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+	}
+}
+
+func (s *served) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("daemon exited with %v after SIGTERM", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("daemon did not stop on SIGTERM")
+	}
+}
+
+func TestRestartContinuesWhereItStopped(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "switchboard.db")
+	d := serve(t, dir, store)
+	p := d.dial(t)
+	var s protocol.Session
+	p.ok("session/create", `{"provider":"demo","name":"kept","config":{"seed":3,"accounts":2,"paymentsPerAccount":300,"apiKey":"sekret-key"}}`, &s)
+	var pg protocol.Page
+	for i := 0; i < 2; i++ {
+		p.ok("fetch/next", `{"sessionId":"`+s.ID+`","resource":"payments","pageSize":100}`, &pg)
+	}
+	p.w.close()
+	d.stop(t)
+	if fi, err := os.Stat(store); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("store mode: %v %v", fi.Mode(), err)
+	}
+
+	d = serve(t, dir, store)
+	p = d.dial(t)
+	var list protocol.SessionListResult
+	p.ok("session/list", nil, &list)
+	if len(list.Sessions) != 1 || list.Sessions[0].ID != s.ID || list.Sessions[0].Name != "kept" {
+		t.Fatalf("sessions after restart: %+v", list.Sessions)
+	}
+	if !strings.Contains(string(list.Sessions[0].Config), `"apiKey":"***"`) {
+		t.Errorf("restored config not redacted: %s", list.Sessions[0].Config)
+	}
+	var next protocol.Page
+	p.ok("fetch/next", `{"sessionId":"`+s.ID+`","resource":"payments","pageSize":100}`, &next)
+	if next.Page != 3 {
+		t.Errorf("page %d after restart, want 3", next.Page)
+	}
+	// Page 3 follows page 2: replaying page 2's state gives the same page.
+	var again protocol.Page
+	p.ok("fetch/next", `{"sessionId":"`+s.ID+`","resource":"payments","pageSize":100,"state":`+string(pg.NewState)+`}`, &again)
+	if string(again.Items) != string(next.Items) {
+		t.Errorf("page after restart is not the page after page 2")
+	}
+	var data protocol.DataListResult
+	p.ok("data/list", `{"sessionId":"`+s.ID+`","resource":"payments","limit":10}`, &data)
+	if data.Total != 300 {
+		t.Errorf("stored payments %d, want 300", data.Total)
+	}
+	p.ok("session/close", `{"sessionId":"`+s.ID+`"}`, nil)
+	p.ok("session/list", nil, &list)
+	if len(list.Sessions) != 0 {
+		t.Errorf("closed session still listed")
+	}
+}
+
+func TestKillDuringSyncLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "switchboard.db")
+	const accounts, perAccount = 4, 3000
+	d := serve(t, dir, store)
+	p := d.dial(t)
+	var s protocol.Session
+	p.ok("session/create", `{"provider":"demo","config":{"seed":9,"accounts":4,"paymentsPerAccount":3000},"pageSize":50}`, &s)
+	p.w.send([]byte(`{"jsonrpc":"2.0","id":"sync","method":"sync/run","params":{"sessionId":"` + s.ID + `"}}`))
+	waitFor(t, func() bool { return len(p.notifications("fetch/page")) >= 40 })
+	d.cmd.Process.Signal(syscall.SIGKILL)
+	<-d.done
+	t.Logf("killed after %d pages", len(p.notifications("fetch/page")))
+
+	d = serve(t, dir, store)
+	p = d.dial(t)
+	var res protocol.SyncRunResult
+	p.ok("sync/run", `{"sessionId":"`+s.ID+`"}`, &res)
+	for _, tr := range res.Tasks {
+		if tr.Error != "" {
+			t.Errorf("task %s failed: %s", tr.Path, tr.Error)
+		}
+	}
+	var data protocol.DataListResult
+	p.ok("data/list", `{"sessionId":"`+s.ID+`","resource":"payments","limit":1000}`, &data)
+	if data.Total != accounts*perAccount {
+		t.Fatalf("stored payments %d, want %d", data.Total, accounts*perAccount)
+	}
+	// Every payment once: walk them all and check references are unique.
+	seen := map[string]bool{}
+	cursor := ""
+	for {
+		var page protocol.DataListResult
+		p.ok("data/list", `{"sessionId":"`+s.ID+`","resource":"payments","limit":1000,"cursor":"`+cursor+`"}`, &page)
+		for _, it := range page.Items {
+			var pay protocol.Payment
+			json.Unmarshal(it, &pay)
+			if seen[pay.Reference] {
+				t.Fatalf("payment %s stored twice", pay.Reference)
+			}
+			seen[pay.Reference] = true
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+	}
+	if len(seen) != accounts*perAccount {
+		t.Errorf("walked %d payments, want %d", len(seen), accounts*perAccount)
+	}
+}
