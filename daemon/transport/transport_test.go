@@ -49,7 +49,7 @@ func TestLSPReadSurvivesBadMessages(t *testing.T) {
 		{"one", frame(req), []string{req}, nil},
 		{"other headers and case", "content-length: " + itoa(len(req)) + "\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + req, []string{req}, nil},
 		{"bad json then good", frame(`{"id":`) + frame(req), []string{req}, []int{-32700}},
-		{"batch then good", frame(`[` + req + `]`) + frame(req), []string{req}, []int{-32600}},
+		{"batch then good", frame(`[`+req+`]`) + frame(req), []string{req}, []int{-32600}},
 		{"scalar", frame(`"hello"`) + frame(req), []string{req}, []int{-32600}},
 		{"empty body", frame(``) + frame(req), []string{req}, []int{-32700}},
 		{"method not a string", frame(`{"jsonrpc":"2.0","id":2,"method":5}`) + frame(req), []string{req}, []int{-32600}},
