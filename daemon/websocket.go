@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/switchboardpay/switchboard/clients/web"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
@@ -35,7 +36,7 @@ func NewToken() string {
 }
 
 // Handler returns the daemon's HTTP handler: the JSON-RPC websocket at /rpc
-// and a landing page at /.
+// and the web console (package clients/web) at /.
 func (d *Daemon) Handler(access Access) http.Handler {
 	mux := http.NewServeMux()
 	up := websocket.Upgrader{
@@ -61,14 +62,8 @@ func (d *Daemon) Handler(access Access) http.Handler {
 		}
 		d.ServeStream(r.Context(), transport.NewWebsocketStream(c, d.opts.MaxMessageSize))
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("Switchboard daemon " + Version + ": JSON-RPC 2.0 over websocket at /rpc (token required).\n"))
-	})
+	// The web console: index.html at "/", its files at their paths.
+	mux.Handle("/", web.Handler())
 	return mux
 }
 

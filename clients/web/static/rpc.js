@@ -1,0 +1,127 @@
+// A small JSON-RPC 2.0 client over a browser WebSocket: request ids, a
+// pending map, notifications, $/cancelRequest, and answers to the few
+// requests the daemon sends (window/workDoneProgress/create gets null).
+
+export class RPCError extends Error {
+  constructor(code, message, data) {
+    super(message);
+    this.name = 'RPCError';
+    this.code = code;
+    this.data = data;
+  }
+}
+
+export const CodeMethodNotFound = -32601;
+export const CodeRequestCancelled = -32800;
+
+export class RPCClient {
+  constructor(url) {
+    this.url = url;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.handlers = new Map();
+    this.requestHandlers = new Map([['window/workDoneProgress/create', () => null]]);
+    this.onclose = null;
+    this.ws = null;
+  }
+
+  /** Opens the socket; resolves once it is open. */
+  open() {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(this.url);
+      this.ws = ws;
+      let opened = false;
+      ws.addEventListener('open', () => { opened = true; resolve(); });
+      ws.addEventListener('message', (ev) => this._receive(ev.data));
+      ws.addEventListener('close', (ev) => {
+        const err = new RPCError(-32099, 'connection closed');
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        if (!opened) reject(new Error('could not connect (wrong token, or the daemon is not running)'));
+        else if (this.onclose) this.onclose(ev);
+      });
+    });
+  }
+
+  close() { if (this.ws) this.ws.close(); }
+
+  get connected() { return !!this.ws && this.ws.readyState === WebSocket.OPEN; }
+
+  /** Registers fn for notifications of method; returns an unsubscribe function. */
+  on(method, fn) {
+    if (!this.handlers.has(method)) this.handlers.set(method, new Set());
+    this.handlers.get(method).add(fn);
+    return () => this.handlers.get(method).delete(fn);
+  }
+
+  /**
+   * Sends a request. Returns {id, promise}: the id is what $/cancelRequest
+   * names, the promise resolves to the result or rejects with an RPCError.
+   */
+  start(method, params) {
+    const id = this.nextId++;
+    const promise = new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, method });
+    });
+    this._send({ jsonrpc: '2.0', id, method, params });
+    return { id, promise };
+  }
+
+  /** Sends a request and resolves to its result. */
+  request(method, params) { return this.start(method, params).promise; }
+
+  notify(method, params) { this._send({ jsonrpc: '2.0', method, params }); }
+
+  /** Asks the daemon to cancel request id; it then answers -32800. */
+  cancel(id) { this.notify('$/cancelRequest', { id }); }
+
+  _send(msg) {
+    if (!this.connected) {
+      if (msg.id !== undefined && this.pending.has(msg.id)) {
+        const p = this.pending.get(msg.id);
+        this.pending.delete(msg.id);
+        p.reject(new RPCError(-32099, 'not connected'));
+      }
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  _receive(text) {
+    let msg;
+    try { msg = JSON.parse(text); } catch { return; }
+    const batch = Array.isArray(msg) ? msg : [msg];
+    for (const m of batch) this._dispatch(m);
+  }
+
+  _dispatch(m) {
+    if (!m || typeof m !== 'object') return;
+    if (typeof m.method === 'string') {
+      if (m.id !== undefined && m.id !== null) { this._answer(m); return; }
+      const hs = this.handlers.get(m.method);
+      if (hs) for (const fn of [...hs]) {
+        try { fn(m.params); } catch (e) { console.error('handler of', m.method, e); }
+      }
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.error) p.reject(new RPCError(m.error.code, m.error.message, m.error.data));
+    else p.resolve(m.result === undefined ? null : m.result);
+  }
+
+  _answer(m) {
+    const fn = this.requestHandlers.get(m.method);
+    if (!fn) {
+      this._send({ jsonrpc: '2.0', id: m.id, error: { code: CodeMethodNotFound, message: `method ${JSON.stringify(m.method)} not found` } });
+      return;
+    }
+    let result;
+    try { result = fn(m.params); } catch (e) {
+      this._send({ jsonrpc: '2.0', id: m.id, error: { code: -32603, message: String(e && e.message || e) } });
+      return;
+    }
+    this._send({ jsonrpc: '2.0', id: m.id, result: result === undefined ? null : result });
+  }
+}
