@@ -225,6 +225,13 @@ function wireNotifications(rpc) {
   rpc.on('session/changed', (p) => {
     if (!p || !p.session) return;
     const s = p.session;
+    if (String(p.reason).startsWith('unsubscribed')) {
+      // The daemon dropped this connection's subscription (its queue
+      // overflowed): notifications were lost. Subscribe again.
+      noteLog('warn', `Missed notifications of session ${s.id.slice(0, 8)} (${p.reason}); subscribing again`, s.id);
+      if (app.sessions.has(s.id)) app.rpc.request('session/subscribe', { sessionId: s.id }).catch(() => {});
+      return;
+    }
     if (p.reason === 'closed') {
       app.sessions.delete(s.id);
       app.views.delete(s.id);
@@ -240,19 +247,25 @@ function wireNotifications(rpc) {
     }
     renderSessions();
   });
-  rpc.on('log', (p) => {
-    if (!p) return;
-    app.logs.push(p);
-    if (app.logs.length > MAX_LOGS) app.logs.splice(0, app.logs.length - MAX_LOGS);
-    if (!p.sessionId || p.sessionId === app.current) {
-      updatePanelCounts();
-      if (app.panel === 'logs') appendLog(p);
-    }
-  });
+  rpc.on('log', (p) => { if (p) addLog(p); });
   rpc.on('http/exchange', (p) => {
     if (!p || !p.sessionId) return;
     addExchanges(p.sessionId, [p]);
   });
+}
+
+/** A log line of the console itself, shown with the daemon's. */
+function noteLog(level, message, sessionId) {
+  addLog({ level, message, sessionId, time: new Date().toISOString(), fields: { source: 'console' } });
+}
+
+function addLog(p) {
+  app.logs.push(p);
+  if (app.logs.length > MAX_LOGS) app.logs.splice(0, app.logs.length - MAX_LOGS);
+  if (!p.sessionId || p.sessionId === app.current) {
+    updatePanelCounts();
+    if (app.panel === 'logs') appendLog(p);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -706,6 +719,32 @@ function togglePanel() {
   $('#panel-toggle').setAttribute('aria-expanded', collapsed ? 'false' : 'true');
 }
 
+function bindResizer() {
+  const grip = $('#panel-resizer');
+  const panel = $('#panel');
+  const saved = Number(localStorage.getItem('switchboard.panelHeight'));
+  if (saved > 0) panel.style.height = `${saved}px`;
+  grip.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    grip.setPointerCapture(e.pointerId);
+    grip.classList.add('dragging');
+    const bottom = panel.getBoundingClientRect().bottom;
+    const move = (ev) => {
+      const max = window.innerHeight - 220;
+      const hgt = Math.max(120, Math.min(max, bottom - ev.clientY));
+      panel.style.height = `${hgt}px`;
+    };
+    const up = () => {
+      grip.classList.remove('dragging');
+      grip.removeEventListener('pointermove', move);
+      grip.removeEventListener('pointerup', up);
+      localStorage.setItem('switchboard.panelHeight', String(parseInt(panel.style.height, 10) || 0));
+    };
+    grip.addEventListener('pointermove', move);
+    grip.addEventListener('pointerup', up);
+  });
+}
+
 function renderPanel() {
   updatePanelCounts();
   if (app.panel === 'state') renderState();
@@ -1024,6 +1063,7 @@ function bind() {
   $('#progress-cancel').addEventListener('click', cancelOp);
   for (const b of document.querySelectorAll('.panel-tab')) b.addEventListener('click', () => setPanel(b.dataset.panel));
   $('#panel-toggle').addEventListener('click', togglePanel);
+  bindResizer();
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && app.current && view(app.current).op && !document.querySelector('dialog[open]')) cancelOp();
   });

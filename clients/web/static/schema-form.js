@@ -21,7 +21,9 @@ function typeOf(s) {
 /** A readable label from a camelCase name: "paymentsPerAccount" -> "Payments per account". */
 export function labelOf(name, s) {
   if (s && s.title) return s.title;
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase();
+  const acronyms = { api: 'API', url: 'URL', id: 'ID', iban: 'IBAN', bic: 'BIC', http: 'HTTP', uri: 'URI' };
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/[_-]+/g, ' ').toLowerCase()
+    .split(' ').map((w) => acronyms[w] || w).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 

@@ -1,0 +1,218 @@
+// Browser test of the web console: Playwright (playwright-core) drives
+// Debian's Chromium against the real daemon binary. It builds nothing: set
+// SWITCHBOARD_BIN, or build bin/switchboard at the repository root first
+// (go build -o bin/switchboard ./cmd/switchboard).
+//
+// Screenshots of every step go to ./artifacts/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(here, process.env.SWITCHBOARD_BIN || '../../../bin/switchboard');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ARTIFACTS = join(here, 'artifacts');
+
+let daemon;
+let daemonLog = '';
+let stateDir;
+let userDataDir;
+let browser;
+let page;
+const pageErrors = [];
+
+function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }
+
+async function waitForFile(path, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (existsSync(path)) {
+      try { return JSON.parse(readFileSync(path, 'utf8')); } catch { /* being written */ }
+    }
+    if (daemon.exitCode !== null) throw new Error(`daemon exited with ${daemon.exitCode}:\n${daemonLog}`);
+    await sleep(50);
+  }
+  throw new Error(`no ${path} after ${ms} ms:\n${daemonLog}`);
+}
+
+async function shot(name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+before(async () => {
+  assert.ok(existsSync(BIN), `no switchboard binary at ${BIN}: build it with go build -o bin/switchboard ./cmd/switchboard, or set SWITCHBOARD_BIN`);
+  assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: run setup.sh (apt-get install -y chromium)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  stateDir = mkdtempSync(join(tmpdir(), 'switchboard-web-'));
+  userDataDir = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
+  daemon = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--store', 'memory'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  daemon.stdout.on('data', (d) => { daemonLog += d; });
+  daemon.stderr.on('data', (d) => { daemonLog += d; });
+  // A persistent context is how Playwright takes a fresh --user-data-dir.
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  page = browser.pages()[0] || await browser.newPage();
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
+});
+
+after(async () => {
+  try { if (browser) await browser.close(); } catch { /* already gone */ }
+  if (daemon && daemon.exitCode === null) {
+    const exited = new Promise((r) => daemon.once('exit', r));
+    daemon.kill('SIGTERM');
+    const timer = setTimeout(() => daemon.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  for (const d of [stateDir, userDataDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+async function createSession({ name, accounts, paymentsPerAccount, pageSize, shotName }) {
+  await page.click('#new-session');
+  await page.waitForSelector('#new-dialog[open]');
+  await page.selectOption('#ns-provider', 'demo');
+  await page.fill('#ns-name', name);
+  if (pageSize) await page.fill('#ns-pagesize', String(pageSize));
+  await page.fill('#cfg-accounts', String(accounts));
+  await page.fill('#cfg-paymentsPerAccount', String(paymentsPerAccount));
+  if (shotName) await shot(shotName);
+  await page.click('#ns-create');
+  await page.waitForSelector('#new-dialog', { state: 'hidden' });
+  await page.waitForFunction((n) => document.querySelector('#s-name')?.textContent === n, name);
+}
+
+test('web console against the real daemon', async (t) => {
+  const info = await waitForFile(join(stateDir, 'daemon.json'), 15000);
+  const host = new URL(info.url).host;
+  const browserURL = `http://${host}/?token=${encodeURIComponent(info.token)}`;
+  assert.match(daemonLog, new RegExp(`browser: +http://${host.replace(/\./g, '\\.')}/\\?token=`));
+
+  await t.test('opens, connects and hides the token', async () => {
+    const res = await page.goto(browserURL);
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['content-security-policy'], /connect-src 'self' ws:\/\//);
+    await page.waitForSelector('#conn[data-state="online"]');
+    await page.waitForSelector('#providers [data-provider="demo"]');
+    assert.ok(!page.url().includes('token'), `token still in the address bar: ${page.url()}`);
+    await shot('01-connected');
+  });
+
+  await t.test('creates a demo session through the form', async () => {
+    await page.click('#new-session');
+    await page.waitForSelector('#new-dialog[open]');
+    // The form comes from the config schema: secrets are password inputs,
+    // descriptions are shown.
+    assert.equal(await page.getAttribute('#cfg-apiKey', 'type'), 'password');
+    assert.equal(await page.getAttribute('#cfg-accounts', 'type'), 'number');
+    assert.match(await page.textContent('#new-dialog'), /Accounts of the in-process bank/);
+    await page.click('#ns-cancel');
+    await createSession({ name: 'demo-small', accounts: 3, paymentsPerAccount: 2000, shotName: '02-new-session-form' });
+    assert.match(await page.textContent('#s-provider'), /demo/);
+    assert.match(await page.textContent('#s-caps'), /fetch:payments/);
+    await page.waitForSelector('#sessions [data-session-id]');
+    await shot('03-session-created');
+  });
+
+  await t.test('runs a sync: rows and progress appear live, then the result', async () => {
+    await page.click('#tabs [data-resource="payments"]');
+    await page.click('#btn-sync');
+    // Rows arrive while the progress bar is still shown.
+    const seen = await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('#items tbody tr').length;
+      const running = !document.querySelector('#progress').hidden;
+      return running && rows > 0 ? { rows, message: document.querySelector('#progress-message').textContent } : null;
+    }, null, { polling: 'raf', timeout: 30000 });
+    const live = await seen.jsonValue();
+    await shot('04-sync-running');
+    assert.ok(live.rows > 0);
+    await page.waitForSelector('#result[data-kind="ok"]', { timeout: 60000 });
+    const result = await page.textContent('#result');
+    assert.match(result, /Sync done: .* 6,000 items|Sync done: .*items/);
+    assert.equal(await page.textContent('#tabs [data-count-for="payments"]'), '6,000');
+    assert.equal(await page.isHidden('#progress'), true);
+    // Payments show their amount with the asset's decimals.
+    const amount = await page.textContent('#items tbody tr:first-child td.num');
+    assert.match(amount, /^-?[\d,]+\.\d{2}$/);
+    await shot('05-sync-done');
+    await page.click('#tabs [data-resource="accounts"]');
+    assert.equal(await page.locator('#items tbody tr').count(), 3);
+    await page.click('#tabs [data-resource="payments"]');
+  });
+
+  await t.test('shows and edits state', async () => {
+    await page.click('.panel-tab[data-panel="state"]');
+    await page.waitForSelector('#panel-state tr[data-key="accounts"]');
+    await page.click('#panel-state tr[data-key="accounts"]');
+    await page.fill('#state-json', '{"cursor": ');
+    await page.click('#state-save');
+    assert.match(await page.textContent('#state-msg'), /invalid JSON/i);
+    await page.fill('#state-json', '{"cursor": null}');
+    await page.click('#state-save');
+    await page.waitForFunction(() => /Saved/.test(document.querySelector('#state-msg')?.textContent || ''));
+    assert.match(await page.inputValue('#state-json'), /"cursor": null/);
+    await shot('06-state');
+  });
+
+  await t.test('cancels a long sync with the Cancel button', async () => {
+    await createSession({ name: 'demo-big', accounts: 20, paymentsPerAccount: 50000 });
+    await page.click('#tabs [data-resource="payments"]');
+    await page.click('#btn-sync');
+    await page.waitForFunction(() => {
+      const rows = document.querySelectorAll('#items tbody tr').length;
+      return !document.querySelector('#progress').hidden && rows >= 100;
+    }, null, { polling: 'raf', timeout: 60000 });
+    await shot('07-big-sync-running');
+    await page.click('#progress-cancel');
+    await page.waitForSelector('#result[data-kind="cancelled"]', { timeout: 30000 });
+    assert.equal(await page.getAttribute('#result', 'data-code'), '-32800');
+    assert.match(await page.textContent('#result'), /-32800/);
+    assert.equal(await page.isHidden('#progress'), true);
+    await shot('08-cancelled');
+    // The daemon is free again: a next page works on the same session.
+    await page.click('#btn-next');
+    await page.waitForSelector('#result[data-kind="ok"]', { timeout: 30000 });
+    assert.match(await page.textContent('#result'), /Page \d+ of payments/);
+  });
+
+  await t.test('logs and HTTP panels render', async () => {
+    await page.click('.panel-tab[data-panel="logs"]');
+    await page.waitForSelector('#panel-logs:not([hidden])');
+    await shot('09-logs');
+    await page.click('.panel-tab[data-panel="http"]');
+    await page.waitForSelector('#panel-http:not([hidden])');
+    // A daemon that records HTTP exchanges (http/exchange, http/list) shows
+    // them; one that does not leaves the panel with its explanation.
+    await page.waitForFunction(() => document.querySelector('#panel-http').textContent.trim() !== '');
+    if (await page.locator('#panel-http tr.exchange').count() > 0) {
+      await page.click('#panel-http tr.exchange');
+      await page.waitForSelector('#panel-http tr.exchange-detail');
+      assert.match(await page.textContent('#panel-http tr.exchange-detail'), /Request · GET http/);
+    } else {
+      assert.match(await page.textContent('#panel-http'), /No HTTP exchanges yet/);
+    }
+    await shot('10-http');
+    await page.click('#items tbody tr:first-child');
+    await page.waitForSelector('#panel-item pre.json');
+    assert.match(await page.textContent('#panel-item pre.json'), /"reference"/);
+    await shot('11-item');
+  });
+
+  assert.deepEqual(pageErrors, [], 'errors in the page');
+});
