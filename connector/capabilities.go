@@ -74,9 +74,30 @@ type Installer interface {
 	Install(ctx context.Context) ([]Task, error)
 }
 
+// CapabilityReporter is implemented by connectors whose capabilities are
+// known only at run time (a proxy to a connector in another process): it
+// implements every capability interface and says here which are real.
+type CapabilityReporter interface {
+	Capabilities() []string
+}
+
+// Supports reports whether c has a capability: by its CapabilityReporter
+// when it has one, else by the interfaces it implements.
+func Supports(c Connector, capability string) bool {
+	for _, s := range Capabilities(c) {
+		if s == capability {
+			return true
+		}
+	}
+	return false
+}
+
 // Capabilities returns the capability strings ("fetch:payments",
 // "create:transfer", ...) that c implements, in a stable order.
 func Capabilities(c Connector) []string {
+	if r, ok := c.(CapabilityReporter); ok {
+		return r.Capabilities()
+	}
 	var caps []string
 	add := func(ok bool, s string) {
 		if ok {

@@ -121,8 +121,8 @@ func (p *peer) wait(id string) message {
 			p.t.Fatalf("connection closed while waiting for response %s", id)
 		}
 		return m
-	case <-time.After(10 * time.Second):
-		p.t.Fatalf("no response %s within 10s", id)
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("no response %s within 60s", id)
 	}
 	return message{}
 }
@@ -144,8 +144,8 @@ func (p *peer) sendRaw(body string, id string) message {
 		delete(p.resp, id)
 		p.mu.Unlock()
 		return m
-	case <-time.After(10 * time.Second):
-		p.t.Fatalf("no answer to %q", body)
+	case <-time.After(60 * time.Second):
+		p.t.Fatalf("no answer to %q within 60s", body)
 	}
 	return message{}
 }

@@ -10,6 +10,7 @@
 package bus
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"time"
@@ -21,6 +22,9 @@ import (
 // waiting before it is dropped.
 const DefaultQueueSize = 1024
 
+// DefaultQueueBytes bounds the bytes a subscriber may have waiting.
+const DefaultQueueBytes = 64 << 20
+
 // RequesterWait bounds how long a notification waits for room in the
 // queue of a connection running a request on the session before that
 // connection is dropped too.
@@ -30,7 +34,8 @@ const RequesterWait = 30 * time.Second
 //
 // Lock order: Bus.mu before Subscriber.mu.
 type Bus struct {
-	queueSize int
+	queueSize  int
+	queueBytes int64
 
 	mu         sync.RWMutex
 	subs       map[string]map[*Subscriber]struct{} // session id -> subscribers; guarded by mu
@@ -71,7 +76,7 @@ func New(queueSize int) *Bus {
 	if queueSize <= 0 {
 		queueSize = DefaultQueueSize
 	}
-	return &Bus{queueSize: queueSize, subs: map[string]map[*Subscriber]struct{}{}, requesters: map[string]map[*Subscriber]int{}}
+	return &Bus{queueSize: queueSize, queueBytes: DefaultQueueBytes, subs: map[string]map[*Subscriber]struct{}{}, requesters: map[string]map[*Subscriber]int{}}
 }
 
 // Subscribe makes s receive the session's notifications.
@@ -160,12 +165,12 @@ func (b *Bus) snapshot(sessionID string) []target {
 
 // publish enqueues a message to every subscriber of the session; full
 // subscribers are dropped from it with a final notice.
-func (b *Bus) publish(sessionID string, subs []target, full, lite func() []byte) {
+func (b *Bus) publish(sessionID string, subs []target, full, lite func() []byte, owner *Subscriber) {
 	var fullBody, liteBody []byte
 	for _, t := range subs {
 		s := t.s
 		var body []byte
-		if lite == nil || s.PageItems() {
+		if lite == nil || (s.PageItems() && s != owner) {
 			if fullBody == nil {
 				fullBody = full()
 			}
@@ -204,14 +209,32 @@ func (b *Bus) drop(sessionID string, s *Subscriber) {
 }
 
 // Page publishes one fetch/page notification.
-func (b *Bus) Page(p *protocol.FetchPageParams) {
+//
+// The connection whose fetch/next fetched the page (see WithOwner) gets it
+// without items: it has them in its result, and a page sent twice costs as
+// much as the fetch.
+func (b *Bus) Page(ctx context.Context, p *protocol.FetchPageParams) {
 	subs := b.snapshot(p.SessionID)
 	if len(subs) == 0 {
 		return
 	}
 	b.publish(p.SessionID, subs,
 		func() []byte { return appendPageNotification(nil, p, true) },
-		func() []byte { return appendPageNotification(nil, p, false) })
+		func() []byte { return appendPageNotification(nil, p, false) },
+		ownerFrom(ctx))
+}
+
+type ownerKey struct{}
+
+// WithOwner marks ctx as a fetch/next of subscriber s, whose result carries
+// the page's items.
+func WithOwner(ctx context.Context, s *Subscriber) context.Context {
+	return context.WithValue(ctx, ownerKey{}, s)
+}
+
+func ownerFrom(ctx context.Context) *Subscriber {
+	s, _ := ctx.Value(ownerKey{}).(*Subscriber)
+	return s
 }
 
 // SessionChanged publishes session/changed.
@@ -222,7 +245,7 @@ func (b *Bus) SessionChanged(s protocol.Session, reason string) {
 	}
 	b.publish(s.ID, subs, func() []byte {
 		return encodeNotification(protocol.NotifySessionChanged, protocol.SessionChangedParams{Session: s, Reason: reason})
-	}, nil)
+	}, nil, nil)
 }
 
 // Log publishes a log notification of a session.
@@ -231,7 +254,7 @@ func (b *Bus) Log(p protocol.LogParams) {
 	if len(subs) == 0 {
 		return
 	}
-	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyLog, p) }, nil)
+	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyLog, p) }, nil, nil)
 }
 
 // HTTPExchange publishes an http/exchange notification.
@@ -240,7 +263,7 @@ func (b *Bus) HTTPExchange(p protocol.HTTPExchangeParams) {
 	if len(subs) == 0 {
 		return
 	}
-	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyHTTPExchange, p) }, nil)
+	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyHTTPExchange, p) }, nil, nil)
 }
 
 // encodeNotification encodes a whole notification message body.

@@ -20,7 +20,10 @@ type Subscriber struct {
 	done      chan struct{}
 	exited    chan struct{}
 	kick      chan struct{}
+	room      chan struct{} // signalled after each write, for enqueueWait
 	closeOnce sync.Once
+	maxBytes  int64
+	queued    atomic.Int64 // bytes waiting in queue
 
 	mu     sync.Mutex
 	finals [][]byte // final notices owed after a drop; guarded by mu
@@ -36,11 +39,13 @@ type msg struct {
 // pageItems false makes it receive pages without items. Close stops it.
 func (b *Bus) NewSubscriber(write func(body []byte) error, pageItems bool) *Subscriber {
 	s := &Subscriber{
-		write:  write,
-		queue:  make(chan msg, b.queueSize),
-		done:   make(chan struct{}),
-		exited: make(chan struct{}),
-		kick:   make(chan struct{}, 1),
+		write:    write,
+		queue:    make(chan msg, b.queueSize),
+		done:     make(chan struct{}),
+		exited:   make(chan struct{}),
+		kick:     make(chan struct{}, 1),
+		room:     make(chan struct{}, 1),
+		maxBytes: b.queueBytes,
 	}
 	s.pageItems.Store(pageItems)
 	go s.run()
@@ -75,7 +80,13 @@ func (s *Subscriber) run() {
 				close(m.barrier)
 				continue
 			}
-			if s.write(m.body) != nil {
+			err := s.write(m.body)
+			s.queued.Add(-int64(len(m.body)))
+			select {
+			case s.room <- struct{}{}:
+			default:
+			}
+			if err != nil {
 				s.fail()
 				return
 			}
@@ -108,10 +119,19 @@ func (s *Subscriber) enqueue(body []byte) bool {
 	if closed {
 		return true // nothing to deliver to; not a slow subscriber
 	}
+	// Bounded in bytes as well as in messages: a thousand large pages
+	// must not pile up in memory behind a slow client. One message always
+	// fits an empty queue, however large.
+	n := int64(len(body))
+	if q := s.queued.Add(n); q > s.maxBytes && q != n {
+		s.queued.Add(-n)
+		return false
+	}
 	select {
 	case s.queue <- msg{body: body}:
 		return true
 	default:
+		s.queued.Add(-n)
 		return false
 	}
 }
@@ -119,18 +139,19 @@ func (s *Subscriber) enqueue(body []byte) bool {
 // enqueueWait adds a body, waiting up to wait for room; false means the
 // subscriber did not make room in time.
 func (s *Subscriber) enqueueWait(body []byte, wait time.Duration) bool {
-	if s.enqueue(body) {
-		return true
-	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	select {
-	case s.queue <- msg{body: body}:
-		return true
-	case <-s.exited:
-		return true // gone: nothing to deliver to
-	case <-t.C:
-		return false
+	for {
+		if s.enqueue(body) {
+			return true
+		}
+		select {
+		case <-s.room:
+		case <-s.exited:
+			return true // gone: nothing to deliver to
+		case <-t.C:
+			return false
+		}
 	}
 }
 

@@ -72,7 +72,8 @@ type conn struct {
 	sub    *bus.Subscriber
 	ctx    context.Context // cancelled when the connection ends
 	cancel context.CancelFunc
-	exit   chan int // receives the exit code of an exit notification
+	exit   chan int      // receives the exit code of an exit notification
+	ready  chan struct{} // closed once rpc is set
 	wg     sync.WaitGroup
 
 	mu               sync.Mutex
@@ -99,7 +100,10 @@ func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 		s.logger.Debug("bad message answered", "code", code, "err", err)
 	}
 	c.sub = s.bus.NewSubscriber(stream.WriteRaw, true)
+	c.ready = make(chan struct{})
 	c.rpc = jsonrpc2.NewConn(ctx, stream, c, jsonrpc2.SetLogger(nopLogger{}))
+	// NewConn starts reading at once; Handle waits for c.rpc to be set.
+	close(c.ready)
 
 	code := 1
 	select {
@@ -128,6 +132,7 @@ func (nopLogger) Printf(string, ...any) {}
 // loop: lifecycle messages are handled in order right here, other requests
 // each get a goroutine so that $/cancelRequest can reach them.
 func (c *conn) Handle(_ context.Context, rc *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	<-c.ready
 	if req.Notif {
 		c.notification(req)
 		return
@@ -287,6 +292,19 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 	}
 	if res == nil {
 		res = json.RawMessage("null")
+	}
+	if rr, ok := res.(rawResult); ok {
+		id, _ := json.Marshal(req.ID)
+		buf := make([]byte, 0, 4096)
+		buf = append(buf, `{"jsonrpc":"2.0","id":`...)
+		buf = append(buf, id...)
+		buf = append(buf, `,"result":`...)
+		buf = rr.AppendJSON(buf)
+		buf = append(buf, '}')
+		if err := c.stream.WriteRaw(buf); err != nil {
+			c.srv.logger.Debug("reply failed", "method", req.Method, "err", err)
+		}
+		return
 	}
 	if rerr := c.rpc.Reply(context.Background(), req.ID, res); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
 		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)

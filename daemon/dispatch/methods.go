@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -153,7 +154,7 @@ func (s *Server) table() map[string]handlerFunc {
 				return nil, err
 			}
 			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			page, err := ss.FetchNext(ctx, p)
+			page, err := ss.FetchNext(bus.WithOwner(ctx, c.sub), p)
 			if err != nil {
 				return nil, err
 			}
@@ -237,6 +238,31 @@ func (s *Server) table() map[string]handlerFunc {
 				return nil, err
 			}
 			return importData(ctx, ss, p)
+		}),
+		protocol.MethodHTTPList: handle(func(ctx context.Context, c *conn, p protocol.HTTPListParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return protocol.HTTPListResult{Exchanges: ss.HTTPExchanges(p)}, nil
+		}),
+		protocol.MethodLogList: handle(func(ctx context.Context, c *conn, p protocol.LogListParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			logs, err := ss.Logs(p)
+			if err != nil {
+				return nil, err
+			}
+			return protocol.LogListResult{Logs: logs}, nil
+		}),
+		protocol.MethodCallsList: handle(func(ctx context.Context, c *conn, p protocol.CallsListParams) (any, error) {
+			ss, err := c.session(p.SessionID)
+			if err != nil {
+				return nil, err
+			}
+			return protocol.CallsListResult{Calls: ss.Calls(p)}, nil
 		}),
 		protocol.MethodBankAccountCreate: handle(func(ctx context.Context, c *conn, p protocol.BankAccountCreateParams) (any, error) {
 			ss, err := c.session(p.SessionID)

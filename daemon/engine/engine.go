@@ -56,31 +56,31 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 	switch resource {
 	case protocol.ResourceAccounts:
 		f, ok := c.(connector.AccountsFetcher)
-		if !ok {
+		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire, accountRecord)
 	case protocol.ResourceExternalAccounts:
 		f, ok := c.(connector.ExternalAccountsFetcher)
-		if !ok {
+		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire, accountRecord)
 	case protocol.ResourceBalances:
 		f, ok := c.(connector.BalancesFetcher)
-		if !ok {
+		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire, balanceRecord)
 	case protocol.ResourcePayments:
 		f, ok := c.(connector.PaymentsFetcher)
-		if !ok {
+		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire, paymentRecord)
 	case protocol.ResourceOthers:
 		f, ok := c.(connector.OthersFetcher)
-		if !ok {
+		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire, otherRecord)

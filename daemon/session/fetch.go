@@ -3,9 +3,11 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -54,8 +56,10 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	}
 	s.mu.Lock()
 	var state json.RawMessage
+	pageNo := 1
 	if e := s.states[key]; e != nil && !reset {
 		state = e.state
+		pageNo = e.pages + 1
 	}
 	s.mu.Unlock()
 	if override != nil {
@@ -64,12 +68,17 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	if reset {
 		state = nil
 	}
-	res, err := engine.Fetch(ctx, s.provider, s.conn, resource, connector.FetchRequest{
+	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
+	started := time.Now()
+	res, err := engine.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
+	params, _ := json.Marshal(map[string]any{"key": key, "pageSize": pageSize, "reset": reset})
 	if err != nil {
+		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
+	s.recordCall(call, started, params, fmt.Sprintf("%d items, hasMore %v", res.Count, res.HasMore), nil, state, res.NewState)
 	s.mu.Lock()
 	e := s.entryLocked(key, resource, name, fromPayload)
 	if reset {
@@ -89,9 +98,10 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	page := protocol.Page{
 		SessionID: s.id, Resource: resource, Key: key, Page: n,
 		Items: res.Items, ItemCount: res.Count, NewState: res.NewState, HasMore: res.HasMore,
-		DurationMs: float64(res.Duration.Microseconds()) / 1000,
+		DurationMs:    float64(res.Duration.Microseconds()) / 1000,
+		HTTPExchanges: call.Exchanges(),
 	}
-	s.notifier.Page(&protocol.FetchPageParams{SessionID: s.id, Task: task, Page: page})
+	s.notifier.Page(ctx, &protocol.FetchPageParams{SessionID: s.id, Task: task, Page: page})
 	return page, nil
 }
 

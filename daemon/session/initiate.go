@@ -12,7 +12,7 @@ import (
 // installer gets one flat task per resource it can fetch.
 func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	in, ok := s.conn.(connector.Installer)
-	if !ok {
+	if !ok || !installs(s.conn) {
 		var tasks []protocol.Task
 		for _, r := range protocol.Resources {
 			if has(s.caps, protocol.FetchCapability(r)) {
@@ -21,11 +21,25 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 		}
 		return tasks, nil
 	}
-	tasks, err := engine.Call(ctx, s.provider, "install", in.Install)
+	tasks, err := callTracked(ctx, s, "install", nil, in.Install)
 	if err != nil {
 		return nil, err
 	}
 	return tasksToWire(tasks), nil
+}
+
+// callTracked is engine.Call kept in the session's call history.
+func callTracked[T any](ctx context.Context, s *Session, op string, params any, fn func(context.Context) (T, error)) (T, error) {
+	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return engine.Call(ctx, s.provider, op, fn) }, nil)
+}
+
+// installs reports whether a connector has a real task tree: a proxy says
+// so through an Installs method.
+func installs(c connector.Connector) bool {
+	if i, ok := c.(interface{ Installs() bool }); ok {
+		return i.Installs()
+	}
+	return true
 }
 
 func tasksToWire(ts []connector.Task) []protocol.Task {
@@ -48,13 +62,13 @@ func has(list []string, s string) bool {
 // CreateBankAccount creates a bank account at the provider.
 func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount) (protocol.Account, error) {
 	c, ok := s.conn.(connector.BankAccountCreator)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapCreateBankAccount) {
 		return protocol.Account{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateBankAccount)
 	}
 	if ba.Name == "" {
 		return protocol.Account{}, protocol.InvalidParams(protocol.FieldError{Field: "bankAccount.name", Message: "is required"})
 	}
-	acc, err := engine.Call(ctx, s.provider, protocol.MethodBankAccountCreate, func(ctx context.Context) (connector.Account, error) {
+	acc, err := callTracked(ctx, s, protocol.MethodBankAccountCreate, ba, func(ctx context.Context) (connector.Account, error) {
 		return c.CreateBankAccount(ctx, connector.BankAccount{
 			Name: ba.Name, AccountNumber: ba.AccountNumber, IBAN: ba.IBAN, SwiftBicCode: ba.SwiftBicCode, Country: ba.Country, Metadata: ba.Metadata,
 		})
@@ -122,14 +136,14 @@ func initiationResult(r connector.InitiationResult) protocol.InitiationResult {
 // CreateTransfer creates a transfer.
 func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
 	c, ok := s.conn.(connector.TransferCreator)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapCreateTransfer) {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateTransfer)
 	}
 	ci, err := initiation(in)
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	r, err := engine.Call(ctx, s.provider, protocol.MethodTransferCreate, func(ctx context.Context) (connector.InitiationResult, error) {
+	r, err := callTracked(ctx, s, protocol.MethodTransferCreate, in, func(ctx context.Context) (connector.InitiationResult, error) {
 		return c.CreateTransfer(ctx, ci)
 	})
 	if err != nil {
@@ -141,14 +155,14 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 // CreatePayout creates a payout.
 func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
 	c, ok := s.conn.(connector.PayoutCreator)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapCreatePayout) {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreatePayout)
 	}
 	ci, err := initiation(in)
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	r, err := engine.Call(ctx, s.provider, protocol.MethodPayoutCreate, func(ctx context.Context) (connector.InitiationResult, error) {
+	r, err := callTracked(ctx, s, protocol.MethodPayoutCreate, in, func(ctx context.Context) (connector.InitiationResult, error) {
 		return c.CreatePayout(ctx, ci)
 	})
 	if err != nil {
@@ -169,13 +183,13 @@ func pollResult(r connector.PollResult) protocol.PollResult {
 // PollTransfer polls a transfer.
 func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollResult, error) {
 	c, ok := s.conn.(connector.TransferPoller)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapPollTransfer) {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollTransfer)
 	}
 	if id == "" {
 		return protocol.PollResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pollingId", Message: "is required"})
 	}
-	r, err := engine.Call(ctx, s.provider, protocol.MethodTransferPoll, func(ctx context.Context) (connector.PollResult, error) {
+	r, err := callTracked(ctx, s, protocol.MethodTransferPoll, map[string]string{"pollingId": id}, func(ctx context.Context) (connector.PollResult, error) {
 		return c.PollTransfer(ctx, id)
 	})
 	if err != nil {
@@ -187,13 +201,13 @@ func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollRes
 // PollPayout polls a payout.
 func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResult, error) {
 	c, ok := s.conn.(connector.PayoutPoller)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapPollPayout) {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollPayout)
 	}
 	if id == "" {
 		return protocol.PollResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pollingId", Message: "is required"})
 	}
-	r, err := engine.Call(ctx, s.provider, protocol.MethodPayoutPoll, func(ctx context.Context) (connector.PollResult, error) {
+	r, err := callTracked(ctx, s, protocol.MethodPayoutPoll, map[string]string{"pollingId": id}, func(ctx context.Context) (connector.PollResult, error) {
 		return c.PollPayout(ctx, id)
 	})
 	if err != nil {
@@ -226,14 +240,14 @@ func reversal(r protocol.Reversal) (connector.Reversal, error) {
 // ReverseTransfer reverses a transfer.
 func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
 	c, ok := s.conn.(connector.TransferReverser)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapReverseTransfer) {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReverseTransfer)
 	}
 	cr, err := reversal(r)
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	p, err := engine.Call(ctx, s.provider, protocol.MethodTransferReverse, func(ctx context.Context) (connector.Payment, error) {
+	p, err := callTracked(ctx, s, protocol.MethodTransferReverse, r, func(ctx context.Context) (connector.Payment, error) {
 		return c.ReverseTransfer(ctx, cr)
 	})
 	if err != nil {
@@ -245,14 +259,14 @@ func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (pro
 // ReversePayout reverses a payout.
 func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
 	c, ok := s.conn.(connector.PayoutReverser)
-	if !ok {
+	if !ok || !connector.Supports(s.conn, protocol.CapReversePayout) {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReversePayout)
 	}
 	cr, err := reversal(r)
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	p, err := engine.Call(ctx, s.provider, protocol.MethodPayoutReverse, func(ctx context.Context) (connector.Payment, error) {
+	p, err := callTracked(ctx, s, protocol.MethodPayoutReverse, r, func(ctx context.Context) (connector.Payment, error) {
 		return c.ReversePayout(ctx, cr)
 	})
 	if err != nil {

@@ -2,10 +2,12 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -18,6 +20,8 @@ type logHandler struct {
 	next     slog.Handler
 	attrs    []slog.Attr
 	group    string
+	keep     *capture.Ring[protocol.LogParams]
+	redact   func(string) string
 }
 
 func (h *logHandler) Enabled(ctx context.Context, l slog.Level) bool { return true }
@@ -29,10 +33,16 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		if h.group != "" {
 			k = h.group + "." + k
 		}
-		fields[k] = a.Value.Resolve().Any()
-		if err, ok := fields[k].(error); ok {
-			fields[k] = err.Error()
+		v := a.Value.Resolve().Any()
+		switch x := v.(type) {
+		case error:
+			v = h.redact(x.Error())
+		case string:
+			v = h.redact(x)
+		case fmt.Stringer:
+			v = h.redact(x.String())
 		}
+		fields[k] = v
 	}
 	for _, a := range h.attrs {
 		add(a)
@@ -45,11 +55,21 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 	if t.IsZero() {
 		t = time.Now()
 	}
-	h.notifier.Log(protocol.LogParams{
-		SessionID: h.session, Level: strings.ToLower(r.Level.String()), Message: r.Message, Fields: fields, Time: t.UTC(),
-	})
+	p := protocol.LogParams{
+		SessionID: h.session, Level: strings.ToLower(r.Level.String()), Message: h.redact(r.Message), Fields: fields, Time: t.UTC(),
+	}
+	h.keep.Add(p)
+	h.notifier.Log(p)
 	if h.next != nil && h.next.Enabled(ctx, r.Level) {
-		r2 := r.Clone()
+		// The daemon's own log gets the redacted record too.
+		r2 := slog.NewRecord(r.Time, r.Level, p.Message, r.PC)
+		r.Attrs(func(a slog.Attr) bool {
+			if a.Value.Kind() == slog.KindString {
+				a.Value = slog.StringValue(h.redact(a.Value.String()))
+			}
+			r2.AddAttrs(a)
+			return true
+		})
 		r2.AddAttrs(slog.String("session", h.session))
 		return h.next.Handle(ctx, r2)
 	}

@@ -15,23 +15,25 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // Notifier receives what sessions publish; the daemon's bus implements it.
 type Notifier interface {
-	Page(p *protocol.FetchPageParams)
+	Page(ctx context.Context, p *protocol.FetchPageParams)
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
+	HTTPExchange(p protocol.HTTPExchangeParams)
 }
 
 // Manager holds every session of the daemon.
@@ -124,10 +126,13 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config),
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
+		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		logs:  capture.NewRing[protocol.LogParams](keepLogs),
+		calls: capture.NewRing[protocol.Call](keepCalls),
 	}
 	env := connector.Env{
-		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()},
-		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler()}),
+		HTTPClient: capture.NewClient(s.rec),
+		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
 	}
 	// The connector outlives this request: it is closed with the session.
 	conn, err := prov.Open(context.WithoutCancel(ctx), rec.Config, env)
@@ -280,6 +285,11 @@ type Session struct {
 
 	pmu     sync.Mutex
 	pending []<-chan error // commits queued and not yet collected; guarded by pmu
+
+	rec     *capture.Recorder
+	logs    *capture.Ring[protocol.LogParams]
+	calls   *capture.Ring[protocol.Call]
+	callSeq atomic.Uint64
 
 	mu     sync.Mutex
 	states map[string]*stateEntry // key -> state; guarded by mu

@@ -41,6 +41,7 @@ type Store struct {
 
 	jobs   chan *job
 	wg     sync.WaitGroup
+	cmu    sync.RWMutex // held for reading while sending on jobs, for writing to close it
 	closed atomic.Bool
 
 	mu      sync.Mutex
@@ -116,10 +117,13 @@ func (s *Store) Path() string { return s.path }
 
 // Close commits what is queued and closes the database.
 func (s *Store) Close() error {
+	s.cmu.Lock()
 	if s.closed.Swap(true) {
+		s.cmu.Unlock()
 		return nil
 	}
 	close(s.jobs)
+	s.cmu.Unlock()
 	s.wg.Wait()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {

@@ -46,6 +46,8 @@ func (s *Store) exec(fn func(tx *sql.Tx) error) error {
 // outcome. It blocks while the queue is full: that is the backpressure that
 // keeps a sync from outrunning the disk by more than a few pages.
 func (s *Store) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) (<-chan error, error) {
+	s.cmu.RLock()
+	defer s.cmu.RUnlock()
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%w: closed", ErrStore)
 	}

@@ -1,0 +1,206 @@
+// Package capture records what a connector does, per session: every HTTP
+// exchange through the client the SDK hands it (redacted before anything
+// leaves the transport), and bounded histories of exchanges, logs and
+// connector calls that http/list, log/list and calls/list read.
+package capture
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// Limits of what a session keeps; see the README's reliability section.
+const (
+	// DefaultExchanges is how many exchanges a session keeps.
+	DefaultExchanges = 500
+	// DefaultBodyCap caps each captured body; the rest is cut and flagged
+	// bodyTruncated. The connector always gets the whole body.
+	DefaultBodyCap = 64 << 10
+)
+
+// Publisher sends exchanges live (the daemon's bus).
+type Publisher interface {
+	HTTPExchange(p protocol.HTTPExchangeParams)
+}
+
+// Recorder holds one session's exchanges.
+type Recorder struct {
+	session  string
+	redactor *Redactor
+	pub      Publisher
+	bodyCap  int
+	ring     *Ring[protocol.HTTPExchangeParams]
+	seq      atomic.Uint64
+}
+
+// NewRecorder returns a recorder for a session whose secret config values
+// are secrets.
+func NewRecorder(sessionID string, secrets []string, pub Publisher) *Recorder {
+	return &Recorder{session: sessionID, redactor: NewRedactor(secrets), pub: pub, bodyCap: DefaultBodyCap, ring: NewRing[protocol.HTTPExchangeParams](DefaultExchanges)}
+}
+
+// List returns up to limit of the newest exchanges, oldest first, of one
+// operation or all.
+func (r *Recorder) List(limit int, operation string) []protocol.HTTPExchangeParams {
+	return r.ring.Last(limit, func(e *protocol.HTTPExchangeParams) bool { return operation == "" || e.Operation == operation })
+}
+
+// Record redacts, keeps and publishes an exchange made elsewhere (by a
+// connector in another process), attributing it to the call in ctx.
+func (r *Recorder) Record(ctx context.Context, ex protocol.HTTPExchangeParams) string {
+	ex.Request.URL = r.redactor.URL(ex.Request.URL)
+	ex.Request.Headers = r.redactor.Headers(ex.Request.Headers)
+	ex.Request.Body, ex.Request.BodyTruncated = r.cap(r.redactor.Body(first(ex.Request.Headers, "Content-Type"), ex.Request.Body), ex.Request.BodyTruncated)
+	if ex.Response != nil {
+		resp := *ex.Response
+		resp.Headers = r.redactor.Headers(resp.Headers)
+		resp.Body, resp.BodyTruncated = r.cap(r.redactor.Body(first(resp.Headers, "Content-Type"), resp.Body), resp.BodyTruncated)
+		ex.Response = &resp
+	}
+	ex.Error = r.redactor.String(ex.Error)
+	return r.keep(ctx, ex)
+}
+
+func (r *Recorder) cap(s string, truncated bool) (string, bool) {
+	if len(s) > r.bodyCap {
+		return s[:r.bodyCap], true
+	}
+	return s, truncated
+}
+
+func first(h map[string][]string, k string) string {
+	for name, vs := range h {
+		if len(vs) > 0 && http.CanonicalHeaderKey(name) == k {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
+func (r *Recorder) keep(ctx context.Context, ex protocol.HTTPExchangeParams) string {
+	ex.SessionID = r.session
+	ex.ID = "h" + strconv.FormatUint(r.seq.Add(1), 10)
+	if c := CallFrom(ctx); c != nil {
+		ex.Operation = c.Operation
+		ex.Page = c.Page
+		c.add(ex.ID)
+	}
+	r.ring.Add(ex)
+	if r.pub != nil {
+		r.pub.HTTPExchange(ex)
+	}
+	return ex.ID
+}
+
+// Call is the connector call in progress, carried by the context of every
+// request the connector makes during it.
+type Call struct {
+	Operation string
+	Page      int
+
+	mu  sync.Mutex
+	ids []string
+}
+
+type callKey struct{}
+
+// WithCall returns ctx carrying the call.
+func WithCall(ctx context.Context, c *Call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+// CallFrom returns the call of ctx, or nil.
+func CallFrom(ctx context.Context) *Call {
+	c, _ := ctx.Value(callKey{}).(*Call)
+	return c
+}
+
+func (c *Call) add(id string) {
+	c.mu.Lock()
+	c.ids = append(c.ids, id)
+	c.mu.Unlock()
+}
+
+// Exchanges returns the ids of the exchanges made during the call.
+func (c *Call) Exchanges() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.ids...)
+}
+
+// Transport is the http.RoundTripper of a session's connector: it sends
+// through Base and records each exchange, redacted, in Rec.
+type Transport struct {
+	Base http.RoundTripper
+	Rec  *Recorder
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewClient returns the *http.Client handed to a session's connector: its
+// own clone of the default transport, wrapped. The global default
+// transport is never touched.
+func NewClient(rec *Recorder) *http.Client {
+	return &http.Client{Transport: &Transport{Base: http.DefaultTransport.(*http.Transport).Clone(), Rec: rec}}
+}
+
+// RoundTrip implements http.RoundTripper. Bodies are read whole so that the
+// connector gets them intact and the capture gets their first bytes.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
+	ex := protocol.HTTPExchangeParams{Request: protocol.HTTPRequest{Method: req.Method, URL: req.URL.String(), Headers: cloneHeader(req.Header)}}
+	if req.Host != "" && req.Host != req.URL.Host {
+		ex.Request.Headers["Host"] = []string{req.Host}
+	}
+	if req.Body != nil && req.Body != http.NoBody {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		ex.Request.Body = string(body)
+		// A retry or redirect needs the body again.
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
+	resp, err := t.Base.RoundTrip(req)
+	if err != nil {
+		ex.Error = err.Error()
+		ex.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+		t.Rec.Record(req.Context(), ex)
+		return nil, err
+	}
+	body, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	ex.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	ex.Response = &protocol.HTTPResponse{Status: resp.StatusCode, Headers: cloneHeader(resp.Header), Body: string(body)}
+	if rerr != nil {
+		ex.Error = fmt.Sprintf("reading the response body: %v", rerr)
+		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{rerr}))
+	}
+	t.Rec.Record(req.Context(), ex)
+	return resp, nil
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func cloneHeader(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, v := range h {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}

@@ -1,0 +1,195 @@
+package capture
+
+import (
+	"encoding/base64"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Redacted replaces every secret in captured traffic.
+const Redacted = "***"
+
+// Headers whose values are credentials, whatever they contain.
+var secretHeaders = map[string]bool{
+	"authorization": true, "proxy-authorization": true, "cookie": true, "set-cookie": true,
+	"x-api-key": true, "api-key": true, "apikey": true, "x-auth-token": true, "x-access-token": true,
+	"x-amz-security-token": true, "x-goog-api-key": true, "ocp-apim-subscription-key": true,
+}
+
+// Query parameters and JSON or form fields that hold credentials.
+var secretNames = map[string]bool{
+	"api_key": true, "apikey": true, "api-key": true, "key": true, "token": true, "access_token": true,
+	"refresh_token": true, "id_token": true, "secret": true, "client_secret": true, "password": true,
+	"passwd": true, "signature": true, "sig": true, "private_key": true, "secret_key": true, "auth": true,
+	"authorization": true, "session_token": true, "code_verifier": true,
+}
+
+// isSecretName matches names case- and separator-insensitively:
+// apiKey, API_KEY and api-key are one name.
+func isSecretName(name string) bool {
+	n := strings.ToLower(name)
+	if secretNames[n] {
+		return true
+	}
+	n = strings.NewReplacer("-", "_").Replace(n)
+	if secretNames[n] {
+		return true
+	}
+	// camelCase: apiKey -> api_key is covered by removing separators.
+	flat := strings.ReplaceAll(n, "_", "")
+	for s := range secretNames {
+		if strings.ReplaceAll(s, "_", "") == flat {
+			return true
+		}
+	}
+	return false
+}
+
+// Redactor scrubs one session's traffic: known credential headers, query
+// parameters and body fields, plus the session's own secret config values
+// wherever they appear, raw, URL-encoded or base64-encoded.
+type Redactor struct {
+	values []string // secret values and their encodings, longest first
+}
+
+// NewRedactor returns a redactor for the given secret values (values
+// shorter than 4 characters are ignored: scrubbing them would mangle
+// everything).
+func NewRedactor(secrets []string) *Redactor {
+	r := &Redactor{}
+	seen := map[string]bool{}
+	add := func(v string) {
+		if len(v) >= 4 && !seen[v] {
+			seen[v] = true
+			r.values = append(r.values, v)
+		}
+	}
+	for _, s := range secrets {
+		add(s)
+		add(url.QueryEscape(s))
+		add(base64.StdEncoding.EncodeToString([]byte(s)))
+		add(strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s)), "="))
+		add(base64.StdEncoding.EncodeToString([]byte(s + ":")))
+		add(base64.StdEncoding.EncodeToString([]byte(":" + s)))
+	}
+	// Longest first, so a value containing another is replaced whole.
+	for i := 1; i < len(r.values); i++ {
+		for j := i; j > 0 && len(r.values[j]) > len(r.values[j-1]); j-- {
+			r.values[j], r.values[j-1] = r.values[j-1], r.values[j]
+		}
+	}
+	return r
+}
+
+// String scrubs the session's secret values out of s.
+func (r *Redactor) String(s string) string {
+	for _, v := range r.values {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
+}
+
+// Headers returns a redacted copy of h.
+func (r *Redactor) Headers(h map[string][]string) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, vs := range h {
+		cp := make([]string, len(vs))
+		for i, v := range vs {
+			if secretHeaders[strings.ToLower(k)] || isSecretName(k) {
+				cp[i] = redactHeaderValue(v)
+			} else {
+				cp[i] = r.String(v)
+			}
+		}
+		out[k] = cp
+	}
+	return out
+}
+
+// redactHeaderValue keeps the scheme of an Authorization value ("Bearer
+// ***"), which says how the connector authenticates without saying with
+// what.
+func redactHeaderValue(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && len(scheme) < 16 && !strings.ContainsAny(scheme, "=;") {
+		return scheme + " " + Redacted
+	}
+	return Redacted
+}
+
+// URL returns the URL with secret query parameters, user info and secret
+// values redacted.
+func (r *Redactor) URL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return r.String(raw)
+	}
+	if u.User != nil {
+		u.User = url.User(Redacted)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k, vs := range q {
+			if isSecretName(k) {
+				for i := range vs {
+					vs[i] = Redacted
+				}
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	return r.String(u.String())
+}
+
+var jsonSecretField = regexp.MustCompile(`"([A-Za-z0-9_\-]{2,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)
+
+// Body redacts a request or response body: secret JSON string fields,
+// secret form fields, and the session's secret values anywhere.
+func (r *Redactor) Body(contentType, body string) string {
+	if body == "" {
+		return body
+	}
+	switch {
+	case strings.Contains(contentType, "x-www-form-urlencoded"):
+		if q, err := url.ParseQuery(body); err == nil {
+			changed := false
+			for k, vs := range q {
+				if isSecretName(formKey(k)) {
+					for i := range vs {
+						vs[i] = Redacted
+					}
+					changed = true
+				}
+			}
+			if changed {
+				body = q.Encode()
+			}
+		}
+	default:
+		if strings.Contains(body, `"`) {
+			body = jsonSecretField.ReplaceAllStringFunc(body, func(m string) string {
+				sub := jsonSecretField.FindStringSubmatch(m)
+				if isSecretName(sub[1]) {
+					return `"` + sub[1] + `"` + sub[2] + `"` + Redacted + `"`
+				}
+				return m
+			})
+		}
+	}
+	return r.String(body)
+}
+
+// formKey returns the last bracketed part of a form key: card[number] ->
+// number, metadata[api_key] -> api_key.
+func formKey(k string) string {
+	if i := strings.LastIndexByte(k, '['); i >= 0 && strings.HasSuffix(k, "]") {
+		return k[i+1 : len(k)-1]
+	}
+	return k
+}
+
+// Redact scrubs the session's secret values out of s (for logs and
+// errors).
+func (r *Recorder) Redact(s string) string { return r.redactor.String(s) }
