@@ -8,6 +8,7 @@ import (
 
 	// Built-in connectors register themselves.
 	_ "github.com/switchboardpay/switchboard/connectors/demo"
+	_ "github.com/switchboardpay/switchboard/connectors/stripe"
 )
 
 // globalOptions are the flags every command accepts.
