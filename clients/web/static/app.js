@@ -203,6 +203,7 @@ function wireNotifications(rpc) {
     if (!p || !p.page) return;
     const sid = p.sessionId || p.page.sessionId;
     addItems(sid, p.page.resource, p.page.items);
+    if (sid === app.current) throttleStateRefresh();
     const v = view(sid);
     if (v.op && v.op.counting) {
       v.op.pages++;
@@ -335,6 +336,7 @@ async function openSession(id, { reload = false } = {}) {
     refreshState();
     if (app.methods.has('data/list')) loadStored(id, caps);
     if (app.methods.has('http/list')) loadHTTP(id);
+    if (app.methods.has('log/list')) loadLogs(id);
   }
 }
 
@@ -364,6 +366,23 @@ async function loadHTTP(id) {
   } catch (e) {
     if (e instanceof RPCError && e.code === CodeMethodNotFound) return;
     console.warn('http/list', e);
+  }
+}
+
+/** Shows the session's recent log lines the daemon kept (log/list). */
+async function loadLogs(id) {
+  try {
+    const res = await app.rpc.request('log/list', { sessionId: id, limit: 200 });
+    const have = new Set(app.logs.map((l) => `${l.time}|${l.message}`));
+    for (const l of res.logs || []) {
+      const entry = { ...l, sessionId: l.sessionId || id };
+      if (!have.has(`${entry.time}|${entry.message}`)) app.logs.push(entry);
+    }
+    app.logs.sort((a, b) => String(a.time).localeCompare(String(b.time)));
+    if (id === app.current) { updatePanelCounts(); if (app.panel === 'logs') renderLogs(); }
+  } catch (e) {
+    if (e instanceof RPCError && e.code === CodeMethodNotFound) return;
+    console.warn('log/list', e);
   }
 }
 
@@ -763,7 +782,13 @@ function updatePanelCounts() {
 let stateTimer = null;
 function scheduleStateRefresh(delay = 400) {
   clearTimeout(stateTimer);
-  stateTimer = setTimeout(refreshState, delay);
+  stateTimer = setTimeout(() => { stateTimer = null; refreshState(); }, delay);
+}
+
+/** Refreshes the state at most once a second while pages arrive. */
+function throttleStateRefresh() {
+  if (stateTimer || app.panel !== 'state') return;
+  stateTimer = setTimeout(() => { stateTimer = null; refreshState(); }, 1000);
 }
 
 async function refreshState() {
