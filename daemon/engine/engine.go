@@ -59,31 +59,31 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceExternalAccounts:
 		f, ok := c.(connector.ExternalAccountsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
 		f, ok := c.(connector.BalancesFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire, balanceRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire, AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
 		f, ok := c.(connector.PaymentsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire, paymentRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire, AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
 		f, ok := c.(connector.OthersFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire, otherRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire, AppendOther, otherRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}
@@ -92,7 +92,7 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 }
 
 func fetchPage[T, W any](ctx context.Context, provider, op string, req connector.FetchRequest,
-	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W, rec func(*W) Record) (Result, error) {
+	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W, enc func([]byte, *W) ([]byte, error), rec func(*W) Record) (Result, error) {
 	page, err := Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
 	if err != nil {
 		return Result{}, err
@@ -110,15 +110,14 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	items = append(items, '[')
 	for i := range page.Items {
 		w := conv(page.Items[i])
-		b, err := json.Marshal(&w)
-		if err != nil {
-			return Result{}, connectorError(provider, op, fmt.Errorf("item %d does not encode: %w", i, err))
-		}
 		if i > 0 {
 			items = append(items, ',')
 		}
 		start := len(items)
-		items = append(items, b...)
+		var err error
+		if items, err = enc(items, &w); err != nil {
+			return Result{}, connectorError(provider, op, fmt.Errorf("item %d has invalid raw JSON: %w", i, err))
+		}
 		records[i] = rec(&w)
 		records[i].JSON = items[start:len(items):len(items)]
 	}

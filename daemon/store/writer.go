@@ -15,20 +15,57 @@ type job struct {
 	done chan error // receives the outcome; buffered
 }
 
-// writer commits jobs in order. Each job is its own transaction: a page's
-// items and the state after them, atomically.
+// writer commits jobs in order. Jobs that are already waiting are
+// committed together in one transaction (group commit): each page stays
+// atomic, since a group holds whole pages, and a sync that outruns the disk
+// pays for one commit per group instead of one per page. A group that fails
+// is retried job by job, so each job gets its own outcome.
 func (s *Store) writer() {
 	defer s.wg.Done()
 	for j := range s.jobs {
-		err := s.exec(j.fn)
-		if err != nil {
-			s.mu.Lock()
-			s.lastErr = err
-			s.mu.Unlock()
+		group := []*job{j}
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case more, ok := <-s.jobs:
+				if !ok {
+					break drain
+				}
+				group = append(group, more)
+			default:
+				break drain
+			}
 		}
-		j.done <- err
+		if len(group) > 1 {
+			err := s.exec(func(tx *sql.Tx) error {
+				for _, g := range group {
+					if err := g.fn(tx); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err == nil {
+				for _, g := range group {
+					g.done <- nil
+				}
+				continue
+			}
+		}
+		for _, g := range group {
+			err := s.exec(g.fn)
+			if err != nil {
+				s.mu.Lock()
+				s.lastErr = err
+				s.mu.Unlock()
+			}
+			g.done <- err
+		}
 	}
 }
+
+// maxGroup bounds a group commit.
+const maxGroup = 32
 
 func (s *Store) exec(fn func(tx *sql.Tx) error) error {
 	tx, err := s.wconn.BeginTx(context.Background(), nil)
