@@ -14,10 +14,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
@@ -37,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// QueueSize bounds each subscriber's notification queue.
 	QueueSize int
+	// CallTimeout bounds each connector call (default DefaultCallTimeout;
+	// negative means none).
+	CallTimeout time.Duration
 	// MaxMessageSize caps one incoming message, in bytes.
 	MaxMessageSize int
 	// Store keeps sessions, states and items. New uses an in-memory store
@@ -46,6 +51,9 @@ type Options struct {
 	// for switchboard.db in the state directory.
 	StorePath string
 }
+
+// DefaultCallTimeout bounds one connector call: one page, one transfer.
+const DefaultCallTimeout = 60 * time.Second
 
 // Daemon is one Switchboard daemon: sessions shared by every connection.
 type Daemon struct {
@@ -97,6 +105,9 @@ func New(opts Options) *Daemon {
 		}
 		opts.Store = st
 	}
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = DefaultCallTimeout
+	}
 	b := bus.New(opts.QueueSize)
 	sessions := session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
 	return &Daemon{
@@ -121,6 +132,9 @@ func (d *Daemon) ServeStdio(ctx context.Context, r io.Reader, w io.Writer) int {
 
 // ServeStream serves one connection over an already-framed stream.
 func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
+	if d.opts.CallTimeout > 0 {
+		ctx = engine.WithCallTimeout(ctx, d.opts.CallTimeout)
+	}
 	return d.server.Serve(ctx, s)
 }
 

@@ -14,11 +14,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
+	"github.com/switchboardpay/switchboard/internal/testconnector"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	// Goroutines the misbehaving test connector leaves on purpose.
+	close(testconnector.Release)
+	time.Sleep(50 * time.Millisecond)
 	if binPath != "" {
 		os.RemoveAll(strings.TrimSuffix(binPath, "/switchboard"))
 	}

@@ -30,6 +30,9 @@ type Result struct {
 	Duration time.Duration
 	// Records describe each item, in order, for the store.
 	Records []Record
+	// Warnings are problems of the page that do not stop it (duplicate
+	// references).
+	Warnings []string
 }
 
 // Record is one fetched item: its wire JSON and the fields a store indexes.
@@ -122,7 +125,11 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 		records[i].JSON = items[start:len(items):len(items)]
 	}
 	items = append(items, ']')
-	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records}, nil
+	warnings, err := checkRecords(records)
+	if err != nil {
+		return Result{}, connectorError(provider, op, err)
+	}
+	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records, Warnings: warnings}, nil
 }
 
 type loggerKey struct{}
@@ -140,33 +147,107 @@ func LoggerFrom(ctx context.Context) *slog.Logger {
 	return slog.Default()
 }
 
+// checkRecords refuses items without a reference (they cannot be stored or
+// told apart) and reports references repeated within the page.
+func checkRecords(recs []Record) (warnings []string, err error) {
+	seen := make(map[string]int, len(recs))
+	for i, r := range recs {
+		if r.Ref == "" || r.Ref == "/" {
+			return nil, fmt.Errorf("item %d of the page has no reference", i)
+		}
+		if j, dup := seen[r.Ref]; dup {
+			warnings = append(warnings, fmt.Sprintf("items %d and %d of the page have the same reference %q: the store keeps the last", j, i, r.Ref))
+			continue
+		}
+		seen[r.Ref] = i
+	}
+	return warnings, nil
+}
+
 // Call runs one connector call with its panics contained: a panic becomes
-// CodeConnectorPanicked (and is logged with its stack), an error becomes
-// CodeConnectorError with the HTTP status of a *connector.Error, and
-// a cancelled context stays a context error.
-func Call[T any](ctx context.Context, provider, op string, fn func(context.Context) (T, error)) (out T, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			LoggerFrom(ctx).Error("connector panicked", "provider", provider, "operation", op, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			err = &protocol.Error{
-				Code:    protocol.CodeConnectorPanicked,
-				Message: fmt.Sprintf("connector %s panicked in %s: %v", provider, op, r),
-				Data:    protocol.PanicData{Provider: provider, Operation: op},
+// CodeConnectorPanicked (logged with its stack), an error becomes
+// CodeConnectorError with the HTTP status of a *connector.Error, and a
+// cancelled context stays a context error.
+//
+// The call runs on its own goroutine so that a connector that ignores its
+// context cannot hold the request: on cancellation Call returns at once, and
+// past the call timeout (WithCallTimeout) it returns a coded timeout error;
+// the stuck goroutine is the connector's, and is logged.
+func Call[T any](ctx context.Context, provider, op string, fn func(context.Context) (T, error)) (T, error) {
+	timeout := callTimeoutFrom(ctx)
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errCallTimeout)
+		defer cancel()
+	}
+	type result struct {
+		out T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				LoggerFrom(ctx).Error("connector panicked", "provider", provider, "operation", op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				r.err = &protocol.Error{
+					Code:    protocol.CodeConnectorPanicked,
+					Message: fmt.Sprintf("connector %s panicked in %s: %v", provider, op, p),
+					Data:    protocol.PanicData{Provider: provider, Operation: op},
+				}
+			}
+			ch <- r
+		}()
+		r.out, r.err = fn(ctx)
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		// Give a connector that honours its context a moment to return its
+		// own answer; one that does not is left behind.
+		select {
+		case r = <-ch:
+		case <-time.After(50 * time.Millisecond):
+			LoggerFrom(ctx).Warn("connector call did not return after its context ended", "provider", provider, "operation", op)
+			r.err = ctx.Err()
+		}
+	}
+	if r.err == nil {
+		return r.out, nil
+	}
+	var pe *protocol.Error
+	if errors.As(r.err, &pe) {
+		return r.out, r.err
+	}
+	if ctx.Err() != nil {
+		if context.Cause(ctx) == errCallTimeout {
+			retry := true
+			return r.out, &protocol.Error{
+				Code:    protocol.CodeConnectorError,
+				Message: fmt.Sprintf("connector %s did not answer %s within %s (the call timeout)", provider, op, timeout),
+				Data:    protocol.ConnectorErrorData{Provider: provider, Operation: op, Message: "call timeout " + timeout.String(), Retryable: &retry},
 			}
 		}
-	}()
-	out, err = fn(ctx)
-	if err != nil {
-		if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ctx.Err())) {
-			return out, fmt.Errorf("%s: %w", op, ctx.Err())
+		if errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, ctx.Err()) {
+			return r.out, fmt.Errorf("%s: %w", op, ctx.Err())
 		}
-		var pe *protocol.Error
-		if errors.As(err, &pe) {
-			return out, err
-		}
-		return out, connectorError(provider, op, err)
 	}
-	return out, nil
+	return r.out, connectorError(provider, op, r.err)
+}
+
+var errCallTimeout = errors.New("connector call timeout")
+
+type timeoutKey struct{}
+
+// WithCallTimeout bounds every connector call made with ctx.
+func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, timeoutKey{}, d)
+}
+
+func callTimeoutFrom(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(timeoutKey{}).(time.Duration)
+	return d
 }
 
 func connectorError(provider, op string, err error) *protocol.Error {

@@ -78,7 +78,12 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
-	s.recordCall(call, started, params, fmt.Sprintf("%d items, hasMore %v", res.Count, res.HasMore), nil, state, res.NewState)
+	summary := fmt.Sprintf("%d items, hasMore %v", res.Count, res.HasMore)
+	for _, w := range res.Warnings {
+		summary += "; warning: " + w
+		s.warn(w, "operation", call.Operation, "page", pageNo)
+	}
+	s.recordCall(call, started, params, summary, nil, state, res.NewState)
 	s.mu.Lock()
 	e := s.entryLocked(key, resource, name, fromPayload)
 	if reset {

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,18 @@ func (s *Session) recordCall(c *capture.Call, started time.Time, params json.Raw
 		call.Error = s.rec.Redact(err.Error())
 	}
 	s.calls.Add(call)
+}
+
+// warn tells the session's subscribers about a problem of the connector
+// that did not stop the call.
+func (s *Session) warn(msg string, kv ...any) {
+	fields := map[string]any{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		fields[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	p := protocol.LogParams{SessionID: s.id, Level: "warn", Message: s.rec.Redact(msg), Fields: fields, Time: time.Now().UTC()}
+	s.logs.Add(p)
+	s.notifier.Log(p)
 }
 
 // track runs one non-fetch connector call (transfers, payouts, install)

@@ -16,6 +16,10 @@ import (
 	"github.com/switchboardpay/switchboard/connector"
 )
 
+// Release ends every "deaf" and "leak" goroutine: tests close it at the
+// end so goleak sees what the daemon left, not what the connector did.
+var Release = make(chan struct{})
+
 // Name is the provider name.
 const Name = "test"
 
@@ -27,9 +31,12 @@ type Config struct {
 	Accounts int `json:"accounts,omitempty" jsonschema:"minimum=0"`
 	// Secret exists to test redaction.
 	Secret string `json:"secret,omitempty" secret:"true"`
-	// Behave picks a misbehaviour: "", "panic", "error", "hang",
-	// "badstate", "stall" (same state, hasMore forever), "slow".
-	Behave string `json:"behave,omitempty" jsonschema:"enum=,enum=panic,enum=error,enum=hang,enum=badstate,enum=stall,enum=slow"`
+	// Behave picks a misbehaviour: "", "panic", "error", "hang" (until
+	// cancelled), "deaf" (hangs ignoring its context), "badstate", "stall"
+	// (same state, hasMore forever), "slow", "noref" (items without
+	// references), "dupref" (a reference twice in a page), "leak" (leaves a
+	// goroutine behind per call).
+	Behave string `json:"behave,omitempty" jsonschema:"enum=,enum=panic,enum=error,enum=hang,enum=deaf,enum=badstate,enum=stall,enum=slow,enum=noref,enum=dupref,enum=leak"`
 	// Status is the HTTP status of "error" (default 503).
 	Status int `json:"status,omitempty"`
 	// SleepMs is the delay of each fetch for "slow".
@@ -89,6 +96,13 @@ func (c *Connector) behave(ctx context.Context) error {
 	case "hang":
 		<-ctx.Done()
 		return ctx.Err()
+	case "deaf":
+		select {
+		case <-time.After(time.Duration(max(c.cfg.SleepMs, 2000)) * time.Millisecond):
+		case <-Release:
+		}
+	case "leak":
+		go func() { <-Release }()
 	case "slow":
 		select {
 		case <-time.After(time.Duration(c.cfg.SleepMs) * time.Millisecond):
@@ -116,6 +130,9 @@ func page[T any](c *Connector, req connector.FetchRequest, total int, item func(
 	items := make([]T, 0, max(end-st.Offset, 0))
 	for i := st.Offset; i < end; i++ {
 		items = append(items, item(i))
+	}
+	if c.cfg.Behave == "dupref" && len(items) > 1 {
+		items[1] = items[0]
 	}
 	ns, _ := json.Marshal(state{Offset: end})
 	return connector.Page[T]{Items: items, NewState: ns, HasMore: end < total}, nil
@@ -161,6 +178,9 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 	c.env.Logger.Debug("fetching payments", "pageSize", req.PageSize)
 	return page(c, req, c.cfg.Payments, func(i int) connector.Payment {
 		ref := "pay_" + strconv.Itoa(i)
+		if c.cfg.Behave == "noref" {
+			ref = ""
+		}
 		return connector.Payment{
 			Reference: ref, CreatedAt: epoch.Add(time.Duration(i) * time.Minute), Type: connector.PaymentTypePayIn,
 			Amount: big.NewInt(int64(1000 + i)), Asset: "EUR/2", Scheme: "sepa", Status: connector.PaymentStatusSucceeded,
