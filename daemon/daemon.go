@@ -138,6 +138,11 @@ func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
 	return d.server.Serve(ctx, s)
 }
 
+// Drain stops every walk at its next page boundary and waits, until ctx
+// ends, for the requests in flight to be answered. It reports whether all
+// were. Close comes after.
+func (d *Daemon) Drain(ctx context.Context) bool { return d.server.Drain(ctx) }
+
 // Close closes every session and its connector, then the store (its
 // queued commits are written first).
 func (d *Daemon) Close() error {

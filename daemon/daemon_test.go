@@ -115,7 +115,7 @@ func TestErrorsLeaveConnectionServing(t *testing.T) {
 				{"missing sessionId", `{"jsonrpc":"2.0","id":7,"method":"fetch/next","params":{"resource":"payments"}}`, "7", protocol.CodeInvalidParams, `"field":"sessionId"`},
 				{"unknown resource", `{"jsonrpc":"2.0","id":8,"method":"fetch/next","params":{"sessionId":"` + sess.ID + `","resource":"cats"}}`, "8", protocol.CodeInvalidParams, `"field":"resource"`},
 				{"unknown session", `{"jsonrpc":"2.0","id":9,"method":"fetch/next","params":{"sessionId":"00000000-0000-0000-0000-000000000000","resource":"payments"}}`, "9", protocol.CodeSessionNotFound, `"sessionId":"00000000-0000-0000-0000-000000000000"`},
-				{"unknown provider", `{"jsonrpc":"2.0","id":10,"method":"session/create","params":{"provider":"nope"}}`, "10", protocol.CodeProviderNotFound, `"known":["test"`},
+				{"unknown provider", `{"jsonrpc":"2.0","id":10,"method":"session/create","params":{"provider":"nope"}}`, "10", protocol.CodeProviderNotFound, `"known":[`},
 				{"bad config", `{"jsonrpc":"2.0","id":11,"method":"session/create","params":{"provider":"test","config":{"payments":"many","zzz":1}}}`, "11", protocol.CodeInvalidParams, `"field":"config.payments"`},
 				{"capability unsupported", `{"jsonrpc":"2.0","id":12,"method":"fetch/next","params":{"sessionId":"` + sess.ID + `","resource":"externalAccounts"}}`, "12", protocol.CodeCapabilityUnsupported, `"capability":"fetch:externalAccounts"`},
 				{"transfer unsupported", `{"jsonrpc":"2.0","id":13,"method":"transfer/create","params":{"sessionId":"` + sess.ID + `","initiation":{"reference":"t1","amount":"100","asset":"EUR/2","destinationAccountReference":"acc_1"}}}`, "13", protocol.CodeCapabilityUnsupported, `"capability":"create:transfer"`},

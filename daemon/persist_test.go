@@ -188,3 +188,72 @@ func TestKillDuringSyncLosesNothing(t *testing.T) {
 		t.Errorf("walked %d payments, want %d", len(seen), accounts*perAccount)
 	}
 }
+
+func TestSIGTERMFinishesPagesAndExits(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "switchboard.db")
+	d := serve(t, dir, store)
+	p := d.dial(t)
+	var s protocol.Session
+	p.ok("session/create", `{"provider":"test","config":{"payments":100000,"behave":"slow","sleepMs":100}}`, &s)
+	ch := p.expect(`"all"`)
+	p.w.send([]byte(`{"jsonrpc":"2.0","id":"all","method":"fetch/all","params":{"sessionId":"` + s.ID + `","resource":"payments","pageSize":10}}`))
+	waitFor(t, func() bool { return len(p.notifications("fetch/page")) >= 3 })
+	start := time.Now()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	m := <-ch
+	if m.Error == nil || m.Error.Code != protocol.CodeRequestCancelled || !strings.Contains(m.Error.Message, "between pages") {
+		t.Fatalf("fetch/all during SIGTERM: %+v", m.Error)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("daemon did not exit after SIGTERM")
+	}
+	t.Logf("stopped in %v", time.Since(start))
+	pages := len(p.notifications("fetch/page"))
+	if _, err := os.Stat(filepath.Join(dir, daemon.InfoFile)); !os.IsNotExist(err) {
+		t.Errorf("daemon.json left behind: %v", err)
+	}
+
+	d = serve(t, dir, store)
+	p = d.dial(t)
+	var st protocol.StateGetResult
+	p.ok("state/get", `{"sessionId":"`+s.ID+`"}`, &st)
+	var data protocol.DataListResult
+	p.ok("data/list", `{"sessionId":"`+s.ID+`","resource":"payments","limit":1}`, &data)
+	if st.States[0].Pages != pages || data.Total != 10*pages {
+		t.Errorf("after SIGTERM: %d pages notified, state says %d pages, %d payments stored", pages, st.States[0].Pages, data.Total)
+	}
+}
+
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	d := serve(t, dir, filepath.Join(dir, "s.db"))
+	p := d.dial(t)
+	var s protocol.Session
+	p.ok("session/create", `{"provider":"test","config":{"behave":"deaf","sleepMs":60000}}`, &s)
+	p.w.send([]byte(`{"jsonrpc":"2.0","id":"deaf","method":"fetch/next","params":{"sessionId":"` + s.ID + `","resource":"payments"}}`))
+	time.Sleep(200 * time.Millisecond)
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-d.done:
+		t.Fatal("daemon exited before its request was answered")
+	default:
+	}
+	start := time.Now()
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-d.done:
+		if err == nil {
+			t.Error("exit code 0 after a second signal, want 1")
+		}
+		t.Logf("exited %v after the second signal", time.Since(start))
+	case <-time.After(3 * time.Second):
+		t.Fatal("second signal did not exit at once")
+	}
+}

@@ -26,6 +26,16 @@ type ServeOptions struct {
 	Stderr io.Writer
 	// Ready, if set, is called with the info once the daemon listens.
 	Ready func(Info)
+	// DrainTimeout bounds how long a stopping daemon waits for requests in
+	// flight (default 10s).
+	DrainTimeout time.Duration
+}
+
+func (o ServeOptions) drainTimeout() time.Duration {
+	if o.DrainTimeout > 0 {
+		return o.DrainTimeout
+	}
+	return 10 * time.Second
 }
 
 // Info is the content of daemon.json, how clients find a running daemon.
@@ -98,15 +108,25 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	if o.Ready != nil {
 		o.Ready(info)
 	}
+	// Connections outlive ctx: on shutdown they are drained first, then
+	// cancelled.
+	connCtx, cancelConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelConns()
 	srv := &http.Server{Handler: d.Handler(o.Access), ReadHeaderTimeout: 10 * time.Second}
-	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	srv.BaseContext = func(net.Listener) context.Context { return connCtx }
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Stop accepting, let walks end at their next page and requests
+		// answer, then close what is left.
+		sctx, cancel := context.WithTimeout(context.Background(), o.drainTimeout())
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		if !d.Drain(sctx) {
+			fmt.Fprintf(o.Stderr, "switchboard: requests still running after %s; cancelling them\n", o.drainTimeout())
+		}
+		cancelConns()
 		<-errc
 		return nil
 	case err := <-errc:

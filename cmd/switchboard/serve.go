@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,7 +51,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
   switchboard fetch demo payments --connect     # from another terminal`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := stopContext(cmd.Context(), cmd.ErrOrStderr())
 			defer stop()
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
@@ -81,18 +85,65 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
   switchboard stdio --log-level debug`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			sigCtx, stop := stopContext(context.Background(), os.Stderr)
 			defer stop()
+			// A signal drains (walks stop at their next page, requests
+			// answer), then ends the connection; the store is flushed by
+			// Close.
+			ctx, cancelServe := context.WithCancel(context.Background())
+			defer cancelServe()
+			signalled := false
 			d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)})
 			if err != nil {
 				return err
 			}
+			go func() {
+				select {
+				case <-sigCtx.Done():
+					signalled = true
+					dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					d.Drain(dctx)
+					cancel()
+					cancelServe()
+				case <-ctx.Done():
+				}
+			}()
 			code := d.ServeStdio(ctx, os.Stdin, os.Stdout)
 			d.Close()
+			if signalled {
+				code = 0
+			}
 			os.Exit(code)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&storeFlag, "store", "", storeHelp)
 	return cmd
+}
+
+// stopContext is cancelled by the first SIGINT or SIGTERM, which starts a
+// clean stop; a second one exits at once (the store is consistent at any
+// instant, so nothing is lost but the pages in flight).
+func stopContext(parent context.Context, stderr io.Writer) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	done := make(chan struct{})
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		fmt.Fprintln(stderr, "switchboard: stopping (finishing pages in flight; signal again to exit now)")
+		cancel()
+		select {
+		case <-sigs:
+			fmt.Fprintln(stderr, "switchboard: second signal, exiting now")
+			os.Exit(1)
+		case <-done:
+		}
+	}()
+	var once sync.Once
+	return ctx, func() { once.Do(func() { signal.Stop(sigs); close(done); cancel() }) }
 }

@@ -32,6 +32,28 @@ type Server struct {
 	info     protocol.ServerInfo
 	logger   *slog.Logger
 	methods  map[string]handlerFunc
+
+	inflight sync.WaitGroup // requests running on any connection
+	stop     chan struct{}  // closed by Stop
+	stopOnce sync.Once
+}
+
+// Stop makes every walk of every connection stop at its next page
+// boundary; requests still run to their answer.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stop) }) }
+
+// Drain stops walks and waits, until ctx ends, for every request to be
+// answered. It reports whether all were.
+func (s *Server) Drain(ctx context.Context) bool {
+	s.Stop()
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // New returns a server over sessions, publishing through b.
@@ -39,7 +61,7 @@ func New(sessions *session.Manager, b *bus.Bus, info protocol.ServerInfo, logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	s := &Server{sessions: sessions, bus: b, info: info, logger: logger}
+	s := &Server{sessions: sessions, bus: b, info: info, logger: logger, stop: make(chan struct{})}
 	s.methods = s.table()
 	return s
 }
@@ -74,6 +96,8 @@ type conn struct {
 	cancel context.CancelFunc
 	exit   chan int      // receives the exit code of an exit notification
 	ready  chan struct{} // closed once rpc is set
+	stop   chan struct{} // closed by shutdown or Server.Stop: walks end between pages
+	once   sync.Once
 	wg     sync.WaitGroup
 
 	mu               sync.Mutex
@@ -88,9 +112,11 @@ type conn struct {
 // returns the LSP exit code: 0 if shutdown came first, 1 otherwise. When it
 // returns, the connection's requests are cancelled and finished.
 func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
-	ctx, cancel := context.WithCancel(engine.WithLogger(ctx, s.logger))
+	stop := make(chan struct{})
+	ctx, cancel := context.WithCancel(engine.WithStop(engine.WithLogger(ctx, s.logger), stop))
 	c := &conn{
-		srv: s, stream: stream, ctx: ctx, cancel: cancel,
+		stop: stop,
+		srv:  s, stream: stream, ctx: ctx, cancel: cancel,
 		exit:      make(chan int, 1),
 		inflight:  map[jsonrpc2.ID]context.CancelFunc{},
 		cancelled: map[jsonrpc2.ID]bool{},
@@ -105,6 +131,13 @@ func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 	// NewConn starts reading at once; Handle waits for c.rpc to be set.
 	close(c.ready)
 
+	go func() {
+		select {
+		case <-s.stop:
+			c.stopWalks()
+		case <-ctx.Done():
+		}
+	}()
 	code := 1
 	select {
 	case code = <-c.exit:
@@ -123,6 +156,11 @@ func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 	_ = c.rpc.Close()
 	return code
 }
+
+// shutdownWait bounds how long shutdown waits for requests in flight.
+const shutdownWait = 30 * time.Second
+
+func (c *conn) stopWalks() { c.once.Do(func() { close(c.stop) }) }
 
 type nopLogger struct{}
 
@@ -155,7 +193,20 @@ func (c *conn) Handle(_ context.Context, rc *jsonrpc2.Conn, req *jsonrpc2.Reques
 		case stateShutdown:
 			c.reply(c.ctx, req, nil, shutDown(), false)
 		default:
-			c.reply(c.ctx, req, nil, nil, false)
+			// Per LSP the answer to shutdown means the server is done:
+			// walks stop at their next page, the requests in flight are
+			// answered (within shutdownWait), then shutdown is.
+			c.stopWalks()
+			go func() {
+				done := make(chan struct{})
+				go func() { c.wg.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(shutdownWait):
+				case <-c.ctx.Done():
+				}
+				c.reply(c.ctx, req, nil, nil, false)
+			}()
 		}
 		return
 	}
@@ -180,7 +231,9 @@ func (c *conn) Handle(_ context.Context, rc *jsonrpc2.Conn, req *jsonrpc2.Reques
 	c.inflight[req.ID] = cancel
 	c.mu.Unlock()
 	c.wg.Add(1)
+	c.srv.inflight.Add(1)
 	go func() {
+		defer c.srv.inflight.Done()
 		defer c.wg.Done()
 		defer func() {
 			c.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -66,6 +67,10 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
+		if res.Pages > 0 && Stopping(ctx) {
+			res.DurationMs = ms(time.Since(start))
+			return res, ErrStopping
+		}
 		page, err := p.NextPage(ctx, t, task)
 		if err != nil {
 			res.DurationMs = ms(time.Since(start))
@@ -110,6 +115,32 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 	}
 	res.DurationMs = ms(time.Since(start))
 	return res, nil
+}
+
+// ErrStopping ends a walk between two pages when the daemon, or the
+// connection that asked for it, is shutting down: the page in flight is
+// finished and stored, no new one is started.
+var ErrStopping = &protocol.Error{Code: protocol.CodeRequestCancelled, Message: "shutting down: stopped between pages; the pages fetched so far are stored and the state is after the last of them"}
+
+type stopKey struct{}
+
+// WithStop returns ctx whose walks stop between pages once stop is closed.
+func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// Stopping reports whether the walks of ctx must stop.
+func Stopping(ctx context.Context) bool {
+	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	if stop == nil {
+		return false
+	}
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Parents returns every item of resource from the beginning, without
@@ -212,6 +243,9 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, ErrStopping) {
+				return err
 			}
 			tr.Error = errorText(err)
 		}
