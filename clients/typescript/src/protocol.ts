@@ -147,6 +147,44 @@ export const SessionChangedReset = "reset";
 export const SessionChangedState = "state";
 export const SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind";
 
+// Conformance check methods: the pagination check of connector/conformance,
+// run on a session's connector.
+/** `connector/check`: ConnectorCheckParams -> ConnectorCheckResult */
+export const MethodConnectorCheck = "connector/check";
+
+// Conformance check notifications.
+/** `check/page`: CheckPageParams */
+export const NotifyCheckPage = "check/page";
+
+// Check names of a CheckFinding.
+/**
+ * CheckSameReferences: every page size returns the same set of
+ * references.
+ */
+export const CheckSameReferences = "same-references";
+/** CheckNoDuplicates: no reference is returned twice within one run. */
+export const CheckNoDuplicates = "no-duplicates";
+/** CheckPageSize: no page holds more than pageSize items. */
+export const CheckPageSize = "page-size";
+/**
+ * CheckTermination: a run ends (hasMore: false) without repeating a
+ * state and within maxPages pages.
+ */
+export const CheckTermination = "termination";
+/**
+ * CheckResume: resuming from an intermediate state returns what the
+ * first run returned after that state.
+ */
+export const CheckResume = "resume";
+/**
+ * CheckRerun: a second run from the final state returns nothing
+ * already seen; items seen again with other content are "updated"
+ * (a warning).
+ */
+export const CheckRerun = "rerun";
+/** CheckFetch: a fetch failed (connector error or panic). */
+export const CheckFetch = "fetch";
+
 // Error codes. The JSON-RPC ones are the specification's; the rest are
 // Switchboard's, in the server range.
 export const CodeParseError = -32700;
@@ -345,6 +383,62 @@ export interface CapabilityData {
   capability: string;
 }
 
+/** CheckFinding is one failed check, phrased as a minimal reproduction. */
+export interface CheckFinding {
+  resource: string;
+  /** Check is one of the Check* names. */
+  check: string;
+  pageSize: number;
+  /** Parent is the reference of the parent item, for a child resource. */
+  parent?: string;
+  /** State is the state to fetch from to reproduce the finding. */
+  state: JsonValue;
+  references: string[];
+  message: string;
+  /** Warning marks a finding that does not fail the check (updated items). */
+  warning?: boolean;
+}
+
+/**
+ * CheckPageParams are the params of the check/page notification, sent to
+ * the connection running connector/check for every page it fetches.
+ */
+export interface CheckPageParams {
+  sessionId: string;
+  resource: string;
+  parent?: string;
+  pageSize: number;
+  /**
+   * Run numbers the runs of one resource from 1; Kind is "first",
+   * "resume", "rerun" or "parents".
+   */
+  run: number;
+  kind: string;
+  page: number;
+  itemCount: number;
+  /** State is the state the page returned. */
+  state: JsonValue;
+  hasMore: boolean;
+}
+
+/** CheckResource is the outcome of the check of one resource. */
+export interface CheckResource {
+  /** Resource is the resource, with "#name" for a named task. */
+  resource: string;
+  pageSizes: number[];
+  /**
+   * Parents are the references of the parent items a child resource was
+   * checked for.
+   */
+  parents?: string[];
+  runs: number;
+  pages: number;
+  /** Items is the number of distinct references seen. */
+  items: number;
+  passed: boolean;
+  findings: CheckFinding[];
+}
+
 /** ClientCapabilities says what the client can take. */
 export interface ClientCapabilities {
   /**
@@ -363,6 +457,37 @@ export interface ClientCapabilities {
 export interface ClientInfo {
   name: string;
   version?: string;
+}
+
+/**
+ * ConnectorCheckParams are the params of connector/check. The check calls
+ * the session's connector directly: the session's cached states are left
+ * as they are.
+ */
+export interface ConnectorCheckParams {
+  sessionId: string;
+  /** Resources to check (default: every fetch capability of the session). */
+  resources?: string[];
+  /**
+   * PageSizes to run each resource with (default 1, 2, 7 and the
+   * session's page size).
+   */
+  pageSizes?: number[];
+  /** MaxPages bounds each run (default 1000). */
+  maxPages?: number;
+  /**
+   * MaxParents bounds the parents a child resource (balances per
+   * account) is checked for (default 3).
+   */
+  maxParents?: number;
+  workDoneToken?: JsonValue;
+}
+
+/** ConnectorCheckResult is the result of connector/check. */
+export interface ConnectorCheckResult {
+  resources: CheckResource[];
+  passed: boolean;
+  durationMs: number;
 }
 
 /** ConnectorErrorData is the data of CodeConnectorError. */
@@ -995,6 +1120,8 @@ export interface Methods {
   "log/list": { params: LogListParams; result: LogListResult };
   /** MethodCallsList: CallsListParams -> CallsListResult */
   "calls/list": { params: CallsListParams; result: CallsListResult };
+  /** MethodConnectorCheck: ConnectorCheckParams -> ConnectorCheckResult */
+  "connector/check": { params: ConnectorCheckParams; result: ConnectorCheckResult };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
@@ -1015,6 +1142,7 @@ export interface Notifications {
   "log": LogParams;
   "http/exchange": HTTPExchangeParams;
   "session/changed": SessionChangedParams;
+  "check/page": CheckPageParams;
 }
 
 /** Requests the daemon sends to the client: method name to params and result. */
