@@ -281,6 +281,7 @@ func (s *Server) table() map[string]handlerFunc {
 		protocol.MethodPayoutPoll:      poll(s, (*session.Session).PollPayout),
 		protocol.MethodTransferReverse: reverse(s, (*session.Session).ReverseTransfer),
 		protocol.MethodPayoutReverse:   reverse(s, (*session.Session).ReversePayout),
+		protocol.MethodConnectorCheck:  connectorCheck(s),
 	}
 }
 
