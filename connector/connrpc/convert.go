@@ -219,4 +219,3 @@ func TasksFromWire(ts []protocol.Task) []connector.Task {
 	}
 	return out
 }
-
