@@ -185,6 +185,31 @@ export const CheckRerun = "rerun";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
 
+// Workspace connector methods: connectors built from a directory and run as
+// child processes, rebuilt and reloaded when their files change.
+/** `connectors/add`: ConnectorsAddParams -> WorkspaceConnector */
+export const MethodConnectorsAdd = "connectors/add";
+/** `connectors/list`: ConnectorsListParams -> ConnectorsListResult */
+export const MethodConnectorsList = "connectors/list";
+/**
+ * NotifyProviderReloaded is sent to every connection when a workspace
+ * connector was rebuilt and its process swapped: open sessions keep
+ * their config and state and use the new process from their next call.
+ * `provider/reloaded`: ProviderReloadedParams
+ */
+export const NotifyProviderReloaded = "provider/reloaded";
+/**
+ * NotifyProviderBuildFailed is sent to every connection when a
+ * rebuild failed; the last good process keeps serving.
+ * `provider/buildFailed`: ProviderBuildFailedParams
+ */
+export const NotifyProviderBuildFailed = "provider/buildFailed";
+
+// Workspace connector states.
+export const ConnectorStateBuilding = "building";
+export const ConnectorStateReady = "ready";
+export const ConnectorStateFailed = "failed";
+
 // Error codes. The JSON-RPC ones are the specification's; the rest are
 // Switchboard's, in the server range.
 export const CodeParseError = -32700;
@@ -331,6 +356,18 @@ export interface BankAccountCreateParams {
 /** BankAccountCreateResult is the result of bankAccount/create. */
 export interface BankAccountCreateResult {
   account: Account;
+}
+
+/** BuildInfo describes one build of a workspace connector. */
+export interface BuildInfo {
+  startedAt: string;
+  durationMs: number;
+  ok: boolean;
+  /**
+   * Output is the build's output (the compiler's, or the reason the new
+   * process could not start), capped.
+   */
+  output?: string;
 }
 
 /** BusyData is the data of CodeSessionBusy. */
@@ -499,6 +536,23 @@ export interface ConnectorErrorData {
   retryable?: boolean;
 }
 
+/** ConnectorsAddParams are the params of connectors/add. */
+export interface ConnectorsAddParams {
+  /**
+   * Dir is the connector's directory: a Go module (built with go build)
+   * or a directory with a switchboard.json manifest naming a command.
+   */
+  dir: string;
+}
+
+/** ConnectorsListParams are the params of connectors/list. */
+export type ConnectorsListParams = Record<string, never>;
+
+/** ConnectorsListResult is the result of connectors/list. */
+export interface ConnectorsListResult {
+  connectors: WorkspaceConnector[];
+}
+
 /**
  * DataExportParams are the params of data/export: the session's stored
  * items written as JSON Lines to Path on the daemon's machine. Without a
@@ -567,6 +621,17 @@ export interface DataListResult {
   items: JsonValue[];
   nextCursor?: string;
   total: number;
+}
+
+/**
+ * Diagnostic is one compiler message, with a path relative to the
+ * connector's directory when it lies inside it.
+ */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
 }
 
 /**
@@ -873,10 +938,26 @@ export interface Provider {
   defaultPageSize: number;
 }
 
+/** ProviderBuildFailedParams are the params of provider/buildFailed. */
+export interface ProviderBuildFailedParams {
+  /** Provider is empty when no build ever succeeded. */
+  provider: string;
+  dir: string;
+  diagnostics: Diagnostic[];
+  /** Output is the build's output, capped. */
+  output?: string;
+}
+
 /** ProviderNotFoundData is the data of CodeProviderNotFound. */
 export interface ProviderNotFoundData {
   provider: string;
   known: string[];
+}
+
+/** ProviderReloadedParams are the params of provider/reloaded. */
+export interface ProviderReloadedParams {
+  provider: string;
+  dir: string;
 }
 
 /** ProvidersListParams are the params of providers/list. */
@@ -1057,6 +1138,22 @@ export interface WorkDoneProgressCreateParams {
   token: JsonValue;
 }
 
+/** WorkspaceConnector is a connector of the workspace. */
+export interface WorkspaceConnector {
+  dir: string;
+  /**
+   * Provider is the provider it registered; absent until a build
+   * succeeded once.
+   */
+  provider?: Provider;
+  /** State is one of the ConnectorState* constants. */
+  state: string;
+  /** LastBuild is the last build, absent before the first ends. */
+  lastBuild?: BuildInfo;
+  /** Diagnostics are the compiler's messages of the last failed build. */
+  diagnostics: Diagnostic[];
+}
+
 // ---------------------------------------------------------------------------
 // Methods
 
@@ -1143,6 +1240,8 @@ export interface Notifications {
   "http/exchange": HTTPExchangeParams;
   "session/changed": SessionChangedParams;
   "check/page": CheckPageParams;
+  "provider/reloaded": ProviderReloadedParams;
+  "provider/buildFailed": ProviderBuildFailedParams;
 }
 
 /** Requests the daemon sends to the client: method name to params and result. */
@@ -1152,6 +1251,8 @@ export interface ServerRequests {
    * declared workDoneProgress, before it uses a token it made itself.
    */
   "window/workDoneProgress/create": { params: WorkDoneProgressCreateParams; result: null };
+  "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
+  "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
 }
 
 export type MethodName = keyof Methods;
