@@ -8,6 +8,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -15,6 +16,9 @@ import (
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		if errors.Is(err, errCheckFailed) {
+			os.Exit(1)
+		}
 		os.Exit(2)
 	}
 }

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// checkOptions are the flags of check.
+type checkOptions struct {
+	conn       connFlags
+	config     string
+	resources  []string
+	pageSizes  []int
+	pageSize   int
+	maxPages   int
+	maxParents int
+	verbose    bool
+	asJSON     bool
+}
+
+// errCheckFailed makes the command exit non-zero once the report is out.
+var errCheckFailed = errors.New("conformance check failed")
+
+func newCheckCmd(g *globalOptions) *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check PROVIDER",
+		Short: "Check a connector's pagination: every resource, several page sizes, resumed and rerun",
+		Long: `Create a session of PROVIDER and run the conformance check (the daemon's
+connector/check) on it: each fetch resource is paged to its end with several
+page sizes (default 1, 2, 7 and the provider's default), and the check
+reports, per resource:
+
+  same-references  every page size returns the same set of references
+  no-duplicates    no reference twice within one run
+  page-size        no page holds more items than asked for
+  termination      a run ends without repeating a state, within --max-pages
+  resume           resuming from an intermediate state returns the same remainder
+  rerun            a second run from the final state returns nothing already
+                   seen (items seen again with other content are only a warning)
+
+Child resources (the balances or payments of an account) are checked for the
+first --max-parents items of their parent task. Each finding names the page
+size, the state and the references involved: fetch from that state with
+"switchboard fetch --state" to reproduce it.
+
+The check calls the connector directly: the session's pagination states are
+not touched. The command exits with status 1 when a check fails.`,
+		Example: `  switchboard check demo
+  switchboard check demo --resources payments --page-sizes 1,3,50
+  switchboard check demo --config '{"accounts":3,"paymentsPerAccount":40}' --verbose
+  switchboard check stripe --config @stripe.json --json
+  switchboard check demo --connect`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCheck(cmd, g, &o, args[0])
+		},
+	}
+	f := cmd.Flags()
+	o.conn.register(f)
+	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
+	f.StringSliceVar(&o.resources, "resources", nil, "resources to check, e.g. payments,balances (default: every fetch capability)")
+	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,7 and the provider's)")
+	f.IntVar(&o.pageSize, "page-size", 0, "the session's page size, the default of --page-sizes (default: the provider's)")
+	f.IntVar(&o.maxPages, "max-pages", 0, "most pages of one run before it fails the termination check (default 1000)")
+	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every page the check fetches (on stderr)")
+	f.BoolVar(&o.asJSON, "json", false, "print the connector/check result as JSON")
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider string) error {
+	for _, r := range o.resources {
+		if !slices.Contains(protocol.Resources, strings.SplitN(r, "#", 2)[0]) {
+			return fmt.Errorf("unknown resource %q: want one of %s", r, strings.Join(protocol.Resources, ", "))
+		}
+	}
+	config, err := jsonArg("config", o.config)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errOut := cmd.ErrOrStderr()
+	var opts []client.Option
+	if o.verbose {
+		opts = append(opts, client.WithNotificationHandler(func(method string, params json.RawMessage) {
+			if method != protocol.NotifyCheckPage {
+				return
+			}
+			var p protocol.CheckPageParams
+			if json.Unmarshal(params, &p) != nil {
+				return
+			}
+			writeCheckPage(errOut, p)
+		}))
+	}
+	c, err := openConn(cmd, g, &o.conn, false, opts...)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize})
+	if err != nil {
+		return fmt.Errorf("session/create: %w", err)
+	}
+	defer func() {
+		cctx, cancel := cleanupContext()
+		defer cancel()
+		_ = c.CloseSession(cctx, sess.ID)
+	}()
+	var res protocol.ConnectorCheckResult
+	err = c.Call(ctx, protocol.MethodConnectorCheck, protocol.ConnectorCheckParams{
+		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents,
+	}, &res)
+	fctx, cancel := cleanupContext()
+	_ = c.Flush(fctx)
+	cancel()
+	if err != nil {
+		if cancelled(err) {
+			return errors.New("check cancelled")
+		}
+		return fmt.Errorf("connector/check: %w", err)
+	}
+	out := cmd.OutOrStdout()
+	if o.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		writeCheckReport(out, provider, res)
+	}
+	if !res.Passed {
+		return errCheckFailed
+	}
+	return nil
+}
+
+func writeCheckPage(w io.Writer, p protocol.CheckPageParams) {
+	of := ""
+	if p.Parent != "" {
+		of = " of " + p.Parent
+	}
+	fmt.Fprintf(w, "%s%s  size %d  %s run %d  page %d: %d items, hasMore %t, state %s\n",
+		p.Resource, of, p.PageSize, p.Kind, p.Run, p.Page, p.ItemCount, p.HasMore, compactJSON(p.State))
+}
+
+// writeCheckReport prints a verdict per resource and each finding under it.
+func writeCheckReport(w io.Writer, provider string, res protocol.ConnectorCheckResult) {
+	failed := 0
+	for _, r := range res.Resources {
+		verdict := "PASS"
+		if !r.Passed {
+			verdict = "FAIL"
+			failed++
+		}
+		sizes := make([]string, len(r.PageSizes))
+		for i, n := range r.PageSizes {
+			sizes[i] = fmt.Sprint(n)
+		}
+		fmt.Fprintf(w, "%s  %s: %s items; page sizes %s; %s runs, %s pages", verdict, r.Resource, count(r.Items), strings.Join(sizes, ","), count(r.Runs), count(r.Pages))
+		if len(r.Parents) > 0 {
+			fmt.Fprintf(w, "; parents %s", strings.Join(r.Parents, ", "))
+		}
+		fmt.Fprintln(w)
+		for _, f := range r.Findings {
+			kind := "FAIL"
+			if f.Warning {
+				kind = "WARN"
+			}
+			of := ""
+			if f.Parent != "" {
+				of = " of " + f.Parent
+			}
+			fmt.Fprintf(w, "      %s %s%s: %s\n", kind, f.Check, of, f.Message)
+		}
+	}
+	verdict := "passed"
+	if !res.Passed {
+		verdict = fmt.Sprintf("FAILED (%d of %d resources)", failed, len(res.Resources))
+	}
+	fmt.Fprintf(w, "%s: conformance check %s in %s\n", provider, verdict, seconds(msDuration(res.DurationMs)))
+}
