@@ -23,6 +23,7 @@ import (
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
+	"github.com/switchboardpay/switchboard/daemon/workspace"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -62,6 +63,8 @@ type Daemon struct {
 	bus      *bus.Bus
 	sessions *session.Manager
 	server   *dispatch.Server
+	// connectors are the workspace connectors (serve --connector, connectors/add).
+	connectors *workspace.Workspace
 }
 
 // Open opens the daemon's store (opts.StorePath) and returns a daemon with
@@ -110,13 +113,15 @@ func New(opts Options) *Daemon {
 	}
 	b := bus.New(opts.QueueSize)
 	sessions := session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
-	return &Daemon{
+	d := &Daemon{
 		opts:     opts,
 		store:    opts.Store,
 		bus:      b,
 		sessions: sessions,
 		server:   dispatch.New(sessions, b, protocol.ServerInfo{Name: "switchboard", Version: Version}, opts.Logger),
 	}
+	d.initConnectors()
+	return d
 }
 
 // ServeStdio serves one LSP-framed connection on r and w until exit or
@@ -147,6 +152,7 @@ func (d *Daemon) Drain(ctx context.Context) bool { return d.server.Drain(ctx) }
 // queued commits are written first).
 func (d *Daemon) Close() error {
 	d.sessions.CloseAll()
+	d.closeConnectors()
 	return d.store.Close()
 }
 

@@ -27,11 +27,12 @@ import (
 // Server dispatches requests of any number of connections to one set of
 // sessions.
 type Server struct {
-	sessions *session.Manager
-	bus      *bus.Bus
-	info     protocol.ServerInfo
-	logger   *slog.Logger
-	methods  map[string]handlerFunc
+	sessions   *session.Manager
+	bus        *bus.Bus
+	info       protocol.ServerInfo
+	logger     *slog.Logger
+	methods    map[string]handlerFunc
+	connectors Connectors // connectors/add and connectors/list; nil answers an error
 
 	inflight sync.WaitGroup // requests running on any connection
 	stop     chan struct{}  // closed by Stop
@@ -126,6 +127,7 @@ func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 		s.logger.Debug("bad message answered", "code", code, "err", err)
 	}
 	c.sub = s.bus.NewSubscriber(stream.WriteRaw, true)
+	defer s.bus.Join(c.sub)()
 	c.ready = make(chan struct{})
 	c.rpc = jsonrpc2.NewConn(ctx, stream, c, jsonrpc2.SetLogger(nopLogger{}))
 	// NewConn starts reading at once; Handle waits for c.rpc to be set.

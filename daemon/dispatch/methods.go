@@ -281,6 +281,8 @@ func (s *Server) table() map[string]handlerFunc {
 		protocol.MethodPayoutPoll:      poll(s, (*session.Session).PollPayout),
 		protocol.MethodTransferReverse: reverse(s, (*session.Session).ReverseTransfer),
 		protocol.MethodPayoutReverse:   reverse(s, (*session.Session).ReversePayout),
+		protocol.MethodConnectorsAdd:   handle(s.connectorsAdd),
+		protocol.MethodConnectorsList:  handle(s.connectorsList),
 		protocol.MethodConnectorCheck:  connectorCheck(s),
 	}
 }
