@@ -20,6 +20,7 @@ import (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeFuzzPeer()
 	// Goroutines the misbehaving test connector leaves on purpose.
 	close(testconnector.Release)
 	time.Sleep(50 * time.Millisecond)

@@ -130,3 +130,61 @@ func FuzzLSPStream(f *testing.F) {
 		}
 	})
 }
+
+// oneShot is a framer that yields the given messages, then EOF: the
+// websocket stream's message handling without gorilla's framing, which is
+// the library's own.
+type oneShot struct {
+	msgs [][]byte
+	out  [][]byte
+}
+
+func (o *oneShot) readMessage() ([]byte, error) {
+	if len(o.msgs) == 0 {
+		return nil, io.EOF
+	}
+	m := o.msgs[0]
+	o.msgs = o.msgs[1:]
+	return m, nil
+}
+func (o *oneShot) writeMessage(b []byte) error {
+	o.out = append(o.out, append([]byte(nil), b...))
+	return nil
+}
+func (o *oneShot) close() error { return nil }
+
+func FuzzMessage(f *testing.F) {
+	for _, seed := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"fetch/next","params":{"sessionId":"x"}}`,
+		`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}`,
+		`{"jsonrpc":"2.0","id":"a","result":null}`,
+		`[{"id":1}]`, `{"id":-1,"method":"m"}`, `{"id":1.5,"method":"m"}`, `"str"`, `{`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		fr := &oneShot{msgs: [][]byte{msg, []byte(`{"jsonrpc":"2.0","id":99,"method":"next"}`)}}
+		s := newStream(fr)
+		var got []json.RawMessage
+		for {
+			var v json.RawMessage
+			if err := s.ReadObject(&v); err != nil {
+				break
+			}
+			got = append(got, v)
+		}
+		// Whatever the first message was, the next one is read.
+		if len(got) == 0 || string(got[len(got)-1]) != `{"jsonrpc":"2.0","id":99,"method":"next"}` {
+			t.Fatalf("the message after %q was lost: %q", msg, got)
+		}
+		for _, out := range fr.out {
+			var r struct {
+				ID    json.RawMessage `json:"id"`
+				Error struct{ Code int }
+			}
+			if err := json.Unmarshal(out, &r); err != nil || (r.Error.Code != -32700 && r.Error.Code != -32600) {
+				t.Fatalf("answer %q to %q", out, msg)
+			}
+		}
+	})
+}
