@@ -3,6 +3,9 @@
 GO        ?= go
 BIN       := bin/switchboard
 GOTIMEOUT ?= 10m
+# Wall-clock cap on each npm package's tests, so a suite that never exits
+# fails instead of eating CI's time (timeout kills the whole process group).
+NPMTIMEOUT ?= 10m
 # Benchmark packages; pass BENCH=FetchNext to run a subset.
 BENCH     ?= .
 BENCHPKGS := ./daemon/... ./connectors/... ./demobank/...
@@ -42,12 +45,15 @@ test-go:
 # `npm test` of every npm package (scripts/setup-test.sh --npm-dirs lists
 # them), each against the built binary: first test/vscode-jsonrpc, the
 # editor's-eye suite, then the TypeScript client and the editor extensions.
-# Every package runs; the target fails if any of them failed.
+# Every package runs, each within $(NPMTIMEOUT); the target fails if any of
+# them failed.
 test-node: build
 	@fail=0; \
 	for d in $$(./scripts/setup-test.sh --npm-dirs); do \
 		echo "npm test in $$d"; \
-		(cd $$d && SWITCHBOARD_BIN=$(CURDIR)/$(BIN) npm test --silent) || { echo "npm test in $$d: FAILED"; fail=1; }; \
+		(cd $$d && SWITCHBOARD_BIN=$(CURDIR)/$(BIN) timeout -k 10s $(NPMTIMEOUT) npm test --silent); rc=$$?; \
+		if [ $$rc -eq 124 ]; then echo "npm test in $$d: still running after $(NPMTIMEOUT), stopped"; fi; \
+		if [ $$rc -ne 0 ]; then echo "npm test in $$d: FAILED"; fail=1; fi; \
 	done; \
 	exit $$fail
 
