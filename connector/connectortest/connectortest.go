@@ -182,6 +182,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 	firsts := map[string][]json.RawMessage{} // first-page items by resource
 	var fetch func(resource string) ([]json.RawMessage, error)
 	fetch = func(resource string) ([]json.RawMessage, error) {
+		t.Helper()
 		if items, ok := firsts[resource]; ok {
 			return items, nil
 		}
