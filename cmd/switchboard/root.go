@@ -44,7 +44,7 @@ Try it:
 	root.AddCommand(
 		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newBenchCmd(g),
-		newCheckCmd(g),
+		newCheckCmd(g), newNewCmd(g),
 	)
 	return root
 }

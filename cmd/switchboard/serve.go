@@ -60,6 +60,9 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			defer d.Close()
+			if err := addConnectors(ctx, d, cmd); err != nil {
+				return err
+			}
 			return d.ListenAndServe(ctx, o)
 		},
 	}
@@ -69,6 +72,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.StringVar(&o.Access.Token, "token", "", "access token (default: random, printed at start)")
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
+	addConnectorFlag(f)
 	return cmd
 }
 

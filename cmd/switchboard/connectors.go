@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/internal/scaffold"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+func addConnectorFlag(f *pflag.FlagSet) {
+	f.StringArray("connector", nil, "build, run and watch the connector in `DIR` (a Go module, or a directory with a switchboard.json manifest); repeatable")
+}
+
+// addConnectors adds the --connector directories to the daemon's
+// workspace. A connector whose first build fails is reported and watched:
+// fixing it registers it.
+func addConnectors(ctx context.Context, d *daemon.Daemon, cmd *cobra.Command) error {
+	dirs, _ := cmd.Flags().GetStringArray("connector")
+	w := cmd.ErrOrStderr()
+	for _, dir := range dirs {
+		info, err := d.Connectors().Add(ctx, dir)
+		if err != nil {
+			return fmt.Errorf("--connector %s: %w", dir, err)
+		}
+		switch info.State {
+		case protocol.ConnectorStateReady:
+			fmt.Fprintf(w, "connector %s from %s: ready (built in %.0fms), watching for changes\n", info.Provider.Name, info.Dir, info.LastBuild.DurationMs)
+		default:
+			fmt.Fprintf(w, "connector in %s: build failed; watching for a fix\n", info.Dir)
+			for _, dg := range info.Diagnostics {
+				fmt.Fprintf(w, "  %s:%d:%d: %s\n", dg.File, dg.Line, dg.Column, dg.Message)
+			}
+			if len(info.Diagnostics) == 0 && info.LastBuild != nil {
+				fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(info.LastBuild.Output, "\n", "\n  "))
+			}
+		}
+	}
+	return nil
+}
+
+func newNewCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "new", Short: "Create something new (a connector module)"}
+	cmd.AddCommand(newNewConnectorCmd(g))
+	return cmd
+}
+
+func newNewConnectorCmd(g *globalOptions) *cobra.Command {
+	var (
+		dir, module, replace string
+		noTidy               bool
+	)
+	cmd := &cobra.Command{
+		Use:   "connector NAME",
+		Short: "Write a ready-to-run connector module",
+		Long: `Write a Go module for a new connector named NAME: a config with an API key
+(secret) and a base URL, accounts and payments fetchers against the demo
+bank's API (cursor pagination, Bearer auth), main calling serve.Main, a
+README, and tests that pass from the start against an in-process demo bank.
+
+go.mod requires github.com/switchboardpay/switchboard. From a checkout, a
+replace directive points it at the checkout: --replace PATH names one, the
+default is the checkout around the current directory or around the
+switchboard binary, and --replace none writes no directive. Then "go mod
+tidy" runs in the new module (--no-tidy skips it).
+
+Run it with: switchboard serve --connector DIR`,
+		Example: `  switchboard new connector acme
+  switchboard new connector acme --dir ./connectors/acme --replace ~/src/switchboard`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if dir == "" {
+				dir = name
+			}
+			switch replace {
+			case "none":
+				replace = ""
+			case "":
+				r, err := scaffold.DefaultReplace()
+				if err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "note: %v; go.mod has no replace directive\n", err)
+				}
+				replace = r
+			}
+			files, err := scaffold.Write(scaffold.Options{Name: name, Dir: dir, Module: module, Replace: replace})
+			if err != nil {
+				return err
+			}
+			abs, _ := filepath.Abs(dir)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s in %s\n", strings.Join(files, ", "), abs)
+			if replace != "" {
+				fmt.Fprintf(cmd.OutOrStdout(), "github.com/switchboardpay/switchboard => %s\n", replace)
+			}
+			if !noTidy {
+				tidy := exec.CommandContext(cmd.Context(), "go", "mod", "tidy")
+				tidy.Dir = dir
+				tidy.Stdout, tidy.Stderr = os.Stderr, os.Stderr
+				if err := tidy.Run(); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "go mod tidy failed (%v); run it in %s\n", err, abs)
+				}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "next: cd %s && go test ./... && switchboard serve --connector .\n", dir)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&dir, "dir", "", "directory to write (default ./NAME)")
+	f.StringVar(&module, "module", "", "module path (default NAME)")
+	f.StringVar(&replace, "replace", "", `Switchboard checkout for go.mod's replace directive, or "none" (default: the checkout around the current directory or the binary)`)
+	f.BoolVar(&noTidy, "no-tidy", false, "do not run go mod tidy")
+	return cmd
+}
