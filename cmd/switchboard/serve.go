@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
 // storePath resolves --store: a file, "memory", or switchboard.db in the
@@ -35,6 +38,7 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 	var (
 		o         daemon.ServeOptions
 		storeFlag string
+		lim       limits
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -55,7 +59,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			defer stop()
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
-			d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)})
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
 				return err
 			}
@@ -73,11 +77,16 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
+	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
+	lim.register(f)
 	return cmd
 }
 
 func newStdioCmd(g *globalOptions) *cobra.Command {
-	var storeFlag string
+	var (
+		storeFlag string
+		lim       limits
+	)
 	cmd := &cobra.Command{
 		Use:   "stdio",
 		Short: "Serve one JSON-RPC connection on stdin/stdout (for editors)",
@@ -97,7 +106,7 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			ctx, cancelServe := context.WithCancel(context.Background())
 			defer cancelServe()
 			signalled := false
-			d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)})
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
 				return err
 			}
@@ -122,6 +131,7 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 		},
 	}
 	cmd.Flags().StringVar(&storeFlag, "store", "", storeHelp)
+	lim.register(cmd.Flags())
 	return cmd
 }
 
@@ -150,4 +160,23 @@ func stopContext(parent context.Context, stderr io.Writer) (context.Context, fun
 	}()
 	var once sync.Once
 	return ctx, func() { once.Do(func() { signal.Stop(sigs); close(done); cancel() }) }
+}
+
+// limits are the daemon's protective limits, the same for serve and stdio
+// (see the README's reliability section).
+type limits struct {
+	maxMessage  int
+	callTimeout time.Duration
+	queue       int
+}
+
+func (l *limits) register(f *pflag.FlagSet) {
+	f.IntVar(&l.maxMessage, "max-message-size", transport.DefaultMaxMessageSize, "largest JSON-RPC message accepted, in bytes; a larger one is answered with an error and its connection closed")
+	f.DurationVar(&l.callTimeout, "call-timeout", daemon.DefaultCallTimeout, "longest a connector call (one page, one transfer) may take before it is answered with a coded error")
+	f.IntVar(&l.queue, "queue-size", bus.DefaultQueueSize, "notifications a subscriber may have waiting before it is dropped (it is also bounded to 64 MiB)")
+}
+
+func (l *limits) options(o daemon.Options) daemon.Options {
+	o.MaxMessageSize, o.CallTimeout, o.QueueSize = l.maxMessage, l.callTimeout, l.queue
+	return o
 }

@@ -65,6 +65,11 @@ func (s *Stream) ReadObject(v any) error {
 	for {
 		body, err := s.f.readMessage()
 		if err != nil {
+			if errors.Is(err, ErrMessageTooLarge) {
+				// Say why before the connection closes: the stream cannot
+				// skip a body it refuses to read.
+				_ = s.writeError(nil, -32600, "invalid request: "+err.Error()+"; closing the connection")
+			}
 			return err
 		}
 		code, msg, id := classify(body)

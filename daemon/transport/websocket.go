@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -37,6 +38,9 @@ func (f *wsFramer) readMessage() ([]byte, error) {
 			continue
 		}
 		b, err := io.ReadAll(r)
+		if errors.Is(err, websocket.ErrReadLimit) {
+			return nil, fmt.Errorf("%w: the message exceeds the limit", ErrMessageTooLarge)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("read frame: %w", err)
 		}
