@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/remote"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -162,6 +163,9 @@ func (s *Server) table() map[string]handlerFunc {
 			return pageResult{&page}, nil
 		}),
 		protocol.MethodFetchAll: handle(func(ctx context.Context, c *conn, p protocol.FetchAllParams) (any, error) {
+			// A connector reload never lands in the middle of a run.
+			ctx, unpin := remote.Pin(ctx)
+			defer unpin()
 			ss, err := c.session(p.SessionID)
 			if err != nil {
 				return nil, err
@@ -182,6 +186,9 @@ func (s *Server) table() map[string]handlerFunc {
 			return res, nil
 		}),
 		protocol.MethodSyncRun: handle(func(ctx context.Context, c *conn, p protocol.SyncRunParams) (any, error) {
+			// A connector reload never lands in the middle of a run.
+			ctx, unpin := remote.Pin(ctx)
+			defer unpin()
 			ss, err := c.session(p.SessionID)
 			if err != nil {
 				return nil, err

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector/connrpc"
@@ -29,6 +30,7 @@ type child struct {
 	exited chan struct{} // closed once the process is reaped
 	runErr chan struct{} // closed once the peer's read loop ended
 
+	refs     atomic.Int32 // runs pinned to this child
 	killOnce sync.Once
 	mu       sync.Mutex
 	waitErr  error // guarded by mu; set before exited is closed

@@ -30,11 +30,12 @@ type Connector struct {
 	rec      *capture.Recorder
 
 	mu       sync.RWMutex
-	ch       *child   // guarded by mu
-	gen      uint64   // generation of ch's command; guarded by mu
-	caps     []string // guarded by mu
-	installs bool     // guarded by mu
-	closed   bool     // guarded by mu
+	ch       *child          // guarded by mu
+	gen      uint64          // generation of ch's command; guarded by mu
+	caps     []string        // guarded by mu
+	installs bool            // guarded by mu
+	closed   bool            // guarded by mu
+	retired  map[*child]bool // replaced children still pinned by a run; guarded by mu
 }
 
 var (
@@ -95,7 +96,12 @@ func (c *Connector) Close() error {
 	c.closed = true
 	ch := c.ch
 	c.ch = nil
+	retired := c.retired
+	c.retired = nil
 	c.mu.Unlock()
+	for r := range retired {
+		r.kill()
+	}
 	c.l.mu.Lock()
 	delete(c.l.live, c)
 	c.l.mu.Unlock()
@@ -120,7 +126,15 @@ func (c *Connector) restartLocked(ctx context.Context) error {
 		return errClosed
 	}
 	if c.ch != nil {
-		c.ch.stop(200 * time.Millisecond)
+		if c.ch.refs.Load() > 0 && c.ch.alive() {
+			// A run still uses it: it is stopped when the run ends.
+			if c.retired == nil {
+				c.retired = map[*child]bool{}
+			}
+			c.retired[c.ch] = true
+		} else {
+			c.ch.stop(200 * time.Millisecond)
+		}
 		c.ch = nil
 	}
 	command, gen := c.l.current()
@@ -222,6 +236,16 @@ func parseLevel(s string) slog.Level {
 // acquire returns a live child on the current command, read-locked; the
 // caller calls release when its call is done.
 func (c *Connector) acquire(ctx context.Context) (ch *child, release func(), err error) {
+	r := runFrom(ctx)
+	if r != nil {
+		c.mu.RLock()
+		if !c.closed {
+			if ch := r.pinned(c); ch != nil {
+				return ch, c.mu.RUnlock, nil
+			}
+		}
+		c.mu.RUnlock()
+	}
 	for {
 		c.mu.RLock()
 		if c.closed {
@@ -230,6 +254,9 @@ func (c *Connector) acquire(ctx context.Context) (ch *child, release func(), err
 		}
 		_, gen := c.l.current()
 		if c.ch != nil && c.ch.alive() && c.gen == gen {
+			if r != nil {
+				r.pin(c, c.ch)
+			}
 			return c.ch, c.mu.RUnlock, nil
 		}
 		c.mu.RUnlock()
