@@ -24,11 +24,31 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/**
+ * The environment of spawned daemons: a fresh state directory each, so that
+ * nothing of the user's (daemon.json, a session store) is read or written.
+ */
+export function isolatedEnv(): { env: NodeJS.ProcessEnv; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ts-state-'));
+  return {
+    env: { ...process.env, SWITCHBOARD_STATE_DIR: dir, XDG_STATE_HOME: dir },
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 /** Spawns `switchboard stdio` through the client. */
 export async function stdioHarness(): Promise<Harness> {
   const stderr: string[] = [];
-  const client = SwitchboardClient.stdio({ bin, onStderr: (l) => stderr.push(l) });
-  return { client, stderr, stop: () => client.close() };
+  const iso = isolatedEnv();
+  const client = SwitchboardClient.stdio({ bin, env: iso.env, onStderr: (l) => stderr.push(l) });
+  return {
+    client,
+    stderr,
+    stop: async () => {
+      await client.close();
+      iso.cleanup();
+    },
+  };
 }
 
 /** A running `switchboard serve` in a temporary state directory. */
@@ -45,7 +65,10 @@ export interface Daemon {
 export async function startServe(): Promise<Daemon> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ts-client-'));
   const stderr: string[] = [];
-  const proc = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--state-dir', stateDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, SWITCHBOARD_STATE_DIR: stateDir, XDG_STATE_HOME: stateDir },
+  });
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d: string) => stderr.push(d));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { CodeInvalidRequest, SwitchboardClient, SwitchboardError } from '../src';
-import { bin, eventually, stdioHarness } from './helpers';
+import { bin, eventually, isolatedEnv, stdioHarness } from './helpers';
 import { clientSuite } from './suite';
 
 clientSuite('stdio', stdioHarness);
 
 describe('stdio lifecycle', { timeout: 30000 }, () => {
   it('shutdown, then requests fail with -32600, then exit ends the daemon with 0', async () => {
-    const client = SwitchboardClient.stdio({ bin });
+    const iso = isolatedEnv();
+    const client = SwitchboardClient.stdio({ bin, env: iso.env });
     await client.initialize();
     assert.equal(await client.shutdown(), null);
     await assert.rejects(client.providers(), (e: unknown) => e instanceof SwitchboardError && e.code === CodeInvalidRequest);
@@ -18,6 +19,7 @@ describe('stdio lifecycle', { timeout: 30000 }, () => {
     assert.equal(client.process!.exitCode, 0);
     await eventually(() => client.isClosed, 'the connection to close');
     await client.close();
+    iso.cleanup();
   });
 
   it('rejects when the binary cannot be started', async () => {

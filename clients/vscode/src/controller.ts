@@ -106,7 +106,9 @@ export class Controller {
   /** The daemon connection, started on first use and again after it closed. */
   getClient(): Promise<SwitchboardClient> {
     if (!this.client) {
-      const p = this.start();
+      const holder: { p?: Promise<SwitchboardClient> } = {};
+      const p = this.start(holder);
+      holder.p = p;
       this.client = p;
       p.catch(() => {
         if (this.client === p) this.client = undefined;
@@ -115,7 +117,7 @@ export class Controller {
     return this.client;
   }
 
-  private async start(): Promise<SwitchboardClient> {
+  private async start(holder: { p?: Promise<SwitchboardClient> }): Promise<SwitchboardClient> {
     const bin = this.vscode.workspace.getConfiguration('switchboard').get<string>('path') || 'switchboard';
     const onStderr = (line: string) => this.output.appendLine(`[daemon] ${line}`);
     this.output.appendLine(`starting ${bin} stdio`);
@@ -134,7 +136,8 @@ export class Controller {
     });
     client.onClose(() => {
       this.output.appendLine('daemon connection closed');
-      this.client = undefined;
+      // Only this connection's: a newer one may have replaced it already.
+      if (this.client === holder.p) this.client = undefined;
     });
     try {
       const res = await client.initialize({

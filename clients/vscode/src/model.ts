@@ -114,8 +114,16 @@ export class SessionStore {
     const p = n.page;
     const rec: PageRecord = { seq: ++this.seq, page: p, task: n.task };
     const list = st.pages.get(p.resource) ?? [];
-    // A fetch/next result and its notification are the same page: keep one.
-    if (list.some((r) => r.page.key === p.key && r.page.page === p.page && sameState(r.page, p))) return undefined;
+    // A fetch/next result and its notification are the same page: keep one,
+    // with the items if either has them (a notification may come without).
+    const dup = list.find((r) => r.page.key === p.key && r.page.page === p.page && sameState(r.page, p));
+    if (dup) {
+      if (dup.page.items === undefined && p.items !== undefined) {
+        dup.page = p;
+        this.changed();
+      }
+      return undefined;
+    }
     list.push(rec);
     if (list.length > MaxPages) list.splice(0, list.length - MaxPages);
     st.pages.set(p.resource, list);

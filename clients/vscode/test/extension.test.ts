@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
@@ -12,6 +13,12 @@ import { Node } from '../src/tree';
 import { FakeOutputChannel, FakeTreeItem, FakeVscode } from './fakeVscode';
 
 const packageDir = path.resolve(__dirname, '..', '..');
+// The extension spawns `switchboard stdio` with VS Code's environment: give
+// it a fresh state directory so no user state (a session store) is shared.
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-vscode-state-'));
+process.env.SWITCHBOARD_STATE_DIR = stateDir;
+process.env.XDG_STATE_HOME = stateDir;
+process.on('exit', () => fs.rmSync(stateDir, { recursive: true, force: true }));
 const bin = process.env.SWITCHBOARD_BIN
   ? path.resolve(process.env.SWITCHBOARD_BIN)
   : path.resolve(packageDir, '..', '..', 'bin', 'switchboard');
