@@ -118,7 +118,7 @@ func (s *Store) States(ctx context.Context, sessionID string) ([]State, error) {
 
 // PutState saves one state entry now (state/set).
 func (s *Store) PutState(ctx context.Context, r State) error {
-	return s.run(ctx, func(tx *sql.Tx) error { return putState(ctx, tx, r) })
+	return s.run(ctx, func(tx *sql.Tx) error { return s.putState(ctx, tx, r) })
 }
 
 // DeleteStates deletes the states of one resource of a session, or all of
@@ -143,11 +143,17 @@ func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, pu
 	})
 }
 
-func putState(ctx context.Context, tx *sql.Tx, r State) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO states (session_id, key, resource, name, from_payload, state, has_more, pages, items, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (session_id, key) DO UPDATE SET state = excluded.state, has_more = excluded.has_more,
-			pages = excluded.pages, items = excluded.items, updated_at = excluded.updated_at`,
+const putStateSQL = `INSERT INTO states (session_id, key, resource, name, from_payload, state, has_more, pages, items, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (session_id, key) DO UPDATE SET state = excluded.state, has_more = excluded.has_more,
+		pages = excluded.pages, items = excluded.items, updated_at = excluded.updated_at`
+
+func (s *Store) putState(ctx context.Context, tx *sql.Tx, r State) error {
+	stmt, err := s.preparedSQL(putStateSQL)
+	if err != nil {
+		return err
+	}
+	_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx,
 		r.SessionID, r.Key, r.Resource, r.Name, nullJSON(r.FromPayload), nullJSON(r.State), r.HasMore, r.Pages, r.Items,
 		r.UpdatedAt.UTC().Format(time.RFC3339Nano))
 	return err

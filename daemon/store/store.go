@@ -48,7 +48,7 @@ type Store struct {
 	lastErr error // the latest failed asynchronous commit, reported once; guarded by mu
 
 	stmtMu sync.Mutex
-	stmts  map[int]*sql.Stmt // prepared upserts by row count; guarded by stmtMu
+	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
 }
 
 var memSeq atomic.Int64
@@ -91,7 +91,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, 16), stmts: map[int]*sql.Stmt{}}
+	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, 16), stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(); err != nil {
 		s.closeDB()
 		return nil, err

@@ -136,7 +136,7 @@ func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, s
 		if err := s.upsertItems(tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
-		return putState(context.Background(), tx, st)
+		return s.putState(context.Background(), tx, st)
 	})
 }
 
@@ -164,13 +164,16 @@ func (s *Store) upsertItems(tx *sql.Tx, sessionID, resource string, items []Item
 
 // prepared returns the upsert of n rows, prepared once: parsing a
 // statement of a thousand placeholders costs as much as running it.
-func (s *Store) prepared(n int) (*sql.Stmt, error) {
+func (s *Store) prepared(n int) (*sql.Stmt, error) { return s.preparedSQL(upsertSQL(n)) }
+
+// preparedSQL prepares a statement on the writer's connection once.
+func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
-	if st, ok := s.stmts[n]; ok {
+	if st, ok := s.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := s.wconn.PrepareContext(context.Background(), upsertSQL(n))
+	st, err := s.wconn.PrepareContext(context.Background(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +184,7 @@ func (s *Store) prepared(n int) (*sql.Stmt, error) {
 			delete(s.stmts, k)
 		}
 	}
-	s.stmts[n] = st
+	s.stmts[q] = st
 	return st, nil
 }
 
