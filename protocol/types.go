@@ -306,6 +306,23 @@ type Other struct {
 	Other json.RawMessage `json:"other"`
 }
 
+// Payment statuses.
+const (
+	PaymentStatusPending         = "PENDING"
+	PaymentStatusSucceeded       = "SUCCEEDED"
+	PaymentStatusFailed          = "FAILED"
+	PaymentStatusCancelled       = "CANCELLED"
+	PaymentStatusExpired         = "EXPIRED"
+	PaymentStatusRefunded        = "REFUNDED"
+	PaymentStatusRefundedFailure = "REFUNDED_FAILURE"
+	PaymentStatusDispute         = "DISPUTE"
+	PaymentStatusDisputeWon      = "DISPUTE_WON"
+	PaymentStatusDisputeLost     = "DISPUTE_LOST"
+	PaymentStatusAuthorisation   = "AUTHORISATION"
+	PaymentStatusCapture         = "CAPTURE"
+	PaymentStatusOther           = "OTHER"
+)
+
 // Payment types.
 const (
 	PaymentTypePayIn    = "PAY-IN"
@@ -397,6 +414,10 @@ type ReverseResult struct {
 // --- Notifications ----------------------------------------------------------
 
 // FetchPageParams are the params of the fetch/page notification.
+//
+// Every connection subscribed to the session gets it. The connection whose
+// fetch/next fetched the page gets it without items (its result has them),
+// as do connections that said pageItems: false.
 type FetchPageParams struct {
 	SessionID string `json:"sessionId"`
 	// Task is the task path when the page came from sync/run.

@@ -76,6 +76,9 @@ func Open(path string) (*Store, error) {
 		file = filepath.Join(d, "switchboard.db")
 		sync = "OFF"
 	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)

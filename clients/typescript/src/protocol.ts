@@ -134,6 +134,21 @@ export const MethodLogList = "log/list";
 /** `calls/list`: CallsListParams -> CallsListResult */
 export const MethodCallsList = "calls/list";
 
+// Payment statuses.
+export const PaymentStatusPending = "PENDING";
+export const PaymentStatusSucceeded = "SUCCEEDED";
+export const PaymentStatusFailed = "FAILED";
+export const PaymentStatusCancelled = "CANCELLED";
+export const PaymentStatusExpired = "EXPIRED";
+export const PaymentStatusRefunded = "REFUNDED";
+export const PaymentStatusRefundedFailure = "REFUNDED_FAILURE";
+export const PaymentStatusDispute = "DISPUTE";
+export const PaymentStatusDisputeWon = "DISPUTE_WON";
+export const PaymentStatusDisputeLost = "DISPUTE_LOST";
+export const PaymentStatusAuthorisation = "AUTHORISATION";
+export const PaymentStatusCapture = "CAPTURE";
+export const PaymentStatusOther = "OTHER";
+
 // Payment types.
 export const PaymentTypePayIn = "PAY-IN";
 export const PaymentTypePayout = "PAYOUT";
@@ -272,6 +287,22 @@ export type PaymentType =
   | typeof PaymentTypePayout
   | typeof PaymentTypeTransfer
   | typeof PaymentTypeOther;
+
+/** The status of a payment. */
+export type PaymentStatus =
+  | typeof PaymentStatusPending
+  | typeof PaymentStatusSucceeded
+  | typeof PaymentStatusFailed
+  | typeof PaymentStatusCancelled
+  | typeof PaymentStatusExpired
+  | typeof PaymentStatusRefunded
+  | typeof PaymentStatusRefundedFailure
+  | typeof PaymentStatusDispute
+  | typeof PaymentStatusDisputeWon
+  | typeof PaymentStatusDisputeLost
+  | typeof PaymentStatusAuthorisation
+  | typeof PaymentStatusCapture
+  | typeof PaymentStatusOther;
 
 /** The reason of a session/changed notification. */
 export type SessionChangedReason =
@@ -702,7 +733,13 @@ export interface FetchNextParams {
   reset?: boolean;
 }
 
-/** FetchPageParams are the params of the fetch/page notification. */
+/**
+ * FetchPageParams are the params of the fetch/page notification.
+ *
+ * Every connection subscribed to the session gets it. The connection whose
+ * fetch/next fetched the page gets it without items (its result has them),
+ * as do connections that said pageItems: false.
+ */
 export interface FetchPageParams {
   sessionId: string;
   /** Task is the task path when the page came from sync/run. */
