@@ -18,7 +18,7 @@ NPM_DIRS=(
   test/vscode-jsonrpc
   clients/typescript
   clients/vscode
-  clients/web
+  clients/web/test
 )
 
 if [ "${1:-}" = "--npm-dirs" ]; then
@@ -72,4 +72,9 @@ for d in "${NPM_DIRS[@]}"; do
   say "npm ci in $d"
   (cd "$d" && npm ci --no-audit --no-fund --loglevel=error)
 done
+# The web console's browser test drives Debian's Chromium (never a
+# browser build downloaded by a test tool).
+if [ -f clients/web/test/setup.sh ]; then
+  bash clients/web/test/setup.sh
+fi
 say "done"
