@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 # A non-login shell (CI) may not have Go on PATH on this kind of machine.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build setup test test-go test-node vet bench fmt-check clean FORCE
+.PHONY: all build setup test test-go test-node test-fuzz vet bench fmt-check clean FORCE
 
 all: build
 
@@ -33,6 +33,7 @@ test: setup
 	$(MAKE) --no-print-directory vet || fail=1; \
 	$(MAKE) --no-print-directory test-go || fail=1; \
 	$(MAKE) --no-print-directory test-node || fail=1; \
+	$(MAKE) --no-print-directory test-fuzz || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED (see above)"; exit 1; fi; \
 	echo "make test: all passed"
 
@@ -56,6 +57,17 @@ test-node: build
 		if [ $$rc -ne 0 ]; then echo "npm test in $$d: FAILED"; fail=1; fi; \
 	done; \
 	exit $$fail
+
+# Each fuzz target for a short, bounded time (FUZZTIME); longer runs by hand:
+#   go test -run '^$$' -fuzz FuzzRequest -fuzztime 10m ./daemon/
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzLSPStream:./daemon/transport FuzzMessage:./daemon/transport FuzzRequest:./daemon
+test-fuzz:
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+		name=$${t%%:*}; pkg=$${t#*:}; \
+		echo "fuzz $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || fail=1; \
+	done; exit $$fail
 
 bench: build
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -timeout 30m $(BENCHPKGS)
