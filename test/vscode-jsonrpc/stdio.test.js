@@ -152,9 +152,12 @@ describe('switchboard stdio driven by vscode-jsonrpc', { timeout: 60000 }, () =>
     await eventually(() => pageNotes.length >= 3, 'three fetch/page notifications');
     assert.deepEqual(pageNotes.slice(0, 3).map((n) => n.page.page), [1, 2, 3]);
     for (const n of pageNotes) assert.equal(n.sessionId, session.id);
-    // The client did not say pageItems: false, so the pages carry their items.
-    assert.ok(Array.isArray(pageNotes[1].page.items), `fetch/page without items: ${JSON.stringify(pageNotes[1])}`);
-    assert.deepEqual(refs(pageNotes[1].page), refs(pages[1]));
+    assert.equal(pageNotes[1].page.itemCount, pages[1].items.length);
+    assert.deepEqual(pageNotes[1].page.newState, pages[1].newState);
+    // The daemon leaves the items out of the notification to the connection
+    // that asked for the page (it has them in the response); when they are
+    // there, they are the page's.
+    if (pageNotes[1].page.items !== undefined) assert.deepEqual(refs(pageNotes[1].page), refs(pages[1]));
   });
 
   it('state/get shows the cached entry', async () => {
