@@ -25,6 +25,7 @@ type benchOptions struct {
 	subscribers int
 	seed        int64
 	asJSON      bool
+	store       string // disk, memory or both
 }
 
 // benchResult is the bench's outcome; --json prints it as is.
@@ -40,6 +41,12 @@ type benchResult struct {
 	Subscribers        []SubscriberResult `json:"subscribers"`
 	AllReceived        bool               `json:"allReceived"`
 	DaemonTaskFailures int                `json:"daemonTaskFailures"`
+	// Store is the daemon run's store: disk or memory. With --store both,
+	// DaemonMemory is the same run with --store memory.
+	Store        string      `json:"store"`
+	StoreBytes   int64       `json:"storeBytes,omitempty"`
+	DaemonMemory *pathResult `json:"daemonMemory,omitempty"`
+	StoreRatio   float64     `json:"storeRatio,omitempty"` // disk wall time / memory wall time
 }
 
 func newBenchCmd(g *globalOptions) *cobra.Command {
@@ -106,6 +113,7 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 	f.IntVar(&o.subscribers, "subscribers", 1, "websocket connections receiving the session's pages (the first creates the session)")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the demo bank's data")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
+	f.StringVar(&o.store, "store", "disk", "the daemon's store: disk (a file in a temporary state directory), memory, or both (the daemon run twice, to compare)")
 	return cmd
 }
 
@@ -134,6 +142,19 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 	if res.Direct.WallMs > 0 {
 		res.Ratio = res.Daemon.WallMs / res.Direct.WallMs
 	}
+	if o.store == "both" {
+		fmt.Fprintln(log, "bench: through the daemon again, with --store memory...")
+		mem := res
+		mem.Subscribers = nil
+		o.store = "memory"
+		if err := benchDaemon(ctx, &mem, url, bank.APIKey(), o); err != nil {
+			return res, err
+		}
+		res.DaemonMemory = &mem.Daemon
+		if mem.Daemon.WallMs > 0 {
+			res.StoreRatio = res.Daemon.WallMs / mem.Daemon.WallMs
+		}
+	}
 	if res.Daemon.Payments != res.Payments || res.Direct.Payments != res.Payments {
 		return res, fmt.Errorf("the bank holds %d payments but direct synced %d and the daemon %d", res.Payments, res.Direct.Payments, res.Daemon.Payments)
 	}
@@ -143,10 +164,15 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 // benchDaemon syncs through a child daemon over websocket and fills the
 // daemon half of res.
 func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o benchOptions) (err error) {
-	d, err := startChildDaemon(ctx)
+	store := o.store
+	if store == "both" {
+		store = "disk"
+	}
+	d, err := startChildDaemon(ctx, store)
 	if err != nil {
 		return err
 	}
+	res.Store = store
 	defer func() { err = errors.Join(err, d.stop()) }()
 	pid := d.cmd.Process.Pid
 	res.DaemonRSSBefore, _ = procMemory(pid, "VmRSS")
@@ -214,6 +240,7 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 	}
 	// Read the peak after the sync, before the daemon goes.
 	res.DaemonPeakRSS, _ = procMemory(pid, "VmHWM")
+	res.StoreBytes = d.storeBytes()
 	_ = creator.c.CloseSession(ctx, sess.ID)
 	return nil
 }
@@ -232,7 +259,15 @@ func writeBench(w io.Writer, r benchResult) {
 			count(int(p.r.PaymentsPerSec)), count(int(p.r.PagesPerSec)), count(p.r.Pages), count(p.r.Items))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nratio daemon/direct: %.2fx\n", r.Ratio)
+	fmt.Fprintf(w, "\nratio daemon/direct: %.2fx (store: %s", r.Ratio, r.Store)
+	if r.StoreBytes > 0 {
+		fmt.Fprintf(w, ", file %s", mib(r.StoreBytes))
+	}
+	fmt.Fprintln(w, ")")
+	if m := r.DaemonMemory; m != nil {
+		fmt.Fprintf(w, "same run with --store memory: %s, %s payments/s; disk/memory: %.2fx\n",
+			seconds(msDuration(m.WallMs)), count(int(m.PaymentsPerSec)), r.StoreRatio)
+	}
 	if r.DaemonPeakRSS > 0 {
 		fmt.Fprintf(w, "daemon peak RSS (VmHWM): %s (RSS before the sync: %s)\n", mib(r.DaemonPeakRSS), mib(r.DaemonRSSBefore))
 	} else {

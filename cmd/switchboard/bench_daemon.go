@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -29,7 +30,7 @@ type childDaemon struct {
 
 // startChildDaemon starts the daemon on a free loopback port with a
 // temporary state directory and waits for its daemon.json.
-func startChildDaemon(ctx context.Context) (*childDaemon, error) {
+func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("finding this binary: %w", err)
@@ -39,7 +40,11 @@ func startChildDaemon(ctx context.Context) (*childDaemon, error) {
 		return nil, err
 	}
 	d := &childDaemon{dir: dir, stderr: &tailBuffer{max: 8 << 10}, exited: make(chan struct{})}
-	d.cmd = exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--state-dir", dir, "--log-level", "warn")
+	storeArg := store
+	if store != "memory" {
+		storeArg = filepath.Join(dir, "switchboard.db")
+	}
+	d.cmd = exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--state-dir", dir, "--log-level", "warn", "--store", storeArg)
 	d.cmd.Stderr = d.stderr
 	d.cmd.WaitDelay = time.Second
 	dieWithParent(d.cmd)
@@ -55,6 +60,17 @@ func startChildDaemon(ctx context.Context) (*childDaemon, error) {
 		return nil, errors.Join(err, d.stop())
 	}
 	return d, nil
+}
+
+// storeBytes is the size of the daemon's store file and its WAL.
+func (d *childDaemon) storeBytes() int64 {
+	var n int64
+	for _, f := range []string{"switchboard.db", "switchboard.db-wal"} {
+		if fi, err := os.Stat(filepath.Join(d.dir, f)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
 }
 
 // waitReady polls for the daemon.json of this very process: a stale file

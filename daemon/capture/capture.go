@@ -59,11 +59,15 @@ func (r *Recorder) List(limit int, operation string) []protocol.HTTPExchangePara
 func (r *Recorder) Record(ctx context.Context, ex protocol.HTTPExchangeParams) string {
 	ex.Request.URL = r.redactor.URL(ex.Request.URL)
 	ex.Request.Headers = r.redactor.Headers(ex.Request.Headers)
-	ex.Request.Body, ex.Request.BodyTruncated = r.cap(r.redactor.Body(first(ex.Request.Headers, "Content-Type"), ex.Request.Body), ex.Request.BodyTruncated)
+	// Cut before redacting, so the cost of a large body is bounded; a
+	// secret split by the cut is caught by TrimPartial.
+	body, cut := r.cap(ex.Request.Body, ex.Request.BodyTruncated)
+	ex.Request.Body, ex.Request.BodyTruncated = r.redactor.Body(first(ex.Request.Headers, "Content-Type"), body), cut
 	if ex.Response != nil {
 		resp := *ex.Response
 		resp.Headers = r.redactor.Headers(resp.Headers)
-		resp.Body, resp.BodyTruncated = r.cap(r.redactor.Body(first(resp.Headers, "Content-Type"), resp.Body), resp.BodyTruncated)
+		body, cut := r.cap(resp.Body, resp.BodyTruncated)
+		resp.Body, resp.BodyTruncated = r.redactor.Body(first(resp.Headers, "Content-Type"), body), cut
 		ex.Response = &resp
 	}
 	ex.Error = r.redactor.String(ex.Error)
@@ -72,7 +76,7 @@ func (r *Recorder) Record(ctx context.Context, ex protocol.HTTPExchangeParams) s
 
 func (r *Recorder) cap(s string, truncated bool) (string, bool) {
 	if len(s) > r.bodyCap {
-		return s[:r.bodyCap], true
+		return r.redactor.TrimPartial(s[:r.bodyCap]), true
 	}
 	return s, truncated
 }

@@ -3,7 +3,6 @@ package capture
 import (
 	"encoding/base64"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -25,25 +24,37 @@ var secretNames = map[string]bool{
 	"authorization": true, "session_token": true, "code_verifier": true,
 }
 
-// isSecretName matches names case- and separator-insensitively:
+// flatSecretNames holds secretNames lower-cased without separators, so
 // apiKey, API_KEY and api-key are one name.
-func isSecretName(name string) bool {
-	n := strings.ToLower(name)
-	if secretNames[n] {
-		return true
+var flatSecretNames = func() map[string]bool {
+	m := map[string]bool{}
+	for n := range secretNames {
+		m[flatten(n)] = true
 	}
-	n = strings.NewReplacer("-", "_").Replace(n)
-	if secretNames[n] {
-		return true
-	}
-	// camelCase: apiKey -> api_key is covered by removing separators.
-	flat := strings.ReplaceAll(n, "_", "")
-	for s := range secretNames {
-		if strings.ReplaceAll(s, "_", "") == flat {
-			return true
+	return m
+}()
+
+func flatten(name string) string {
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
 		}
 	}
-	return false
+	return string(b)
+}
+
+// isSecretName matches names case- and separator-insensitively.
+func isSecretName(name string) bool {
+	if len(name) > 40 {
+		return false
+	}
+	return flatSecretNames[flatten(name)]
 }
 
 // Redactor scrubs one session's traffic: known credential headers, query
@@ -87,6 +98,19 @@ func (r *Redactor) String(s string) string {
 	for _, v := range r.values {
 		if strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
+}
+
+// TrimPartial redacts the end of a cut text when it is the beginning of a
+// secret value: the cut must not leave half a key behind.
+func (r *Redactor) TrimPartial(s string) string {
+	for _, v := range r.values {
+		for k := min(len(v)-1, len(s)); k >= 4; k-- {
+			if strings.HasSuffix(s, v[:k]) {
+				return s[:len(s)-k] + Redacted
+			}
 		}
 	}
 	return s
@@ -143,16 +167,13 @@ func (r *Redactor) URL(raw string) string {
 	return r.String(u.String())
 }
 
-var jsonSecretField = regexp.MustCompile(`"([A-Za-z0-9_\-]{2,40})"(\s*:\s*)"((?:[^"\\]|\\.)*)"`)
-
 // Body redacts a request or response body: secret JSON string fields,
 // secret form fields, and the session's secret values anywhere.
 func (r *Redactor) Body(contentType, body string) string {
 	if body == "" {
 		return body
 	}
-	switch {
-	case strings.Contains(contentType, "x-www-form-urlencoded"):
+	if strings.Contains(contentType, "x-www-form-urlencoded") {
 		if q, err := url.ParseQuery(body); err == nil {
 			changed := false
 			for k, vs := range q {
@@ -167,18 +188,76 @@ func (r *Redactor) Body(contentType, body string) string {
 				body = q.Encode()
 			}
 		}
-	default:
-		if strings.Contains(body, `"`) {
-			body = jsonSecretField.ReplaceAllStringFunc(body, func(m string) string {
-				sub := jsonSecretField.FindStringSubmatch(m)
-				if isSecretName(sub[1]) {
-					return `"` + sub[1] + `"` + sub[2] + `"` + Redacted + `"`
-				}
-				return m
-			})
-		}
+	} else if strings.IndexByte(body, '"') >= 0 {
+		body = redactJSONFields(body)
 	}
 	return r.String(body)
+}
+
+// redactJSONFields replaces the string value of every object key that is a
+// secret name, in one pass over the text (the body may be cut short, so it
+// is scanned, not parsed).
+func redactJSONFields(body string) string {
+	var out []byte // nil until the first replacement
+	last := 0
+	for i := 0; i < len(body); {
+		if body[i] != '"' {
+			i++
+			continue
+		}
+		end := stringEnd(body, i)
+		if end < 0 {
+			break
+		}
+		// A key is a string followed by a colon.
+		j := end + 1
+		for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+			j++
+		}
+		if j >= len(body) || body[j] != ':' {
+			i = end + 1
+			continue
+		}
+		key := body[i+1 : end]
+		j++
+		for j < len(body) && (body[j] == ' ' || body[j] == '\t' || body[j] == '\n' || body[j] == '\r') {
+			j++
+		}
+		if j < len(body) && body[j] == '"' && isSecretName(key) {
+			vend := stringEnd(body, j)
+			if vend < 0 {
+				vend = len(body) - 1
+			}
+			if out == nil {
+				out = make([]byte, 0, len(body))
+			}
+			out = append(out, body[last:j+1]...)
+			out = append(out, Redacted...)
+			out = append(out, '"')
+			last = vend + 1
+			i = vend + 1
+			continue
+		}
+		i = j
+	}
+	if out == nil {
+		return body
+	}
+	return string(append(out, body[last:]...))
+}
+
+// stringEnd returns the index of the quote closing the JSON string that
+// opens at i, or -1.
+func stringEnd(s string, i int) int {
+	for k := i + 1; k < len(s); k++ {
+		switch s[k] {
+		case '\\':
+			k++
+		case '"':
+			return k
+		}
+	}
+	return -1
 }
 
 // formKey returns the last bracketed part of a form key: card[number] ->

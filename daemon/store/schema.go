@@ -30,8 +30,12 @@ var migrations = []string{
 		PRIMARY KEY (session_id, key)
 	);`,
 	// 2: fetched items, upserted by reference, with the columns data/list
-	// filters on.
+	// filters on. A rowid table: rows append at the end of the table in
+	// fetch order and only the small index entries land at random places,
+	// where a table keyed by reference would rewrite pages of ~1 KB rows
+	// all over the file on every page.
 	`CREATE TABLE items (
+		id         INTEGER PRIMARY KEY,
 		session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
 		resource   TEXT NOT NULL,
 		ref        TEXT NOT NULL,
@@ -42,8 +46,8 @@ var migrations = []string{
 		accounts   TEXT NOT NULL DEFAULT '',
 		data       BLOB NOT NULL,
 		updated_at TEXT NOT NULL,
-		PRIMARY KEY (session_id, resource, ref)
-	) WITHOUT ROWID;
+		UNIQUE (session_id, resource, ref)
+	);
 	CREATE INDEX items_by_created ON items (session_id, resource, created_at DESC, ref DESC);`,
 }
 

@@ -1,0 +1,97 @@
+package capture
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+const secret = "sk_test_4eC39HqLyjWDarjtT1zdp7dc"
+
+func TestRedactBody(t *testing.T) {
+	r := NewRedactor([]string{secret})
+	for _, tc := range []struct {
+		name, ctype, in, want string
+	}{
+		{"json fields any case", "application/json", `{"apiKey":"a1","nested":{"client_secret" : "b2","Password":"c3"},"name":"ok"}`,
+			`{"apiKey":"***","nested":{"client_secret" : "***","Password":"***"},"name":"ok"}`},
+		{"escaped quotes", "application/json", `{"token":"a\"b","x":"y"}`, `{"token":"***","x":"y"}`},
+		{"not a key", "application/json", `["token","secret"]`, `["token","secret"]`},
+		{"non-string secret kept", "application/json", `{"key":12}`, `{"key":12}`},
+		{"secret value anywhere", "text/plain", "auth failed for " + secret, "auth failed for ***"},
+		{"form", "application/x-www-form-urlencoded", "amount=100&card[number]=42&api_key=zz", "amount=100&api_key=%2A%2A%2A&card%5Bnumber%5D=42"},
+		{"url-encoded secret", "text/plain", url.QueryEscape(secret + "/x"), "***%2Fx"},
+		{"base64 secret", "text/plain", "Basic " + base64.StdEncoding.EncodeToString([]byte(secret+":")), "Basic ***"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, r.Body(tc.ctype, tc.in)); diff != "" {
+				t.Error(diff)
+			}
+		})
+	}
+}
+
+func TestRedactURLAndHeaders(t *testing.T) {
+	r := NewRedactor([]string{secret})
+	got := r.URL("https://user:pw@api.example/v1/x?api_key=abc&limit=10&q=" + secret)
+	if strings.Contains(got, "abc") || strings.Contains(got, secret) || strings.Contains(got, "pw") || !strings.Contains(got, "limit=10") {
+		t.Errorf("url %s", got)
+	}
+	h := r.Headers(map[string][]string{"Authorization": {"Bearer " + secret}, "X-Api-Key": {"k"}, "Idempotency-Key": {"t-1"}, "X-Echo": {secret}})
+	want := map[string][]string{"Authorization": {"Bearer ***"}, "X-Api-Key": {"***"}, "Idempotency-Key": {"t-1"}, "X-Echo": {"***"}}
+	if diff := cmp.Diff(want, h); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func TestTransportCapturesAndCuts(t *testing.T) {
+	big := strings.Repeat("x", DefaultBodyCap-10) + secret
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		w.Header().Set("Set-Cookie", "s=1")
+		w.Write([]byte(big + string(body)))
+	}))
+	defer srv.Close()
+	var got []protocol.HTTPExchangeParams
+	rec := NewRecorder("s1", []string{secret}, pubFunc(func(p protocol.HTTPExchangeParams) { got = append(got, p) }))
+	c := NewClient(rec)
+	call := &Call{Operation: "fetch/payments", Page: 3}
+	req, _ := http.NewRequestWithContext(WithCall(context.Background(), call), "POST", srv.URL+"?token=abc", strings.NewReader(`{"password":"pw"}`))
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != big+`{"password":"pw"}` {
+		t.Fatal("the connector did not get the whole body")
+	}
+	if len(got) != 1 {
+		t.Fatalf("%d exchanges", len(got))
+	}
+	ex := got[0]
+	if ex.Operation != "fetch/payments" || ex.Page != 3 || ex.ID != call.Exchanges()[0] {
+		t.Errorf("attribution %s %d %s %v", ex.Operation, ex.Page, ex.ID, call.Exchanges())
+	}
+	if !ex.Response.BodyTruncated || len(ex.Response.Body) > DefaultBodyCap {
+		t.Errorf("response body %d bytes, truncated %v", len(ex.Response.Body), ex.Response.BodyTruncated)
+	}
+	all := ex.Request.URL + ex.Request.Body + ex.Response.Body + strings.Join(ex.Response.Headers["Set-Cookie"], "")
+	for _, leak := range []string{secret, secret[:10], "abc", `"pw"`, "s=1"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("%q leaked", leak)
+		}
+	}
+}
+
+type pubFunc func(protocol.HTTPExchangeParams)
+
+func (f pubFunc) HTTPExchange(p protocol.HTTPExchangeParams) { f(p) }
