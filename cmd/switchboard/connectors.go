@@ -48,7 +48,13 @@ func addConnectors(ctx context.Context, d *daemon.Daemon, cmd *cobra.Command) er
 }
 
 func newNewCmd(g *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{Use: "new", Short: "Create something new (a connector module)"}
+	cmd := &cobra.Command{
+		Use:     "new",
+		Short:   "Create something new (a connector module)",
+		Long:    "Create something new. \"switchboard new connector NAME\" writes a ready-to-run connector module.",
+		Example: "  switchboard new connector acme --dir ./acme",
+		Args:    cobra.NoArgs,
+	}
 	cmd.AddCommand(newNewConnectorCmd(g))
 	return cmd
 }
