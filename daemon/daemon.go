@@ -158,3 +158,7 @@ func (d *Daemon) Close() error {
 
 // Store returns the daemon's store.
 func (d *Daemon) Store() *store.Store { return d.store }
+
+// Sessions returns the daemon's sessions, for in-process callers (tests,
+// the CLI) that work below JSON-RPC.
+func (d *Daemon) Sessions() *session.Manager { return d.sessions }

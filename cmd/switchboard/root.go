@@ -45,6 +45,7 @@ Try it:
 		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
+		newSessionsCmd(g), newExportCmd(g), newImportCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/daemon/transport"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// storeConn opens a connection for the commands that read stored data: to
+// the running daemon, or, with --store, to an in-process daemon over that
+// store file (no daemon needs to run).
+func storeConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile string) (*conn, error) {
+	if storeFile == "" {
+		f.connect = true
+		return openConn(cmd, g, f, false)
+	}
+	ctx := cmd.Context()
+	d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn"), StorePath: storeFile})
+	if err != nil {
+		return nil, err
+	}
+	clientEnd, daemonEnd := net.Pipe()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		d.ServeStream(context.Background(), transport.NewLSPStream(daemonEnd, daemonEnd, daemonEnd, 0))
+	}()
+	stop := func() error { daemonEnd.Close(); <-served; return d.Close() }
+	c, err := client.NewStream(ctx, clientEnd)
+	if err != nil {
+		clientEnd.Close()
+		return nil, errors.Join(err, stop())
+	}
+	if _, err := c.Init(ctx); err != nil {
+		return nil, errors.Join(err, c.Close(), stop())
+	}
+	return &conn{Client: c, inProcess: true, stop: func() error { return errors.Join(c.Close(), stop()) }}, nil
+}
+
+func newExportCmd(g *globalOptions) *cobra.Command {
+	var (
+		f         connFlags
+		resource  string
+		out       string
+		storeFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "export SESSION --out FILE",
+		Short: "Write a session's fetched items to a JSON Lines file",
+		Long: `Write every item a session has fetched (and the daemon stored) to FILE, one
+JSON object per line: {"resource": "payments", "item": {...}}. The file is
+written by the daemon, through a temporary file renamed at the end.
+
+By default the running daemon (switchboard serve) does it; with --store the
+command opens that store file itself, so no daemon needs to run.`,
+		Example: `  switchboard export 3f1c... --out payments.jsonl --resource payments
+  switchboard export 3f1c... --out all.jsonl --store ~/.local/state/switchboard/switchboard.db`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return errors.New("--out FILE is required")
+			}
+			abs, err := filepath.Abs(out)
+			if err != nil {
+				return err
+			}
+			c, err := storeConn(cmd, g, &f, storeFile)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.DataExportResult
+			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: args[0], Resource: resource, Path: abs}, &res); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "exported %s items (%s bytes) to %s\n", count(res.Items), count(int(res.Bytes)), res.Path)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others)")
+	cmd.Flags().StringVar(&out, "out", "", "the file to write")
+	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
+	return cmd
+}
+
+func newImportCmd(g *globalOptions) *cobra.Command {
+	var (
+		f         connFlags
+		storeFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "import SESSION FILE",
+		Short: "Load a JSON Lines export into a session's stored items",
+		Long: `Load FILE, as written by "switchboard export", into the stored items of
+SESSION: items are upserted by reference, so importing twice changes nothing.
+A bad line fails the import with its line number before anything is written.`,
+		Example: `  switchboard import 3f1c... payments.jsonl`,
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			abs, err := filepath.Abs(args[1])
+			if err != nil {
+				return err
+			}
+			c, err := storeConn(cmd, g, &f, storeFile)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.DataImportResult
+			if err := c.Call(cmd.Context(), protocol.MethodDataImport, protocol.DataImportParams{SessionID: args[0], Path: abs}, &res); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %s items into %s\n", count(res.Items), args[0])
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&storeFile, "store", "", "write into this store file in-process instead of asking the running daemon")
+	return cmd
+}
+
+func newSessionsCmd(g *globalOptions) *cobra.Command {
+	var (
+		f         connFlags
+		storeFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "sessions",
+		Short: "List the sessions of the running daemon (or of a store file)",
+		Long: `List the sessions the daemon holds, with their states: the ids that export,
+import and the other commands take.`,
+		Example: `  switchboard sessions
+  switchboard sessions --store ./switchboard.db`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := storeConn(cmd, g, &f, storeFile)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			list, err := c.ListSessions(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := newTable(cmd.OutOrStdout())
+			fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tCREATED\tSTATES")
+			for _, s := range list.Sessions {
+				d, err := c.GetSession(cmd.Context(), s.ID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.ID, s.Provider, s.Name, s.CreatedAt.Format("2006-01-02 15:04:05"), len(d.States))
+			}
+			return tw.Flush()
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
+	return cmd
+}
