@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -255,5 +258,62 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		t.Logf("exited %v after the second signal", time.Since(start))
 	case <-time.After(3 * time.Second):
 		t.Fatal("second signal did not exit at once")
+	}
+}
+
+func TestConcurrentSyncsAndPurge(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(filepath.Join(dir, "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger(), Store: st})
+	defer d.Close()
+	srv := startWS(t, d)
+	a, b := newPeer(t, dialWS(t, srv)), newPeer(t, dialWS(t, srv))
+	a.initialize()
+	b.initialize()
+	var sa, sb protocol.Session
+	a.ok("session/create", `{"provider":"demo","config":{"seed":1,"accounts":3,"paymentsPerAccount":400}}`, &sa)
+	b.ok("session/create", `{"provider":"demo","config":{"seed":2,"accounts":2,"paymentsPerAccount":700}}`, &sb)
+	ca, cb := a.expect(`"s"`), b.expect(`"s"`)
+	a.w.send([]byte(`{"jsonrpc":"2.0","id":"s","method":"sync/run","params":{"sessionId":"` + sa.ID + `"}}`))
+	b.w.send([]byte(`{"jsonrpc":"2.0","id":"s","method":"sync/run","params":{"sessionId":"` + sb.ID + `"}}`))
+	for _, ch := range []chan message{ca, cb} {
+		select {
+		case m := <-ch:
+			if m.Error != nil {
+				t.Fatalf("sync: %+v", m.Error)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("sync did not finish")
+		}
+	}
+	count := func(p *peer, id string) int {
+		var r protocol.DataListResult
+		p.ok("data/list", `{"sessionId":"`+id+`","resource":"payments","limit":1}`, &r)
+		return r.Total
+	}
+	if ga, gb := count(a, sa.ID), count(b, sb.ID); ga != 1200 || gb != 1400 {
+		t.Fatalf("stored %d and %d payments, want 1200 and 1400", ga, gb)
+	}
+	// reset keeps the items; purge removes them; close removes the rest.
+	a.ok("session/reset", `{"sessionId":"`+sa.ID+`","resource":"payments"}`, nil)
+	if n := count(a, sa.ID); n != 1200 {
+		t.Errorf("reset without purge left %d payments", n)
+	}
+	a.ok("session/reset", `{"sessionId":"`+sa.ID+`","resource":"payments","purge":true}`, nil)
+	if n := count(a, sa.ID); n != 0 {
+		t.Errorf("purge left %d payments", n)
+	}
+	var accounts protocol.DataListResult
+	a.ok("data/list", `{"sessionId":"`+sa.ID+`","resource":"accounts"}`, &accounts)
+	if accounts.Total != 3 {
+		t.Errorf("purge of payments took accounts: %d left", accounts.Total)
+	}
+	b.ok("session/close", `{"sessionId":"`+sb.ID+`"}`, nil)
+	if n, _ := st.Count(context.Background(), sb.ID, "payments"); n != 0 {
+		t.Errorf("close left %d payments", n)
 	}
 }
