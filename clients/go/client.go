@@ -30,6 +30,13 @@
 // connection's read loop: a slow handler delays later notifications but
 // never the responses to calls. The daemon's window/workDoneProgress/create
 // request is answered with null automatically.
+//
+// The JSON-RPC layer is the package's own, built for streaming pages: each
+// incoming message is read into one buffer and validated once by a
+// hand-written scanner that also locates its members; params and results are
+// then decoded once, straight from that buffer, into their Go types (pages
+// by a dedicated decoder that leaves their items in place for
+// [DecodeItems]).
 package client
 
 import (
@@ -63,10 +70,17 @@ const (
 // Client is a connection to a Switchboard daemon. Its methods are safe for
 // concurrent use. Close it when done.
 type Client struct {
-	conn *jsonrpc2.Conn
+	t    transport
 	opts options
 
 	nextID atomic.Uint64
+
+	writeMu sync.Mutex // serializes writes to t
+
+	mu      sync.Mutex               // guards pending and closed
+	pending map[uint64]chan response // calls waiting for their answer, by id
+	closed  bool                     // t is closed (by Close or after a read error)
+	done    chan struct{}            // closed when the read loop has ended
 
 	notes *notifyQueue
 
@@ -118,8 +132,9 @@ func buildOptions(opts []Option) options {
 
 // WithNotificationHandler registers h to receive every notification from the
 // daemon, raw, before any typed handler of the same notification. params
-// hold the daemon's JSON value, re-encoded by the JSON-RPC layer (object
-// keys come sorted); they are nil for a notification without params.
+// hold the daemon's JSON value as it came on the wire (validated, not
+// re-encoded); they are nil for a notification without params (or with
+// null params). h may keep params.
 func WithNotificationHandler(h func(method string, params json.RawMessage)) Option {
 	return func(o *options) { o.raw = append(o.raw, h) }
 }
@@ -184,20 +199,15 @@ func NewStream(ctx context.Context, rwc io.ReadWriteCloser, opts ...Option) (*Cl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newClient(jsonrpc2.NewBufferedStream(rwc, jsonrpc2.VSCodeObjectCodec{}), buildOptions(opts)), nil
+	return newClient(newLSPTransport(rwc), buildOptions(opts)), nil
 }
 
-func newClient(stream jsonrpc2.ObjectStream, o options) *Client {
-	c := &Client{opts: o}
+func newClient(t transport, o options) *Client {
+	c := &Client{t: t, opts: o, pending: map[uint64]chan response{}, done: make(chan struct{})}
 	c.notes = newNotifyQueue(c.deliver)
-	c.conn = jsonrpc2.NewConn(context.Background(), stream, handlerFunc(c.handle),
-		jsonrpc2.SetLogger(logger(o.logf)))
+	go c.readLoop()
 	return c
 }
-
-type logger func(format string, args ...any)
-
-func (l logger) Printf(format string, args ...any) { l(format, args...) }
 
 // Close closes the connection. For a client made by [Spawn] it first ends
 // the daemon gracefully, as an LSP client does: it sends shutdown and exit
@@ -217,10 +227,10 @@ func (c *Client) close() error {
 	if c.proc != nil {
 		err = c.proc.stop(c)
 	}
-	if cerr := c.conn.Close(); cerr != nil && !errors.Is(cerr, jsonrpc2.ErrClosed) && err == nil && c.proc == nil {
+	if cerr := c.shutdown(); cerr != nil && !errors.Is(cerr, ErrClosed) && err == nil && c.proc == nil {
 		err = cerr
 	}
-	<-c.conn.DisconnectNotify()
+	<-c.done
 	c.replyMu.Lock()
 	c.replyClosed = true
 	c.replyMu.Unlock()
@@ -232,7 +242,7 @@ func (c *Client) close() error {
 // Done returns a channel that is closed when the connection is gone,
 // closed by Close or by the daemon.
 func (c *Client) Done() <-chan struct{} {
-	return c.conn.DisconnectNotify()
+	return c.done
 }
 
 // Flush waits until every notification that arrived before Flush was called
@@ -265,33 +275,54 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	id := jsonrpc2.ID{Num: c.nextID.Add(1)}
-	w, err := c.conn.DispatchCall(ctx, method, params, jsonrpc2.PickID(id))
+	id := c.nextID.Add(1)
+	msg, err := marshalMessage(id, method, params)
 	if err != nil {
-		return c.convertErr(method, err)
+		return fmt.Errorf("client: %s: %w", method, err)
 	}
-	var raw json.RawMessage
-	err = w.Wait(ctx, &raw)
-	if ctxErr := ctx.Err(); ctxErr != nil && err == ctxErr {
-		cancel := protocol.CancelParams{ID: json.RawMessage(strconv.FormatUint(id.Num, 10))}
-		if nerr := c.conn.Notify(context.Background(), protocol.MethodCancelRequest, cancel); nerr != nil {
+	ch := make(chan response, 1)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return fmt.Errorf("client: %s: %w", method, ErrClosed)
+	}
+	c.pending[id] = ch
+	c.mu.Unlock()
+	if err := c.write(msg); err != nil {
+		c.forget(id)
+		return fmt.Errorf("client: %s: %w", method, err)
+	}
+	var r response
+	select {
+	case r = <-ch:
+	case <-ctx.Done():
+		ctxErr := ctx.Err()
+		cancel := protocol.CancelParams{ID: json.RawMessage(strconv.FormatUint(id, 10))}
+		if nerr := c.Notify(context.Background(), protocol.MethodCancelRequest, cancel); nerr != nil {
+			c.forget(id)
 			return ctxErr
 		}
-		gctx, stop := context.WithTimeout(context.Background(), c.opts.cancelGrace)
-		err = w.Wait(gctx, &raw)
-		timedOut := gctx.Err() != nil && err == gctx.Err()
-		stop()
-		if timedOut || errors.Is(err, jsonrpc2.ErrClosed) {
+		grace := time.NewTimer(c.opts.cancelGrace)
+		defer grace.Stop()
+		select {
+		case r = <-ch:
+		case <-grace.C:
+			c.forget(id)
+			return ctxErr
+		}
+		if r.closed {
 			return ctxErr
 		}
 	}
-	if err != nil {
-		return c.convertErr(method, err)
-	}
-	if result == nil {
+	switch {
+	case r.closed:
+		return fmt.Errorf("client: %s: %w", method, ErrClosed)
+	case r.err != nil:
+		return r.err
+	case result == nil:
 		return nil
 	}
-	if err := json.Unmarshal(raw, result); err != nil {
+	if err := decodeInto(r.result, result); err != nil {
 		return fmt.Errorf("client: decoding result of %s: %w", method, err)
 	}
 	return nil
@@ -302,37 +333,167 @@ func (c *Client) Notify(ctx context.Context, method string, params any) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := c.conn.Notify(ctx, method, params); err != nil {
-		return c.convertErr(method, err)
+	msg, err := marshalMessage(0, method, params)
+	if err == nil {
+		err = c.write(msg)
+	}
+	if err != nil {
+		return fmt.Errorf("client: %s: %w", method, err)
 	}
 	return nil
 }
 
-// convertErr turns a jsonrpc2 error response into a *protocol.Error and
-// names the method in transport errors.
-func (c *Client) convertErr(method string, err error) error {
-	var je *jsonrpc2.Error
-	if errors.As(err, &je) {
-		pe := &protocol.Error{Code: je.Code, Message: je.Message}
-		if je.Data != nil {
-			pe.Data = append(json.RawMessage(nil), (*je.Data)...)
-		}
-		return pe
-	}
-	return fmt.Errorf("client: %s: %w", method, err)
+// response is the outcome of a call: the raw result (a span of the
+// answer's buffer), an error response, or the connection's end.
+type response struct {
+	result []byte
+	err    *protocol.Error
+	closed bool
 }
 
-// handle is the jsonrpc2 handler of what the daemon sends: it queues
-// notifications for ordered delivery and answers requests.
-func (c *Client) handle(_ context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
-	if req.Notif {
-		var params json.RawMessage
-		if req.Params != nil {
-			params = append(json.RawMessage(nil), (*req.Params)...)
-		}
-		c.notes.push(notification{method: req.Method, params: params})
-		return
+// outgoing is a request (ID set) or a notification (ID nil) on the wire.
+type outgoing struct {
+	JSONRPC string  `json:"jsonrpc"`
+	ID      *uint64 `json:"id,omitempty"`
+	Method  string  `json:"method"`
+	Params  any     `json:"params,omitempty"`
+}
+
+// marshalMessage encodes a request with id, or a notification for id 0.
+// params nil sends no params.
+func marshalMessage(id uint64, method string, params any) ([]byte, error) {
+	m := outgoing{JSONRPC: "2.0", Method: method, Params: params}
+	if id != 0 {
+		m.ID = &id
 	}
+	return json.Marshal(m)
+}
+
+// write sends one message; writes are serialized.
+func (c *Client) write(msg []byte) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if c.isClosed() {
+		return ErrClosed
+	}
+	if err := c.t.writeMessage(msg); err != nil {
+		if c.isClosed() || isClosedErr(err) {
+			return ErrClosed
+		}
+		return err
+	}
+	return nil
+}
+
+func (c *Client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// forget drops a pending call that stopped waiting.
+func (c *Client) forget(id uint64) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+// shutdown closes the transport and fails the pending calls with
+// ErrClosed. Only the first call closes; later ones return ErrClosed.
+func (c *Client) shutdown() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	c.closed = true
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	err := c.t.close()
+	for _, ch := range pending {
+		ch <- response{closed: true}
+	}
+	return err
+}
+
+// readLoop reads the daemon's messages until the connection ends: it
+// queues notifications, hands results to their calls and answers the
+// daemon's requests. Each message is validated and cut up once here; its
+// params or result are decoded once more, into their Go types, by the
+// notification goroutine or the caller.
+func (c *Client) readLoop() {
+	defer close(c.done)
+	for {
+		msg, err := c.t.readMessage()
+		if err != nil {
+			if !c.isClosed() && !isClosedErr(err) {
+				c.opts.logf("client: connection broken: %v", err)
+			}
+			c.shutdown()
+			return
+		}
+		if err := c.handleMessage(msg); err != nil {
+			c.opts.logf("client: protocol error, closing the connection: %v", err)
+			c.shutdown()
+			return
+		}
+	}
+}
+
+func (c *Client) handleMessage(msg []byte) error {
+	m, err := parseMessage(msg)
+	if err != nil {
+		return err
+	}
+	switch {
+	case m.method != "" && m.id != nil:
+		c.serverRequest(m.id, m.method)
+	case m.method != "":
+		c.notes.push(notification{method: m.method, params: m.params})
+	case m.id != nil:
+		id, ok := parseID(m.id)
+		var ch chan response
+		if ok {
+			c.mu.Lock()
+			ch = c.pending[id]
+			delete(c.pending, id)
+			c.mu.Unlock()
+		}
+		if ch == nil {
+			c.opts.logf("client: ignoring a response to unknown request %s", m.id)
+			return nil
+		}
+		r := response{result: m.result}
+		if m.err != nil {
+			r = response{err: decodeError(m.err)}
+		} else if r.result == nil {
+			r.result = []byte("null")
+		}
+		ch <- r
+	case m.err != nil:
+		c.opts.logf("client: error response without id: %v", decodeError(m.err))
+	default:
+		c.opts.logf("client: ignoring a message with neither method nor id")
+	}
+	return nil
+}
+
+// replyError is the error of an answer to a daemon's request.
+type replyError struct {
+	Code    int64  `json:"code"`
+	Message string `json:"message"`
+}
+
+type reply struct {
+	JSONRPC string          `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Error   *replyError     `json:"error,omitempty"`
+}
+
+// serverRequest answers a request of the daemon: null to
+// window/workDoneProgress/create, method not found to anything else.
+func (c *Client) serverRequest(id []byte, method string) {
 	// Reply off the read loop, so a full pipe towards the daemon cannot
 	// stall the reading of its messages.
 	c.replyMu.Lock()
@@ -343,26 +504,25 @@ func (c *Client) handle(_ context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Re
 	c.replies.Add(1)
 	go func() {
 		defer c.replies.Done()
-		var err error
-		switch req.Method {
+		var msg []byte
+		switch method {
 		case protocol.MethodWorkDoneProgressCreate:
-			err = conn.Reply(context.Background(), req.ID, nil)
+			msg = append(append([]byte(`{"jsonrpc":"2.0","id":`), id...), `,"result":null}`...)
 		default:
-			err = conn.ReplyWithError(context.Background(), req.ID, &jsonrpc2.Error{
+			var err error
+			msg, err = json.Marshal(reply{JSONRPC: "2.0", ID: id, Error: &replyError{
 				Code:    protocol.CodeMethodNotFound,
-				Message: fmt.Sprintf("method %q not supported by the client", req.Method),
-			})
+				Message: fmt.Sprintf("method %q not supported by the client", method),
+			}})
+			if err != nil {
+				c.opts.logf("client: replying to %s: %v", method, err)
+				return
+			}
 		}
-		if err != nil && !errors.Is(err, jsonrpc2.ErrClosed) {
-			c.opts.logf("client: replying to %s: %v", req.Method, err)
+		if err := c.write(msg); err != nil && !errors.Is(err, ErrClosed) {
+			c.opts.logf("client: replying to %s: %v", method, err)
 		}
 	}()
-}
-
-type handlerFunc func(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request)
-
-func (f handlerFunc) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
-	f(ctx, conn, req)
 }
 
 // deliver runs the handlers of one notification, on the delivery goroutine.
@@ -389,7 +549,7 @@ func dispatch[T any](c *Client, n notification, hs []func(T)) {
 		return
 	}
 	var v T
-	if err := json.Unmarshal(n.params, &v); err != nil {
+	if err := decodeInto(n.params, &v); err != nil {
 		c.opts.logf("client: dropping %s notification: %v", n.method, err)
 		return
 	}
@@ -520,7 +680,7 @@ func (p *process) stop(c *Client) error {
 	timeout := c.opts.closeTimeout
 	select {
 	case <-p.exited:
-	case <-c.conn.DisconnectNotify():
+	case <-c.done:
 	default:
 		if !c.shutdownSent.Load() {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log"
@@ -58,8 +59,8 @@ func pipeClient(t *testing.T, s *fakeServer, opts ...Option) *Client {
 	return c
 }
 
-// jsonEqual compares raw JSON by value: jsonrpc2 re-encodes the params of
-// incoming notifications (sorting object keys).
+// jsonEqual compares raw JSON by value: the fake (jsonrpc2) encodes its
+// notifications its own way.
 var jsonEqual = cmp.Transformer("json", func(r json.RawMessage) any {
 	var v any
 	if err := json.Unmarshal(r, &v); err != nil {
@@ -650,5 +651,148 @@ func TestServerRequestUnknown(t *testing.T) {
 	var res json.RawMessage
 	if err := sconn.Call(ctx, protocol.MethodWorkDoneProgressCreate, protocol.WorkDoneProgressCreateParams{Token: json.RawMessage(`1`)}, &res); err != nil || string(res) != "null" {
 		t.Errorf("workDoneProgress/create = %s, %v; want null", res, err)
+	}
+}
+
+// rawPipeClient connects a Client to a raw LSP peer driven by the test.
+func rawPipeClient(t *testing.T, opts ...Option) (*Client, *lspPeer) {
+	t.Helper()
+	cside, sside := net.Pipe()
+	peer := newLSPPeer(sside)
+	c, err := NewStream(context.Background(), cside, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		peer.close()
+	})
+	return c, peer
+}
+
+func TestRawWire(t *testing.T) {
+	ctx := ctxT(t)
+	var mu sync.Mutex
+	var raw []string
+	var pages []protocol.FetchPageParams
+	var logs []string
+	c, peer := rawPipeClient(t,
+		WithNotificationHandler(func(method string, params json.RawMessage) {
+			mu.Lock()
+			defer mu.Unlock()
+			raw = append(raw, method+" "+string(params))
+		}),
+		OnFetchPage(func(p protocol.FetchPageParams) {
+			mu.Lock()
+			defer mu.Unlock()
+			pages = append(pages, p)
+		}),
+		WithLogf(func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			logs = append(logs, fmt.Sprintf(format, args...))
+		}))
+
+	type answer struct {
+		page protocol.Page
+		err  error
+	}
+	answers := make(chan answer, 1)
+	go func() {
+		p, err := c.FetchNext(ctx, protocol.FetchNextParams{SessionID: "s1", Resource: protocol.ResourcePayments})
+		answers <- answer{p, err}
+	}()
+	req, err := peer.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"jsonrpc":"2.0","id":1,"method":"fetch/next","params":{"sessionId":"s1","resource":"payments"}}`; string(req) != want {
+		t.Errorf("request = %s, want %s", req, want)
+	}
+	// The server's request with a string id, a notification with null
+	// params, a page (keys in an odd order and case, spaces), an answer to
+	// no request, then the answer (id as a string).
+	for _, msg := range []string{
+		`{"jsonrpc":"2.0","id":"w1","method":"window/workDoneProgress/create","params":{"token":"t"}}`,
+		`{"jsonrpc":"2.0","id":"w2","method":"workspace/configuration"}`,
+		`{"jsonrpc":"2.0","method":"session/changed","params":null}`,
+		`{"params": {"page": {"Items": [ {"x":"\"]"} ], "itemCount": 1, "sessionId": "s1"}, "sessionId": "s1"}, "method": "fetch/page", "jsonrpc": "2.0"}`,
+		`{"jsonrpc":"2.0","id":99,"result":{}}`,
+		`{"jsonrpc":"2.0","id":"1","result":{"sessionId":"s1","resource":"payments","key":"payments","page":1,"items":[{"x":1}],"itemCount":1,"newState":{"c":"\u00e9"},"hasMore":true,"durationMs":0.5}}`,
+	} {
+		if err := peer.write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := <-answers
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	want := protocol.Page{SessionID: "s1", Resource: "payments", Key: "payments", Page: 1, Items: json.RawMessage(`[{"x":1}]`),
+		ItemCount: 1, NewState: json.RawMessage(`{"c":"\u00e9"}`), HasMore: true, DurationMs: 0.5}
+	if diff := cmp.Diff(want, a.page); diff != "" {
+		t.Errorf("page (-want +got):\n%s", diff)
+	}
+	replies := map[string]string{}
+	for range 2 {
+		msg, err := peer.read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(msg, &r)
+		replies[r.ID] = string(msg)
+	}
+	wantReplies := map[string]string{
+		"w1": `{"jsonrpc":"2.0","id":"w1","result":null}`,
+		"w2": `{"jsonrpc":"2.0","id":"w2","error":{"code":-32601,"message":"method \"workspace/configuration\" not supported by the client"}}`,
+	}
+	if diff := cmp.Diff(wantReplies, replies); diff != "" {
+		t.Errorf("replies (-want +got):\n%s", diff)
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	wantRaw := []string{
+		"session/changed ",
+		`fetch/page {"page": {"Items": [ {"x":"\"]"} ], "itemCount": 1, "sessionId": "s1"}, "sessionId": "s1"}`,
+	}
+	if diff := cmp.Diff(wantRaw, raw); diff != "" {
+		t.Errorf("raw notifications (-want +got):\n%s", diff)
+	}
+	wantPages := []protocol.FetchPageParams{{SessionID: "s1", Page: protocol.Page{SessionID: "s1", Items: json.RawMessage(`[ {"x":"\"]"} ]`), ItemCount: 1}}}
+	if diff := cmp.Diff(wantPages, pages); diff != "" {
+		t.Errorf("pages (-want +got):\n%s", diff)
+	}
+	if len(logs) != 1 || !strings.Contains(logs[0], "unknown request 99") {
+		t.Errorf("logs = %q, want the answer to request 99", logs)
+	}
+	mu.Unlock()
+
+	// A malformed message ends the connection; a waiting call fails with
+	// ErrClosed.
+	go func() {
+		err := c.Call(ctx, "test/echo", nil, nil)
+		answers <- answer{err: err}
+	}()
+	if _, err := peer.read(); err != nil {
+		t.Fatal(err)
+	}
+	if err := peer.write([]byte(`{"jsonrpc":"2.0","id":2,"result":{]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if a := <-answers; !errors.Is(a.err, ErrClosed) {
+		t.Errorf("call on a broken connection: err = %v, want ErrClosed", a.err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("connection still open after a malformed message")
+	}
+	if err := c.Notify(ctx, "x", nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("Notify after close: err = %v, want ErrClosed", err)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/sourcegraph/jsonrpc2"
-	jsonrpc2ws "github.com/sourcegraph/jsonrpc2/websocket"
 )
 
 // HandshakeError is returned by [Dial] when the daemon refuses the
@@ -68,28 +66,7 @@ func Dial(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 		}
 		return nil, fmt.Errorf("client: dial %s: %w", url, err)
 	}
-	return newClient(wsStream{jsonrpc2ws.NewObjectStream(conn), conn}, buildOptions(opts)), nil
-}
-
-// wsStream ends a websocket with a close frame, and takes the peer's
-// normal close as the end of the stream.
-type wsStream struct {
-	jsonrpc2ws.ObjectStream
-	conn *websocket.Conn
-}
-
-func (s wsStream) ReadObject(v any) error {
-	err := s.ObjectStream.ReadObject(v)
-	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway) {
-		return io.EOF
-	}
-	return err
-}
-
-func (s wsStream) Close() error {
-	msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
-	_ = s.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-	return s.conn.Close()
+	return newClient(&wsTransport{conn: conn}, buildOptions(opts)), nil
 }
 
 // Spawn starts `binary stdio args...` and talks to it over its stdin and
@@ -139,7 +116,7 @@ func Spawn(ctx context.Context, binary string, args []string, opts ...Option) (*
 		p.err = cmd.Wait()
 		close(p.exited)
 	}()
-	c := newClient(jsonrpc2.NewBufferedStream(stdioPipe{r: outR, w: inW}, jsonrpc2.VSCodeObjectCodec{}), o)
+	c := newClient(newLSPTransport(stdioPipe{r: outR, w: inW}), o)
 	c.proc = p
 	return c, nil
 }
