@@ -258,13 +258,12 @@ func TestSessionsAcrossConnections(t *testing.T) {
 			t.Errorf("pageItems:false client got items=%s count=%d", fp.Page.Items, fp.Page.ItemCount)
 		}
 	}
-	// a gets b's page with items, and its own fetch/next page without them
-	// (its result has them).
+	// a gets every page with its items, its own fetch/next's included.
 	for _, n := range a.notifications("fetch/page") {
 		var fp protocol.FetchPageParams
 		json.Unmarshal(n.Params, &fp)
-		if own := fp.Page.Page == 2; own != (len(fp.Page.Items) == 0) {
-			t.Errorf("a got page %d with %d bytes of items", fp.Page.Page, len(fp.Page.Items))
+		if len(fp.Page.Items) == 0 {
+			t.Errorf("a got page %d without items", fp.Page.Page)
 		}
 	}
 	b.ok("session/unsubscribe", `{"sessionId":"`+s.ID+`"}`, nil)

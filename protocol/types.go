@@ -415,9 +415,8 @@ type ReverseResult struct {
 
 // FetchPageParams are the params of the fetch/page notification.
 //
-// Every connection subscribed to the session gets it. The connection whose
-// fetch/next fetched the page gets it without items (its result has them),
-// as do connections that said pageItems: false.
+// Every connection subscribed to the session gets it, with the page's
+// items unless it said pageItems: false at initialize.
 type FetchPageParams struct {
 	SessionID string `json:"sessionId"`
 	// Task is the task path when the page came from sync/run.

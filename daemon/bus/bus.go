@@ -10,7 +10,6 @@
 package bus
 
 import (
-	"context"
 	"encoding/json"
 	"sync"
 	"time"
@@ -165,12 +164,12 @@ func (b *Bus) snapshot(sessionID string) []target {
 
 // publish enqueues a message to every subscriber of the session; full
 // subscribers are dropped from it with a final notice.
-func (b *Bus) publish(sessionID string, subs []target, full, lite func() []byte, owner *Subscriber) {
+func (b *Bus) publish(sessionID string, subs []target, full, lite func() []byte) {
 	var fullBody, liteBody []byte
 	for _, t := range subs {
 		s := t.s
 		var body []byte
-		if lite == nil || (s.PageItems() && s != owner) {
+		if lite == nil || s.PageItems() {
 			if fullBody == nil {
 				fullBody = full()
 			}
@@ -208,33 +207,16 @@ func (b *Bus) drop(sessionID string, s *Subscriber) {
 	s.finalNotice(body)
 }
 
-// Page publishes one fetch/page notification.
-//
-// The connection whose fetch/next fetched the page (see WithOwner) gets it
-// without items: it has them in its result, and a page sent twice costs as
-// much as the fetch.
-func (b *Bus) Page(ctx context.Context, p *protocol.FetchPageParams) {
+// Page publishes one fetch/page notification: with items to subscribers
+// that take them, without to those that said pageItems: false.
+func (b *Bus) Page(p *protocol.FetchPageParams) {
 	subs := b.snapshot(p.SessionID)
 	if len(subs) == 0 {
 		return
 	}
 	b.publish(p.SessionID, subs,
 		func() []byte { return appendPageNotification(nil, p, true) },
-		func() []byte { return appendPageNotification(nil, p, false) },
-		ownerFrom(ctx))
-}
-
-type ownerKey struct{}
-
-// WithOwner marks ctx as a fetch/next of subscriber s, whose result carries
-// the page's items.
-func WithOwner(ctx context.Context, s *Subscriber) context.Context {
-	return context.WithValue(ctx, ownerKey{}, s)
-}
-
-func ownerFrom(ctx context.Context) *Subscriber {
-	s, _ := ctx.Value(ownerKey{}).(*Subscriber)
-	return s
+		func() []byte { return appendPageNotification(nil, p, false) })
 }
 
 // SessionChanged publishes session/changed.
@@ -245,7 +227,7 @@ func (b *Bus) SessionChanged(s protocol.Session, reason string) {
 	}
 	b.publish(s.ID, subs, func() []byte {
 		return encodeNotification(protocol.NotifySessionChanged, protocol.SessionChangedParams{Session: s, Reason: reason})
-	}, nil, nil)
+	}, nil)
 }
 
 // Log publishes a log notification of a session.
@@ -254,7 +236,7 @@ func (b *Bus) Log(p protocol.LogParams) {
 	if len(subs) == 0 {
 		return
 	}
-	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyLog, p) }, nil, nil)
+	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyLog, p) }, nil)
 }
 
 // HTTPExchange publishes an http/exchange notification.
@@ -263,7 +245,7 @@ func (b *Bus) HTTPExchange(p protocol.HTTPExchangeParams) {
 	if len(subs) == 0 {
 		return
 	}
-	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyHTTPExchange, p) }, nil, nil)
+	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyHTTPExchange, p) }, nil)
 }
 
 // encodeNotification encodes a whole notification message body.

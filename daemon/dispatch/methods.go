@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/remote"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -155,7 +154,7 @@ func (s *Server) table() map[string]handlerFunc {
 				return nil, err
 			}
 			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			page, err := ss.FetchNext(bus.WithOwner(ctx, c.sub), p)
+			page, err := ss.FetchNext(ctx, p)
 			if err != nil {
 				return nil, err
 			}

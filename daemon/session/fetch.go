@@ -106,7 +106,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 		DurationMs:    float64(res.Duration.Microseconds()) / 1000,
 		HTTPExchanges: call.Exchanges(),
 	}
-	s.notifier.Page(ctx, &protocol.FetchPageParams{SessionID: s.id, Task: task, Page: page})
+	s.notifier.Page(&protocol.FetchPageParams{SessionID: s.id, Task: task, Page: page})
 	return page, nil
 }
 

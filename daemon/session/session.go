@@ -30,7 +30,7 @@ import (
 
 // Notifier receives what sessions publish; the daemon's bus implements it.
 type Notifier interface {
-	Page(ctx context.Context, p *protocol.FetchPageParams)
+	Page(p *protocol.FetchPageParams)
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
 	HTTPExchange(p protocol.HTTPExchangeParams)

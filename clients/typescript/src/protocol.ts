@@ -736,9 +736,8 @@ export interface FetchNextParams {
 /**
  * FetchPageParams are the params of the fetch/page notification.
  *
- * Every connection subscribed to the session gets it. The connection whose
- * fetch/next fetched the page gets it without items (its result has them),
- * as do connections that said pageItems: false.
+ * Every connection subscribed to the session gets it, with the page's
+ * items unless it said pageItems: false at initialize.
  */
 export interface FetchPageParams {
   sessionId: string;
