@@ -44,7 +44,11 @@ func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
 	if store != "memory" {
 		storeArg = filepath.Join(dir, "switchboard.db")
 	}
-	d.cmd = exec.Command(exe, "serve", "--listen", "127.0.0.1:0", "--state-dir", dir, "--log-level", "warn", "--store", storeArg)
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--state-dir", dir, "--log-level", "warn", "--store", storeArg}
+	if p := os.Getenv("SWITCHBOARD_BENCH_CPUPROFILE"); p != "" {
+		args = append(args, "--cpuprofile", p)
+	}
+	d.cmd = exec.Command(exe, args...)
 	d.cmd.Stderr = d.stderr
 	d.cmd.WaitDelay = time.Second
 	dieWithParent(d.cmd)

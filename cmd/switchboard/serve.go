@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -36,9 +37,10 @@ const storeHelp = `where sessions, states and fetched items are kept: a file, or
 
 func newServeCmd(g *globalOptions) *cobra.Command {
 	var (
-		o         daemon.ServeOptions
-		storeFlag string
-		lim       limits
+		o          daemon.ServeOptions
+		storeFlag  string
+		lim        limits
+		cpuProfile string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -59,6 +61,16 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			defer stop()
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
 			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
 				return err
@@ -78,6 +90,8 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file until it stops (for benchmarks)")
+	_ = f.MarkHidden("cpuprofile")
 	lim.register(f)
 	return cmd
 }

@@ -88,7 +88,10 @@ func Open(path string) (*Store, error) {
 	if err := os.Chmod(file, 0o600); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+	// temp_store(MEMORY): upserts keep a statement journal, which would
+	// otherwise be a temporary file written on every page.
+	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+		"&_pragma=temp_store(MEMORY)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -104,6 +107,13 @@ func Open(path string) (*Store, error) {
 	// it stay usable inside its transactions.
 	s.wconn, err = db.Conn(context.Background())
 	if err != nil {
+		s.closeDB()
+		return nil, wrap("open", err)
+	}
+	// The writer's page cache keeps the indexes' pages out of read
+	// syscalls: 32 MiB, bounded (mmap would grow the daemon's memory with
+	// the file), and on this connection only, not on every reader's.
+	if _, err := s.wconn.ExecContext(context.Background(), "PRAGMA cache_size = -32768"); err != nil {
 		s.closeDB()
 		return nil, wrap("open", err)
 	}
