@@ -27,9 +27,9 @@ type Query struct {
 // ErrBadCursor is returned for a cursor this store did not make.
 var ErrBadCursor = fmt.Errorf("bad cursor")
 
-func (q Query) where() (string, []any) {
+func (q Query) where(key int64) (string, []any) {
 	conds := []string{"session_id = ?", "resource = ?"}
-	args := []any{q.SessionID, q.Resource}
+	args := []any{key, q.Resource}
 	add := func(cond string, v any) {
 		conds = append(conds, cond)
 		args = append(args, v)
@@ -65,7 +65,14 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 	if q.Limit > 1000 {
 		q.Limit = 1000
 	}
-	where, args := q.where()
+	key, ok, err := s.sessionKey(ctx, s.db, q.SessionID)
+	if err != nil {
+		return nil, "", 0, wrap("list items", err)
+	}
+	if !ok {
+		return []json.RawMessage{}, "", 0, nil
+	}
+	where, args := q.where(key)
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE "+where, args...).Scan(&total); err != nil {
 		return nil, "", 0, wrap("count items", err)
 	}
@@ -109,8 +116,12 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 	if err := s.Flush(ctx); err != nil {
 		return err
 	}
+	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
+	if err != nil || !ok {
+		return wrap("read items", err)
+	}
 	q := "SELECT resource, data FROM items WHERE session_id = ?"
-	args := []any{sessionID}
+	args := []any{key}
 	if resource != "" {
 		q += " AND resource = ?"
 		args = append(args, resource)
@@ -135,12 +146,16 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 
 // PutItems upserts items of one resource outside any page (data/import).
 func (s *Store) PutItems(ctx context.Context, sessionID, resource string, items []Item) error {
-	return s.run(ctx, func(tx *sql.Tx) error { return s.upsertItems(tx, sessionID, resource, items) })
+	return s.run(ctx, func(tx *sql.Tx) error { return s.upsertItems(ctx, tx, sessionID, resource, items) })
 }
 
 // Count returns the number of stored items of a session's resource.
 func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, error) {
+	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
+	if err != nil || !ok {
+		return 0, wrap("count items", err)
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE session_id = ? AND resource = ?", sessionID, resource).Scan(&n)
+	err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE session_id = ? AND resource = ?", key, resource).Scan(&n)
 	return n, wrap("count items", err)
 }

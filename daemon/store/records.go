@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -50,19 +51,62 @@ func (s *Store) PutSession(ctx context.Context, r Session) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, provider, name, created_at, page_size, config) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name, page_size = excluded.page_size, config = excluded.config`,
 			r.ID, r.Provider, r.Name, r.CreatedAt.UTC().Format(time.RFC3339Nano), r.PageSize, string(r.Config))
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "INSERT OR IGNORE INTO session_keys (id) VALUES (?)", r.ID)
 		return err
 	})
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// sessionKey returns the integer key items use for a session; ok is false
+// for a session the store does not know.
+func (s *Store) sessionKey(ctx context.Context, q querier, id string) (key int64, ok bool, err error) {
+	s.keyMu.Lock()
+	key, ok = s.keys[id]
+	s.keyMu.Unlock()
+	if ok {
+		return key, true, nil
+	}
+	err = q.QueryRowContext(ctx, "SELECT key FROM session_keys WHERE id = ?", id).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	s.keyMu.Lock()
+	s.keys[id] = key
+	s.keyMu.Unlock()
+	return key, true, nil
 }
 
 // DeleteSession deletes a session with its states and items, after every
 // commit queued before it, so none of them resurrects its data.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.run(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{"DELETE FROM items WHERE session_id = ?", "DELETE FROM states WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"} {
+		key, ok, err := s.sessionKey(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM items WHERE session_id = ?", key); err != nil {
+				return err
+			}
+		}
+		for _, q := range []string{"DELETE FROM session_keys WHERE id = ?", "DELETE FROM states WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return err
 			}
 		}
+		s.keyMu.Lock()
+		delete(s.keys, id)
+		s.keyMu.Unlock()
 		return nil
 	})
 }
@@ -126,11 +170,19 @@ func (s *Store) PutState(ctx context.Context, r State) error {
 func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, purge bool) error {
 	return s.run(ctx, func(tx *sql.Tx) error {
 		qs := []string{"DELETE FROM states WHERE session_id = ?"}
+		keys := []any{sessionID}
 		if purge {
-			qs = append(qs, "DELETE FROM items WHERE session_id = ?")
+			key, ok, err := s.sessionKey(ctx, tx, sessionID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				qs = append(qs, "DELETE FROM items WHERE session_id = ?")
+				keys = append(keys, key)
+			}
 		}
-		for _, q := range qs {
-			args := []any{sessionID}
+		for i, q := range qs {
+			args := []any{keys[i]}
 			if resource != "" {
 				q += " AND resource = ?"
 				args = append(args, resource)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 )
 
 // migrations[i] takes a store from schema version i to i+1. Append only:
@@ -34,9 +35,18 @@ var migrations = []string{
 	// fetch order and only the small index entries land at random places,
 	// where a table keyed by reference would rewrite pages of ~1 KB rows
 	// all over the file on every page.
-	`CREATE TABLE items (
+	//
+	// Items name their session by a small integer key (session_keys), not
+	// its 36-character id: that id would be repeated in every entry of
+	// both indexes.
+	`CREATE TABLE session_keys (
+		key INTEGER PRIMARY KEY,
+		id  TEXT NOT NULL UNIQUE
+	);
+	INSERT INTO session_keys (id) SELECT id FROM sessions;
+	CREATE TABLE items (
 		id         INTEGER PRIMARY KEY,
-		session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+		session_id INTEGER NOT NULL,
 		resource   TEXT NOT NULL,
 		ref        TEXT NOT NULL,
 		created_at TEXT NOT NULL,
@@ -74,9 +84,16 @@ func (s *Store) migrateTo(from, to int) error {
 		if err != nil {
 			return wrap("migrate", err)
 		}
-		if _, err := tx.Exec(migrations[i]); err != nil {
-			tx.Rollback()
-			return wrap(fmt.Sprintf("migrate to version %d", i+1), err)
+		// One statement per Exec: a driver may run only the first of
+		// several.
+		for _, stmt := range strings.Split(migrations[i], ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.Exec(stmt); err != nil {
+				tx.Rollback()
+				return wrap(fmt.Sprintf("migrate to version %d", i+1), err)
+			}
 		}
 		if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
 			tx.Rollback()

@@ -47,6 +47,9 @@ type Store struct {
 	mu      sync.Mutex
 	lastErr error // the latest failed asynchronous commit, reported once; guarded by mu
 
+	keyMu sync.Mutex
+	keys  map[string]int64 // session id -> items' session key; guarded by keyMu
+
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
 }
@@ -97,7 +100,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, 16), stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, 16), stmts: map[string]*sql.Stmt{}, keys: map[string]int64{}}
 	if err := s.migrate(); err != nil {
 		s.closeDB()
 		return nil, err

@@ -133,7 +133,7 @@ func (s *Store) TakeError() error {
 // that follows them, in one transaction. The channel gets the outcome.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
 	return s.enqueue(ctx, func(tx *sql.Tx) error {
-		if err := s.upsertItems(tx, st.SessionID, resource, items); err != nil {
+		if err := s.upsertItems(ctx, tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
 		return s.putState(context.Background(), tx, st)
@@ -142,13 +142,23 @@ func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, s
 
 // upsertItems writes items in multi-row statements: per-statement overhead,
 // not SQLite, dominates one-row inserts through database/sql.
-func (s *Store) upsertItems(tx *sql.Tx, sessionID, resource string, items []Item) error {
+func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, sessionID, resource string, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	key, ok, err := s.sessionKey(ctx, tx, sessionID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("session %s is not in the store", sessionID)
+	}
 	ts := now()
 	for len(items) > 0 {
 		n := min(len(items), itemsPerStatement)
 		args := make([]any, 0, n*10)
 		for _, it := range items[:n] {
-			args = append(args, itemArgs(sessionID, resource, it, ts)...)
+			args = append(args, itemArgs(key, resource, it, ts)...)
 		}
 		stmt, err := s.prepared(n)
 		if err != nil {
@@ -214,8 +224,8 @@ func upsertSQL(n int) string {
 const upsertTail = ` ON CONFLICT (session_id, resource, ref) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
 		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data, updated_at = excluded.updated_at`
 
-func itemArgs(sessionID, resource string, it Item, ts string) []any {
-	return []any{sessionID, resource, it.Ref, it.CreatedAt.UTC().Format(time.RFC3339Nano), it.Status, it.Type, it.Asset,
+func itemArgs(sessionKey int64, resource string, it Item, ts string) []any {
+	return []any{sessionKey, resource, it.Ref, it.CreatedAt.UTC().Format(time.RFC3339Nano), it.Status, it.Type, it.Asset,
 		accountsColumn(it.Accounts), []byte(it.Data), ts}
 }
 
