@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -48,10 +49,10 @@ func (q Query) where(key int64) (string, []any) {
 		conds[len(conds)-1] += ` ESCAPE '\'`
 	}
 	if q.After != nil {
-		add("created_at >= ?", q.After.UTC().Format(time.RFC3339Nano))
+		add("created_at >= ?", q.After.UnixNano())
 	}
 	if q.Before != nil {
-		add("created_at < ?", q.Before.UTC().Format(time.RFC3339Nano))
+		add("created_at < ?", q.Before.UnixNano())
 	}
 	return strings.Join(conds, " AND "), args
 }
@@ -78,8 +79,9 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 	}
 	if q.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		created, ref, ok := strings.Cut(string(raw), "\x00")
-		if err != nil || !ok {
+		createdText, ref, ok := strings.Cut(string(raw), "\x00")
+		created, perr := strconv.ParseInt(createdText, 10, 64)
+		if err != nil || !ok || perr != nil {
 			return nil, "", 0, ErrBadCursor
 		}
 		where += " AND (created_at < ? OR (created_at = ? AND ref < ?))"
@@ -90,15 +92,17 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 		return nil, "", 0, wrap("list items", err)
 	}
 	defer rows.Close()
-	var lastCreated, lastRef string
+	var lastCreated int64
+	var lastRef string
 	for rows.Next() {
-		var created, ref string
+		var created int64
+		var ref string
 		var data []byte
 		if err := rows.Scan(&created, &ref, &data); err != nil {
 			return nil, "", 0, wrap("list items", err)
 		}
 		if len(items) == q.Limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte(lastCreated + "\x00" + lastRef))
+			next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastCreated, 10) + "\x00" + lastRef))
 			break
 		}
 		items = append(items, json.RawMessage(data))

@@ -34,7 +34,9 @@ var migrations = []string{
 	// filters on. A rowid table: rows append at the end of the table in
 	// fetch order and only the small index entries land at random places,
 	// where a table keyed by reference would rewrite pages of ~1 KB rows
-	// all over the file on every page.
+	// all over the file on every page. created_at is in Unix nanoseconds:
+	// RFC 3339 text with a varying number of fractional digits does not
+	// sort as time does.
 	//
 	// Items name their session by a small integer key (session_keys), not
 	// its 36-character id: that id would be repeated in every entry of
@@ -49,13 +51,12 @@ var migrations = []string{
 		session_id INTEGER NOT NULL,
 		resource   TEXT NOT NULL,
 		ref        TEXT NOT NULL,
-		created_at TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
 		status     TEXT NOT NULL DEFAULT '',
 		type       TEXT NOT NULL DEFAULT '',
 		asset      TEXT NOT NULL DEFAULT '',
 		accounts   TEXT NOT NULL DEFAULT '',
 		data       BLOB NOT NULL,
-		updated_at TEXT NOT NULL,
 		UNIQUE (session_id, resource, ref)
 	);
 	CREATE INDEX items_by_created ON items (session_id, resource, created_at DESC, ref DESC);`,

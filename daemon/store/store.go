@@ -23,7 +23,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -116,9 +115,11 @@ func Open(path string) (*Store, error) {
 	// The writer's page cache keeps the indexes' pages out of read
 	// syscalls: 32 MiB, bounded (mmap would grow the daemon's memory with
 	// the file), and on this connection only, not on every reader's.
-	if _, err := s.wconn.ExecContext(context.Background(), "PRAGMA cache_size = -32768"); err != nil {
-		s.closeDB()
-		return nil, wrap("open", err)
+	for _, pragma := range []string{"PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 8192"} {
+		if _, err := s.wconn.ExecContext(context.Background(), pragma); err != nil {
+			s.closeDB()
+			return nil, wrap("open", err)
+		}
 	}
 	for _, suffix := range []string{"-wal", "-shm"} {
 		_ = os.Chmod(file+suffix, 0o600)
@@ -193,5 +194,3 @@ func explain(err error) string {
 	}
 	return msg
 }
-
-func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }

@@ -238,3 +238,26 @@ func TestReadOnlyFileGivesClearError(t *testing.T) {
 		t.Errorf("reads after a failed write: %v", err)
 	}
 }
+
+// Times with and without fractional seconds sort as times, not as text.
+func TestListOrdersByTime(t *testing.T) {
+	s := open(t, Memory)
+	addSession(t, s, "a")
+	mk := func(ref string, at time.Time) Item {
+		return Item{Ref: ref, CreatedAt: at, Data: json.RawMessage(`{"reference":"` + ref + `"}`)}
+	}
+	commit(t, s, "a", []Item{mk("whole", t0), mk("half", t0.Add(500*time.Millisecond)), mk("before", t0.Add(-time.Nanosecond))}, `null`)
+	got, _, _, err := s.List(context.Background(), Query{SessionID: "a", Resource: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refs []string
+	for _, it := range got {
+		var p struct{ Reference string }
+		json.Unmarshal(it, &p)
+		refs = append(refs, p.Reference)
+	}
+	if strings.Join(refs, ",") != "half,whole,before" {
+		t.Errorf("order %v", refs)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 )
 
 // job is one transaction for the writer goroutine.
@@ -153,12 +152,11 @@ func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, sessionID, resource
 	if !ok {
 		return fmt.Errorf("session %s is not in the store", sessionID)
 	}
-	ts := now()
 	for len(items) > 0 {
 		n := min(len(items), itemsPerStatement)
-		args := make([]any, 0, n*10)
+		args := make([]any, 0, n*9)
 		for _, it := range items[:n] {
-			args = append(args, itemArgs(key, resource, it, ts)...)
+			args = append(args, itemArgs(key, resource, it)...)
 		}
 		stmt, err := s.prepared(n)
 		if err != nil {
@@ -208,12 +206,12 @@ func upsertSQL(n int) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	b.WriteString("INSERT INTO items (session_id, resource, ref, created_at, status, type, asset, accounts, data, updated_at) VALUES ")
+	b.WriteString("INSERT INTO items (session_id, resource, ref, created_at, status, type, asset, accounts, data) VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	b.WriteString(upsertTail)
 	q := b.String()
@@ -222,11 +220,11 @@ func upsertSQL(n int) string {
 }
 
 const upsertTail = ` ON CONFLICT (session_id, resource, ref) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
-		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data, updated_at = excluded.updated_at`
+		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data`
 
-func itemArgs(sessionKey int64, resource string, it Item, ts string) []any {
-	return []any{sessionKey, resource, it.Ref, it.CreatedAt.UTC().Format(time.RFC3339Nano), it.Status, it.Type, it.Asset,
-		accountsColumn(it.Accounts), []byte(it.Data), ts}
+func itemArgs(sessionKey int64, resource string, it Item) []any {
+	return []any{sessionKey, resource, it.Ref, it.CreatedAt.UnixNano(), it.Status, it.Type, it.Asset,
+		accountsColumn(it.Accounts), []byte(it.Data)}
 }
 
 // accountsColumn stores references space-delimited on both ends, so that
