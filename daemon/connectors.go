@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"context"
+
 	"github.com/switchboardpay/switchboard/daemon/remote"
 	"github.com/switchboardpay/switchboard/daemon/workspace"
 )
@@ -28,3 +30,9 @@ func (d *Daemon) closeConnectors() {
 // Connectors returns the daemon's workspace connectors: connector
 // directories built, served as processes and reloaded on change.
 func (d *Daemon) Connectors() *workspace.Workspace { return d.connectors }
+
+// RestoreSessions reopens the stored sessions not open yet: those whose
+// provider a workspace connector registered after the daemon opened.
+func (d *Daemon) RestoreSessions(ctx context.Context) (int, error) {
+	return d.sessions.Restore(ctx)
+}

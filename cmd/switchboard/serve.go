@@ -79,6 +79,11 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			if err := addConnectors(ctx, d, cmd); err != nil {
 				return err
 			}
+			// Sessions of workspace providers could not be restored before
+			// their connectors were built and registered.
+			if _, err := d.RestoreSessions(ctx); err != nil {
+				return err
+			}
 			return d.ListenAndServe(ctx, o)
 		},
 	}

@@ -160,6 +160,12 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		return 0, err
 	}
 	for _, rec := range recs {
+		m.mu.RLock()
+		_, open := m.sessions[rec.ID]
+		m.mu.RUnlock()
+		if open {
+			continue // restored already (Restore runs again once workspace connectors are registered)
+		}
 		prov, ok := m.registry.Lookup(rec.Provider)
 		if !ok {
 			m.logger.Warn("stored session not restored: provider unknown", "session", rec.ID, "provider", rec.Provider)
