@@ -26,6 +26,7 @@ type benchOptions struct {
 	seed        int64
 	asJSON      bool
 	store       string // disk, memory or both
+	stalled     int    // subscribers that never read
 }
 
 // benchResult is the bench's outcome; --json prints it as is.
@@ -43,6 +44,7 @@ type benchResult struct {
 	DaemonTaskFailures int                `json:"daemonTaskFailures"`
 	// Store is the daemon run's store: disk or memory. With --store both,
 	// DaemonMemory is the same run with --store memory.
+	Stalled      int         `json:"stalled,omitempty"`
 	Store        string      `json:"store"`
 	StoreBytes   int64       `json:"storeBytes,omitempty"`
 	DaemonMemory *pathResult `json:"daemonMemory,omitempty"`
@@ -113,6 +115,7 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 	f.IntVar(&o.subscribers, "subscribers", 1, "websocket connections receiving the session's pages (the first creates the session)")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the demo bank's data")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
+	f.IntVar(&o.stalled, "stalled", 0, "extra subscribers that never read a byte (the daemon must drop them without slowing the others)")
 	f.StringVar(&o.store, "store", "disk", "the daemon's store: disk (a file in a temporary state directory), memory, or both (the daemon run twice, to compare)")
 	return cmd
 }
@@ -204,6 +207,14 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 			return fmt.Errorf("session/subscribe: %w", err)
 		}
 	}
+	for range o.stalled {
+		c, err := stalledSubscriber(ctx, d.info, sess.ID)
+		if err != nil {
+			return fmt.Errorf("connecting a stalled subscriber: %w", err)
+		}
+		defer c.Close()
+	}
+	res.Stalled = o.stalled
 
 	start := time.Now()
 	run, err := creator.c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID})
@@ -272,6 +283,9 @@ func writeBench(w io.Writer, r benchResult) {
 		fmt.Fprintf(w, "daemon peak RSS (VmHWM): %s (RSS before the sync: %s)\n", mib(r.DaemonPeakRSS), mib(r.DaemonRSSBefore))
 	} else {
 		fmt.Fprintln(w, "daemon peak RSS: not available on this system")
+	}
+	if r.Stalled > 0 {
+		fmt.Fprintf(w, "%d stalled subscriber(s) never read a byte\n", r.Stalled)
 	}
 	for i, s := range r.Subscribers {
 		rel := "=="

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -215,4 +218,23 @@ func (s *subscriber) waitFor(pages int64, timeout time.Duration) {
 	fctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	_ = s.c.Flush(fctx)
+}
+
+// stalledSubscriber subscribes a websocket to the session and never reads
+// from it: the daemon must drop it, not wait for it.
+func stalledSubscriber(ctx context.Context, info client.DaemonInfo, sessionID string) (*websocket.Conn, error) {
+	c, _, err := websocket.DefaultDialer.DialContext(ctx, info.URL, http.Header{"Authorization": {"Bearer " + info.Token}})
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"session/subscribe","params":{"sessionId":"` + sessionID + `"}}`,
+	} {
+		if err := c.WriteMessage(websocket.TextMessage, []byte(m)); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	return c, nil
 }
