@@ -36,9 +36,12 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if err != nil {
 		return page, err
 	}
-	// One page at a time: the caller may stop the daemon right after, so the
-	// page is on disk before it is answered.
-	return page, s.waitPending(ctx)
+	// The commit is not awaited: the page and its state go to the store in
+	// one transaction in the background (a failure fails the next call),
+	// and a clean stop flushes the store. Only a crash in the next
+	// milliseconds can lose the page, and then the state lost with it makes
+	// the next fetch/next serve it again: nothing is skipped.
+	return page, nil
 }
 
 // fetchHeld fetches one page of a key the caller holds busy. reset starts
