@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -260,7 +261,7 @@ func encodeNotification(method string, params any) []byte {
 
 func appendEnvelope(buf []byte, method string, params []byte) []byte {
 	buf = append(buf, `{"jsonrpc":"2.0","method":`...)
-	buf = appendString(buf, method)
+	buf = jsonenc.AppendString(buf, method)
 	buf = append(buf, `,"params":`...)
 	buf = append(buf, params...)
 	return append(buf, '}')

@@ -1,10 +1,9 @@
 package bus
 
 import (
-	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -24,10 +23,10 @@ func appendPageNotification(buf []byte, p *protocol.FetchPageParams, withItems b
 		buf = nb
 	}
 	buf = append(buf, `{"jsonrpc":"2.0","method":"fetch/page","params":{"sessionId":`...)
-	buf = appendString(buf, p.SessionID)
+	buf = jsonenc.AppendString(buf, p.SessionID)
 	if p.Task != "" {
 		buf = append(buf, `,"task":`...)
-		buf = appendString(buf, p.Task)
+		buf = jsonenc.AppendString(buf, p.Task)
 	}
 	buf = append(buf, `,"page":`...)
 	buf = AppendPage(buf, pg, withItems)
@@ -37,11 +36,11 @@ func appendPageNotification(buf []byte, p *protocol.FetchPageParams, withItems b
 // AppendPage appends the JSON of a page, with or without its items.
 func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
 	buf = append(buf, `{"sessionId":`...)
-	buf = appendString(buf, pg.SessionID)
+	buf = jsonenc.AppendString(buf, pg.SessionID)
 	buf = append(buf, `,"resource":`...)
-	buf = appendString(buf, pg.Resource)
+	buf = jsonenc.AppendString(buf, pg.Resource)
 	buf = append(buf, `,"key":`...)
-	buf = appendString(buf, pg.Key)
+	buf = jsonenc.AppendString(buf, pg.Key)
 	buf = append(buf, `,"page":`...)
 	buf = strconv.AppendInt(buf, int64(pg.Page), 10)
 	if withItems && len(pg.Items) > 0 {
@@ -66,24 +65,9 @@ func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, id)
+			buf = jsonenc.AppendString(buf, id)
 		}
 		buf = append(buf, ']')
 	}
 	return append(buf, '}')
-}
-
-// appendString appends s as a JSON string. Plain ASCII (ids, resource
-// names, keys) is copied as is; anything else goes through encoding/json.
-func appendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			return append(buf, b...)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
 }

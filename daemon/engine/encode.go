@@ -5,27 +5,14 @@ import (
 	"encoding/json"
 	"slices"
 	"time"
-	"unicode/utf8"
 
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // The encoders below write exactly what encoding/json writes for the wire
 // items (a test holds them to it), without reflection: encoding every item
 // of every page is the daemon's largest cost after the connector's own.
-
-func appendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
-			return append(buf, b...)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
-}
 
 func appendTime(buf []byte, t time.Time) []byte {
 	buf = append(buf, '"')
@@ -59,9 +46,9 @@ func appendMeta(buf []byte, m map[string]string) []byte {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = appendString(buf, k)
+		buf = jsonenc.AppendString(buf, k)
 		buf = append(buf, ':')
-		buf = appendString(buf, m[k])
+		buf = jsonenc.AppendString(buf, m[k])
 	}
 	return append(buf, '}')
 }
@@ -73,30 +60,30 @@ func field(buf []byte, name string) []byte {
 // AppendPayment appends the JSON of a wire payment.
 func AppendPayment(buf []byte, p *protocol.Payment) ([]byte, error) {
 	buf = field(buf, `{"reference":`)
-	buf = appendString(buf, p.Reference)
+	buf = jsonenc.AppendString(buf, p.Reference)
 	buf = field(buf, `,"createdAt":`)
 	buf = appendTime(buf, p.CreatedAt)
 	buf = field(buf, `,"type":`)
-	buf = appendString(buf, p.Type)
+	buf = jsonenc.AppendString(buf, p.Type)
 	buf = field(buf, `,"amount":`)
-	buf = appendString(buf, p.Amount)
+	buf = jsonenc.AppendString(buf, p.Amount)
 	if p.InitialAmount != "" {
 		buf = field(buf, `,"initialAmount":`)
-		buf = appendString(buf, p.InitialAmount)
+		buf = jsonenc.AppendString(buf, p.InitialAmount)
 	}
 	buf = field(buf, `,"asset":`)
-	buf = appendString(buf, p.Asset)
+	buf = jsonenc.AppendString(buf, p.Asset)
 	buf = field(buf, `,"scheme":`)
-	buf = appendString(buf, p.Scheme)
+	buf = jsonenc.AppendString(buf, p.Scheme)
 	buf = field(buf, `,"status":`)
-	buf = appendString(buf, p.Status)
+	buf = jsonenc.AppendString(buf, p.Status)
 	if p.SourceAccountReference != "" {
 		buf = field(buf, `,"sourceAccountReference":`)
-		buf = appendString(buf, p.SourceAccountReference)
+		buf = jsonenc.AppendString(buf, p.SourceAccountReference)
 	}
 	if p.DestinationAccountReference != "" {
 		buf = field(buf, `,"destinationAccountReference":`)
-		buf = appendString(buf, p.DestinationAccountReference)
+		buf = jsonenc.AppendString(buf, p.DestinationAccountReference)
 	}
 	buf = field(buf, `,"metadata":`)
 	buf = appendMeta(buf, p.Metadata)
@@ -108,16 +95,16 @@ func AppendPayment(buf []byte, p *protocol.Payment) ([]byte, error) {
 // AppendAccount appends the JSON of a wire account.
 func AppendAccount(buf []byte, a *protocol.Account) ([]byte, error) {
 	buf = field(buf, `{"reference":`)
-	buf = appendString(buf, a.Reference)
+	buf = jsonenc.AppendString(buf, a.Reference)
 	buf = field(buf, `,"createdAt":`)
 	buf = appendTime(buf, a.CreatedAt)
 	if a.Name != "" {
 		buf = field(buf, `,"name":`)
-		buf = appendString(buf, a.Name)
+		buf = jsonenc.AppendString(buf, a.Name)
 	}
 	if a.DefaultAsset != "" {
 		buf = field(buf, `,"defaultAsset":`)
-		buf = appendString(buf, a.DefaultAsset)
+		buf = jsonenc.AppendString(buf, a.DefaultAsset)
 	}
 	buf = field(buf, `,"metadata":`)
 	buf = appendMeta(buf, a.Metadata)
@@ -129,11 +116,11 @@ func AppendAccount(buf []byte, a *protocol.Account) ([]byte, error) {
 // AppendBalance appends the JSON of a wire balance.
 func AppendBalance(buf []byte, b *protocol.Balance) ([]byte, error) {
 	buf = field(buf, `{"accountReference":`)
-	buf = appendString(buf, b.AccountReference)
+	buf = jsonenc.AppendString(buf, b.AccountReference)
 	buf = field(buf, `,"asset":`)
-	buf = appendString(buf, b.Asset)
+	buf = jsonenc.AppendString(buf, b.Asset)
 	buf = field(buf, `,"amount":`)
-	buf = appendString(buf, b.Amount)
+	buf = jsonenc.AppendString(buf, b.Amount)
 	buf = field(buf, `,"createdAt":`)
 	buf = appendTime(buf, b.CreatedAt)
 	return append(buf, '}'), nil
@@ -142,7 +129,7 @@ func AppendBalance(buf []byte, b *protocol.Balance) ([]byte, error) {
 // AppendOther appends the JSON of a wire other item.
 func AppendOther(buf []byte, o *protocol.Other) ([]byte, error) {
 	buf = field(buf, `{"id":`)
-	buf = appendString(buf, o.ID)
+	buf = jsonenc.AppendString(buf, o.ID)
 	buf = field(buf, `,"other":`)
 	buf, err := appendRaw(buf, o.Other)
 	return append(buf, '}'), err
