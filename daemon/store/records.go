@@ -89,15 +89,14 @@ func (s *Store) sessionKey(ctx context.Context, q querier, id string) (key int64
 // DeleteSession deletes a session with its states and items, after every
 // commit queued before it, so none of them resurrects its data.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.run(ctx, func(tx *sql.Tx) error {
-		key, ok, err := s.sessionKey(ctx, tx, id)
-		if err != nil {
+	var (
+		key int64
+		ok  bool
+	)
+	err := s.run(ctx, func(tx *sql.Tx) error {
+		var err error
+		if key, ok, err = s.sessionKey(ctx, tx, id); err != nil {
 			return err
-		}
-		if ok {
-			if _, err := tx.ExecContext(ctx, "DELETE FROM items WHERE session_id = ?", key); err != nil {
-				return err
-			}
 		}
 		for _, q := range []string{"DELETE FROM session_keys WHERE id = ?", "DELETE FROM states WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
@@ -109,6 +108,42 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		s.keyMu.Unlock()
 		return nil
 	})
+	if err != nil || !ok {
+		return err
+	}
+	// The session is gone; its items go in batches, so that deleting a
+	// million of them does not hold the writer (and every other session's
+	// pages) for the whole time. Keys are never reused (AUTOINCREMENT), so
+	// a new session cannot meet them.
+	return s.deleteItems(ctx, key, "")
+}
+
+// deleteItems deletes a session's items (of one resource, or all), a batch
+// per transaction.
+func (s *Store) deleteItems(ctx context.Context, key int64, resource string) error {
+	q := "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? LIMIT 5000)"
+	args := []any{key}
+	if resource != "" {
+		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND resource = ? LIMIT 5000)"
+		args = append(args, resource)
+	}
+	for {
+		var n int64
+		err := s.run(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
 }
 
 // Sessions returns every stored session, oldest first.
@@ -168,31 +203,23 @@ func (s *Store) PutState(ctx context.Context, r State) error {
 // DeleteStates deletes the states of one resource of a session, or all of
 // them for resource "", and with purge the stored items too.
 func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, purge bool) error {
-	return s.run(ctx, func(tx *sql.Tx) error {
-		qs := []string{"DELETE FROM states WHERE session_id = ?"}
-		keys := []any{sessionID}
-		if purge {
-			key, ok, err := s.sessionKey(ctx, tx, sessionID)
-			if err != nil {
-				return err
-			}
-			if ok {
-				qs = append(qs, "DELETE FROM items WHERE session_id = ?")
-				keys = append(keys, key)
-			}
+	if err := s.run(ctx, func(tx *sql.Tx) error {
+		q := "DELETE FROM states WHERE session_id = ?"
+		args := []any{sessionID}
+		if resource != "" {
+			q += " AND resource = ?"
+			args = append(args, resource)
 		}
-		for i, q := range qs {
-			args := []any{keys[i]}
-			if resource != "" {
-				q += " AND resource = ?"
-				args = append(args, resource)
-			}
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	}); err != nil || !purge {
+		return err
+	}
+	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
+	if err != nil || !ok {
+		return err
+	}
+	return s.deleteItems(ctx, key, resource)
 }
 
 const putStateSQL = `INSERT INTO states (session_id, key, resource, name, from_payload, state, has_more, pages, items, updated_at)

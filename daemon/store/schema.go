@@ -42,7 +42,7 @@ var migrations = []string{
 	// its 36-character id: that id would be repeated in every entry of
 	// both indexes.
 	`CREATE TABLE session_keys (
-		key INTEGER PRIMARY KEY,
+		key INTEGER PRIMARY KEY AUTOINCREMENT,
 		id  TEXT NOT NULL UNIQUE
 	);
 	INSERT INTO session_keys (id) SELECT id FROM sessions;
