@@ -37,10 +37,9 @@ type Provider struct {
 	Name string
 	Info Info
 
-	spec      *configSpec
-	open      func(ctx context.Context, raw json.RawMessage, env Env) (Connector, error)
-	sample    Connector // zero-config instance used only for capability discovery
-	sampleErr error
+	spec   *configSpec
+	open   func(ctx context.Context, raw json.RawMessage, env Env) (Connector, error)
+	sample Connector // zero-config instance used only for capability discovery
 }
 
 // Define builds a Provider whose config is the struct C. C's JSON Schema is

@@ -90,15 +90,6 @@ func appendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-func appendKey(dst []byte, first bool, key string) []byte {
-	if !first {
-		dst = append(dst, ',')
-	}
-	dst = append(dst, '"')
-	dst = append(dst, key...)
-	return append(dst, '"', ':')
-}
-
 // appendTxID writes the id of t, unquoted.
 func appendTxID(dst []byte, t *tx) []byte {
 	if t.id != "" {

@@ -49,15 +49,6 @@ var kindNames = [...]string{"payin", "payout", "transfer", "fee", "refund"}
 
 func (k txKind) String() string { return kindNames[k] }
 
-func parseKind(s string) (txKind, bool) {
-	for i, n := range kindNames {
-		if n == s {
-			return txKind(i), true
-		}
-	}
-	return 0, false
-}
-
 type txStatus uint8
 
 const (

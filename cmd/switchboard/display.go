@@ -149,17 +149,6 @@ func (d *display) finish() {
 	}
 }
 
-// totals returns the pages and items seen so far, over every task.
-func (d *display) totals() (pages, items int) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, t := range d.tasks {
-		pages += t.pages
-		items += t.items
-	}
-	return pages, items
-}
-
 // writeSeen prints what the notifications showed was done, per task: what
 // a cancelled run has to report, since its request answers only -32800.
 func (d *display) writeSeen(w io.Writer) error {

@@ -53,8 +53,6 @@ type Store struct {
 	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
 }
 
-var memSeq atomic.Int64
-
 // Open opens (creating if needed) the store at path, or an in-memory store
 // for Memory, and migrates it to the current schema. A file written by a
 // newer Switchboard is refused.

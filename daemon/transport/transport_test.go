@@ -11,13 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-type rwc struct {
-	io.Reader
-	bytes.Buffer
-}
-
-func (*rwc) Close() error { return nil }
-
 func readAll(t *testing.T, input string, max int) (objs []string, out string, err error) {
 	t.Helper()
 	var w bytes.Buffer
