@@ -1,17 +1,16 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/httprecord"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -23,55 +22,14 @@ type forwardTransport struct {
 }
 
 func (t *forwardTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	ex := connrpc.HTTPExchangeParams{Request: protocol.HTTPRequest{Method: req.Method, URL: req.URL.String(), Headers: cloneHeader(req.Header)}}
-	if id, ok := req.Context().Value(requestIDKey{}).(json.RawMessage); ok {
-		ex.RequestID = id
-	}
-	if req.Host != "" && req.Host != req.URL.Host {
-		ex.Request.Headers["Host"] = []string{req.Host}
-	}
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
+	resp, err := httprecord.RoundTrip(t.base, req, func(req *http.Request, ex protocol.HTTPExchangeParams) {
+		fwd := connrpc.HTTPExchangeParams{Request: ex.Request, Response: ex.Response, DurationMs: ex.DurationMs, Error: ex.Error}
+		if id, ok := req.Context().Value(requestIDKey{}).(json.RawMessage); ok {
+			fwd.RequestID = id
 		}
-		ex.Request.Body = string(body)
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	resp, err := t.base.RoundTrip(req)
-	if err != nil {
-		ex.Error = err.Error()
-		ex.DurationMs = ms(time.Since(start))
-		_ = t.peer.Notify(connrpc.NotifyHTTPExchange, ex)
-		return nil, err
-	}
-	body, rerr := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	ex.DurationMs = ms(time.Since(start))
-	ex.Response = &protocol.HTTPResponse{Status: resp.StatusCode, Headers: cloneHeader(resp.Header), Body: string(body)}
-	if rerr != nil {
-		ex.Error = fmt.Sprintf("reading the response body: %v", rerr)
-	}
-	_ = t.peer.Notify(connrpc.NotifyHTTPExchange, ex)
-	if rerr != nil {
-		return nil, rerr
-	}
-	return resp, nil
-}
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func cloneHeader(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
-	for k, v := range h {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
+		_ = t.peer.Notify(connrpc.NotifyHTTPExchange, fwd)
+	})
+	return resp, err
 }
 
 // logHandler forwards records as connector/log notifications.

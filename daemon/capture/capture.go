@@ -5,16 +5,13 @@
 package capture
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
+	"github.com/switchboardpay/switchboard/connector/httprecord"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -160,51 +157,7 @@ func NewClient(rec *Recorder) *http.Client {
 // RoundTrip implements http.RoundTripper. Bodies are read whole so that the
 // connector gets them intact and the capture gets their first bytes.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	start := time.Now()
-	ex := protocol.HTTPExchangeParams{Request: protocol.HTTPRequest{Method: req.Method, URL: req.URL.String(), Headers: cloneHeader(req.Header)}}
-	if req.Host != "" && req.Host != req.URL.Host {
-		ex.Request.Headers["Host"] = []string{req.Host}
-	}
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := io.ReadAll(req.Body)
-		req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		ex.Request.Body = string(body)
-		// A retry or redirect needs the body again.
-		req = req.Clone(req.Context())
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-	}
-	resp, err := t.Base.RoundTrip(req)
-	if err != nil {
-		ex.Error = err.Error()
-		ex.DurationMs = float64(time.Since(start).Microseconds()) / 1000
+	return httprecord.RoundTrip(t.Base, req, func(req *http.Request, ex protocol.HTTPExchangeParams) {
 		t.Rec.Record(req.Context(), ex)
-		return nil, err
-	}
-	body, rerr := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	ex.DurationMs = float64(time.Since(start).Microseconds()) / 1000
-	ex.Response = &protocol.HTTPResponse{Status: resp.StatusCode, Headers: cloneHeader(resp.Header), Body: string(body)}
-	if rerr != nil {
-		ex.Error = fmt.Sprintf("reading the response body: %v", rerr)
-		resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{rerr}))
-	}
-	t.Rec.Record(req.Context(), ex)
-	return resp, nil
-}
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-func cloneHeader(h http.Header) map[string][]string {
-	out := make(map[string][]string, len(h))
-	for k, v := range h {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
+	})
 }
