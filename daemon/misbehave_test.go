@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -75,5 +76,25 @@ func TestMisbehavingConnectors(t *testing.T) {
 		case <-time.After(2 * time.Second):
 			t.Fatal("cancel not answered")
 		}
+	})
+}
+
+func TestLeakingConnectorIsReported(t *testing.T) {
+	d := daemon.New(daemon.Options{Registry: testconnector.Registry(), Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	s := createTest(t, p, `{"behave":"leak","payments":5}`)
+	p.ok("fetch/next", `{"sessionId":"`+s.ID+`","resource":"payments"}`, nil)
+	p.ok("session/close", `{"sessionId":"`+s.ID+`"}`, nil)
+	waitFor(t, func() bool {
+		for _, n := range p.notifications("log") {
+			var l protocol.LogParams
+			json.Unmarshal(n.Params, &l)
+			if l.Level == "warn" && strings.Contains(l.Message, "left") && strings.Contains(l.Message, "goroutine") {
+				return true
+			}
+		}
+		return false
 	})
 }

@@ -316,4 +316,9 @@ func TestConcurrentSyncsAndPurge(t *testing.T) {
 	if n, _ := st.Count(context.Background(), sb.ID, "payments"); n != 0 {
 		t.Errorf("close left %d payments", n)
 	}
+	for _, n := range b.notifications("log") {
+		if strings.Contains(string(n.Params), "goroutine") {
+			t.Errorf("the demo connector was reported leaking: %s", n.Params)
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -130,8 +131,9 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		logs:  capture.NewRing[protocol.LogParams](keepLogs),
 		calls: capture.NewRing[protocol.Call](keepCalls),
 	}
+	s.http = capture.NewClient(s.rec)
 	env := connector.Env{
-		HTTPClient: capture.NewClient(s.rec),
+		HTTPClient: s.http,
 		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
 	}
 	// The connector outlives this request: it is closed with the session.
@@ -254,6 +256,7 @@ func (m *Manager) Close(id string) error {
 	}
 	info := s.Info()
 	s.close()
+	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
 		m.logger.Error("closed session's data not deleted", "session", id, "err", err)
@@ -293,6 +296,7 @@ type Session struct {
 	pending []<-chan error // commits queued and not yet collected; guarded by pmu
 
 	rec     *capture.Recorder
+	http    *http.Client // the connector's, closed with the session
 	logs    *capture.Ring[protocol.LogParams]
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
@@ -330,5 +334,9 @@ func (s *Session) Detail() protocol.SessionDetail {
 func (s *Session) close() {
 	if c, ok := s.conn.(io.Closer); ok {
 		_ = c.Close()
+	}
+	// Its keep-alive connections would otherwise outlive the session.
+	if s.http != nil {
+		s.http.CloseIdleConnections()
 	}
 }
