@@ -50,6 +50,13 @@ func PaymentToWire(p connector.Payment) protocol.Payment {
 	if p.InitialAmount != nil {
 		w.InitialAmount = p.InitialAmount.String()
 	}
+	// A connector that leaves them empty still produces valid wire items.
+	if w.Type == "" {
+		w.Type = protocol.PaymentTypeOther
+	}
+	if w.Status == "" {
+		w.Status = protocol.PaymentStatusOther
+	}
 	return w
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/connrpc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -62,31 +63,31 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceExternalAccounts:
 		f, ok := c.(connector.ExternalAccountsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
 		f, ok := c.(connector.BalancesFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, BalanceToWire, AppendBalance, balanceRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, connrpc.BalanceToWire, AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
 		f, ok := c.(connector.PaymentsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, PaymentToWire, AppendPayment, paymentRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, connrpc.PaymentToWire, AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
 		f, ok := c.(connector.OthersFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, OtherToWire, AppendOther, otherRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, connrpc.OtherToWire, AppendOther, otherRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}

@@ -2,8 +2,11 @@ package session
 
 import (
 	"context"
+	"fmt"
+	"math/big"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/connrpc"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -25,7 +28,7 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tasksToWire(tasks), nil
+	return connrpc.TasksToWire(tasks), nil
 }
 
 // callTracked is engine.Call kept in the session's call history.
@@ -40,14 +43,6 @@ func installs(c connector.Connector) bool {
 		return i.Installs()
 	}
 	return true
-}
-
-func tasksToWire(ts []connector.Task) []protocol.Task {
-	out := make([]protocol.Task, len(ts))
-	for i, t := range ts {
-		out[i] = protocol.Task{Resource: t.Resource, Name: t.Name, Periodically: t.Periodically, Next: tasksToWire(t.Next)}
-	}
-	return out
 }
 
 func has(list []string, s string) bool {
@@ -76,7 +71,7 @@ func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount
 	if err != nil {
 		return protocol.Account{}, err
 	}
-	return engine.AccountToWire(acc), nil
+	return connrpc.AccountToWire(acc), nil
 }
 
 func initiation(in protocol.Initiation) (connector.Initiation, error) {
@@ -84,7 +79,7 @@ func initiation(in protocol.Initiation) (connector.Initiation, error) {
 	if in.Reference == "" {
 		bad = append(bad, protocol.FieldError{Field: "initiation.reference", Message: "is required"})
 	}
-	amt, err := engine.ParseAmount(in.Amount)
+	amt, err := parseAmount(in.Amount)
 	if err != nil {
 		bad = append(bad, protocol.FieldError{Field: "initiation.amount", Message: err.Error()})
 	} else if amt.Sign() <= 0 {
@@ -103,6 +98,14 @@ func initiation(in protocol.Initiation) (connector.Initiation, error) {
 		Reference: in.Reference, Amount: amt, Asset: in.Asset, SourceAccountReference: in.SourceAccountReference,
 		DestinationAccountReference: in.DestinationAccountReference, Description: in.Description, Metadata: in.Metadata,
 	}, nil
+}
+
+// parseAmount is connrpc.ParseAmount with an empty amount refused.
+func parseAmount(s string) (*big.Int, error) {
+	if s == "" {
+		return nil, fmt.Errorf("%q is not an integer amount in minor units", s)
+	}
+	return connrpc.ParseAmount(s)
 }
 
 func validAsset(a string) bool {
@@ -124,15 +127,6 @@ func validAsset(a string) bool {
 	return true
 }
 
-func initiationResult(r connector.InitiationResult) protocol.InitiationResult {
-	out := protocol.InitiationResult{PollingID: r.PollingID}
-	if r.Payment != nil {
-		p := engine.PaymentToWire(*r.Payment)
-		out.Payment = &p
-	}
-	return out
-}
-
 // CreateTransfer creates a transfer.
 func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
 	c, ok := s.conn.(connector.TransferCreator)
@@ -149,7 +143,7 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return initiationResult(r), nil
+	return connrpc.InitiationResultToWire(r), nil
 }
 
 // CreatePayout creates a payout.
@@ -168,16 +162,7 @@ func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (pro
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return initiationResult(r), nil
-}
-
-func pollResult(r connector.PollResult) protocol.PollResult {
-	out := protocol.PollResult{Error: r.Error}
-	if r.Payment != nil {
-		p := engine.PaymentToWire(*r.Payment)
-		out.Payment = &p
-	}
-	return out
+	return connrpc.InitiationResultToWire(r), nil
 }
 
 // PollTransfer polls a transfer.
@@ -195,7 +180,7 @@ func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollRes
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return pollResult(r), nil
+	return connrpc.PollResultToWire(r), nil
 }
 
 // PollPayout polls a payout.
@@ -213,7 +198,7 @@ func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResul
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return pollResult(r), nil
+	return connrpc.PollResultToWire(r), nil
 }
 
 func reversal(r protocol.Reversal) (connector.Reversal, error) {
@@ -224,7 +209,7 @@ func reversal(r protocol.Reversal) (connector.Reversal, error) {
 	if r.PaymentReference == "" {
 		bad = append(bad, protocol.FieldError{Field: "reversal.paymentReference", Message: "is required"})
 	}
-	amt, err := engine.ParseAmount(r.Amount)
+	amt, err := parseAmount(r.Amount)
 	if err != nil {
 		bad = append(bad, protocol.FieldError{Field: "reversal.amount", Message: err.Error()})
 	}
@@ -253,7 +238,7 @@ func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (pro
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return engine.PaymentToWire(p), nil
+	return connrpc.PaymentToWire(p), nil
 }
 
 // ReversePayout reverses a payout.
@@ -272,5 +257,5 @@ func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (proto
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return engine.PaymentToWire(p), nil
+	return connrpc.PaymentToWire(p), nil
 }
