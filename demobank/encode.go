@@ -4,7 +4,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 )
 
 // Responses are built by appending into pooled buffers rather than through
@@ -46,49 +47,9 @@ func appendTime(dst []byte, micros int64) []byte {
 	return append(dst, 'Z', '"')
 }
 
-// appendString writes s as a JSON string. Generated strings are plain
+// appendString writes s as a JSON string: generated strings are plain
 // ASCII; user-supplied ones (descriptions, references) go through here too.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+func appendString(dst []byte, s string) []byte { return jsonenc.AppendString(dst, s) }
 
 // appendTxID writes the id of t, unquoted.
 func appendTxID(dst []byte, t *tx) []byte {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
@@ -18,7 +19,7 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	if !ok || !installs(s.conn) {
 		var tasks []protocol.Task
 		for _, r := range protocol.Resources {
-			if has(s.caps, protocol.FetchCapability(r)) {
+			if slices.Contains(s.caps, protocol.FetchCapability(r)) {
 				tasks = append(tasks, protocol.Task{Resource: r, Periodically: true, Next: []protocol.Task{}})
 			}
 		}
@@ -43,15 +44,6 @@ func installs(c connector.Connector) bool {
 		return i.Installs()
 	}
 	return true
-}
-
-func has(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // CreateBankAccount creates a bank account at the provider.
