@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -23,6 +25,7 @@ type benchOptions struct {
 	accounts    int
 	pageSize    int
 	subscribers int
+	rounds      int
 	seed        int64
 	asJSON      bool
 	store       string // disk, memory or both
@@ -36,7 +39,9 @@ type benchResult struct {
 	PageSize           int                `json:"pageSize"`
 	Direct             pathResult         `json:"direct"`
 	Daemon             pathResult         `json:"daemon"`
-	Ratio              float64            `json:"ratio"` // daemon wall time / direct wall time
+	Ratio              float64            `json:"ratio"` // daemon wall time / direct wall time, medians over the rounds
+	Rounds             int                `json:"rounds"`
+	RoundRatios        []float64          `json:"roundRatios,omitempty"` // daemon / direct of each round
 	DaemonRSSBefore    int64              `json:"daemonRssBeforeBytes,omitempty"`
 	DaemonPeakRSS      int64              `json:"daemonPeakRssBytes,omitempty"`
 	Subscribers        []SubscriberResult `json:"subscribers"`
@@ -80,8 +85,8 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
   switchboard bench --json | jq .ratio`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.payments < 1 || o.accounts < 1 || o.pageSize < 1 || o.subscribers < 1 {
-				return errors.New("--payments, --accounts, --page-size and --subscribers must be at least 1")
+			if o.payments < 1 || o.accounts < 1 || o.pageSize < 1 || o.subscribers < 1 || o.rounds < 1 {
+				return errors.New("--payments, --accounts, --page-size, --subscribers and --rounds must be at least 1")
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -112,6 +117,7 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 	f.IntVar(&o.payments, "payments", 1_000_000, "payments in the demo bank, spread evenly over the accounts")
 	f.IntVar(&o.accounts, "accounts", 100, "accounts in the demo bank")
 	f.IntVar(&o.pageSize, "page-size", 100, "items per page, in both runs")
+	f.IntVar(&o.rounds, "rounds", 1, "run both paths this many times, alternating, and report the median of each (these machines are noisy)")
 	f.IntVar(&o.subscribers, "subscribers", 1, "websocket connections receiving the session's pages (the first creates the session)")
 	f.Int64Var(&o.seed, "seed", 1, "seed of the demo bank's data")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
@@ -134,28 +140,53 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 	res := benchResult{Payments: bank.TotalTransactions(), Accounts: o.accounts, PageSize: o.pageSize}
 	fmt.Fprintf(log, "bench: demo bank at %s with %s payments over %s accounts\n", url, count(res.Payments), count(o.accounts))
 
-	fmt.Fprintln(log, "bench: direct connector calls...")
-	if res.Direct, err = benchDirect(ctx, url, bank.APIKey(), o.pageSize); err != nil {
-		return res, err
+	var directs, daemons, memories []pathResult
+	allReceived := true
+	for r := 1; r <= o.rounds; r++ {
+		round := ""
+		if o.rounds > 1 {
+			round = fmt.Sprintf(" (round %d of %d)", r, o.rounds)
+		}
+		fmt.Fprintf(log, "bench: direct connector calls%s...\n", round)
+		d, err := benchDirect(ctx, url, bank.APIKey(), o.pageSize)
+		if err != nil {
+			return res, err
+		}
+		directs = append(directs, d)
+		fmt.Fprintf(log, "bench: through the daemon%s...\n", round)
+		res.Subscribers = nil
+		if err := benchDaemon(ctx, &res, url, bank.APIKey(), o); err != nil {
+			return res, err
+		}
+		allReceived = allReceived && res.AllReceived
+		daemons = append(daemons, res.Daemon)
+		if d.WallMs > 0 {
+			res.RoundRatios = append(res.RoundRatios, res.Daemon.WallMs/d.WallMs)
+		}
+		if o.store == "both" {
+			fmt.Fprintf(log, "bench: through the daemon again, with --store memory%s...\n", round)
+			mem := res
+			mem.Subscribers = nil
+			mo := o
+			mo.store = "memory"
+			if err := benchDaemon(ctx, &mem, url, bank.APIKey(), mo); err != nil {
+				return res, err
+			}
+			allReceived = allReceived && mem.AllReceived
+			memories = append(memories, mem.Daemon)
+		}
 	}
-	fmt.Fprintln(log, "bench: through the daemon...")
-	if err := benchDaemon(ctx, &res, url, bank.APIKey(), o); err != nil {
-		return res, err
-	}
+	res.Rounds = o.rounds
+	res.AllReceived = allReceived
+	res.Direct, res.Daemon = median(directs), median(daemons)
 	if res.Direct.WallMs > 0 {
 		res.Ratio = res.Daemon.WallMs / res.Direct.WallMs
 	}
-	if o.store == "both" {
-		fmt.Fprintln(log, "bench: through the daemon again, with --store memory...")
-		mem := res
-		mem.Subscribers = nil
-		o.store = "memory"
-		if err := benchDaemon(ctx, &mem, url, bank.APIKey(), o); err != nil {
-			return res, err
-		}
-		res.DaemonMemory = &mem.Daemon
-		if mem.Daemon.WallMs > 0 {
-			res.StoreRatio = res.Daemon.WallMs / mem.Daemon.WallMs
+	if len(memories) > 0 {
+		m := median(memories)
+		res.DaemonMemory = &m
+		if m.WallMs > 0 {
+			res.StoreRatio = res.Daemon.WallMs / m.WallMs
 		}
 	}
 	if res.Daemon.Payments != res.Payments || res.Direct.Payments != res.Payments {
@@ -216,6 +247,8 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 	}
 	res.Stalled = o.stalled
 
+	selfCPU0, _ := procCPU(0)
+	daemonCPU0, _ := procCPU(pid)
 	start := time.Now()
 	run, err := creator.c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID})
 	if err != nil {
@@ -227,6 +260,8 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 		return err
 	}
 	wall := time.Since(start)
+	selfCPU1, err1 := procCPU(0)
+	daemonCPU1, err2 := procCPU(pid)
 
 	pages, items, payments := 0, 0, 0
 	for _, t := range run.Tasks {
@@ -240,6 +275,10 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 		}
 	}
 	res.Daemon = newPathResult(wall, pages, items, payments)
+	if err1 == nil && err2 == nil {
+		res.Daemon.BenchCPUMs = ms(selfCPU1 - selfCPU0)
+		res.Daemon.DaemonCPUMs = ms(daemonCPU1 - daemonCPU0)
+	}
 	res.AllReceived = true
 	for _, s := range subs {
 		s.waitFor(int64(pages), 30*time.Second)
@@ -256,6 +295,14 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 	return nil
 }
 
+// median returns the run with the median wall time (the lower middle one
+// of an even count).
+func median(runs []pathResult) pathResult {
+	s := slices.Clone(runs)
+	slices.SortFunc(s, func(a, b pathResult) int { return cmp.Compare(a.WallMs, b.WallMs) })
+	return s[(len(s)-1)/2]
+}
+
 // writeBench prints the result for humans.
 func writeBench(w io.Writer, r benchResult) {
 	fmt.Fprintf(w, "\n%s payments over %s accounts, page size %d, %d subscriber(s)\n\n",
@@ -270,6 +317,18 @@ func writeBench(w io.Writer, r benchResult) {
 			count(int(p.r.PaymentsPerSec)), count(int(p.r.PagesPerSec)), count(p.r.Pages), count(p.r.Items))
 	}
 	tw.Flush()
+	if r.Direct.BenchCPUMs > 0 {
+		fmt.Fprintf(w, "\nCPU time: direct %s; daemon run %s (daemon %s, bank and subscribers %s)\n",
+			seconds(msDuration(r.Direct.BenchCPUMs)), seconds(msDuration(r.Daemon.BenchCPUMs+r.Daemon.DaemonCPUMs)),
+			seconds(msDuration(r.Daemon.DaemonCPUMs)), seconds(msDuration(r.Daemon.BenchCPUMs)))
+	}
+	if r.Rounds > 1 {
+		fmt.Fprintf(w, "\nmedians of %d rounds; daemon/direct of each round:", r.Rounds)
+		for _, x := range r.RoundRatios {
+			fmt.Fprintf(w, " %.2fx", x)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "\nratio daemon/direct: %.2fx (store: %s", r.Ratio, r.Store)
 	if r.StoreBytes > 0 {
 		fmt.Fprintf(w, ", file %s", mib(r.StoreBytes))

@@ -51,6 +51,9 @@ func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
 	if p := os.Getenv("SWITCHBOARD_BENCH_CPUPROFILE"); p != "" {
 		args = append(args, "--cpuprofile", p)
 	}
+	if p := os.Getenv("SWITCHBOARD_BENCH_TRACE"); p != "" {
+		args = append(args, "--trace", p)
+	}
 	d.cmd = exec.Command(exe, args...)
 	d.cmd.Stderr = d.stderr
 	d.cmd.WaitDelay = time.Second

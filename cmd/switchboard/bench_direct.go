@@ -20,6 +20,10 @@ type pathResult struct {
 	Payments       int     `json:"payments"`
 	PaymentsPerSec float64 `json:"paymentsPerSec"`
 	PagesPerSec    float64 `json:"pagesPerSec"`
+	// CPU time used during the run: by the bench process (the bank, and
+	// the connector or the subscribers) and by the daemon process.
+	BenchCPUMs  float64 `json:"benchCpuMs,omitempty"`
+	DaemonCPUMs float64 `json:"daemonCpuMs,omitempty"`
 }
 
 func newPathResult(wall time.Duration, pages, items, payments int) pathResult {
@@ -67,13 +71,18 @@ func benchDirect(ctx context.Context, endpoint, apiKey string, pageSize int) (pa
 		return pathResult{}, err
 	}
 	d := &directSync{c: c, pageSize: pageSize}
+	cpu0, _ := procCPU(0)
 	start := time.Now()
 	for _, t := range tasks {
 		if err := d.run(ctx, t, nil); err != nil {
 			return pathResult{}, err
 		}
 	}
-	return newPathResult(time.Since(start), d.pages, d.items, d.payments), nil
+	r := newPathResult(time.Since(start), d.pages, d.items, d.payments)
+	if cpu1, err := procCPU(0); err == nil {
+		r.BenchCPUMs = ms(cpu1 - cpu0)
+	}
+	return r, nil
 }
 
 // run pages one task to its end, running its children for every parent
@@ -129,3 +138,5 @@ func (d *directSync) fetch(ctx context.Context, resource string, req connector.F
 	}
 	return nil, 0, nil, false, fmt.Errorf("resource %q is not part of the demo sync", resource)
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"os/exec"
+	"time"
 )
 
 // dieWithParent is a no-op where the kernel cannot do it; the bench still
@@ -14,4 +15,9 @@ func dieWithParent(*exec.Cmd) {}
 // procMemory needs /proc; elsewhere the bench reports no memory figure.
 func procMemory(pid int, field string) (int64, error) {
 	return 0, errors.New("process memory is read from /proc, which this system lacks")
+}
+
+// procCPU needs /proc; elsewhere the bench reports no CPU figure.
+func procCPU(pid int) (time.Duration, error) {
+	return 0, errors.New("process CPU time is read from /proc, which this system lacks")
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
+	"runtime/trace"
 	"sync"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		storeFlag  string
 		lim        limits
 		cpuProfile string
+		traceFile  string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -71,6 +73,16 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				}
 				defer func() { pprof.StopCPUProfile(); f.Close() }()
 			}
+			if traceFile != "" {
+				f, err := os.Create(traceFile)
+				if err != nil {
+					return err
+				}
+				if err := trace.Start(f); err != nil {
+					return err
+				}
+				defer func() { trace.Stop(); f.Close() }()
+			}
 			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
 				return err
@@ -97,6 +109,8 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file until it stops (for benchmarks)")
 	_ = f.MarkHidden("cpuprofile")
+	f.StringVar(&traceFile, "trace", "", "write an execution trace of the daemon to this file until it stops (for benchmarks)")
+	_ = f.MarkHidden("trace")
 	lim.register(f)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -45,4 +46,31 @@ func TestEncodersMatchEncodingJSON(t *testing.T) {
 	if _, err := AppendOther(nil, &protocol.Other{ID: "bad", Other: json.RawMessage(`{"x":`)}); err == nil {
 		t.Error("invalid raw JSON accepted")
 	}
+}
+
+// appendRaw takes a shortcut for JSON that is already compact; it must
+// agree with json.Compact on every input, invalid ones included.
+func FuzzAppendRaw(f *testing.F) {
+	for _, s := range []string{
+		`{"id":"x","n":[1,2]}`, `{ "id": "x" }`, `"a\"b"`, `"a\\"`, `"a\\\" b"`, `["\\\\", " "]`,
+		`{"a":"b c","d":{"e":[true,false,null,-1.5e3]}}`, "{\"a\":1}\n", `{"a":`, `"unterminated`,
+		`{"a":"\u00e9 <&>"}`, "\"tab\there\"", `[1,,2]`, `01`, `{"a":1}{"b":2}`, "\xff", ` `, `"\ud800"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) == 0 {
+			return
+		}
+		got, gotErr := appendRaw([]byte("prefix"), raw)
+		var want bytes.Buffer
+		want.WriteString("prefix")
+		wantErr := json.Compact(&want, raw)
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("appendRaw(%q) error %v, json.Compact error %v", raw, gotErr, wantErr)
+		}
+		if wantErr == nil && !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("appendRaw(%q) = %q, json.Compact gives %q", raw, got, want.Bytes())
+		}
+	})
 }

@@ -70,6 +70,11 @@ func (s *Session) waitPending(ctx context.Context) error {
 	pending := s.pending
 	s.pending = nil
 	s.pmu.Unlock()
+	if len(pending) > 0 {
+		// The writer may be holding these pages back to commit them with
+		// more; someone waits for them now.
+		s.store.Kick()
+	}
 	var first error
 	for _, ch := range pending {
 		select {

@@ -51,6 +51,17 @@ type Store struct {
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
+
+	// The checkpointer copies the WAL into the database file on its own
+	// connection and goroutine, so that a long sync's writer never stops
+	// to do it (SQLite's automatic checkpoint runs inside the committing
+	// call). ckWake is signalled after each commit; walLong tells the
+	// writer that passive checkpoints are not keeping up and the WAL must
+	// be restarted before it grows further.
+	ckConn  *sql.Conn
+	ckWake  chan struct{}
+	ckDone  chan struct{}
+	walLong atomic.Bool
 }
 
 // Open opens (creating if needed) the store at path, or an in-memory store
@@ -96,8 +107,8 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, 16), stmts: map[string]*sql.Stmt{}, keys: map[string]int64{}}
+	db.SetMaxOpenConns(6)
+	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, jobQueue), stmts: map[string]*sql.Stmt{}, keys: map[string]int64{}}
 	if err := s.migrate(); err != nil {
 		s.closeDB()
 		return nil, err
@@ -113,7 +124,7 @@ func Open(path string) (*Store, error) {
 	// The writer's page cache keeps the indexes' pages out of read
 	// syscalls: 32 MiB, bounded (mmap would grow the daemon's memory with
 	// the file), and on this connection only, not on every reader's.
-	for _, pragma := range []string{"PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 8192"} {
+	for _, pragma := range []string{"PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0"} {
 		if _, err := s.wconn.ExecContext(context.Background(), pragma); err != nil {
 			s.closeDB()
 			return nil, wrap("open", err)
@@ -122,6 +133,15 @@ func Open(path string) (*Store, error) {
 	for _, suffix := range []string{"-wal", "-shm"} {
 		_ = os.Chmod(file+suffix, 0o600)
 	}
+	s.ckConn, err = db.Conn(context.Background())
+	if err != nil {
+		s.wconn.Close()
+		s.closeDB()
+		return nil, wrap("open", err)
+	}
+	s.ckWake = make(chan struct{}, 1)
+	s.ckDone = make(chan struct{})
+	go s.checkpointer()
 	s.wg.Add(1)
 	go s.writer()
 	return s, nil
@@ -140,6 +160,9 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.cmu.Unlock()
 	s.wg.Wait()
+	close(s.ckWake)
+	<-s.ckDone
+	s.ckConn.Close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 )
 
 // job is one transaction for the writer goroutine.
 type job struct {
 	fn   func(tx *sql.Tx) error
 	done chan error // receives the outcome; buffered
+	// page marks a page commit nobody waits on: the writer may hold it a
+	// few milliseconds to commit it with the pages that follow.
+	page bool
 }
 
 // writer commits jobs in order. Jobs that are already waiting are
@@ -21,8 +25,17 @@ type job struct {
 // is retried job by job, so each job gets its own outcome.
 func (s *Store) writer() {
 	defer s.wg.Done()
+	var linger *time.Timer
 	for j := range s.jobs {
 		group := []*job{j}
+		waiting := j.page
+		if waiting {
+			if linger == nil {
+				linger = time.NewTimer(maxLinger)
+			} else {
+				linger.Reset(maxLinger)
+			}
+		}
 	drain:
 		for len(group) < maxGroup {
 			select {
@@ -31,8 +44,28 @@ func (s *Store) writer() {
 					break drain
 				}
 				group = append(group, more)
+				waiting = waiting && more.page
+				continue
 			default:
-				break drain
+			}
+			if !waiting {
+				break
+			}
+			select {
+			case more, ok := <-s.jobs:
+				if !ok {
+					break drain
+				}
+				group = append(group, more)
+				waiting = more.page
+			case <-linger.C:
+				waiting = false
+			}
+		}
+		if linger != nil && !linger.Stop() {
+			select {
+			case <-linger.C:
+			default:
 			}
 		}
 		if len(group) > 1 {
@@ -63,8 +96,48 @@ func (s *Store) writer() {
 	}
 }
 
-// maxGroup bounds a group commit.
-const maxGroup = 32
+// maxGroup bounds a group commit, and maxLinger how long a page commit
+// waits for more pages. One commit for many pages is the store's largest
+// saving: every commit writes each page it dirtied, and a reference index
+// with random keys is dirtied nearly once per item per commit.
+const (
+	maxGroup  = 128
+	maxLinger = 100 * time.Millisecond
+	// jobQueue holds two groups: a sync keeps fetching while the writer
+	// commits the group before.
+	jobQueue = 2 * maxGroup
+)
+
+// walRestartFrames is the WAL length, in pages, past which the writer
+// restarts the WAL itself: passive checkpoints copy what is committed but
+// cannot rewind a WAL that a busy writer keeps appending to.
+var walRestartFrames = 16384
+
+// checkpointer runs a passive checkpoint after commits, on its own
+// connection: it never blocks the writer or readers.
+func (s *Store) checkpointer() {
+	defer close(s.ckDone)
+	for range s.ckWake {
+		var busy, logFrames, copied int
+		err := s.ckConn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &copied)
+		if err == nil && logFrames > walRestartFrames {
+			s.walLong.Store(true)
+		}
+	}
+}
+
+// afterCommit wakes the checkpointer, and restarts a WAL that has grown
+// too long: little is left to copy by then, the checkpointer having
+// copied the rest.
+func (s *Store) afterCommit() {
+	if s.walLong.Swap(false) {
+		_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(RESTART)")
+	}
+	select {
+	case s.ckWake <- struct{}{}:
+	default:
+	}
+}
 
 func (s *Store) exec(fn func(tx *sql.Tx) error) error {
 	tx, err := s.wconn.BeginTx(context.Background(), nil)
@@ -75,24 +148,46 @@ func (s *Store) exec(fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return wrap("write", err)
 	}
-	return wrap("commit", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return wrap("commit", err)
+	}
+	s.afterCommit()
+	return nil
 }
 
 // enqueue hands a transaction to the writer; the returned channel gets its
 // outcome. It blocks while the queue is full: that is the backpressure that
 // keeps a sync from outrunning the disk by more than a few pages.
 func (s *Store) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) (<-chan error, error) {
+	return s.enqueueJob(ctx, &job{fn: fn, done: make(chan error, 1)})
+}
+
+func (s *Store) enqueueJob(ctx context.Context, j *job) (<-chan error, error) {
 	s.cmu.RLock()
 	defer s.cmu.RUnlock()
 	if s.closed.Load() {
 		return nil, fmt.Errorf("%w: closed", ErrStore)
 	}
-	j := &job{fn: fn, done: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
 		return j.done, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// Kick has the writer commit the pages it holds back now, without waiting
+// for them: a caller is about to wait for their outcome.
+func (s *Store) Kick() {
+	s.cmu.RLock()
+	defer s.cmu.RUnlock()
+	if s.closed.Load() {
+		return
+	}
+	select {
+	case s.jobs <- &job{fn: func(*sql.Tx) error { return nil }, done: make(chan error, 1)}:
+	default:
+		// A full queue is a busy writer, not one waiting for more pages.
 	}
 }
 
@@ -131,12 +226,12 @@ func (s *Store) TakeError() error {
 // CommitPage queues one page: its items upserted by reference and the state
 // that follows them, in one transaction. The channel gets the outcome.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
-	return s.enqueue(ctx, func(tx *sql.Tx) error {
+	return s.enqueueJob(ctx, &job{page: true, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
 		if err := s.upsertItems(ctx, tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
 		return s.putState(context.Background(), tx, st)
-	})
+	}})
 }
 
 // upsertItems writes items in multi-row statements: per-statement overhead,
@@ -174,14 +269,18 @@ func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, sessionID, resource
 // statement of a thousand placeholders costs as much as running it.
 func (s *Store) prepared(n int) (*sql.Stmt, error) { return s.preparedSQL(upsertSQL(n)) }
 
-// preparedSQL prepares a statement on the writer's connection once.
+// preparedSQL prepares a statement once. It is prepared on the pool, not
+// on the writer's *sql.Conn: database/sql re-prepares a Conn's statement
+// in every transaction that uses it (Tx.Stmt), and parsing the 100-row
+// upsert cost as much as running it. A pool statement is prepared once
+// per connection and reused by every transaction on it.
 func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
 	if st, ok := s.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := s.wconn.PrepareContext(context.Background(), q)
+	st, err := s.db.PrepareContext(context.Background(), q)
 	if err != nil {
 		return nil, err
 	}
