@@ -29,8 +29,8 @@ type Query struct {
 var ErrBadCursor = fmt.Errorf("bad cursor")
 
 func (q Query) where(key int64) (string, []any) {
-	conds := []string{"session_id = ?", "resource = ?"}
-	args := []any{key, q.Resource}
+	conds := []string{"session_id = ?", "kind = ?"}
+	args := []any{key, resourceKind(q.Resource)}
 	add := func(cond string, v any) {
 		conds = append(conds, cond)
 		args = append(args, v)
@@ -79,34 +79,35 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 	}
 	if q.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		createdText, ref, ok := strings.Cut(string(raw), "\x00")
+		createdText, idText, ok := strings.Cut(string(raw), "\x00")
 		created, perr := strconv.ParseInt(createdText, 10, 64)
-		if err != nil || !ok || perr != nil {
+		id, ierr := strconv.ParseInt(idText, 10, 64)
+		if err != nil || !ok || perr != nil || ierr != nil {
 			return nil, "", 0, ErrBadCursor
 		}
-		where += " AND (created_at < ? OR (created_at = ? AND ref < ?))"
-		args = append(args, created, created, ref)
+		where += " AND (created_at < ? OR (created_at = ? AND id < ?))"
+		args = append(args, created, created, id)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT created_at, ref, data FROM items WHERE "+where+" ORDER BY created_at DESC, ref DESC LIMIT ?", append(args, q.Limit+1)...)
+	// Ties in time go newest stored first: the index's entries end with
+	// the rowid, so this is one backward walk of it.
+	rows, err := s.db.QueryContext(ctx, "SELECT created_at, id, data FROM items WHERE "+where+" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, q.Limit+1)...)
 	if err != nil {
 		return nil, "", 0, wrap("list items", err)
 	}
 	defer rows.Close()
-	var lastCreated int64
-	var lastRef string
+	var lastCreated, lastID int64
 	for rows.Next() {
-		var created int64
-		var ref string
+		var created, id int64
 		var data []byte
-		if err := rows.Scan(&created, &ref, &data); err != nil {
+		if err := rows.Scan(&created, &id, &data); err != nil {
 			return nil, "", 0, wrap("list items", err)
 		}
 		if len(items) == q.Limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastCreated, 10) + "\x00" + lastRef))
+			next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastCreated, 10) + "\x00" + strconv.FormatInt(lastID, 10)))
 			break
 		}
 		items = append(items, json.RawMessage(data))
-		lastCreated, lastRef = created, ref
+		lastCreated, lastID = created, id
 	}
 	if items == nil {
 		items = []json.RawMessage{}
@@ -127,10 +128,10 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 	q := "SELECT resource, data FROM items WHERE session_id = ?"
 	args := []any{key}
 	if resource != "" {
-		q += " AND resource = ?"
-		args = append(args, resource)
+		q += " AND kind = ?"
+		args = append(args, resourceKind(resource))
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY resource, created_at, ref", args...)
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY kind, created_at, id", args...)
 	if err != nil {
 		return wrap("read items", err)
 	}
@@ -160,6 +161,6 @@ func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, err
 		return 0, wrap("count items", err)
 	}
 	var n int
-	err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE session_id = ? AND resource = ?", key, resource).Scan(&n)
+	err = s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM items WHERE session_id = ? AND kind = ?", key, resourceKind(resource)).Scan(&n)
 	return n, wrap("count items", err)
 }

@@ -124,8 +124,8 @@ func (s *Store) deleteItems(ctx context.Context, key int64, resource string) err
 	q := "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? LIMIT 5000)"
 	args := []any{key}
 	if resource != "" {
-		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND resource = ? LIMIT 5000)"
-		args = append(args, resource)
+		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND kind = ? LIMIT 5000)"
+		args = append(args, resourceKind(resource))
 	}
 	for {
 		var n int64

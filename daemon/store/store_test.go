@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
 
@@ -197,6 +198,113 @@ func TestMigratesOlderFile(t *testing.T) {
 	}
 	// The new table works on the upgraded file.
 	commit(t, s, "old", []Item{payment(1, "SUCCEEDED", "acc")}, `{"cursor":"y"}`)
+}
+
+// makeV2 writes a store at schema version 2, items included, as the
+// previous Switchboard wrote them.
+func makeV2(t *testing.T, path string) {
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	stmts := []string{}
+	for _, m := range migrations[:2] {
+		stmts = append(stmts, strings.Split(m, ";")...)
+	}
+	stmts = append(stmts,
+		"PRAGMA user_version = 2",
+		`INSERT INTO sessions VALUES ('old', 'demo', 'from v2', '2026-01-01T00:00:00Z', 50, '{"seed":7}')`,
+		`INSERT INTO session_keys (id) VALUES ('old')`,
+		`INSERT INTO items (session_id, resource, ref, created_at, status, data) VALUES
+			(1, 'payments', 'pay_b', 2000, 'PENDING', '{"reference":"pay_b","status":"PENDING"}'),
+			(1, 'payments', 'pay_a', 1000, 'SUCCEEDED', '{"reference":"pay_a","status":"SUCCEEDED"}'),
+			(1, 'accounts', 'acc_1', 500, '', '{"reference":"acc_1"}')`,
+	)
+	for _, q := range stmts {
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// Items of a version 2 file survive the move to hashed keys, and the keys
+// the migration computed in SQL are the ones later upserts compute in Go:
+// a re-fetched item updates its row instead of adding one.
+func TestMigratesV2Items(t *testing.T) {
+	golden := filepath.Join("testdata", "v2.db")
+	if *update {
+		os.Remove(golden)
+		makeV2(t, golden)
+	}
+	path := filepath.Join(t.TempDir(), "old.db")
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, b, 0o600)
+	s := open(t, path)
+	ctx := context.Background()
+	refs := func(resource string) []string {
+		t.Helper()
+		items, _, total, err := s.List(ctx, Query{SessionID: "old", Resource: resource})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range items {
+			var p struct{ Reference, Status string }
+			json.Unmarshal(it, &p)
+			out = append(out, p.Reference+":"+p.Status)
+		}
+		if total != len(out) {
+			t.Errorf("total %d, listed %d", total, len(out))
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{"pay_b:PENDING", "pay_a:SUCCEEDED"}, refs("payments")); diff != "" {
+		t.Errorf("payments after migration (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"acc_1:"}, refs("accounts")); diff != "" {
+		t.Errorf("accounts after migration (-want +got):\n%s", diff)
+	}
+	commit(t, s, "old", []Item{{Ref: "pay_b", CreatedAt: time.Unix(0, 2000), Status: "SUCCEEDED", Data: json.RawMessage(`{"reference":"pay_b","status":"SUCCEEDED"}`)}}, `null`)
+	if diff := cmp.Diff([]string{"pay_b:SUCCEEDED", "pay_a:SUCCEEDED"}, refs("payments")); diff != "" {
+		t.Errorf("payments after re-fetching pay_b (-want +got):\n%s", diff)
+	}
+}
+
+// Two references whose keys collide are never merged: the page that
+// brings the second is refused with both names, and the first is kept.
+func TestRefKeyCollisionIsRefused(t *testing.T) {
+	old := refKey
+	refKey = func(resource, ref string) int64 { return 42 }
+	t.Cleanup(func() { refKey = old })
+	s := open(t, Memory)
+	addSession(t, s, "a")
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc")}, `{"c":1}`)
+	// The same reference again is an update, not a collision.
+	commit(t, s, "a", []Item{payment(1, "SUCCEEDED", "acc")}, `{"c":2}`)
+	done, err := s.CommitPage(context.Background(), "payments", []Item{payment(2, "PENDING", "acc")}, State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(`{"c":3}`), UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	if err == nil || !strings.Contains(err.Error(), `"pay_002"`) || !strings.Contains(err.Error(), `"pay_001"`) {
+		t.Fatalf("colliding page: %v", err)
+	}
+	items, _, total, err := s.List(context.Background(), Query{SessionID: "a", Resource: "payments"})
+	if err != nil || total != 1 || !strings.Contains(string(items[0]), "SUCCEEDED") {
+		t.Fatalf("after the collision: %d items %s, %v", total, items, err)
+	}
+	// The refused page's state was not stored either.
+	states, err := s.States(context.Background(), "a")
+	if err != nil || len(states) != 1 || string(states[0].State) != `{"c":2}` {
+		t.Fatalf("states %+v %v", states, err)
+	}
 }
 
 func TestRefusesNewerFile(t *testing.T) {

@@ -247,22 +247,44 @@ func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, sessionID, resource
 	if !ok {
 		return fmt.Errorf("session %s is not in the store", sessionID)
 	}
+	kind := resourceKind(resource)
 	for len(items) > 0 {
 		n := min(len(items), itemsPerStatement)
-		args := make([]any, 0, n*9)
+		args := make([]any, 0, n*columnsPerItem)
 		for _, it := range items[:n] {
-			args = append(args, itemArgs(key, resource, it)...)
+			args = append(args, key, kind, refKey(resource, it.Ref), resource, it.Ref, it.CreatedAt.UnixNano(), it.Status, it.Type, it.Asset,
+				accountsColumn(it.Accounts), []byte(it.Data))
 		}
 		stmt, err := s.prepared(n)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Stmt(stmt).Exec(args...); err != nil {
+		res, err := tx.Stmt(stmt).Exec(args...)
+		if err != nil {
 			return err
+		}
+		// Every row is inserted or updates its own earlier row; one that
+		// did neither met another reference with the same key.
+		if changed, err := res.RowsAffected(); err == nil && changed < int64(n) {
+			return s.keyCollision(ctx, tx, key, resource, items[:n])
 		}
 		items = items[n:]
 	}
 	return nil
+}
+
+// keyCollision names the references whose keys collide, for the error
+// that refuses the page.
+func (s *Store) keyCollision(ctx context.Context, tx *sql.Tx, key int64, resource string, items []Item) error {
+	for _, it := range items {
+		var other string
+		err := tx.QueryRowContext(ctx, "SELECT ref FROM items WHERE session_id = ? AND rkey = ? AND NOT (kind = ? AND ref = ?)",
+			key, refKey(resource, it.Ref), resourceKind(resource), it.Ref).Scan(&other)
+		if err == nil {
+			return fmt.Errorf("reference %q of %s has the same store key as %q, already stored; the page is not stored", it.Ref, resource, other)
+		}
+	}
+	return fmt.Errorf("a page of %s was not stored whole and no reference collision was found", resource)
 }
 
 // prepared returns the upsert of n rows, prepared once: parsing a
@@ -296,7 +318,10 @@ func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
 }
 
 // itemsPerStatement keeps a statement under SQLite's 32766 variables.
-const itemsPerStatement = 500
+const (
+	columnsPerItem    = 11
+	itemsPerStatement = 500
+)
 
 var upsertCache sync.Map // int -> string
 
@@ -305,12 +330,12 @@ func upsertSQL(n int) string {
 		return q.(string)
 	}
 	var b strings.Builder
-	b.WriteString("INSERT INTO items (session_id, resource, ref, created_at, status, type, asset, accounts, data) VALUES ")
+	b.WriteString("INSERT INTO items (session_id, kind, rkey, resource, ref, created_at, status, type, asset, accounts, data) VALUES ")
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	b.WriteString(upsertTail)
 	q := b.String()
@@ -318,13 +343,12 @@ func upsertSQL(n int) string {
 	return q
 }
 
-const upsertTail = ` ON CONFLICT (session_id, resource, ref) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
-		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data`
-
-func itemArgs(sessionKey int64, resource string, it Item) []any {
-	return []any{sessionKey, resource, it.Ref, it.CreatedAt.UnixNano(), it.Status, it.Type, it.Asset,
-		accountsColumn(it.Accounts), []byte(it.Data)}
-}
+// upsertTail updates the row of the same reference; a row that only
+// shares the key (a hash collision) is left alone, which the caller sees
+// in the count of changed rows.
+const upsertTail = ` ON CONFLICT (session_id, rkey) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
+		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data
+		WHERE items.kind = excluded.kind AND items.ref = excluded.ref`
 
 // accountsColumn stores references space-delimited on both ends, so that
 // a LIKE '% ref %' finds whole references only.
