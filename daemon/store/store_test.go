@@ -281,29 +281,53 @@ func TestMigratesV2Items(t *testing.T) {
 // brings the second is refused with both names, and the first is kept.
 func TestRefKeyCollisionIsRefused(t *testing.T) {
 	old := refKey
-	refKey = func(resource, ref string) int64 { return 42 }
+	refKey = func(resource, ref string) int64 {
+		if ref == "pay_001" || ref == "pay_002" {
+			return 42
+		}
+		return old(resource, ref)
+	}
 	t.Cleanup(func() { refKey = old })
 	s := open(t, Memory)
 	addSession(t, s, "a")
 	commit(t, s, "a", []Item{payment(1, "PENDING", "acc")}, `{"c":1}`)
 	// The same reference again is an update, not a collision.
 	commit(t, s, "a", []Item{payment(1, "SUCCEEDED", "acc")}, `{"c":2}`)
-	done, err := s.CommitPage(context.Background(), "payments", []Item{payment(2, "PENDING", "acc")}, State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(`{"c":3}`), UpdatedAt: t0})
+	// The colliding page and a good one right behind it share a group
+	// commit: the first is undone alone.
+	bad, err := s.CommitPage(context.Background(), "payments", []Item{payment(3, "PENDING", "acc"), payment(2, "PENDING", "acc")}, State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(`{"c":3}`), UpdatedAt: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = <-done
+	good, err := s.CommitPage(context.Background(), "payments", []Item{payment(4, "PENDING", "acc")}, State{SessionID: "a", Key: "other", Resource: "payments", State: json.RawMessage(`{"c":4}`), UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Kick()
+	err = <-bad
 	if err == nil || !strings.Contains(err.Error(), `"pay_002"`) || !strings.Contains(err.Error(), `"pay_001"`) {
 		t.Fatalf("colliding page: %v", err)
 	}
+	if err := <-good; err != nil {
+		t.Fatalf("the page after the colliding one: %v", err)
+	}
 	items, _, total, err := s.List(context.Background(), Query{SessionID: "a", Resource: "payments"})
-	if err != nil || total != 1 || !strings.Contains(string(items[0]), "SUCCEEDED") {
+	if err != nil || total != 2 {
 		t.Fatalf("after the collision: %d items %s, %v", total, items, err)
 	}
-	// The refused page's state was not stored either.
+	if !strings.Contains(string(items[0]), "pay_004") || !strings.Contains(string(items[1]), `"pay_001","status":"SUCCEEDED"`) {
+		t.Errorf("after the collision: %s", items)
+	}
+	// The refused page's state was not stored either: pay_003, before the
+	// collision in the same page, is gone with it.
 	states, err := s.States(context.Background(), "a")
-	if err != nil || len(states) != 1 || string(states[0].State) != `{"c":2}` {
+	if err != nil || len(states) != 2 || string(states[0].State) != `{"c":4}` && string(states[1].State) != `{"c":4}` {
 		t.Fatalf("states %+v %v", states, err)
+	}
+	for _, st := range states {
+		if st.Key == "payments" && string(st.State) != `{"c":2}` {
+			t.Errorf("state of the refused page stored: %s", st.State)
+		}
 	}
 }
 

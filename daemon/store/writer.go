@@ -18,94 +18,155 @@ type job struct {
 	page bool
 }
 
-// writer commits jobs in order. Jobs that are already waiting are
-// committed together in one transaction (group commit): each page stays
-// atomic, since a group holds whole pages, and a sync that outruns the disk
-// pays for one commit per group instead of one per page. A group that fails
-// is retried job by job, so each job gets its own outcome.
+// writer commits jobs in order, several per transaction (group commit).
+// A transaction is opened for the first job and each job runs as soon as
+// it arrives, in a savepoint of its own, so a job that fails is undone
+// alone and the others of the group still commit. Page jobs keep the
+// transaction open up to maxLinger for the pages that follow: one commit
+// for many pages is the store's largest saving (each commit writes every
+// database page it dirtied, and keys with random values dirty index pages
+// all over the file). Any other job commits the group at once, since its
+// caller waits. A failed commit is retried job by job, so each job gets
+// its own outcome.
 func (s *Store) writer() {
 	defer s.wg.Done()
-	var linger *time.Timer
+	linger := time.NewTimer(maxLinger)
+	linger.Stop()
 	for j := range s.jobs {
-		group := []*job{j}
-		waiting := j.page
-		if waiting {
-			if linger == nil {
-				linger = time.NewTimer(maxLinger)
-			} else {
-				linger.Reset(maxLinger)
-			}
-		}
-	drain:
-		for len(group) < maxGroup {
-			select {
-			case more, ok := <-s.jobs:
-				if !ok {
-					break drain
-				}
-				group = append(group, more)
-				waiting = waiting && more.page
-				continue
-			default:
-			}
-			if !waiting {
-				break
-			}
-			select {
-			case more, ok := <-s.jobs:
-				if !ok {
-					break drain
-				}
-				group = append(group, more)
-				waiting = more.page
-			case <-linger.C:
-				waiting = false
-			}
-		}
-		if linger != nil && !linger.Stop() {
-			select {
-			case <-linger.C:
-			default:
-			}
-		}
-		if len(group) > 1 {
-			err := s.exec(func(tx *sql.Tx) error {
-				for _, g := range group {
-					if err := g.fn(tx); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err == nil {
-				for _, g := range group {
-					g.done <- nil
-				}
-				continue
-			}
-		}
-		for _, g := range group {
-			err := s.exec(g.fn)
-			if err != nil {
-				s.mu.Lock()
-				s.lastErr = err
-				s.mu.Unlock()
-			}
-			g.done <- err
+		if !s.runGroup(j, linger) {
+			return
 		}
 	}
 }
 
-// maxGroup bounds a group commit, and maxLinger how long a page commit
-// waits for more pages. One commit for many pages is the store's largest
-// saving: every commit writes each page it dirtied, and a reference index
-// with random keys is dirtied nearly once per item per commit.
+// runGroup runs first and the jobs that follow it in one transaction and
+// delivers their outcomes. It returns false once the job queue is closed.
+func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
+	open = true
+	var group []*job
+	tx, err := s.wconn.BeginTx(context.Background(), nil)
+	if err != nil {
+		s.fail([]*job{first}, wrap("begin", err))
+		return true
+	}
+	errs := map[*job]error{}
+	run := func(j *job) {
+		group = append(group, j)
+		if err := s.inSavepoint(tx, j.fn); err != nil {
+			errs[j] = wrap("write", err)
+		}
+	}
+	run(first)
+	lingering := first.page
+	started := time.Now()
+collect:
+	for len(group) < maxGroup && lingering {
+		// A page that waits is a sync going on: wait for the next one a
+		// little, but not longer than maxOpen in all.
+		select {
+		case j, ok := <-s.jobs:
+			if !ok {
+				open = false
+				break collect
+			}
+			run(j)
+			lingering = j.page && time.Since(started) < maxOpen
+			continue
+		default:
+		}
+		linger.Reset(maxLinger)
+		select {
+		case j, ok := <-s.jobs:
+			// Since Go 1.23 a stopped timer delivers nothing stale.
+			linger.Stop()
+			if !ok {
+				open = false
+				break collect
+			}
+			run(j)
+			lingering = j.page && time.Since(started) < maxOpen
+		case <-linger.C:
+			lingering = false
+		}
+	}
+	// Jobs already waiting join the group without waiting for more.
+drain:
+	for open && len(group) < maxGroup {
+		select {
+		case j, ok := <-s.jobs:
+			if !ok {
+				open = false
+				break drain
+			}
+			run(j)
+		default:
+			break drain
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		if len(group) == 1 {
+			s.fail(group, wrap("commit", err))
+			return open
+		}
+		// Retry one by one: each job gets its own outcome.
+		for _, j := range group {
+			err := s.exec(j.fn)
+			if err != nil {
+				s.setErr(err)
+			}
+			j.done <- err
+		}
+		return open
+	}
+	s.afterCommit()
+	for _, j := range group {
+		err := errs[j]
+		if err != nil {
+			s.setErr(err)
+		}
+		j.done <- err
+	}
+	return open
+}
+
+// inSavepoint runs fn in a savepoint of tx and undoes it if fn fails.
+func (s *Store) inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
+	if _, err := tx.Exec("SAVEPOINT job"); err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		if _, rerr := tx.Exec("ROLLBACK TO job"); rerr != nil {
+			return fmt.Errorf("%w (and undoing it: %v)", err, rerr)
+		}
+		_, _ = tx.Exec("RELEASE job")
+		return err
+	}
+	_, err := tx.Exec("RELEASE job")
+	return err
+}
+
+func (s *Store) fail(jobs []*job, err error) {
+	s.setErr(err)
+	for _, j := range jobs {
+		j.done <- err
+	}
+}
+
+func (s *Store) setErr(err error) {
+	s.mu.Lock()
+	s.lastErr = err
+	s.mu.Unlock()
+}
+
+// maxGroup bounds a group commit; maxLinger is how long a group of pages
+// waits for the next page, and maxOpen how long it stays open in all (the
+// pages a crash could take back). jobQueue is small: a group's pages are
+// written as they arrive, not held in the queue.
 const (
 	maxGroup  = 128
-	maxLinger = 100 * time.Millisecond
-	// jobQueue holds two groups: a sync keeps fetching while the writer
-	// commits the group before.
-	jobQueue = 2 * maxGroup
+	maxLinger = 50 * time.Millisecond
+	maxOpen   = time.Second
+	jobQueue  = 64
 )
 
 // walRestartFrames is the WAL length, in pages, past which the writer
@@ -130,8 +191,13 @@ func (s *Store) checkpointer() {
 // too long: little is left to copy by then, the checkpointer having
 // copied the rest.
 func (s *Store) afterCommit() {
-	if s.walLong.Swap(false) {
-		_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(RESTART)")
+	if s.walLong.Load() {
+		// Busy when the checkpointer is at work: try again next commit.
+		var busy, logFrames, copied int
+		err := s.wconn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &copied)
+		if err == nil && busy == 0 {
+			s.walLong.Store(false)
+		}
 	}
 	select {
 	case s.ckWake <- struct{}{}:
