@@ -62,6 +62,7 @@ type Store struct {
 	ckWake  chan struct{}
 	ckDone  chan struct{}
 	walLong atomic.Bool
+	commits int // group commits so far; the writer's own
 }
 
 // Open opens (creating if needed) the store at path, or an in-memory store
@@ -124,7 +125,7 @@ func Open(path string) (*Store, error) {
 	// The writer's page cache keeps the indexes' pages out of read
 	// syscalls: 32 MiB, bounded (mmap would grow the daemon's memory with
 	// the file), and on this connection only, not on every reader's.
-	for _, pragma := range []string{"PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 0"} {
+	for _, pragma := range []string{"PRAGMA cache_size = -131072", "PRAGMA wal_autocheckpoint = 0"} {
 		if _, err := s.wconn.ExecContext(context.Background(), pragma); err != nil {
 			s.closeDB()
 			return nil, wrap("open", err)

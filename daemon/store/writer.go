@@ -20,14 +20,17 @@ type job struct {
 
 // writer commits jobs in order, several per transaction (group commit).
 // A transaction is opened for the first job and each job runs as soon as
-// it arrives, in a savepoint of its own, so a job that fails is undone
-// alone and the others of the group still commit. Page jobs keep the
+// it arrives; a job that fails gets its error and the others of the group
+// still commit. (A failed statement is undone by SQLite; a page refused
+// for a key collision after its items were written keeps those items but
+// not its state, so a resume fetches it again and nothing is duplicated.
+// Savepoints would undo it whole, but tripled the statement journal's
+// cost on a large store.) Page jobs keep the
 // transaction open up to maxLinger for the pages that follow: one commit
 // for many pages is the store's largest saving (each commit writes every
 // database page it dirtied, and keys with random values dirty index pages
 // all over the file). Any other job commits the group at once, since its
-// caller waits. A failed commit is retried job by job, so each job gets
-// its own outcome.
+// caller waits.
 func (s *Store) writer() {
 	defer s.wg.Done()
 	linger := time.NewTimer(maxLinger)
@@ -52,9 +55,10 @@ func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
 	errs := map[*job]error{}
 	run := func(j *job) {
 		group = append(group, j)
-		if err := s.inSavepoint(tx, j.fn); err != nil {
+		if err := j.fn(tx); err != nil {
 			errs[j] = wrap("write", err)
 		}
+		j.fn = nil // its page's items are in SQLite now
 	}
 	run(first)
 	lingering := first.page
@@ -104,21 +108,17 @@ drain:
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		if len(group) == 1 {
-			s.fail(group, wrap("commit", err))
-			return open
-		}
-		// Retry one by one: each job gets its own outcome.
-		for _, j := range group {
-			err := s.exec(j.fn)
-			if err != nil {
-				s.setErr(err)
-			}
-			j.done <- err
-		}
+		// Every job of the group fails with it: a commit fails for the
+		// disk's reasons (full, read-only, I/O), which no retry cures, and
+		// the jobs' pages are not kept for one, to bound the memory a
+		// long group holds.
+		s.fail(group, wrap("commit", err))
 		return open
 	}
-	s.afterCommit()
+	s.commits++
+	if s.commits%checkpointEvery == 0 {
+		s.afterCommit()
+	}
 	for _, j := range group {
 		err := errs[j]
 		if err != nil {
@@ -127,22 +127,6 @@ drain:
 		j.done <- err
 	}
 	return open
-}
-
-// inSavepoint runs fn in a savepoint of tx and undoes it if fn fails.
-func (s *Store) inSavepoint(tx *sql.Tx, fn func(*sql.Tx) error) error {
-	if _, err := tx.Exec("SAVEPOINT job"); err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		if _, rerr := tx.Exec("ROLLBACK TO job"); rerr != nil {
-			return fmt.Errorf("%w (and undoing it: %v)", err, rerr)
-		}
-		_, _ = tx.Exec("RELEASE job")
-		return err
-	}
-	_, err := tx.Exec("RELEASE job")
-	return err
 }
 
 func (s *Store) fail(jobs []*job, err error) {
@@ -163,16 +147,20 @@ func (s *Store) setErr(err error) {
 // pages a crash could take back). jobQueue is small: a group's pages are
 // written as they arrive, not held in the queue.
 const (
-	maxGroup  = 128
+	maxGroup  = 256
 	maxLinger = 50 * time.Millisecond
 	maxOpen   = time.Second
 	jobQueue  = 64
+	// checkpointEvery: the WAL is copied into the database after this
+	// many group commits, not after each: pages that several commits
+	// dirtied (index pages, on a large store) are copied once.
+	checkpointEvery = 4
 )
 
 // walRestartFrames is the WAL length, in pages, past which the writer
 // restarts the WAL itself: passive checkpoints copy what is committed but
 // cannot rewind a WAL that a busy writer keeps appending to.
-var walRestartFrames = 16384
+var walRestartFrames = 65536
 
 // checkpointer runs a passive checkpoint after commits, on its own
 // connection: it never blocks the writer or readers.
@@ -203,22 +191,6 @@ func (s *Store) afterCommit() {
 	case s.ckWake <- struct{}{}:
 	default:
 	}
-}
-
-func (s *Store) exec(fn func(tx *sql.Tx) error) error {
-	tx, err := s.wconn.BeginTx(context.Background(), nil)
-	if err != nil {
-		return wrap("begin", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return wrap("write", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return wrap("commit", err)
-	}
-	s.afterCommit()
-	return nil
 }
 
 // enqueue hands a transaction to the writer; the returned channel gets its
@@ -347,7 +319,7 @@ func (s *Store) keyCollision(ctx context.Context, tx *sql.Tx, key int64, resourc
 		err := tx.QueryRowContext(ctx, "SELECT ref FROM items WHERE session_id = ? AND rkey = ? AND NOT (kind = ? AND ref = ?)",
 			key, refKey(resource, it.Ref), resourceKind(resource), it.Ref).Scan(&other)
 		if err == nil {
-			return fmt.Errorf("reference %q of %s has the same store key as %q, already stored; the page is not stored", it.Ref, resource, other)
+			return fmt.Errorf("reference %q of %s has the same store key as %q, already stored: it is not stored, nor is the state after its page", it.Ref, resource, other)
 		}
 	}
 	return fmt.Errorf("a page of %s was not stored whole and no reference collision was found", resource)
