@@ -131,6 +131,15 @@ func (c *Call) add(id string) {
 	c.mu.Unlock()
 }
 
+// Adopt makes the exchanges of other, a call made ahead for this one (a
+// prefetched page), this call's.
+func (c *Call) Adopt(other *Call) {
+	ids := other.Exchanges()
+	c.mu.Lock()
+	c.ids = append(c.ids, ids...)
+	c.mu.Unlock()
+}
+
 // Exchanges returns the ids of the exchanges made during the call.
 func (c *Call) Exchanges() []string {
 	c.mu.Lock()

@@ -28,12 +28,16 @@ type Result struct {
 	// NewState is valid JSON ("null" when the connector returned none).
 	NewState json.RawMessage
 	HasMore  bool
+	// Duration runs from the connector call's start, which for a
+	// prefetched page is before Fetch was called.
 	Duration time.Duration
 	// Records describe each item, in order, for the store.
 	Records []Record
 	// Warnings are problems of the page that do not stop it (duplicate
 	// references).
 	Warnings []string
+
+	started time.Time // of the connector call, when prefetched
 }
 
 // Record is one fetched item: its wire JSON and the fields a store indexes.
@@ -91,13 +95,26 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}
-	res.Duration = time.Since(start)
+	if res.started.IsZero() {
+		res.started = start
+	}
+	res.Duration = time.Since(res.started)
 	return res, err
 }
 
 func fetchPage[T, W any](ctx context.Context, provider, op string, req connector.FetchRequest,
 	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W, enc func([]byte, *W) ([]byte, error), rec func(*W) Record) (Result, error) {
-	page, err := Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+	pf := prefetcherFrom(ctx)
+	var (
+		page    connector.Page[T]
+		err     error
+		started time.Time
+	)
+	if ahead := pf.take(op, req); ahead != nil {
+		page, started, err = awaitPrefetch[T](ctx, ahead)
+	} else {
+		page, err = Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+	}
 	if err != nil {
 		return Result{}, err
 	}
@@ -106,6 +123,11 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 		state = json.RawMessage("null")
 	} else if !json.Valid(state) {
 		return Result{}, connectorError(provider, op, fmt.Errorf("returned a new state that is not valid JSON: %.200q", state))
+	}
+	if page.HasMore && pf.allowed() {
+		next := req
+		next.State = NormalizeState(state)
+		startPrefetch(ctx, pf, provider, op, next, fetch)
 	}
 	// Each item is encoded once: the page's array is the items' own bytes
 	// joined, and the store keeps the same bytes per item.
@@ -130,7 +152,7 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	if err != nil {
 		return Result{}, connectorError(provider, op, err)
 	}
-	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records, Warnings: warnings}, nil
+	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records, Warnings: warnings, started: started}, nil
 }
 
 type loggerKey struct{}

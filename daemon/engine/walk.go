@@ -60,6 +60,14 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 		return res, err
 	}
 	defer release()
+	// Pages are fetched one ahead (see prefetch.go), except in a walk
+	// with children: a parent's next page is fetched after its children
+	// ran, as production does, not before.
+	var pf *prefetcher
+	if onItems == nil {
+		ctx, pf = withPrefetcher(ctx)
+		defer pf.close()
+	}
 	seen := map[[32]byte]int{} // state hash -> page that returned it
 	empty := 0
 	for {
@@ -70,6 +78,9 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 		if res.Pages > 0 && Stopping(ctx) {
 			res.DurationMs = ms(time.Since(start))
 			return res, ErrStopping
+		}
+		if pf != nil {
+			pf.setAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
 		}
 		page, err := p.NextPage(ctx, t, task)
 		if err != nil {

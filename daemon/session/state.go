@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -62,17 +62,7 @@ func Key(resource, name string, fromPayload json.RawMessage) string {
 }
 
 // compact returns the compact form of a JSON value, nil for none or null.
-func compact(v json.RawMessage) json.RawMessage {
-	t := bytes.TrimSpace(v)
-	if len(t) == 0 || bytes.Equal(t, []byte("null")) {
-		return nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, t); err != nil {
-		return nil
-	}
-	return b.Bytes()
-}
+func compact(v json.RawMessage) json.RawMessage { return engine.NormalizeState(v) }
 
 // States returns every cached state, sorted by key.
 func (s *Session) States() []protocol.StateEntry {
