@@ -54,6 +54,9 @@ type benchResult struct {
 	StoreBytes   int64       `json:"storeBytes,omitempty"`
 	DaemonMemory *pathResult `json:"daemonMemory,omitempty"`
 	StoreRatio   float64     `json:"storeRatio,omitempty"` // disk wall time / memory wall time
+	// CloseMs is how long session/close took: the session's stored items
+	// are deleted before it answers.
+	CloseMs float64 `json:"closeMs,omitempty"`
 }
 
 func newBenchCmd(g *globalOptions) *cobra.Command {
@@ -291,7 +294,11 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 	// Read the peak after the sync, before the daemon goes.
 	res.DaemonPeakRSS, _ = procMemory(pid, "VmHWM")
 	res.StoreBytes = d.storeBytes()
-	_ = creator.c.CloseSession(ctx, sess.ID)
+	closeStart := time.Now()
+	if err := creator.c.CloseSession(ctx, sess.ID); err != nil {
+		return fmt.Errorf("session/close: %w", err)
+	}
+	res.CloseMs = ms(time.Since(closeStart))
 	return nil
 }
 
@@ -337,6 +344,9 @@ func writeBench(w io.Writer, r benchResult) {
 	if m := r.DaemonMemory; m != nil {
 		fmt.Fprintf(w, "same run with --store memory: %s, %s payments/s; disk/memory: %.2fx\n",
 			seconds(msDuration(m.WallMs)), count(int(m.PaymentsPerSec)), r.StoreRatio)
+	}
+	if r.CloseMs > 0 {
+		fmt.Fprintf(w, "session/close, deleting the stored items: %s\n", seconds(msDuration(r.CloseMs)))
 	}
 	if r.DaemonPeakRSS > 0 {
 		fmt.Fprintf(w, "daemon peak RSS (VmHWM): %s (RSS before the sync: %s)\n", mib(r.DaemonPeakRSS), mib(r.DaemonRSSBefore))

@@ -111,20 +111,54 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	if err != nil || !ok {
 		return err
 	}
-	// The session is gone; its items go in batches, so that deleting a
-	// million of them does not hold the writer (and every other session's
-	// pages) for the whole time. Keys are never reused (AUTOINCREMENT), so
-	// a new session cannot meet them.
-	return s.deleteItems(ctx, key, "")
+	// The session is gone; its items go in the background and in
+	// batches, so that deleting a million of them neither holds up the
+	// answer nor the writer (and every other session's pages) for the
+	// whole time. Keys are never reused (AUTOINCREMENT), so a new session
+	// cannot meet them; items left by a crash or a close are swept at the
+	// next Open.
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		if err := s.deleteItems(s.bgCtx, key, ""); err != nil && s.bgCtx.Err() == nil {
+			s.setErr(err)
+		}
+	}()
+	return nil
+}
+
+// sweepOrphans deletes the items of sessions that are gone: a close whose
+// background deletion did not finish before the daemon stopped.
+func (s *Store) sweepOrphans(ctx context.Context) {
+	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT session_id FROM items WHERE session_id NOT IN (SELECT key FROM session_keys)")
+	if err != nil {
+		return
+	}
+	var keys []int64
+	for rows.Next() {
+		var k int64
+		if rows.Scan(&k) == nil {
+			keys = append(keys, k)
+		}
+	}
+	rows.Close()
+	for _, k := range keys {
+		if err := s.deleteItems(ctx, k, ""); err != nil {
+			return
+		}
+	}
 }
 
 // deleteItems deletes a session's items (of one resource, or all), a batch
 // per transaction.
 func (s *Store) deleteItems(ctx context.Context, key int64, resource string) error {
-	q := "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? LIMIT 5000)"
+	// 20,000 rows a transaction: each dirties most pages of both indexes
+	// on a large store, so fewer, larger batches write far less; one
+	// holds the writer a few hundred milliseconds.
+	q := "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? LIMIT 20000)"
 	args := []any{key}
 	if resource != "" {
-		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND kind = ? LIMIT 5000)"
+		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND kind = ? LIMIT 20000)"
 		args = append(args, resourceKind(resource))
 	}
 	for {

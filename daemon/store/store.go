@@ -63,6 +63,14 @@ type Store struct {
 	ckDone  chan struct{}
 	walLong atomic.Bool
 	commits int // group commits so far; the writer's own
+
+	// Items of deleted sessions are deleted in the background (bg), so
+	// that closing a session of a million items answers at once; bgCtx
+	// ends when the store closes, and items left then are swept at the
+	// next Open.
+	bg       sync.WaitGroup
+	bgCtx    context.Context
+	bgCancel context.CancelFunc
 }
 
 // Open opens (creating if needed) the store at path, or an in-memory store
@@ -149,6 +157,12 @@ func Open(path string) (*Store, error) {
 	go s.checkpointer()
 	s.wg.Add(1)
 	go s.writer()
+	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		s.sweepOrphans(s.bgCtx)
+	}()
 	return s, nil
 }
 
@@ -157,6 +171,10 @@ func (s *Store) Path() string { return s.path }
 
 // Close commits what is queued and closes the database.
 func (s *Store) Close() error {
+	if s.bgCancel != nil {
+		s.bgCancel()
+		s.bg.Wait()
+	}
 	s.cmu.Lock()
 	if s.closed.Swap(true) {
 		s.cmu.Unlock()

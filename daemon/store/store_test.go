@@ -456,3 +456,64 @@ func TestWALStaysBoundedDuringLongWrite(t *testing.T) {
 	}
 	t.Logf("largest WAL seen: %.1f MiB", float64(maxWAL)/(1<<20))
 }
+
+// itemRows counts the items table's rows of a session key, deleted
+// session or not.
+func itemRows(t *testing.T, s *Store, key int64) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRow("SELECT COUNT(*) FROM items WHERE session_id = ?", key).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Closing a session answers before its items are deleted; they go in the
+// background, and items a stop left behind go at the next Open.
+func TestDeletedSessionItemsGoInBackgroundAndAreSweptOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	ctx := context.Background()
+	for _, id := range []string{"gone", "kept"} {
+		addSession(t, s, id)
+		items := make([]Item, 500)
+		for i := range items {
+			items[i] = payment(i, "SUCCEEDED", "acc")
+		}
+		commit(t, s, id, items, `{"c":1}`)
+	}
+	key, _, err := s.sessionKey(ctx, s.db, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSession(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for itemRows(t, s, key) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := itemRows(t, s, key); n != 0 {
+		t.Fatalf("%d items of the closed session left", n)
+	}
+	if n, err := s.Count(ctx, "kept", "payments"); err != nil || n != 500 {
+		t.Fatalf("the other session has %d items, %v", n, err)
+	}
+
+	// Items whose session is gone, as a stop in mid-deletion leaves them.
+	if _, err := s.db.Exec("INSERT INTO items (session_id, kind, rkey, resource, ref, created_at, data) VALUES (?, 4, 1, 'payments', 'orphan', 0, '{}')", key); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	deadline = time.Now().Add(10 * time.Second)
+	for itemRows(t, s, key) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := itemRows(t, s, key); n != 0 {
+		t.Fatalf("%d orphaned items not swept", n)
+	}
+	if n, err := s.Count(ctx, "kept", "payments"); err != nil || n != 500 {
+		t.Fatalf("after the sweep the other session has %d items, %v", n, err)
+	}
+}
