@@ -54,7 +54,21 @@ func isSecretName(name string) bool {
 	if len(name) > 40 {
 		return false
 	}
-	return flatSecretNames[flatten(name)]
+	// Flattened on the stack: every key of every body comes here, and
+	// a map lookup by string(bytes) does not allocate.
+	var buf [40]byte
+	b := buf[:0]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_':
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		default:
+			b = append(b, c)
+		}
+	}
+	return flatSecretNames[string(b)]
 }
 
 // Redactor scrubs one session's traffic: known credential headers, query
@@ -201,10 +215,11 @@ func redactJSONFields(body string) string {
 	var out []byte // nil until the first replacement
 	last := 0
 	for i := 0; i < len(body); {
-		if body[i] != '"' {
-			i++
-			continue
+		q := strings.IndexByte(body[i:], '"')
+		if q < 0 {
+			break
 		}
+		i += q
 		end := stringEnd(body, i)
 		if end < 0 {
 			break
@@ -249,13 +264,21 @@ func redactJSONFields(body string) string {
 // stringEnd returns the index of the quote closing the JSON string that
 // opens at i, or -1.
 func stringEnd(s string, i int) int {
-	for k := i + 1; k < len(s); k++ {
-		switch s[k] {
-		case '\\':
-			k++
-		case '"':
-			return k
+	for k := i + 1; k < len(s); {
+		q := strings.IndexByte(s[k:], '"')
+		if q < 0 {
+			return -1
 		}
+		end := k + q
+		// Escaped when an odd number of backslashes precede it.
+		n := 0
+		for p := end - 1; p > i && s[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return end
+		}
+		k = end + 1
 	}
 	return -1
 }

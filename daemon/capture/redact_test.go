@@ -95,3 +95,30 @@ func TestTransportCapturesAndCuts(t *testing.T) {
 type pubFunc func(protocol.HTTPExchangeParams)
 
 func (f pubFunc) HTTPExchange(p protocol.HTTPExchangeParams) { f(p) }
+
+// stringEnd jumps between quotes; it must agree with a byte-by-byte scan
+// on any input, cut-short strings and runs of backslashes included.
+func FuzzStringEnd(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"a\\"b"`, `"a\\\"b"`, `"\\\\"`, `"unterminated`, `"x\`, `""`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) == 0 || s[0] != '"' {
+			return
+		}
+		want := -1
+		for k := 1; k < len(s); k++ {
+			if s[k] == '\\' {
+				k++
+				continue
+			}
+			if s[k] == '"' {
+				want = k
+				break
+			}
+		}
+		if got := stringEnd(s, 0); got != want {
+			t.Fatalf("stringEnd(%q) = %d, want %d", s, got, want)
+		}
+	})
+}
