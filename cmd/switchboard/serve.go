@@ -128,7 +128,9 @@ on stdin and stdout, the way an editor spawns a language server. Stdout carries
 only protocol bytes; logs go to stderr. The process exits 0 after shutdown and
 exit, 1 on exit without shutdown or when stdin closes first.`,
 		Example: `  # what an editor extension runs:
-  switchboard stdio --log-level debug`,
+  switchboard stdio --log-level debug
+  # with the connector the author is writing, rebuilt on every save:
+  switchboard stdio --connector ./acme`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sigCtx, stop := stopContext(context.Background(), os.Stderr)
@@ -141,6 +143,17 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			signalled := false
 			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
+				return err
+			}
+			// Workspace connectors are built before the first message is
+			// read (their notes go to stderr; stdout is the protocol's),
+			// so the editor's initialize finds them listed.
+			if err := addConnectors(ctx, d, cmd); err != nil {
+				d.Close()
+				return err
+			}
+			if _, err := d.RestoreSessions(ctx); err != nil {
+				d.Close()
 				return err
 			}
 			go func() {
@@ -164,6 +177,7 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 		},
 	}
 	cmd.Flags().StringVar(&storeFlag, "store", "", storeHelp)
+	addConnectorFlag(cmd.Flags())
 	lim.register(cmd.Flags())
 	return cmd
 }
