@@ -118,6 +118,8 @@ export interface VscodeApi {
     registerCommand(command: string, callback: (...args: any[]) => any): Disposable;
   };
   workspace: {
+    /** The open folders (vscode.workspace.workspaceFolders). */
+    readonly workspaceFolders?: readonly { readonly uri: { readonly fsPath: string } }[];
     openTextDocument(options: { language?: string; content?: string }): Thenable<TextDocumentLike>;
     getConfiguration(section?: string): ConfigurationLike;
     onDidChangeConfiguration(listener: (e: { affectsConfiguration(section: string): boolean }) => unknown): Disposable;

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import {
   CancellationTokenSource,
   FetchAllResult,
@@ -34,8 +35,8 @@ export const Commands = [
 ] as const;
 
 export interface ControllerOptions {
-  /** Starts the daemon connection; default spawns `<switchboard.path> stdio`. */
-  connect?: (bin: string, onStderr: (line: string) => void) => SwitchboardClient;
+  /** Starts the daemon connection; default spawns `<switchboard.path> stdio [args]`. */
+  connect?: (bin: string, onStderr: (line: string) => void, args: string[]) => SwitchboardClient;
   /** Sent as clientInfo.version. */
   version?: string;
 }
@@ -80,9 +81,10 @@ export class Controller {
       r('switchboard.openExchange', (n?: Node) => this.openExchange(n)),
       r('switchboard.closeSession', (n?: Node) => this.closeSession(n)),
       r('switchboard.showOutput', () => this.output.show(true)),
-      // A new switchboard.path takes effect with the next connection.
+      // A new switchboard.path or list of connectors takes effect with the
+      // next connection.
       this.vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('switchboard.path')) void this.close();
+        if (e.affectsConfiguration('switchboard.path') || e.affectsConfiguration('switchboard.connectors')) void this.close();
       }),
       { dispose: () => void this.close() },
     ];
@@ -118,12 +120,14 @@ export class Controller {
   }
 
   private async start(holder: { p?: Promise<SwitchboardClient> }): Promise<SwitchboardClient> {
-    const bin = this.vscode.workspace.getConfiguration('switchboard').get<string>('path') || 'switchboard';
+    const config = this.vscode.workspace.getConfiguration('switchboard');
+    const bin = config.get<string>('path') || 'switchboard';
+    const args = connectorArgs(config.get<string[]>('connectors'), this.vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
     const onStderr = (line: string) => this.output.appendLine(`[daemon] ${line}`);
-    this.output.appendLine(`starting ${bin} stdio`);
+    this.output.appendLine(`starting ${[bin, 'stdio', ...args].join(' ')}`);
     const client = this.opts.connect
-      ? this.opts.connect(bin, onStderr)
-      : SwitchboardClient.stdio({ bin, onStderr });
+      ? this.opts.connect(bin, onStderr, args)
+      : SwitchboardClient.stdio({ bin, args, onStderr });
     client.onFetchPage((n) => this.store.addPage(n));
     client.onLog((l) => this.output.appendLine(logLine(l)));
     client.onHttpExchange((x) => {
@@ -436,4 +440,16 @@ export class Controller {
     void this.close();
     this.output.dispose();
   }
+}
+
+/**
+ * The daemon arguments for the switchboard.connectors setting: one
+ * --connector per directory, relative ones resolved against root (the first
+ * workspace folder) when there is one.
+ */
+export function connectorArgs(dirs: readonly string[] | undefined, root: string | undefined): string[] {
+  if (!Array.isArray(dirs)) return [];
+  return dirs
+    .filter((d) => typeof d === 'string' && d.trim() !== '')
+    .flatMap((d) => ['--connector', root && !path.isAbsolute(d) ? path.join(root, d) : d]);
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { FetchAllResult, Page, Session, SyncRunResult } from '@switchboard/client';
 
 import type { Disposable } from '../src/api';
-import { Commands, Controller, SessionsViewId } from '../src/controller';
+import { Commands, Controller, SessionsViewId, connectorArgs } from '../src/controller';
 import { exchangeLine } from '../src/format';
 import { Node } from '../src/tree';
 import { FakeOutputChannel, FakeTreeItem, FakeVscode } from './fakeVscode';
@@ -236,5 +236,45 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     await fake.executeCommand('switchboard.closeSession', { kind: 'session', sessionId: session.id });
     assert.deepEqual(await children(), []);
     assert.ok(output.lines.some((l) => l.startsWith('connected to switchboard')));
+  });
+});
+
+describe('switchboard.connectors: the daemon builds and runs the author\'s connectors', { timeout: 120000 }, () => {
+  it('turns the setting into --connector arguments, relative to the workspace folder', () => {
+    assert.deepEqual(connectorArgs(undefined, '/ws'), []);
+    assert.deepEqual(connectorArgs(['a', '', '/abs/b'], '/ws'), ['--connector', path.join('/ws', 'a'), '--connector', '/abs/b']);
+    assert.deepEqual(connectorArgs(['a'], undefined), ['--connector', 'a']);
+  });
+
+  it('lists a workspace connector (a Node.js one, with a switchboard.json) among the providers', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-vscode-ws-'));
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+    const dir = path.join(root, 'nodebank');
+    fs.mkdirSync(dir);
+    fs.copyFileSync(path.resolve(packageDir, '..', '..', 'daemon', 'remote', 'testdata', 'nodeconn', 'main.js'), path.join(dir, 'main.js'));
+    fs.writeFileSync(path.join(dir, 'switchboard.json'), JSON.stringify({ command: [process.execPath, 'main.js'] }));
+
+    const fake = new FakeVscode({ 'switchboard.path': bin, 'switchboard.connectors': ['nodebank'] });
+    fake.folders = [{ uri: { fsPath: root } }];
+    const controller = new Controller(fake, { version: 'test' });
+    const disposables = controller.register();
+    try {
+      const client = await controller.getClient();
+      const names = (await client.providers()).map((p) => p.name);
+      assert.ok(names.includes('nodebank'), `providers ${names.join(', ')}`);
+      assert.ok(names.includes('demo'));
+      const output = fake.outputs.get('Switchboard')!;
+      assert.ok(output.lines.some((l) => l.includes(`stdio --connector ${dir}`)), output.lines.join('\n'));
+
+      // Changing the setting restarts the daemon with the new list.
+      const closed = new Promise<void>((resolve) => client.onClose(resolve));
+      fake.setConfig('switchboard.connectors', []);
+      await closed;
+      const again = await controller.getClient();
+      assert.ok(!(await again.providers()).some((p) => p.name === 'nodebank'));
+    } finally {
+      for (const d of disposables) d.dispose();
+      await controller.close();
+    }
   });
 });

@@ -108,6 +108,9 @@ export class FakeVscode implements VscodeApi {
   readonly documents: Array<{ language?: string; content?: string }> = [];
   readonly shownDocuments: TextDocumentLike[] = [];
 
+  /** The open workspace folders (vscode.workspace.workspaceFolders). */
+  folders?: { uri: { fsPath: string } }[];
+
   constructor(private readonly config: Record<string, unknown> = {}) {}
 
   /** Scripts the next quick pick: choose the item with this label. */
@@ -180,6 +183,9 @@ export class FakeVscode implements VscodeApi {
   };
 
   workspace: VscodeApi['workspace'] = {
+    get workspaceFolders() {
+      return undefined;
+    },
     openTextDocument: async (options: { language?: string; content?: string }) => {
       this.documents.push(options);
       const content = options.content ?? '';
@@ -191,6 +197,9 @@ export class FakeVscode implements VscodeApi {
     onDidChangeConfiguration: (listener: (e: { affectsConfiguration(section: string): boolean }) => unknown): Disposable =>
       this.configEmitter.event(listener),
   };
+
+  // The folders are read through the instance, as VS Code's are live.
+  private readonly foldersGetter = Object.defineProperty(this.workspace, 'workspaceFolders', { get: () => this.folders });
 
   private readonly configEmitter = new FakeEventEmitter<{ affectsConfiguration(section: string): boolean }>();
 
