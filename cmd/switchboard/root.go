@@ -43,7 +43,7 @@ Try it:
 	pf.StringVar(&g.logLevel, "log-level", "", "log level on stderr: debug, info, warn, error (default info for serve and demobank, warn otherwise)")
 	root.AddCommand(
 		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
-		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newBenchCmd(g),
+		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newTransferCmd(g), newPayoutCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
 		newSessionsCmd(g), newExportCmd(g), newImportCmd(g),
 	)
