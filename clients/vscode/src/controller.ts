@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import {
+  Account,
   CancellationTokenSource,
   FetchAllResult,
   Page,
+  Payment,
   Session,
   StateEntry,
   SwitchboardClient,
@@ -30,6 +32,8 @@ export const Commands = [
   'switchboard.editState',
   'switchboard.openPage',
   'switchboard.openExchange',
+  'switchboard.createTransfer',
+  'switchboard.createPayout',
   'switchboard.closeSession',
   'switchboard.showOutput',
 ] as const;
@@ -79,6 +83,8 @@ export class Controller {
       r('switchboard.editState', (n?: Node) => this.editState(n)),
       r('switchboard.openPage', (n?: Node) => this.openPage(n)),
       r('switchboard.openExchange', (n?: Node) => this.openExchange(n)),
+      r('switchboard.createTransfer', (n?: Node) => this.initiate('transfer', n)),
+      r('switchboard.createPayout', (n?: Node) => this.initiate('payout', n)),
       r('switchboard.closeSession', (n?: Node) => this.closeSession(n)),
       r('switchboard.showOutput', () => this.output.show(true)),
       // A new switchboard.path or list of connectors takes effect with the
@@ -420,6 +426,98 @@ export class Controller {
     const x = this.store.get(n.sessionId)?.exchanges.find((e) => e.id === n.id);
     if (!x) throw new Error('that exchange is no longer kept');
     await this.openJson(x);
+  }
+
+  /**
+   * Creates a transfer (between two accounts) or a payout (to a
+   * beneficiary) through the session's connector: source and destination
+   * are picked from the accounts the session stored (or typed), then the
+   * amount and asset. A pending one is polled, with a cancellable progress
+   * notification, until it settles or fails; the payment opens as JSON.
+   */
+  async initiate(kind: 'transfer' | 'payout', n?: Node): Promise<Payment | undefined> {
+    const sessionId = await this.pickSession(n);
+    if (!sessionId) return undefined;
+    const client = await this.getClient();
+    const accounts = await this.storedAccounts(client, sessionId, 'accounts');
+    const from = await this.pickAccount(accounts, `Source account of the ${kind}`);
+    if (from === undefined) return undefined;
+    const destinations = kind === 'payout' ? await this.storedAccounts(client, sessionId, 'externalAccounts') : accounts;
+    const to = await this.pickAccount(destinations.filter((a) => a.reference !== from), kind === 'payout' ? 'Beneficiary' : 'Destination account');
+    if (!to) return undefined;
+    const amount = await this.vscode.window.showInputBox({
+      title: `New ${kind}`,
+      prompt: 'Amount, in minor units of the asset (1250 of EUR/2 is 12.50 EUR)',
+      validateInput: (v) => (/^[0-9]+$/.test(v.trim()) ? undefined : 'a whole number of minor units'),
+    });
+    if (amount === undefined) return undefined;
+    const asset = await this.vscode.window.showInputBox({
+      title: `New ${kind}`,
+      prompt: 'Asset, as CODE/decimals',
+      value: accounts.find((a) => a.reference === from)?.defaultAsset ?? '',
+      validateInput: (v) => (/^[A-Z0-9]+\/[0-9]+$/.test(v.trim()) ? undefined : 'like EUR/2 or JPY/0'),
+    });
+    if (asset === undefined) return undefined;
+    const params = {
+      sessionId,
+      initiation: {
+        reference: `vscode-${Date.now().toString(36)}`,
+        amount: amount.trim(),
+        asset: asset.trim(),
+        sourceAccountReference: from || undefined,
+        destinationAccountReference: to,
+      },
+    };
+    const res = kind === 'transfer' ? await client.createTransfer(params) : await client.createPayout(params);
+    let payment = res.payment;
+    if (!payment && res.pollingId) {
+      const pollingId = res.pollingId;
+      this.output.appendLine(`${kind} ${params.initiation.reference} pending (polling id ${pollingId})`);
+      const { window, ProgressLocation } = this.vscode;
+      const polled = await window.withProgress(
+        { location: ProgressLocation.Notification, title: `Switchboard: waiting for the ${kind} to settle`, cancellable: true },
+        async (_progress, token) => {
+          for (let i = 0; i < 120 && !token.isCancellationRequested; i++) {
+            const r = kind === 'transfer' ? await client.pollTransfer({ sessionId, pollingId }) : await client.pollPayout({ sessionId, pollingId });
+            if (r.error) throw new Error(`${kind} ${pollingId} failed: ${r.error}`);
+            if (r.payment) return r.payment;
+            await new Promise((resolve) => setTimeout(resolve, 500));
+          }
+          return undefined;
+        },
+      );
+      if (!polled) {
+        void this.vscode.window.showWarningMessage(`Switchboard: ${kind} ${pollingId} is still pending.`);
+        return undefined;
+      }
+      payment = polled;
+    }
+    if (!payment) throw new Error(`the connector answered the ${kind} with neither a payment nor a polling id`);
+    this.output.appendLine(`${kind} ${payment.reference}: ${payment.status}, ${payment.amount} ${payment.asset} from ${payment.sourceAccountReference ?? '-'} to ${payment.destinationAccountReference ?? '-'}`);
+    void this.vscode.window.showInformationMessage(`Switchboard: ${kind} ${payment.reference} ${payment.status}`);
+    await this.openJson(payment);
+    return payment;
+  }
+
+  /** The accounts (or beneficiaries) the session stored, newest first. */
+  private async storedAccounts(client: SwitchboardClient, sessionId: string, resource: 'accounts' | 'externalAccounts'): Promise<Account[]> {
+    const res = await client.dataList({ sessionId, resource, limit: 200 });
+    return res.items as Account[];
+  }
+
+  /** Picks an account among known ones, or asks for a reference ('' for none). */
+  private async pickAccount(accounts: Account[], placeHolder: string): Promise<string | undefined> {
+    const typeIt = 'Enter a reference…';
+    if (accounts.length > 0) {
+      const items: QuickPickItemLike[] = [
+        ...accounts.map((a) => ({ label: a.reference, description: [a.name, a.defaultAsset].filter(Boolean).join(' · ') })),
+        { label: typeIt },
+      ];
+      const pick = await this.vscode.window.showQuickPick(items, { placeHolder });
+      if (!pick) return undefined;
+      if (pick.label !== typeIt) return pick.label;
+    }
+    return this.vscode.window.showInputBox({ title: placeHolder, prompt: 'Account reference (fetch the accounts first to pick from them)' });
   }
 
   private async openJson(v: unknown): Promise<void> {

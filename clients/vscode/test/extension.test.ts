@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import type { FetchAllResult, Page, Session, SyncRunResult } from '@switchboard/client';
+import type { Account, FetchAllResult, Page, Payment, Session, SyncRunResult } from '@switchboard/client';
 
 import type { Disposable } from '../src/api';
 import { Commands, Controller, SessionsViewId, connectorArgs } from '../src/controller';
@@ -230,6 +230,46 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     const doc = JSON.parse(fake.documents.at(-1)!.content!);
     assert.equal(doc.id, x.id);
     assert.equal(doc.request.method, x.request.method);
+  });
+
+  it('creates a transfer and a payout from the stored accounts; a pending payout is polled until it settles', async () => {
+    const client = await controller.getClient();
+    // The sync above stored them.
+    const accounts = (await client.dataList({ sessionId: session.id, resource: 'accounts' })).items as Account[];
+    const beneficiaries = (await client.dataList({ sessionId: session.id, resource: 'externalAccounts' })).items as Account[];
+    assert.ok(accounts.length >= 2 && beneficiaries.length >= 1);
+    const node: Node = { kind: 'session', sessionId: session.id };
+    const asDefault = (o: { value?: string }) => o.value ?? '';
+
+    fake.pick(accounts[0].reference);
+    fake.pick(accounts[1].reference);
+    fake.input('1250');
+    fake.input(asDefault); // the source account's asset, proposed
+    const transfer = await fake.executeCommand<Payment>('switchboard.createTransfer', node);
+    assert.ok(transfer, JSON.stringify(fake.messages));
+    assert.equal(transfer.type, 'TRANSFER');
+    assert.equal(transfer.status, 'SUCCEEDED');
+    assert.equal(transfer.amount, '1250');
+    assert.equal(transfer.asset, accounts[0].defaultAsset);
+    assert.equal(transfer.destinationAccountReference, accounts[1].reference);
+
+    fake.pick(accounts[0].reference);
+    fake.pick(beneficiaries[0].reference);
+    fake.input('5000');
+    fake.input(asDefault);
+    const progressesBefore = fake.progresses.length;
+    const payout = await fake.executeCommand<Payment>('switchboard.createPayout', node);
+    assert.ok(payout, JSON.stringify(fake.messages));
+    assert.equal(payout.type, 'PAYOUT');
+    assert.equal(payout.status, 'SUCCEEDED');
+    assert.equal(payout.destinationAccountReference, beneficiaries[0].reference);
+    assert.ok(fake.progresses.length > progressesBefore, 'a progress notification while polling');
+    assert.ok(output.lines.some((l) => l.startsWith('payout ') && l.includes('pending')), output.lines.join('\n'));
+    assert.ok(fake.messages.some((m) => m.level === 'info' && m.text.includes(`payout ${payout.reference} SUCCEEDED`)));
+    assert.equal(JSON.parse(fake.documents.at(-1)!.content!).reference, payout.reference);
+    const amountBox = fake.inputsShown.find((o) => o.prompt?.startsWith('Amount'))!;
+    assert.ok(amountBox.validateInput!('12.50'), 'amounts are whole minor units');
+    assert.ok(!amountBox.validateInput!('1250'));
   });
 
   it('closes the session', async () => {
