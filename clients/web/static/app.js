@@ -416,6 +416,7 @@ function renderHeader() {
     h('span', h('span.k', 'page size '), String(s.pageSize)),
     cfg.length ? h('span', h('span.k', 'config '), h('code', cfg.map(([k, val]) => `${k}=${typeof val === 'string' ? val : JSON.stringify(val)}`).join(' '))) : null);
   replace($('#s-caps'), (s.capabilities || []).map((c) => h('span.cap', c)));
+  renderPayButtons();
   $('#page-size').placeholder = String(s.pageSize || '');
 }
 
@@ -1057,6 +1058,113 @@ function showFormErrors(list) {
 }
 
 // ---------------------------------------------------------------------------
+// Transfers and payouts
+
+const PAY_KINDS = {
+  transfer: { title: 'New transfer', button: 'Create transfer', create: 'transfer/create', poll: 'transfer/poll', to: 'To account', toResource: 'accounts', label: 'Transfer',
+    help: 'Moves money between two accounts of the provider, through the connector.' },
+  payout: { title: 'New payout', button: 'Create payout', create: 'payout/create', poll: 'payout/poll', to: 'To beneficiary', toResource: 'externalAccounts', label: 'Payout',
+    help: 'Pays a beneficiary (an external account) from an account, through the connector. A payout the provider settles later is polled until it does.' },
+};
+
+let payKind = 'transfer';
+
+function renderPayButtons() {
+  const s = currentSession();
+  const caps = (s && s.capabilities) || [];
+  $('#btn-transfer').hidden = !caps.includes('create:transfer');
+  $('#btn-payout').hidden = !caps.includes('create:payout');
+}
+
+function accountOptions(sessionId, resource) {
+  const rows = view(sessionId).resources[resource]?.rows || [];
+  return rows.map((a) => h('option', { value: a.reference }, [a.name, a.defaultAsset].filter(Boolean).join(' · ')));
+}
+
+function openPay(kind) {
+  const sid = app.current;
+  if (!sid || !app.connected) return;
+  payKind = kind;
+  const k = PAY_KINDS[kind];
+  $('#pay-title').textContent = k.title;
+  $('#pay-help').textContent = k.help;
+  $('#pay-to-label').textContent = k.to;
+  $('#pay-create').textContent = k.button;
+  replace($('#pay-from-list'), accountOptions(sid, 'accounts'));
+  replace($('#pay-to-list'), accountOptions(sid, k.toResource));
+  for (const id of ['#pay-from', '#pay-to', '#pay-amount', '#pay-asset', '#pay-description']) $(id).value = '';
+  $('#pay-errors').hidden = true;
+  $('#pay-dialog').showModal();
+  $('#pay-from').focus();
+}
+
+// The source account's default asset is the likely one.
+function proposeAsset() {
+  const a = (view(app.current).resources.accounts?.rows || []).find((x) => x.reference === $('#pay-from').value.trim());
+  if (a && a.defaultAsset && !$('#pay-asset').value) $('#pay-asset').value = a.defaultAsset;
+}
+
+function payErrors(list) {
+  replace($('#pay-errors'), h('ul', list.map((x) => h('li', x))));
+  $('#pay-errors').hidden = list.length === 0;
+}
+
+async function createPay(ev) {
+  ev.preventDefault();
+  const sid = app.current;
+  const k = PAY_KINDS[payKind];
+  const initiation = {
+    reference: `web-${Date.now().toString(36)}`,
+    sourceAccountReference: $('#pay-from').value.trim() || undefined,
+    destinationAccountReference: $('#pay-to').value.trim(),
+    amount: $('#pay-amount').value.trim(),
+    asset: $('#pay-asset').value.trim(),
+    description: $('#pay-description').value.trim() || undefined,
+  };
+  const errors = [];
+  if (!initiation.destinationAccountReference) errors.push(`${k.to} is required`);
+  if (!/^[0-9]+$/.test(initiation.amount)) errors.push('Amount must be a whole number of minor units');
+  if (!/^[A-Z0-9]+\/[0-9]+$/.test(initiation.asset)) errors.push('Asset must look like EUR/2 or JPY/0');
+  if (errors.length) { payErrors(errors); return; }
+  const btn = $('#pay-create');
+  btn.disabled = true;
+  btn.textContent = 'Creating…';
+  let res;
+  try {
+    res = await app.rpc.request(k.create, { sessionId: sid, initiation });
+  } catch (e) {
+    const list = [errText(e)];
+    if (e instanceof RPCError && e.data && Array.isArray(e.data.errors)) for (const fe of e.data.errors) list.push(`${fe.field}: ${fe.message}`);
+    payErrors(list);
+    return;
+  } finally {
+    btn.disabled = false;
+    btn.textContent = k.button;
+  }
+  $('#pay-dialog').close();
+  const v = view(sid);
+  const show = () => { if (sid === app.current) renderResult(); };
+  let payment = res.payment;
+  try {
+    for (let i = 0; !payment && res.pollingId && i < 120; i++) {
+      v.result = { kind: 'warn', text: `${k.label} ${res.pollingId} is pending`, details: `polling ${k.poll} (${i + 1})` };
+      show();
+      await new Promise((r) => setTimeout(r, 500));
+      const p = await app.rpc.request(k.poll, { sessionId: sid, pollingId: res.pollingId });
+      if (p.error) throw new Error(`${k.label} ${res.pollingId} failed: ${p.error}`);
+      payment = p.payment;
+    }
+    if (!payment) throw new Error(res.pollingId ? `${k.label} ${res.pollingId} still pending after a minute` : 'the connector answered with neither a payment nor a polling id');
+    v.result = { kind: 'ok', text: `${k.label} ${payment.reference} ${payment.status}`,
+      details: `${formatAmount(payment.amount, payment.asset)} ${parseAsset(payment.asset).code} from ${payment.sourceAccountReference || '–'} to ${payment.destinationAccountReference || '–'}` };
+    if (sid === app.current) showItem('payments', payment);
+  } catch (e) {
+    v.result = { kind: 'error', code: e.code, text: errText(e) };
+  }
+  show();
+}
+
+// ---------------------------------------------------------------------------
 // Start
 
 function bind() {
@@ -1085,6 +1193,11 @@ function bind() {
   $('#btn-sync').addEventListener('click', () => runOp('Sync', 'sync/run', { sessionId: app.current }, { progress: true, title: 'Sync' }));
   confirmClick($('#btn-reset'), 'Confirm reset', resetSession);
   confirmClick($('#btn-close'), 'Confirm close', closeSession);
+  $('#btn-transfer').addEventListener('click', () => openPay('transfer'));
+  $('#btn-payout').addEventListener('click', () => openPay('payout'));
+  $('#pay-cancel').addEventListener('click', () => $('#pay-dialog').close());
+  $('#pay-from').addEventListener('change', proposeAsset);
+  $('#pay-form').addEventListener('submit', createPay);
   $('#progress-cancel').addEventListener('click', cancelOp);
   for (const b of document.querySelectorAll('.panel-tab')) b.addEventListener('click', () => setPanel(b.dataset.panel));
   $('#panel-toggle').addEventListener('click', togglePanel);

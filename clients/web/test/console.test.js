@@ -177,6 +177,46 @@ test('web console against the real daemon', async (t) => {
     await shot('06-state');
   });
 
+  await t.test('creates a transfer and a payout from the session header', async () => {
+    assert.equal(await page.isVisible('#btn-transfer'), true);
+    await page.click('#btn-transfer');
+    await page.waitForSelector('#pay-dialog[open]');
+    // The accounts the sync stored are offered.
+    const accounts = await page.$$eval('#pay-from-list option', (os) => os.map((o) => o.value));
+    assert.equal(accounts.length, 3);
+    await page.fill('#pay-from', accounts[0]);
+    await page.dispatchEvent('#pay-from', 'change');
+    const asset = await page.inputValue('#pay-asset');
+    assert.match(asset, /^[A-Z]{3}\/\d$/, 'the source account\'s asset is proposed');
+    await page.fill('#pay-to', accounts[1]);
+    await page.fill('#pay-amount', '12.50');
+    await page.click('#pay-create');
+    assert.match(await page.textContent('#pay-errors'), /whole number of minor units/);
+    await page.fill('#pay-amount', '1250');
+    await shot('06a-transfer-form');
+    await page.click('#pay-create');
+    await page.waitForSelector('#pay-dialog', { state: 'hidden' });
+    await page.waitForFunction(() => /Transfer \S+ SUCCEEDED/.test(document.querySelector('#result')?.textContent || ''), null, { timeout: 30000 });
+    assert.equal(await page.getAttribute('#result', 'data-kind'), 'ok');
+    assert.match(await page.textContent('#panel-item pre.json'), /"type": "TRANSFER"/);
+
+    await page.click('#btn-payout');
+    await page.waitForSelector('#pay-dialog[open]');
+    assert.match(await page.textContent('#pay-title'), /New payout/);
+    const beneficiaries = await page.$$eval('#pay-to-list option', (os) => os.map((o) => o.value));
+    assert.ok(beneficiaries.length > 0 && beneficiaries.every((b) => !accounts.includes(b)), `beneficiaries ${beneficiaries}`);
+    await page.fill('#pay-from', accounts[0]);
+    await page.dispatchEvent('#pay-from', 'change');
+    await page.fill('#pay-to', beneficiaries[0]);
+    await page.fill('#pay-amount', '5000');
+    await page.click('#pay-create');
+    // The demo bank settles payouts later: the console polls.
+    await page.waitForFunction(() => /Payout \S+ SUCCEEDED/.test(document.querySelector('#result')?.textContent || ''), null, { timeout: 30000 });
+    assert.match(await page.textContent('#result'), new RegExp(`to ${beneficiaries[0]}`));
+    assert.match(await page.textContent('#panel-item pre.json'), /"type": "PAYOUT"/);
+    await shot('06b-payout-done');
+  });
+
   await t.test('cancels a long sync with the Cancel button', async () => {
     await createSession({ name: 'demo-big', accounts: 20, paymentsPerAccount: 50000 });
     await page.click('#tabs [data-resource="payments"]');
