@@ -69,6 +69,20 @@ func TestFetchAllLimitsAndResume(t *testing.T) {
 	if res.Pages != 3 || !res.LimitReached || !res.HasMore {
 		t.Errorf("maxPages 3: %+v", res)
 	}
+	// Pages are fetched one ahead, but not past a page limit: three pages,
+	// three connector calls, each from the state the one before returned.
+	var calls protocol.CallsListResult
+	p.ok("calls/list", `{"sessionId":"`+s.ID+`","operation":"fetch/payments"}`, &calls)
+	if len(calls.Calls) != 3 {
+		t.Errorf("%d fetch calls for 3 pages: %+v", len(calls.Calls), calls.Calls)
+	}
+	states := map[string]bool{}
+	for _, c := range calls.Calls {
+		states[string(c.StateBefore)] = true
+	}
+	if len(states) != 3 {
+		t.Errorf("calls started from %d distinct states, want 3: %v", len(states), states)
+	}
 	p.ok("fetch/all", `{"sessionId":"`+s.ID+`","resource":"payments","maxItems":250,"pageSize":50}`, &res)
 	if res.Pages != 5 || res.Items != 250 || !res.LimitReached {
 		t.Errorf("maxItems 250: %+v", res)
