@@ -405,9 +405,9 @@ func TestListOrdersByTime(t *testing.T) {
 // it into the database as pages commit, and the writer restarts it when it
 // runs long. Pages committed while a reader is open are all readable.
 func TestWALStaysBoundedDuringLongWrite(t *testing.T) {
-	old := walRestartFrames
-	walRestartFrames = 500
-	t.Cleanup(func() { walRestartFrames = old })
+	old, oldIdle := walRestartFrames, idleTruncate
+	walRestartFrames, idleTruncate = 500, 100*time.Millisecond
+	t.Cleanup(func() { walRestartFrames, idleTruncate = old, oldIdle })
 	path := filepath.Join(t.TempDir(), "s.db")
 	s := open(t, path)
 	ctx := context.Background()
@@ -455,6 +455,18 @@ func TestWALStaysBoundedDuringLongWrite(t *testing.T) {
 		t.Errorf("stored %d items, want %d", total, pages*100)
 	}
 	t.Logf("largest WAL seen: %.1f MiB", float64(maxWAL)/(1<<20))
+
+	// Idle, the store truncates its WAL: a long sync leaves none behind.
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil || fi.Size() != 0 {
+		t.Errorf("WAL not truncated once idle: %v, %v", fi.Size(), err)
+	}
 }
 
 // itemRows counts the items table's rows of a session key, deleted

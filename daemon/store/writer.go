@@ -31,16 +31,38 @@ type job struct {
 // database page it dirtied, and keys with random values dirty index pages
 // all over the file). Any other job commits the group at once, since its
 // caller waits.
+//
+// Once the store has been idle for idleTruncate after writing, the WAL is
+// copied into the database and truncated: a long sync leaves a WAL of
+// hundreds of megabytes, which would otherwise stay on disk until the
+// daemon stops.
 func (s *Store) writer() {
 	defer s.wg.Done()
 	linger := time.NewTimer(maxLinger)
 	linger.Stop()
-	for j := range s.jobs {
-		if !s.runGroup(j, linger) {
-			return
+	idle := time.NewTimer(idleTruncate)
+	idle.Stop()
+	for {
+		select {
+		case j, ok := <-s.jobs:
+			if !ok {
+				return
+			}
+			idle.Stop()
+			if !s.runGroup(j, linger) {
+				return
+			}
+			idle.Reset(idleTruncate)
+		case <-idle.C:
+			_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+			s.walLong.Store(false)
 		}
 	}
 }
+
+// idleTruncate is how long the writer waits, idle, before truncating the
+// WAL. A variable so tests can shorten it.
+var idleTruncate = 3 * time.Second
 
 // runGroup runs first and the jobs that follow it in one transaction and
 // delivers their outcomes. It returns false once the job queue is closed.
