@@ -21,16 +21,19 @@ type job struct {
 // writer commits jobs in order, several per transaction (group commit).
 // A transaction is opened for the first job and each job runs as soon as
 // it arrives; a job that fails gets its error and the others of the group
-// still commit. (A failed statement is undone by SQLite; a page refused
-// for a key collision after its items were written keeps those items but
-// not its state, so a resume fetches it again and nothing is duplicated.
-// Savepoints would undo it whole, but tripled the statement journal's
-// cost on a large store.) Page jobs keep the
-// transaction open up to maxLinger for the pages that follow: one commit
-// for many pages is the store's largest saving (each commit writes every
-// database page it dirtied, and keys with random values dirty index pages
-// all over the file). Any other job commits the group at once, since its
-// caller waits.
+// still commit.
+//
+// Page jobs keep the transaction open while pages keep coming (maxLinger
+// between two, maxOpen in all, maxGroup pages): one commit for many pages
+// is the store's largest saving, since each commit writes every database
+// page it dirtied and keys with random values dirty index pages all over
+// the file. Any other job commits the group at once: its caller waits.
+//
+// A failed statement is undone by SQLite. A page refused for a key
+// collision after some of its items were written keeps those items but not
+// its state, so a resume fetches it again and nothing is duplicated; a
+// savepoint per page would undo it whole, but tripled the statement
+// journal's cost on a large store.
 //
 // Once the store has been idle for idleTruncate after writing, the WAL is
 // copied into the database and truncated: a long sync leaves a WAL of
