@@ -207,7 +207,7 @@ func TestBench(t *testing.T) {
 		}
 	}
 
-	out, _ = mustRun(t, "bench", "--payments", "1000", "--accounts", "2", "--page-size", "50", "--json")
+	out, _ = mustRun(t, "bench", "--payments", "1000", "--accounts", "2", "--page-size", "50", "--rounds", "2", "--json")
 	var res benchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("bench --json: %v\n%s", err, out)
@@ -215,6 +215,11 @@ func TestBench(t *testing.T) {
 	if !res.AllReceived || res.Direct.Payments != 1000 || res.Daemon.Payments != 1000 ||
 		res.Subscribers[0].Items != int64(res.Daemon.Items) || res.Daemon.Pages != res.Direct.Pages {
 		t.Errorf("bench result %+v", res)
+	}
+	// CPU times are not checked: a run this small may take less than the
+	// kernel's 10 ms tick.
+	if res.Rounds != 2 || len(res.RoundRatios) != 2 || res.RoundRatios[0] <= 0 || res.RoundRatios[1] <= 0 {
+		t.Errorf("bench --rounds 2: rounds %d, ratios %v", res.Rounds, res.RoundRatios)
 	}
 }
 
