@@ -157,36 +157,54 @@ func TestListFiltersAndCursor(t *testing.T) {
 // makeV1 writes a store at schema version 1: sessions and states only, as
 // the first Switchboard wrote them.
 func makeV1(t *testing.T, path string) {
+	execFile(t, path, []string{
+		migrations[0],
+		"PRAGMA user_version = 1",
+		`INSERT INTO sessions VALUES ('old', 'demo', 'from v1', '2026-01-01T00:00:00Z', 50, '{"seed":7}')`,
+		`INSERT INTO states (session_id, key, resource, name, state, has_more, pages, items, updated_at) VALUES ('old', 'payments', 'payments', '', '{"cursor":"x"}', 1, 3, 150, '2026-01-01T00:00:00Z')`,
+	})
+}
+
+// execFile runs statements on a plain SQLite file, as an older build would
+// have written it.
+func execFile(t *testing.T, path string, stmts []string) {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{
-		migrations[0],
-		"PRAGMA user_version = 1",
-		`INSERT INTO sessions VALUES ('old', 'demo', 'from v1', '2026-01-01T00:00:00Z', 50, '{"seed":7}')`,
-		`INSERT INTO states (session_id, key, resource, name, state, has_more, pages, items, updated_at) VALUES ('old', 'payments', 'payments', '', '{"cursor":"x"}', 1, 3, 150, '2026-01-01T00:00:00Z')`,
-	} {
+	for _, q := range stmts {
+		if strings.TrimSpace(q) == "" {
+			continue
+		}
 		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", q, err)
 		}
 	}
 }
 
-func TestMigratesOlderFile(t *testing.T) {
-	golden := filepath.Join("testdata", "v1.db")
+// openGolden opens a copy of testdata/name, rewritten by write with -update.
+func openGolden(t *testing.T, name string, write func(*testing.T, string)) *Store {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
 	if *update {
 		os.Remove(golden)
-		makeV1(t, golden)
+		write(t, golden)
 	}
-	path := filepath.Join(t.TempDir(), "old.db")
 	b, err := os.ReadFile(golden)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(path, b, 0o600)
-	s := open(t, path)
+	path := filepath.Join(t.TempDir(), "old.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return open(t, path)
+}
+
+func TestMigratesOlderFile(t *testing.T) {
+	s := openGolden(t, "v1.db", makeV1)
 	var v int
 	s.db.QueryRow("PRAGMA user_version").Scan(&v)
 	if v != SchemaVersion {
@@ -203,16 +221,11 @@ func TestMigratesOlderFile(t *testing.T) {
 // makeV2 writes a store at schema version 2, items included, as the
 // previous Switchboard wrote them.
 func makeV2(t *testing.T, path string) {
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	stmts := []string{}
 	for _, m := range migrations[:2] {
 		stmts = append(stmts, strings.Split(m, ";")...)
 	}
-	stmts = append(stmts,
+	execFile(t, path, append(stmts,
 		"PRAGMA user_version = 2",
 		`INSERT INTO sessions VALUES ('old', 'demo', 'from v2', '2026-01-01T00:00:00Z', 50, '{"seed":7}')`,
 		`INSERT INTO session_keys (id) VALUES ('old')`,
@@ -220,33 +233,14 @@ func makeV2(t *testing.T, path string) {
 			(1, 'payments', 'pay_b', 2000, 'PENDING', '{"reference":"pay_b","status":"PENDING"}'),
 			(1, 'payments', 'pay_a', 1000, 'SUCCEEDED', '{"reference":"pay_a","status":"SUCCEEDED"}'),
 			(1, 'accounts', 'acc_1', 500, '', '{"reference":"acc_1"}')`,
-	)
-	for _, q := range stmts {
-		if strings.TrimSpace(q) == "" {
-			continue
-		}
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	))
 }
 
 // Items of a version 2 file survive the move to hashed keys, and the keys
 // the migration computed in SQL are the ones later upserts compute in Go:
 // a re-fetched item updates its row instead of adding one.
 func TestMigratesV2Items(t *testing.T) {
-	golden := filepath.Join("testdata", "v2.db")
-	if *update {
-		os.Remove(golden)
-		makeV2(t, golden)
-	}
-	path := filepath.Join(t.TempDir(), "old.db")
-	b, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(path, b, 0o600)
-	s := open(t, path)
+	s := openGolden(t, "v2.db", makeV2)
 	ctx := context.Background()
 	refs := func(resource string) []string {
 		t.Helper()
