@@ -1198,6 +1198,8 @@ function bind() {
   $('#pay-cancel').addEventListener('click', () => $('#pay-dialog').close());
   $('#pay-from').addEventListener('change', proposeAsset);
   $('#pay-form').addEventListener('submit', createPay);
+  // An error shown for the last try goes as soon as the form changes.
+  $('#pay-form').addEventListener('input', () => { $('#pay-errors').hidden = true; });
   $('#progress-cancel').addEventListener('click', cancelOp);
   for (const b of document.querySelectorAll('.panel-tab')) b.addEventListener('click', () => setPanel(b.dataset.panel));
   $('#panel-toggle').addEventListener('click', togglePanel);

@@ -193,6 +193,7 @@ test('web console against the real daemon', async (t) => {
     await page.click('#pay-create');
     assert.match(await page.textContent('#pay-errors'), /whole number of minor units/);
     await page.fill('#pay-amount', '1250');
+    assert.equal(await page.isHidden('#pay-errors'), true, 'the error goes once the amount is edited');
     await shot('06a-transfer-form');
     await page.click('#pay-create');
     await page.waitForSelector('#pay-dialog', { state: 'hidden' });
