@@ -8,25 +8,11 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// itemRefs returns the references of the items fetch --json printed.
-func itemRefs(t *testing.T, out string) []string {
-	t.Helper()
-	var refs []string
-	for _, l := range lines(out) {
-		var it struct{ Reference string }
-		if err := json.Unmarshal([]byte(l), &it); err != nil {
-			t.Fatalf("fetch --json line %q: %v", l, err)
-		}
-		refs = append(refs, it.Reference)
-	}
-	return refs
-}
-
 func TestTransferAndPayout(t *testing.T) {
 	out, _ := mustRun(t, "fetch", "demo", "accounts", "--json")
-	accounts := itemRefs(t, out)
+	accounts := references(t, lines(out))
 	out, _ = mustRun(t, "fetch", "demo", "externalAccounts", "--json")
-	beneficiaries := itemRefs(t, out)
+	beneficiaries := references(t, lines(out))
 	if len(accounts) < 2 || len(beneficiaries) < 1 {
 		t.Fatalf("demo bank has %d accounts and %d beneficiaries", len(accounts), len(beneficiaries))
 	}

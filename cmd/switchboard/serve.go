@@ -63,26 +63,16 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			defer stop()
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			stopProfile, err := recordTo(cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+			if err != nil {
+				return err
 			}
-			if traceFile != "" {
-				f, err := os.Create(traceFile)
-				if err != nil {
-					return err
-				}
-				if err := trace.Start(f); err != nil {
-					return err
-				}
-				defer func() { trace.Stop(); f.Close() }()
+			defer stopProfile()
+			stopTrace, err := recordTo(traceFile, trace.Start, trace.Stop)
+			if err != nil {
+				return err
 			}
+			defer stopTrace()
 			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
 			if err != nil {
 				return err
@@ -180,6 +170,23 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 	addConnectorFlag(cmd.Flags())
 	lim.register(cmd.Flags())
 	return cmd
+}
+
+// recordTo starts a CPU profile or an execution trace into path until the
+// returned stop is called; an empty path records nothing.
+func recordTo(path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { stop(); f.Close() }, nil
 }
 
 // stopContext is cancelled by the first SIGINT or SIGTERM, which starts a

@@ -34,19 +34,21 @@ var flatSecretNames = func() map[string]bool {
 	return m
 }()
 
-func flatten(name string) string {
-	b := make([]byte, 0, len(name))
+func flatten(name string) string { return string(appendFlat(nil, name)) }
+
+// appendFlat appends name lower-cased without separators.
+func appendFlat(dst []byte, name string) []byte {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		switch {
 		case c == '-' || c == '_':
 		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
+			dst = append(dst, c+'a'-'A')
 		default:
-			b = append(b, c)
+			dst = append(dst, c)
 		}
 	}
-	return string(b)
+	return dst
 }
 
 // isSecretName matches names case- and separator-insensitively.
@@ -57,18 +59,7 @@ func isSecretName(name string) bool {
 	// Flattened on the stack: every key of every body comes here, and
 	// a map lookup by string(bytes) does not allocate.
 	var buf [40]byte
-	b := buf[:0]
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '-' || c == '_':
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		default:
-			b = append(b, c)
-		}
-	}
-	return flatSecretNames[string(b)]
+	return flatSecretNames[string(appendFlat(buf[:0], name))]
 }
 
 // Redactor scrubs one session's traffic: known credential headers, query

@@ -104,9 +104,10 @@ func (p *prefetcher) close() {
 	}
 }
 
+// sameRequest compares requests as the session makes them: states and
+// payloads already normalized (NormalizeState), as the prefetch's own.
 func sameRequest(a, b connector.FetchRequest) bool {
-	return bytes.Equal(NormalizeState(a.State), NormalizeState(b.State)) &&
-		bytes.Equal(NormalizeState(a.FromPayload), NormalizeState(b.FromPayload)) &&
+	return bytes.Equal(a.State, b.State) && bytes.Equal(a.FromPayload, b.FromPayload) &&
 		a.Name == b.Name && a.PageSize == b.PageSize
 }
 

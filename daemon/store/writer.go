@@ -86,51 +86,39 @@ func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
 		j.fn = nil // its page's items are in SQLite now
 	}
 	run(first)
+	// A page that waits is a sync going on: the group waits for the next
+	// one a little (maxLinger), but not longer than maxOpen in all. Jobs
+	// already waiting always join.
 	lingering := first.page
 	started := time.Now()
 collect:
-	for len(group) < maxGroup && lingering {
-		// A page that waits is a sync going on: wait for the next one a
-		// little, but not longer than maxOpen in all.
+	for len(group) < maxGroup {
+		var (
+			j  *job
+			ok bool
+		)
 		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				open = false
+		case j, ok = <-s.jobs:
+		default:
+			if !lingering {
 				break collect
 			}
-			run(j)
-			lingering = j.page && time.Since(started) < maxOpen
-			continue
-		default:
-		}
-		linger.Reset(maxLinger)
-		select {
-		case j, ok := <-s.jobs:
-			// Since Go 1.23 a stopped timer delivers nothing stale.
-			linger.Stop()
-			if !ok {
-				open = false
-				break collect
+			linger.Reset(maxLinger)
+			select {
+			case j, ok = <-s.jobs:
+				// Since Go 1.23 a stopped timer delivers nothing stale.
+				linger.Stop()
+			case <-linger.C:
+				lingering = false
+				continue
 			}
-			run(j)
-			lingering = j.page && time.Since(started) < maxOpen
-		case <-linger.C:
-			lingering = false
 		}
-	}
-	// Jobs already waiting join the group without waiting for more.
-drain:
-	for open && len(group) < maxGroup {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
-				open = false
-				break drain
-			}
-			run(j)
-		default:
-			break drain
+		if !ok {
+			open = false
+			break
 		}
+		run(j)
+		lingering = lingering && j.page && time.Since(started) < maxOpen
 	}
 	if err := tx.Commit(); err != nil {
 		// Every job of the group fails with it: a commit fails for the
