@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -140,6 +141,13 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 		return benchResult{}, err
 	}
 	defer bank.Close()
+	// The bank, the direct run and the subscribers share this process:
+	// its profile shows what the daemon run costs on this side.
+	stopProfile, err := recordTo(os.Getenv("SWITCHBOARD_BENCH_SELF_CPUPROFILE"), pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return benchResult{}, err
+	}
+	defer stopProfile()
 	res := benchResult{Payments: bank.TotalTransactions(), Accounts: o.accounts, PageSize: o.pageSize}
 	fmt.Fprintf(log, "bench: demo bank at %s with %s payments over %s accounts\n", url, count(res.Payments), count(o.accounts))
 

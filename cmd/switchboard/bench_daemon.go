@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -75,11 +77,19 @@ func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
 // storeBytes is the size of the daemon's store file and its WAL.
 func (d *childDaemon) storeBytes() int64 {
 	var n int64
-	for _, f := range []string{"switchboard.db", "switchboard.db-wal"} {
-		if fi, err := os.Stat(filepath.Join(d.dir, f)); err == nil {
-			n += fi.Size()
+	// The SQLite file, its WAL, and the items' logs and index.
+	_ = filepath.WalkDir(d.dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return nil
 		}
-	}
+		rel, _ := filepath.Rel(d.dir, path)
+		if strings.HasPrefix(rel, "switchboard.db") {
+			if fi, err := e.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
 	return n
 }
 

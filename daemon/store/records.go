@@ -47,7 +47,7 @@ type Item struct {
 
 // PutSession inserts or replaces a session.
 func (s *Store) PutSession(ctx context.Context, r Session) error {
-	return s.run(ctx, func(tx *sql.Tx) error {
+	return s.run(ctx, func(tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, provider, name, created_at, page_size, config) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name, page_size = excluded.page_size, config = excluded.config`,
 			r.ID, r.Provider, r.Name, r.CreatedAt.UTC().Format(time.RFC3339Nano), r.PageSize, string(r.Config))
@@ -87,15 +87,12 @@ func (s *Store) sessionKey(ctx context.Context, q querier, id string) (key int64
 }
 
 // DeleteSession deletes a session with its states and items, after every
-// commit queued before it, so none of them resurrects its data.
+// commit queued before it, so none of them resurrects its data. Its items
+// go with one range deletion in the index and the removal of its log.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	var (
-		key int64
-		ok  bool
-	)
-	err := s.run(ctx, func(tx *sql.Tx) error {
-		var err error
-		if key, ok, err = s.sessionKey(ctx, tx, id); err != nil {
+	return s.run(ctx, func(tx *wtx) error {
+		key, ok, err := s.sessionKey(ctx, tx, id)
+		if err != nil || !ok {
 			return err
 		}
 		for _, q := range []string{"DELETE FROM session_keys WHERE id = ?", "DELETE FROM states WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"} {
@@ -106,78 +103,8 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		s.keyMu.Lock()
 		delete(s.keys, id)
 		s.keyMu.Unlock()
-		return nil
+		return tx.items.deleteSession(key)
 	})
-	if err != nil || !ok {
-		return err
-	}
-	// The session is gone; its items go in the background and in
-	// batches, so that deleting a million of them neither holds up the
-	// answer nor the writer (and every other session's pages) for the
-	// whole time. Keys are never reused (AUTOINCREMENT), so a new session
-	// cannot meet them; items left by a crash or a close are swept at the
-	// next Open.
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		if err := s.deleteItems(s.bgCtx, key, ""); err != nil && s.bgCtx.Err() == nil {
-			s.setErr(err)
-		}
-	}()
-	return nil
-}
-
-// sweepOrphans deletes the items of sessions that are gone: a close whose
-// background deletion did not finish before the daemon stopped.
-func (s *Store) sweepOrphans(ctx context.Context) {
-	rows, err := s.db.QueryContext(ctx, "SELECT DISTINCT session_id FROM items WHERE session_id NOT IN (SELECT key FROM session_keys)")
-	if err != nil {
-		return
-	}
-	var keys []int64
-	for rows.Next() {
-		var k int64
-		if rows.Scan(&k) == nil {
-			keys = append(keys, k)
-		}
-	}
-	rows.Close()
-	for _, k := range keys {
-		if err := s.deleteItems(ctx, k, ""); err != nil {
-			return
-		}
-	}
-}
-
-// deleteItems deletes a session's items (of one resource, or all), a batch
-// per transaction.
-func (s *Store) deleteItems(ctx context.Context, key int64, resource string) error {
-	// 20,000 rows a transaction: each dirties most pages of both indexes
-	// on a large store, so fewer, larger batches write far less; one
-	// holds the writer a few hundred milliseconds.
-	q := "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? LIMIT 20000)"
-	args := []any{key}
-	if resource != "" {
-		q = "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE session_id = ? AND kind = ? LIMIT 20000)"
-		args = append(args, resourceKind(resource))
-	}
-	for {
-		var n int64
-		err := s.run(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, q, args...)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return nil
-		}
-	}
 }
 
 // Sessions returns every stored session, oldest first.
@@ -231,29 +158,28 @@ func (s *Store) States(ctx context.Context, sessionID string) ([]State, error) {
 
 // PutState saves one state entry now (state/set).
 func (s *Store) PutState(ctx context.Context, r State) error {
-	return s.run(ctx, func(tx *sql.Tx) error { return s.putState(ctx, tx, r) })
+	return s.run(ctx, func(tx *wtx) error { return s.putState(ctx, tx.Tx, r) })
 }
 
 // DeleteStates deletes the states of one resource of a session, or all of
 // them for resource "", and with purge the stored items too.
 func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, purge bool) error {
-	if err := s.run(ctx, func(tx *sql.Tx) error {
+	return s.run(ctx, func(tx *wtx) error {
 		q := "DELETE FROM states WHERE session_id = ?"
 		args := []any{sessionID}
 		if resource != "" {
 			q += " AND resource = ?"
 			args = append(args, resource)
 		}
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
-	}); err != nil || !purge {
-		return err
-	}
-	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
-	if err != nil || !ok {
-		return err
-	}
-	return s.deleteItems(ctx, key, resource)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil || !purge {
+			return err
+		}
+		key, ok, err := s.sessionKey(ctx, tx, sessionID)
+		if err != nil || !ok {
+			return err
+		}
+		return tx.items.deleteItems(key, resource)
+	})
 }
 
 const putStateSQL = `INSERT INTO states (session_id, key, resource, name, from_payload, state, has_more, pages, items, updated_at)

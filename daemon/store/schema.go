@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 )
 
@@ -97,12 +99,24 @@ var migrations = []string{
 	DROP TABLE items;
 	ALTER TABLE items_v3 RENAME TO items;
 	CREATE INDEX items_by_created ON items (session_id, kind, created_at);`,
+	// 4: items leave SQLite for per-session logs and a Pebble index
+	// (items.go); copyItemsOut moves them before this runs.
+	`DROP INDEX items_by_created;
+	DROP TABLE items;`,
+}
+
+// beforeMigration runs Go code before migration i (to version i+1) starts.
+var beforeMigration = map[int]func(s *Store) error{
+	3: (*Store).copyItemsOut,
 }
 
 // SchemaVersion is the version this build writes.
 var SchemaVersion = len(migrations)
 
-func (s *Store) migrate() error {
+// openItems migrates the SQLite file to the current schema and opens the
+// items' store beside it (<file>.items), indexing what a crash left
+// unindexed.
+func (s *Store) openItems(throwaway bool) error {
 	var v int
 	if err := s.db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
 		return wrap("read schema version", err)
@@ -110,7 +124,106 @@ func (s *Store) migrate() error {
 	if v > SchemaVersion {
 		return fmt.Errorf("%w: %s has schema version %d, newer than this switchboard understands (%d): upgrade switchboard, or start with another --store", ErrStore, s.path, v, SchemaVersion)
 	}
-	return s.migrateTo(v, SchemaVersion)
+	dir := s.file + ".items"
+	if v < 4 {
+		// Items still live in SQLite: a directory here is what an
+		// upgrade interrupted by a crash left, and it starts over.
+		if err := os.RemoveAll(dir); err != nil {
+			return wrap("open items", err)
+		}
+	}
+	ix, err := openItems(dir, throwaway)
+	if errors.Is(err, ErrInUse) {
+		return fmt.Errorf("%w: %s: %w", ErrStore, s.path, err)
+	}
+	if err != nil {
+		return wrap("open items", err)
+	}
+	s.items = ix
+	if err := s.migrateTo(v, SchemaVersion); err != nil {
+		return err
+	}
+	if v < 4 && v > 1 {
+		// The items' pages are free now; give them back to the disk.
+		var free int
+		if err := s.db.QueryRow("PRAGMA freelist_count").Scan(&free); err == nil && free > 1024 {
+			if _, err := s.db.Exec("VACUUM"); err != nil {
+				return wrap("vacuum after moving the items out", err)
+			}
+		}
+	}
+	live := map[int64]bool{}
+	rows, err := s.db.Query("SELECT key FROM session_keys")
+	if err != nil {
+		return wrap("open items", err)
+	}
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return wrap("open items", err)
+		}
+		live[k] = true
+	}
+	rows.Close()
+	if err := ix.recover(func(k int64) bool { return live[k] }); err != nil {
+		return wrap("recover items", err)
+	}
+	return nil
+}
+
+// copyItemsOut copies the items of a version-3 file into the items' logs
+// and index, session by session in stored order.
+func (s *Store) copyItemsOut() error {
+	rows, err := s.db.Query("SELECT session_id, resource, ref, created_at, status, type, asset, accounts, data FROM items ORDER BY session_id, id")
+	if err != nil {
+		return wrap("move items out", err)
+	}
+	defer rows.Close()
+	g := s.items.newGroup()
+	defer g.discard()
+	var (
+		pending  []Item
+		pkey     int64 = -1
+		pres     string
+		inGroup  int
+		firstErr error
+	)
+	flush := func() {
+		if len(pending) > 0 && firstErr == nil {
+			firstErr = g.put(pkey, pres, pending)
+			inGroup += len(pending)
+		}
+		pending = pending[:0]
+		if inGroup >= 50_000 && firstErr == nil {
+			firstErr = g.commit()
+			inGroup = 0
+		}
+	}
+	for rows.Next() {
+		var (
+			key                                 int64
+			res, ref, status, typ, asset, accts string
+			created                             int64
+			data                                []byte
+		)
+		if err := rows.Scan(&key, &res, &ref, &created, &status, &typ, &asset, &accts, &data); err != nil {
+			return wrap("move items out", err)
+		}
+		if key != pkey || res != pres || len(pending) == 1000 {
+			flush()
+			pkey, pres = key, res
+		}
+		pending = append(pending, Item{Ref: ref, CreatedAt: unixNano(created), Status: status, Type: typ, Asset: asset, Accounts: strings.Fields(accts), Data: data})
+	}
+	if err := rows.Err(); err != nil {
+		return wrap("move items out", err)
+	}
+	flush()
+	if firstErr == nil {
+		firstErr = g.commit()
+	}
+	return wrap("move items out", firstErr)
 }
 
 // migrateTo applies migrations from version `from` up to `to`, each in its
@@ -118,6 +231,11 @@ func (s *Store) migrate() error {
 // file at a whole version.
 func (s *Store) migrateTo(from, to int) error {
 	for i := from; i < to; i++ {
+		if hook := beforeMigration[i]; hook != nil {
+			if err := hook(s); err != nil {
+				return err
+			}
+		}
 		tx, err := s.db.Begin()
 		if err != nil {
 			return wrap("migrate", err)

@@ -18,6 +18,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,13 +65,7 @@ type Store struct {
 	walLong atomic.Bool
 	commits int // group commits so far; the writer's own
 
-	// Items of deleted sessions are deleted in the background (bg), so
-	// that closing a session of a million items answers at once; bgCtx
-	// ends when the store closes, and items left then are swept at the
-	// next Open.
-	bg       sync.WaitGroup
-	bgCtx    context.Context
-	bgCancel context.CancelFunc
+	items *itemStore // the items' logs and index (items.go)
 }
 
 // Open opens (creating if needed) the store at path, or an in-memory store
@@ -118,7 +113,7 @@ func Open(path string) (*Store, error) {
 	}
 	db.SetMaxOpenConns(6)
 	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, jobQueue), stmts: map[string]*sql.Stmt{}, keys: map[string]int64{}}
-	if err := s.migrate(); err != nil {
+	if err := s.openItems(path == Memory); err != nil {
 		s.closeDB()
 		return nil, err
 	}
@@ -157,12 +152,6 @@ func Open(path string) (*Store, error) {
 	go s.checkpointer()
 	s.wg.Add(1)
 	go s.writer()
-	s.bgCtx, s.bgCancel = context.WithCancel(context.Background())
-	s.bg.Add(1)
-	go func() {
-		defer s.bg.Done()
-		s.sweepOrphans(s.bgCtx)
-	}()
 	return s, nil
 }
 
@@ -171,10 +160,6 @@ func (s *Store) Path() string { return s.path }
 
 // Close commits what is queued and closes the database.
 func (s *Store) Close() error {
-	if s.bgCancel != nil {
-		s.bgCancel()
-		s.bg.Wait()
-	}
 	s.cmu.Lock()
 	if s.closed.Swap(true) {
 		s.cmu.Unlock()
@@ -198,14 +183,19 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) closeDB() error {
-	err := s.db.Close()
+	var err error
+	if s.items != nil {
+		err = s.items.close()
+	}
+	err = errors.Join(err, s.db.Close())
 	if s.tmpDir != "" {
 		os.RemoveAll(s.tmpDir)
 	}
 	return err
 }
 
-// Size returns the bytes the store file and its WAL take.
+// Size returns the bytes the store takes: its SQLite file and WAL, and
+// the items' logs and index.
 func (s *Store) Size() int64 {
 	var n int64
 	for _, suffix := range []string{"", "-wal"} {
@@ -213,6 +203,14 @@ func (s *Store) Size() int64 {
 			n += fi.Size()
 		}
 	}
+	_ = filepath.WalkDir(s.file+".items", func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
 	return n
 }
 

@@ -271,64 +271,39 @@ func TestMigratesV2Items(t *testing.T) {
 	}
 }
 
-// Two references whose keys collide are never merged: the page that
-// brings the second fails with both names, the first is kept, and the
-// state after the page is not saved, so a resume does not skip it.
-func TestRefKeyCollisionIsRefused(t *testing.T) {
-	old := refKey
-	refKey = func(resource, ref string) int64 {
-		if ref == "pay_001" || ref == "pay_002" {
-			return 42
-		}
-		return old(resource, ref)
-	}
-	t.Cleanup(func() { refKey = old })
+// An item fetched again with another creation time is listed once, at its
+// new time, in the list, the count and an export alike.
+func TestRefetchedItemMovesInTime(t *testing.T) {
 	s := open(t, Memory)
 	addSession(t, s, "a")
-	commit(t, s, "a", []Item{payment(1, "PENDING", "acc")}, `{"c":1}`)
-	// The same reference again is an update, not a collision.
-	commit(t, s, "a", []Item{payment(1, "SUCCEEDED", "acc")}, `{"c":2}`)
-	// The colliding page and a good one right behind it share a group
-	// commit: only the first fails.
-	bad, err := s.CommitPage(context.Background(), "payments", []Item{payment(3, "PENDING", "acc"), payment(2, "PENDING", "acc")}, State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(`{"c":3}`), UpdatedAt: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	good, err := s.CommitPage(context.Background(), "payments", []Item{payment(4, "PENDING", "acc")}, State{SessionID: "a", Key: "other", Resource: "payments", State: json.RawMessage(`{"c":4}`), UpdatedAt: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Kick()
-	err = <-bad
-	if err == nil || !strings.Contains(err.Error(), `"pay_002"`) || !strings.Contains(err.Error(), `"pay_001"`) {
-		t.Fatalf("colliding page: %v", err)
-	}
-	if err := <-good; err != nil {
-		t.Fatalf("the page after the colliding one: %v", err)
-	}
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc"), payment(2, "PENDING", "acc"), payment(3, "PENDING", "acc")}, `{"c":1}`)
+	moved := payment(1, "SUCCEEDED", "acc")
+	moved.CreatedAt = t0.Add(time.Hour)
+	commit(t, s, "a", []Item{moved}, `{"c":2}`)
 	items, _, total, err := s.List(context.Background(), Query{SessionID: "a", Resource: "payments"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var refs []string
+	var got []string
 	for _, it := range items {
-		var p struct{ Reference, Status string }
-		json.Unmarshal(it, &p)
-		refs = append(refs, p.Reference+":"+p.Status)
+		got = append(got, string(it))
 	}
-	// pay_003, written before the collision in the same page, may stay:
-	// it was fetched, and a resume upserts it again.
-	if diff := cmp.Diff([]string{"pay_004:PENDING", "pay_003:PENDING", "pay_001:SUCCEEDED"}, refs); diff != "" || total != 3 {
-		t.Errorf("after the collision (-want +got):\n%s", diff)
+	want := []string{`{"reference":"pay_001","status":"SUCCEEDED"}`, `{"reference":"pay_003","status":"PENDING"}`, `{"reference":"pay_002","status":"PENDING"}`}
+	if diff := cmp.Diff(want, got); diff != "" || total != 3 {
+		t.Errorf("list after a re-fetch, total %d (-want +got):\n%s", total, diff)
 	}
-	states, err := s.States(context.Background(), "a")
-	if err != nil || len(states) != 2 || string(states[0].State) != `{"c":4}` && string(states[1].State) != `{"c":4}` {
-		t.Fatalf("states %+v %v", states, err)
+	if _, _, n, _ := s.List(context.Background(), Query{SessionID: "a", Resource: "payments", Status: "PENDING"}); n != 2 {
+		t.Errorf("PENDING count %d, want 2: a superseded record counted", n)
 	}
-	for _, st := range states {
-		if st.Key == "payments" && string(st.State) != `{"c":2}` {
-			t.Errorf("state of the refused page stored: %s", st.State)
-		}
+	var exported []string
+	if err := s.Each(context.Background(), "a", "", func(res string, data json.RawMessage) error {
+		exported = append(exported, res+" "+string(data))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"payments " + want[2], "payments " + want[1], "payments " + want[0]}, exported); diff != "" {
+		t.Errorf("export, oldest first (-want +got):\n%s", diff)
 	}
 }
 
@@ -463,20 +438,10 @@ func TestWALStaysBoundedDuringLongWrite(t *testing.T) {
 	}
 }
 
-// itemRows counts the items table's rows of a session key, deleted
-// session or not.
-func itemRows(t *testing.T, s *Store, key int64) int {
-	t.Helper()
-	var n int
-	if err := s.db.QueryRow("SELECT COUNT(*) FROM items WHERE session_id = ?", key).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
-// Closing a session answers before its items are deleted; they go in the
-// background, and items a stop left behind go at the next Open.
-func TestDeletedSessionItemsGoInBackgroundAndAreSweptOnOpen(t *testing.T) {
+// A closed session's items go at once: its index entries in one range
+// deletion, its log file with them. A log left by a crash between the
+// two goes at the next Open.
+func TestDeletedSessionItemsGoAndOrphanLogsAreSweptOnOpen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	s := open(t, path)
 	ctx := context.Background()
@@ -492,34 +457,147 @@ func TestDeletedSessionItemsGoInBackgroundAndAreSweptOnOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logFile := s.items.logPath(key)
+	if _, err := os.Stat(logFile); err != nil {
+		t.Fatalf("no log for the session: %v", err)
+	}
 	if err := s.DeleteSession(ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for itemRows(t, s, key) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := itemRows(t, s, key); n != 0 {
-		t.Fatalf("%d items of the closed session left", n)
+	if _, err := os.Stat(logFile); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the closed session's log is still there: %v", err)
 	}
 	if n, err := s.Count(ctx, "kept", "payments"); err != nil || n != 500 {
 		t.Fatalf("the other session has %d items, %v", n, err)
 	}
 
-	// Items whose session is gone, as a stop in mid-deletion leaves them.
-	if _, err := s.db.Exec("INSERT INTO items (session_id, kind, rkey, resource, ref, created_at, data) VALUES (?, 4, 1, 'payments', 'orphan', 0, '{}')", key); err != nil {
+	// A log whose session is gone, with index entries, as a crash between
+	// the SQLite commit and the file's removal would leave it.
+	orphan := s.items.newGroup()
+	if err := orphan.put(key, "payments", []Item{payment(1, "PENDING", "acc")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := orphan.commit(); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, path)
-	deadline = time.Now().Add(10 * time.Second)
-	for itemRows(t, s, key) > 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	if _, err := os.Stat(logFile); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the orphaned log was not swept: %v", err)
 	}
-	if n := itemRows(t, s, key); n != 0 {
-		t.Fatalf("%d orphaned items not swept", n)
+	if kinds, err := s.items.kinds(key); err != nil || len(kinds) != 0 {
+		t.Fatalf("index entries of the gone session: %v %v", kinds, err)
 	}
 	if n, err := s.Count(ctx, "kept", "payments"); err != nil || n != 500 {
 		t.Fatalf("after the sweep the other session has %d items, %v", n, err)
 	}
+}
+
+// The log is the items' truth and the index is derived from it: records a
+// crash left past the index's length are indexed at Open, and a torn
+// record at the end, never acknowledged, is cut off.
+func TestItemsPastTheIndexAreRecoveredOnOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	ctx := context.Background()
+	addSession(t, s, "a")
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc"), payment(2, "PENDING", "acc")}, `{"c":1}`)
+	key, _, err := s.sessionKey(ctx, s.db, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	logFile := s.items.logPath(key)
+	s.Close()
+
+	// Written to the log, never indexed: a newer pay_001, a new pay_003,
+	// then half a record.
+	f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b []byte
+	for _, it := range []Item{payment(1, "SUCCEEDED", "acc"), payment(3, "PENDING", "acc")} {
+		b = appendRecord(b, resourceKind("payments"), "payments", it)
+	}
+	whole := len(b)
+	b = appendRecord(b, resourceKind("payments"), "payments", payment(4, "PENDING", "acc"))
+	if _, err := f.Write(b[:whole+10]); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	before, _ := os.Stat(logFile)
+
+	s = open(t, path)
+	items, _, total, err := s.List(ctx, Query{SessionID: "a", Resource: "payments"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, it := range items {
+		got = append(got, string(it))
+	}
+	want := []string{`{"reference":"pay_003","status":"PENDING"}`, `{"reference":"pay_002","status":"PENDING"}`, `{"reference":"pay_001","status":"SUCCEEDED"}`}
+	if diff := cmp.Diff(want, got); diff != "" || total != 3 {
+		t.Errorf("after recovery, total %d (-want +got):\n%s", total, diff)
+	}
+	after, err := os.Stat(logFile)
+	if err != nil || after.Size() != before.Size()-int64(whole+10-whole) {
+		t.Errorf("log %d bytes after recovery, want the torn record (10 bytes) cut from %d", after.Size(), before.Size())
+	}
+	// New pages go after the cut, and are read back.
+	commit(t, s, "a", []Item{payment(5, "PENDING", "acc")}, `{"c":2}`)
+	if n, err := s.Count(ctx, "a", "payments"); err != nil || n != 4 {
+		t.Errorf("count %d (%v), want 4", n, err)
+	}
+}
+
+// Purged items stay purged across a restart: their records are still in
+// the log, below the index's length, and are not indexed again.
+func TestPurgedItemsStayPurgedAfterReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	ctx := context.Background()
+	addSession(t, s, "a")
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc"), payment(2, "PENDING", "acc")}, `{"c":1}`)
+	if err := s.PutItems(ctx, "a", "accounts", []Item{{Ref: "acc", CreatedAt: t0, Data: json.RawMessage(`{"reference":"acc"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteStates(ctx, "a", "payments", true); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path)
+	if n, err := s.Count(ctx, "a", "payments"); err != nil || n != 0 {
+		t.Errorf("%d purged payments back after a restart (%v)", n, err)
+	}
+	if n, err := s.Count(ctx, "a", "accounts"); err != nil || n != 1 {
+		t.Errorf("%d accounts, want the unpurged 1 (%v)", n, err)
+	}
+}
+
+// The items' index is one process's at a time: a second Open waits for
+// the first to close (a restarted daemon meets the old one closing), and
+// fails clearly if it does not.
+func TestSecondOpenWaitsThenFails(t *testing.T) {
+	old := lockWait
+	lockWait = 300 * time.Millisecond
+	t.Cleanup(func() { lockWait = old })
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	start := time.Now()
+	if _, err := Open(path); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), "another switchboard process") {
+		t.Fatalf("second open: %v", err)
+	}
+	if waited := time.Since(start); waited < lockWait {
+		t.Errorf("gave up after %v, before %v", waited, lockWait)
+	}
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		s.Close()
+	}()
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatalf("open after the first closed: %v", err)
+	}
+	s2.Close()
 }

@@ -5,13 +5,19 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
+// wtx is what a job writes with: the group's SQLite transaction and the
+// items written with it (see items.go for the order they commit in).
+type wtx struct {
+	*sql.Tx
+	items *itemGroup
+}
+
 // job is one transaction for the writer goroutine.
 type job struct {
-	fn   func(tx *sql.Tx) error
+	fn   func(tx *wtx) error
 	done chan error // receives the outcome; buffered
 	// page marks a page commit nobody waits on: the writer may hold it a
 	// few milliseconds to commit it with the pages that follow.
@@ -25,15 +31,12 @@ type job struct {
 //
 // Page jobs keep the transaction open while pages keep coming (maxLinger
 // between two, maxOpen in all, maxGroup pages): one commit for many pages
-// is the store's largest saving, since each commit writes every database
-// page it dirtied and keys with random values dirty index pages all over
-// the file. Any other job commits the group at once: its caller waits.
+// syncs the item logs once and writes each SQLite page of states once.
+// Any other job commits the group at once: its caller waits.
 //
-// A failed statement is undone by SQLite. A page refused for a key
-// collision after some of its items were written keeps those items but not
-// its state, so a resume fetches it again and nothing is duplicated; a
-// savepoint per page would undo it whole, but tripled the statement
-// journal's cost on a large store.
+// A job that fails is undone by SQLite; items it appended stay in their
+// log without its state, so a resume fetches them again and, upserted by
+// reference, they are not duplicated.
 //
 // Once the store has been idle for idleTruncate after writing, the WAL is
 // copied into the database and truncated: a long sync leaves a WAL of
@@ -72,18 +75,19 @@ var idleTruncate = 3 * time.Second
 func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
 	open = true
 	var group []*job
-	tx, err := s.wconn.BeginTx(context.Background(), nil)
+	sqlTx, err := s.wconn.BeginTx(context.Background(), nil)
 	if err != nil {
 		s.fail([]*job{first}, wrap("begin", err))
 		return true
 	}
+	tx := &wtx{Tx: sqlTx, items: s.items.newGroup()}
 	errs := map[*job]error{}
 	run := func(j *job) {
 		group = append(group, j)
 		if err := j.fn(tx); err != nil {
 			errs[j] = wrap("write", err)
 		}
-		j.fn = nil // its page's items are in SQLite now
+		j.fn = nil // its page's items are in the log now
 	}
 	run(first)
 	// A page that waits is a sync going on: the group waits for the next
@@ -120,13 +124,23 @@ collect:
 		run(j)
 		lingering = lingering && j.page && time.Since(started) < maxOpen
 	}
+	// Items first: a state must never be saved without its page's items.
+	// Every job of the group fails with a failed commit: a commit fails
+	// for the disk's reasons (full, read-only, I/O), which no retry cures,
+	// and the jobs' pages are not kept for one, to bound the memory a long
+	// group holds.
+	if err := tx.items.commit(); err != nil {
+		tx.items.discard()
+		_ = tx.Rollback()
+		s.fail(group, wrap("commit items", err))
+		return open
+	}
 	if err := tx.Commit(); err != nil {
-		// Every job of the group fails with it: a commit fails for the
-		// disk's reasons (full, read-only, I/O), which no retry cures, and
-		// the jobs' pages are not kept for one, to bound the memory a
-		// long group holds.
 		s.fail(group, wrap("commit", err))
 		return open
+	}
+	if err := tx.items.afterCommit(); err != nil {
+		s.setErr(wrap("delete item log", err))
 	}
 	s.commits++
 	if s.commits%checkpointEvery == 0 {
@@ -209,7 +223,7 @@ func (s *Store) afterCommit() {
 // enqueue hands a transaction to the writer; the returned channel gets its
 // outcome. It blocks while the queue is full: that is the backpressure that
 // keeps a sync from outrunning the disk by more than a few pages.
-func (s *Store) enqueue(ctx context.Context, fn func(tx *sql.Tx) error) (<-chan error, error) {
+func (s *Store) enqueue(ctx context.Context, fn func(tx *wtx) error) (<-chan error, error) {
 	return s.enqueueJob(ctx, &job{fn: fn, done: make(chan error, 1)})
 }
 
@@ -236,14 +250,14 @@ func (s *Store) Kick() {
 		return
 	}
 	select {
-	case s.jobs <- &job{fn: func(*sql.Tx) error { return nil }, done: make(chan error, 1)}:
+	case s.jobs <- &job{fn: func(*wtx) error { return nil }, done: make(chan error, 1)}:
 	default:
 		// A full queue is a busy writer, not one waiting for more pages.
 	}
 }
 
 // run executes fn in a transaction after everything queued before it.
-func (s *Store) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Store) run(ctx context.Context, fn func(tx *wtx) error) error {
 	done, err := s.enqueue(ctx, fn)
 	if err != nil {
 		return err
@@ -259,7 +273,7 @@ func (s *Store) run(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // Flush waits until every commit queued before it is done, and returns the
 // first asynchronous commit error not yet reported.
 func (s *Store) Flush(ctx context.Context) error {
-	if err := s.run(ctx, func(*sql.Tx) error { return nil }); err != nil {
+	if err := s.run(ctx, func(*wtx) error { return nil }); err != nil {
 		return err
 	}
 	return s.TakeError()
@@ -275,78 +289,20 @@ func (s *Store) TakeError() error {
 }
 
 // CommitPage queues one page: its items upserted by reference and the state
-// that follows them, in one transaction. The channel gets the outcome.
+// that follows them, committed together. The channel gets the outcome.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
-	return s.enqueueJob(ctx, &job{page: true, done: make(chan error, 1), fn: func(tx *sql.Tx) error {
-		if err := s.upsertItems(ctx, tx, st.SessionID, resource, items); err != nil {
+	return s.enqueueJob(ctx, &job{page: true, done: make(chan error, 1), fn: func(tx *wtx) error {
+		if err := s.putItems(ctx, tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
-		return s.putState(context.Background(), tx, st)
+		return s.putState(context.Background(), tx.Tx, st)
 	}})
 }
 
-// upsertItems writes items in multi-row statements: per-statement overhead,
-// not SQLite, dominates one-row inserts through database/sql.
-func (s *Store) upsertItems(ctx context.Context, tx *sql.Tx, sessionID, resource string, items []Item) error {
-	if len(items) == 0 {
-		return nil
-	}
-	key, ok, err := s.sessionKey(ctx, tx, sessionID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return fmt.Errorf("session %s is not in the store", sessionID)
-	}
-	kind := resourceKind(resource)
-	for len(items) > 0 {
-		n := min(len(items), itemsPerStatement)
-		args := make([]any, 0, n*columnsPerItem)
-		for _, it := range items[:n] {
-			args = append(args, key, kind, refKey(resource, it.Ref), resource, it.Ref, it.CreatedAt.UnixNano(), it.Status, it.Type, it.Asset,
-				accountsColumn(it.Accounts), []byte(it.Data))
-		}
-		stmt, err := s.prepared(n)
-		if err != nil {
-			return err
-		}
-		res, err := tx.Stmt(stmt).Exec(args...)
-		if err != nil {
-			return err
-		}
-		// Every row is inserted or updates its own earlier row; one that
-		// did neither met another reference with the same key.
-		if changed, err := res.RowsAffected(); err == nil && changed < int64(n) {
-			return s.keyCollision(ctx, tx, key, resource, items[:n])
-		}
-		items = items[n:]
-	}
-	return nil
-}
-
-// keyCollision names the references whose keys collide, for the error
-// that refuses the page.
-func (s *Store) keyCollision(ctx context.Context, tx *sql.Tx, key int64, resource string, items []Item) error {
-	for _, it := range items {
-		var other string
-		err := tx.QueryRowContext(ctx, "SELECT ref FROM items WHERE session_id = ? AND rkey = ? AND NOT (kind = ? AND ref = ?)",
-			key, refKey(resource, it.Ref), resourceKind(resource), it.Ref).Scan(&other)
-		if err == nil {
-			return fmt.Errorf("reference %q of %s has the same store key as %q, already stored: it is not stored, nor is the state after its page", it.Ref, resource, other)
-		}
-	}
-	return fmt.Errorf("a page of %s was not stored whole and no reference collision was found", resource)
-}
-
-// prepared returns the upsert of n rows, prepared once: parsing a
-// statement of a thousand placeholders costs as much as running it.
-func (s *Store) prepared(n int) (*sql.Stmt, error) { return s.preparedSQL(upsertSQL(n)) }
-
 // preparedSQL prepares a statement once. It is prepared on the pool, not
 // on the writer's *sql.Conn: database/sql re-prepares a Conn's statement
-// in every transaction that uses it (Tx.Stmt), and parsing the 100-row
-// upsert cost as much as running it. A pool statement is prepared once
-// per connection and reused by every transaction on it.
+// in every transaction that uses it (Tx.Stmt). A pool statement is
+// prepared once per connection and reused by every transaction on it.
 func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
 	s.stmtMu.Lock()
 	defer s.stmtMu.Unlock()
@@ -357,52 +313,12 @@ func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s.stmts) > 64 {
-		// Odd page sizes come and go; keep the cache bounded.
-		for k, old := range s.stmts {
-			old.Close()
-			delete(s.stmts, k)
-		}
-	}
 	s.stmts[q] = st
 	return st, nil
 }
 
-// itemsPerStatement keeps a statement under SQLite's 32766 variables.
-const (
-	columnsPerItem    = 11
-	itemsPerStatement = 500
-)
-
-var upsertCache sync.Map // int -> string
-
-func upsertSQL(n int) string {
-	if q, ok := upsertCache.Load(n); ok {
-		return q.(string)
-	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO items (session_id, kind, rkey, resource, ref, created_at, status, type, asset, accounts, data) VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
-	b.WriteString(upsertTail)
-	q := b.String()
-	upsertCache.Store(n, q)
-	return q
-}
-
-// upsertTail updates the row of the same reference; a row that only
-// shares the key (a hash collision) is left alone, which the caller sees
-// in the count of changed rows.
-const upsertTail = ` ON CONFLICT (session_id, rkey) DO UPDATE SET created_at = excluded.created_at, status = excluded.status,
-		type = excluded.type, asset = excluded.asset, accounts = excluded.accounts, data = excluded.data
-		WHERE items.kind = excluded.kind AND items.ref = excluded.ref`
-
 // accountsColumn stores references space-delimited on both ends, so that
-// a LIKE '% ref %' finds whole references only.
+// a filter finds whole references only.
 func accountsColumn(refs []string) string {
 	if len(refs) == 0 {
 		return ""
