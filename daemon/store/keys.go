@@ -11,8 +11,8 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// resourceKinds number the resources in the items table's index. Append
-// only: the numbers are stored.
+// resourceKinds number the resources in the items' index keys and log
+// records. Append only: the numbers are stored.
 var resourceKinds = map[string]int64{
 	protocol.ResourceAccounts:         1,
 	protocol.ResourceExternalAccounts: 2,
@@ -31,11 +31,11 @@ func resourceKind(resource string) int64 {
 	return 1<<20 + int64(binary.BigEndian.Uint32(h[:4])>>12)
 }
 
-// refKey is the stored key of a reference of a resource: the first 63 bits
-// of SHA-256 over both. Two references with the same key in one session
-// (about one chance in 10^7 for a billion items) are refused by the
-// upsert, not merged. A variable so tests can force a collision.
-var refKey = func(resource, ref string) int64 {
+// refKey was the key of a reference in schema 3's items table: the first
+// 63 bits of SHA-256 over resource and reference. Only the migration to
+// version 3 computes it now (items live in logs since version 4, keyed by
+// the reference itself).
+func refKey(resource, ref string) int64 {
 	h := sha256.New()
 	h.Write([]byte(resource))
 	h.Write([]byte{0})

@@ -1,12 +1,15 @@
 // Package store keeps the daemon's sessions, their pagination states and
-// every item their connectors fetched in one SQLite file (pure Go, through
-// modernc.org/sqlite), so that a restart, or a crash, loses nothing.
+// every item their connectors fetched, so that a restart, or a crash,
+// loses nothing. Sessions and states are in one SQLite file (pure Go,
+// through modernc.org/sqlite); items, which a long sync writes by the
+// million, are appended to a log per session and found through a Pebble
+// index beside it (items.go).
 //
-// The one rule that makes crash recovery work: a page's items and the state
-// that follows them commit in one transaction. After any crash the file
-// holds a prefix of pages with the state right after the last of them, so
-// resuming from that state refetches at most the pages that were lost, and
-// items, upserted by reference, are never duplicated.
+// The one rule that makes crash recovery work: a page's state is never
+// saved before its items are. After any crash the store holds the items of
+// every page whose state it saved, so resuming from that state refetches
+// at most the pages that were lost, and items, upserted by reference, are
+// never duplicated.
 //
 // Pages are committed by one writer goroutine in the order they were
 // fetched, so a sync does not wait for the disk on every page; callers that
