@@ -10,9 +10,10 @@
 package bus
 
 import (
-	"encoding/json"
 	"sync"
 	"time"
+
+	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -250,8 +251,12 @@ func (b *Bus) HTTPExchange(p protocol.HTTPExchangeParams) {
 }
 
 // encodeNotification encodes a whole notification message body.
+//
+// segmentio's encoder writes what encoding/json does, faster on the large
+// strings an http/exchange carries (its bodies): on a 1M-payment sync,
+// encoding/json's string escaping was 0.5 s of the daemon's CPU.
 func encodeNotification(method string, params any) []byte {
-	p, err := json.Marshal(params)
+	p, err := fastjson.Marshal(params)
 	if err != nil {
 		// Params are the daemon's own types: failing to encode them is a bug.
 		panic("bus: encode " + method + ": " + err.Error())
