@@ -173,9 +173,11 @@ func (s *Store) openItems(throwaway bool) error {
 }
 
 // copyItemsOut copies the items of a version-3 file into the items' logs
-// and index, session by session in stored order.
+// and index, session by session in stored order. Items of closed sessions
+// that a stop left undeleted are not copied.
 func (s *Store) copyItemsOut() error {
-	rows, err := s.db.Query("SELECT session_id, resource, ref, created_at, status, type, asset, accounts, data FROM items ORDER BY session_id, id")
+	rows, err := s.db.Query(`SELECT session_id, resource, ref, created_at, status, type, asset, accounts, data FROM items
+		WHERE session_id IN (SELECT key FROM session_keys) ORDER BY session_id, id`)
 	if err != nil {
 		return wrap("move items out", err)
 	}
