@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -309,7 +308,7 @@ func decodeBody(body []byte) (record, bool) {
 
 // refValue is an 'r' entry's value: where the latest record is, and what
 // data/list filters on, so that counting needs no log reads.
-func refValue(dst []byte, off int64, kind int64, resource string, it Item) []byte {
+func refValue(dst []byte, off int64, it Item) []byte {
 	dst = appendU64(dst[:0], uint64(off))
 	dst = binary.AppendVarint(dst, it.CreatedAt.UnixNano())
 	for _, s := range []string{it.Status, it.Type, it.Asset, accountsColumn(it.Accounts)} {
@@ -456,11 +455,7 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 	for _, it := range items {
 		off := l.size + int64(len(buf))
 		buf = appendRecord(buf, kind, resource, it)
-		g.kbuf = refIndexKey(g.kbuf, key, kind, it.Ref)
-		g.vbuf = refValue(g.vbuf, off, kind, resource, it)
-		g.set(g.kbuf, g.vbuf)
-		g.kbuf = createdIndexKey(g.kbuf, key, kind, it.CreatedAt.UnixNano(), off)
-		g.set(g.kbuf, []byte(it.Ref))
+		g.index(key, kind, off, it)
 	}
 	if _, err := l.f.WriteAt(buf, l.size); err != nil {
 		// The bytes may be partly written: the next record goes after
@@ -474,6 +469,15 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 		g.buf = buf
 	}
 	return nil
+}
+
+// index adds the entries of the record of it at off.
+func (g *itemGroup) index(key, kind, off int64, it Item) {
+	g.kbuf = refIndexKey(g.kbuf, key, kind, it.Ref)
+	g.vbuf = refValue(g.vbuf, off, it)
+	g.set(g.kbuf, g.vbuf)
+	g.kbuf = createdIndexKey(g.kbuf, key, kind, it.CreatedAt.UnixNano(), off)
+	g.set(g.kbuf, []byte(it.Ref))
 }
 
 // deleteItems drops the index of one resource of a session, or of all for
@@ -626,7 +630,6 @@ func (ix *itemStore) replay(key int64) error {
 	}
 	g := ix.newGroup()
 	defer g.discard()
-	b := g.b()
 	off := from
 	var buf []byte
 	for off < l.size {
@@ -641,26 +644,13 @@ func (ix *itemStore) replay(key int64) error {
 			l.size = off
 			break
 		}
-		it := Item{Ref: r.ref, Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)}
-		it.CreatedAt = unixNano(r.created)
-		g.kbuf = refIndexKey(g.kbuf, key, r.kind, r.ref)
-		g.vbuf = refValue(g.vbuf, off, r.kind, r.resource, it)
-		if err := b.Set(g.kbuf, g.vbuf, nil); err != nil {
-			return err
-		}
-		g.kbuf = createdIndexKey(g.kbuf, key, r.kind, r.created, off)
-		if err := b.Set(g.kbuf, []byte(r.ref), nil); err != nil {
-			return err
-		}
+		g.index(key, r.kind, off, Item{Ref: r.ref, CreatedAt: unixNano(r.created), Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)})
 		off += int64(recordHeader + binary.LittleEndian.Uint32(buf))
 	}
-	if err := b.Set(metaKey(key), appendU64(nil, uint64(l.size)), nil); err != nil {
-		return err
-	}
-	err = b.Commit(pebble.Sync)
-	b.Close()
-	g.batch = nil
-	return err
+	// The group's commit sets the indexed length of the logs it touched.
+	g.touched[key] = l
+	g.sync = true
+	return g.commit()
 }
 
 // Reading.
@@ -692,6 +682,5 @@ func (ix *itemStore) kinds(key int64) ([]int64, error) {
 		out = append(out, kind)
 		ok = it.SeekGE(kindPrefix(key, tagRef, kind+1))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, it.Error()
 }
