@@ -81,6 +81,7 @@ func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
 		return true
 	}
 	tx := &wtx{Tx: sqlTx, items: s.items.newGroup()}
+	defer tx.items.release()
 	errs := map[*job]error{}
 	run := func(j *job) {
 		group = append(group, j)
