@@ -62,6 +62,9 @@ type itemStore struct {
 type itemLog struct {
 	f    *os.File
 	size int64 // where the next record goes; the writer goroutine's own
+	// checked is the log's size when its garbage was last measured (see
+	// compact); the writer goroutine's own.
+	checked int64
 }
 
 const (
@@ -244,6 +247,7 @@ func prefixEnd(p []byte) []byte {
 type record struct {
 	kind     int64
 	off      int64
+	size     int64 // framed length in the log; 0 when unknown
 	created  int64
 	resource string
 	ref      string
@@ -308,13 +312,14 @@ func decodeBody(body []byte) (record, bool) {
 
 // refValue is an 'r' entry's value: where the latest record is, and what
 // data/list filters on, so that counting needs no log reads.
-func refValue(dst []byte, off int64, it Item) []byte {
+// The record's length comes last, for the log's compaction.
+func refValue(dst []byte, off, size int64, it Item) []byte {
 	dst = appendU64(dst[:0], uint64(off))
 	dst = binary.AppendVarint(dst, it.CreatedAt.UnixNano())
 	for _, s := range []string{it.Status, it.Type, it.Asset, accountsColumn(it.Accounts)} {
 		dst = appendString(dst, s)
 	}
-	return dst
+	return binary.AppendUvarint(dst, uint64(size))
 }
 
 func decodeRefValue(v []byte) (record, bool) {
@@ -334,6 +339,9 @@ func decodeRefValue(v []byte) (record, bool) {
 		if *dst, v, ok = readString(v); !ok {
 			return r, false
 		}
+	}
+	if size, w := binary.Uvarint(v); w > 0 {
+		r.size = int64(size)
 	}
 	return r, true
 }
@@ -368,7 +376,7 @@ func readRecord(f *os.File, off int64, buf []byte) (record, []byte, error) {
 	if !ok {
 		return record{}, buf, fmt.Errorf("item log %s at %d: the record does not decode", f.Name(), off)
 	}
-	r.off = off
+	r.off, r.size = off, int64(recordHeader+size)
 	return r, buf, nil
 }
 
@@ -471,9 +479,9 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 	kind := resourceKind(resource)
 	buf := g.buf[:0]
 	for _, it := range items {
-		off := l.size + int64(len(buf))
+		start := len(buf)
 		buf = appendRecord(buf, kind, resource, it)
-		g.index(key, kind, off, it)
+		g.index(key, kind, l.size+int64(start), int64(len(buf)-start), it)
 	}
 	if _, err := l.f.WriteAt(buf, l.size); err != nil {
 		// The bytes may be partly written: the next record goes after
@@ -490,9 +498,9 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 }
 
 // index adds the entries of the record of it at off.
-func (g *itemGroup) index(key, kind, off int64, it Item) {
+func (g *itemGroup) index(key, kind, off, size int64, it Item) {
 	g.kbuf = refIndexKey(g.kbuf, key, kind, it.Ref)
-	g.vbuf = refValue(g.vbuf, off, it)
+	g.vbuf = refValue(g.vbuf, off, size, it)
 	g.set(g.kbuf, g.vbuf)
 	g.kbuf = createdIndexKey(g.kbuf, key, kind, it.CreatedAt.UnixNano(), off)
 	g.set(g.kbuf, []byte(it.Ref))
@@ -662,8 +670,9 @@ func (ix *itemStore) replay(key int64) error {
 			l.size = off
 			break
 		}
-		g.index(key, r.kind, off, Item{Ref: r.ref, CreatedAt: unixNano(r.created), Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)})
-		off += int64(recordHeader + binary.LittleEndian.Uint32(buf))
+		size := int64(recordHeader + binary.LittleEndian.Uint32(buf))
+		g.index(key, r.kind, off, size, Item{Ref: r.ref, CreatedAt: unixNano(r.created), Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)})
+		off += size
 	}
 	// The group's commit sets the indexed length of the logs it touched.
 	g.touched[key] = l
@@ -701,4 +710,175 @@ func (ix *itemStore) kinds(key int64) ([]int64, error) {
 		ok = it.SeekGE(kindPrefix(key, tagRef, kind+1))
 	}
 	return out, it.Error()
+}
+
+// Compaction.
+//
+// An item fetched again leaves its old record in the log, and its old
+// created-at entry in the index. Records are never moved (their offsets
+// are in the index): the disk blocks under superseded records are given
+// back by punching holes in the file, which keeps every offset, and the
+// stale created-at entries are deleted. Only ranges below the indexed
+// length are punched, and only after that length is synced, so recovery,
+// which reads from the indexed length on, never meets a hole.
+
+// compactMinBytes is the log size below which compaction does not bother,
+// and compactGarbage the share of superseded bytes that triggers it.
+// Variables so tests can shrink them.
+var (
+	compactMinBytes int64 = 64 << 20
+	compactGarbage        = 0.5
+)
+
+// compactIdle checks the open logs that have grown by half since they
+// were last checked, and compacts those that are mostly superseded
+// records. The writer runs it when idle.
+func (ix *itemStore) compactIdle() error {
+	ix.mu.Lock()
+	var due []int64
+	for key, l := range ix.logs {
+		if l.size >= compactMinBytes && float64(l.size) >= 1.5*float64(l.checked) {
+			due = append(due, key)
+		}
+	}
+	ix.mu.Unlock()
+	var errs []error
+	for _, key := range due {
+		if _, err := ix.compact(key, false); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// compactStats says what a compaction found and did.
+type compactStats struct {
+	live, garbage, punched int64 // bytes
+	staleEntries           int
+}
+
+// compact measures a session's superseded bytes and, when they are more
+// than compactGarbage of the log (or force), punches them out and deletes
+// stale created-at entries.
+func (ix *itemStore) compact(key int64, force bool) (compactStats, error) {
+	var st compactStats
+	l, ok, err := ix.log(key, false)
+	if err != nil || !ok {
+		return st, err
+	}
+	end, err := ix.indexedLength(key)
+	if err != nil {
+		return st, err
+	}
+	l.checked = l.size
+	type span struct{ off, size int64 }
+	var spans []span
+	p := append(sessionPrefix(key), tagRef)
+	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return st, err
+	}
+	var buf []byte
+	for ok := it.First(); ok; ok = it.Next() {
+		r, ok := decodeRefValue(it.Value())
+		if !ok || r.off >= end {
+			continue
+		}
+		if r.size == 0 { // an entry written before sizes were kept
+			var rec record
+			if rec, buf, err = readRecord(l.f, r.off, buf); err != nil {
+				it.Close()
+				return st, err
+			}
+			r.size = rec.size
+		}
+		spans = append(spans, span{r.off, r.size})
+		st.live += r.size
+	}
+	if err := it.Close(); err != nil {
+		return st, err
+	}
+	st.garbage = end - st.live
+	if !force && float64(st.garbage) < compactGarbage*float64(end) {
+		return st, nil
+	}
+	// The indexed length must outlive a crash before any hole exists.
+	if err := ix.db.LogData(nil, pebble.Sync); err != nil {
+		return st, err
+	}
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
+	const block = 4096
+	punch := func(from, to int64) error {
+		from = (from + block - 1) / block * block
+		to = to / block * block
+		if to-from < 16*block {
+			return nil // a few blocks: not worth a system call
+		}
+		if err := punchHole(l.f, from, to-from); err != nil {
+			return err
+		}
+		st.punched += to - from
+		return nil
+	}
+	var at int64
+	for _, sp := range spans {
+		if err := punch(at, sp.off); err != nil {
+			return st, err
+		}
+		at = max(at, sp.off+sp.size)
+	}
+	if err := punch(at, end); err != nil {
+		return st, err
+	}
+	n, err := ix.deleteStale(key)
+	st.staleEntries = n
+	return st, err
+}
+
+// deleteStale deletes the created-at entries of superseded records.
+func (ix *itemStore) deleteStale(key int64) (int, error) {
+	rp := append(sessionPrefix(key), tagRef)
+	refs, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: rp, UpperBound: prefixEnd(rp)})
+	if err != nil {
+		return 0, err
+	}
+	defer refs.Close()
+	cp := append(sessionPrefix(key), tagCreated)
+	created, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: cp, UpperBound: prefixEnd(cp)})
+	if err != nil {
+		return 0, err
+	}
+	defer created.Close()
+	b := ix.db.NewBatch()
+	defer func() { b.Close() }()
+	n := 0
+	base := len(cp)
+	var kbuf []byte
+	for ok := created.First(); ok; ok = created.Next() {
+		k := created.Key()
+		if len(k) != base+24 {
+			continue
+		}
+		kind := int64(binary.BigEndian.Uint64(k[base:]))
+		off := int64(binary.BigEndian.Uint64(k[base+16:]))
+		kbuf = refIndexKey(kbuf, key, kind, string(created.Value()))
+		if r, ok := lookup(refs, kbuf); ok && r.off == off {
+			continue
+		}
+		if err := b.Delete(k, nil); err != nil {
+			return n, err
+		}
+		n++
+		if b.Count() >= 10_000 {
+			if err := b.Commit(pebble.NoSync); err != nil {
+				return n, err
+			}
+			b.Close()
+			b = ix.db.NewBatch()
+		}
+	}
+	if err := created.Error(); err != nil {
+		return n, err
+	}
+	return n, b.Commit(pebble.NoSync)
 }

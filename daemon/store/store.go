@@ -197,8 +197,8 @@ func (s *Store) closeDB() error {
 	return err
 }
 
-// Size returns the bytes the store takes: its SQLite file and WAL, and
-// the items' logs and index.
+// Size returns the bytes the store takes on disk: its SQLite file and
+// WAL, and the items' logs and index.
 func (s *Store) Size() int64 {
 	var n int64
 	for _, suffix := range []string{"", "-wal"} {
@@ -209,7 +209,7 @@ func (s *Store) Size() int64 {
 	_ = filepath.WalkDir(s.file+".items", func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
+				n += diskBytes(fi) // a compacted log has holes
 			}
 		}
 		return nil

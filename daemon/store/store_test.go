@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 )
@@ -600,4 +602,110 @@ func TestSecondOpenWaitsThenFails(t *testing.T) {
 		t.Fatalf("open after the first closed: %v", err)
 	}
 	s2.Close()
+}
+
+// Re-fetching a session's items leaves their old records behind; once the
+// store is idle, the blocks under them are given back (holes punched) and
+// their stale created-at entries deleted, and everything still reads the
+// same, before and after a restart.
+func TestSupersededRecordsAreCompactedWhenIdle(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("holes are punched on Linux only")
+	}
+	oldMin, oldIdle := compactMinBytes, idleTruncate
+	compactMinBytes, idleTruncate = 1<<20, 50*time.Millisecond
+	t.Cleanup(func() { compactMinBytes, idleTruncate = oldMin, oldIdle })
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path)
+	ctx := context.Background()
+	addSession(t, s, "a")
+	pad := strings.Repeat("x", 2000)
+	page := func(pass int) []Item {
+		items := make([]Item, 1000)
+		for i := range items {
+			it := payment(i, fmt.Sprintf("PASS%d", pass), "acc")
+			it.CreatedAt = it.CreatedAt.Add(time.Duration(pass) * time.Hour) // each pass moves every item in time
+			it.Data = json.RawMessage(fmt.Sprintf(`{"reference":%q,"pass":%d,"pad":%q}`, it.Ref, pass, pad))
+			items[i] = it
+		}
+		return items
+	}
+	key, _, _ := s.sessionKey(ctx, s.db, "a")
+	logFile := s.items.logPath(key)
+	var dones []<-chan error
+	for pass := 1; pass <= 4; pass++ {
+		for i := 0; i < 1000; i += 100 {
+			done, err := s.CommitPage(ctx, "payments", page(pass)[i:i+100], State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(fmt.Sprintf(`{"pass":%d}`, pass)), UpdatedAt: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dones = append(dones, done)
+		}
+	}
+	s.Kick()
+	for _, done := range dones {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, _ := os.Stat(logFile)
+	before, size := diskBytes(fi), fi.Size()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if fi, _ := os.Stat(logFile); diskBytes(fi) < before/2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	fi, _ = os.Stat(logFile)
+	if after := diskBytes(fi); after >= before/2 || fi.Size() != size {
+		t.Fatalf("log on disk %d bytes, was %d; size %d, was %d: three passes of four are superseded, and offsets must not move", after, before, fi.Size(), size)
+	}
+	if err := s.TakeError(); err != nil {
+		t.Fatal(err)
+	}
+	check := func(s *Store) {
+		t.Helper()
+		items, _, total, err := s.List(ctx, Query{SessionID: "a", Resource: "payments", Limit: 1000})
+		if err != nil || total != 1000 || len(items) != 1000 {
+			t.Fatalf("list: %d of %d, %v", len(items), total, err)
+		}
+		for _, it := range items {
+			if !strings.Contains(string(it), `"pass":4`) {
+				t.Fatalf("a superseded record listed: %.60s", it)
+			}
+		}
+		n := 0
+		if err := s.Each(ctx, "a", "", func(_ string, data json.RawMessage) error {
+			n++
+			if !strings.Contains(string(data), `"pass":4`) {
+				t.Fatalf("a superseded record exported: %.60s", data)
+			}
+			return nil
+		}); err != nil || n != 1000 {
+			t.Fatalf("export: %d items, %v", n, err)
+		}
+	}
+	check(s)
+	// The stale created-at entries are gone: one per item is left.
+	cp := append(sessionPrefix(key), tagCreated)
+	it, err := s.items.db.NewIter(&pebble.IterOptions{LowerBound: cp, UpperBound: prefixEnd(cp)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		entries++
+	}
+	it.Close()
+	if entries != 1000 {
+		t.Errorf("%d created-at entries, want 1000", entries)
+	}
+	s.Close()
+	s = open(t, path)
+	check(s)
+	commit(t, s, "a", page(5)[:10], `{"pass":5}`)
+	if n, err := s.Count(ctx, "a", "payments"); err != nil || n != 1000 {
+		t.Errorf("count after another page: %d, %v", n, err)
+	}
 }

@@ -39,9 +39,9 @@ type job struct {
 // reference, they are not duplicated.
 //
 // Once the store has been idle for idleTruncate after writing, the WAL is
-// copied into the database and truncated: a long sync leaves a WAL of
-// hundreds of megabytes, which would otherwise stay on disk until the
-// daemon stops.
+// copied into the database and truncated (it could otherwise stay large
+// until the daemon stops), and item logs that are mostly superseded
+// records are compacted (items.go).
 func (s *Store) writer() {
 	defer s.wg.Done()
 	linger := time.NewTimer(maxLinger)
@@ -62,6 +62,9 @@ func (s *Store) writer() {
 		case <-idle.C:
 			_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
 			s.walLong.Store(false)
+			if err := s.items.compactIdle(); err != nil {
+				s.setErr(wrap("compact item logs", err))
+			}
 		}
 	}
 }
