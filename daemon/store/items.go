@@ -830,19 +830,19 @@ func (ix *itemStore) compact(key int64, force bool) (compactStats, error) {
 	if err := punch(at, end); err != nil {
 		return st, err
 	}
-	n, err := ix.deleteStale(key)
+	live := make([]int64, len(spans))
+	for i, sp := range spans {
+		live[i] = sp.off
+	}
+	n, err := ix.deleteStale(key, live)
 	st.staleEntries = n
 	return st, err
 }
 
-// deleteStale deletes the created-at entries of superseded records.
-func (ix *itemStore) deleteStale(key int64) (int, error) {
-	rp := append(sessionPrefix(key), tagRef)
-	refs, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: rp, UpperBound: prefixEnd(rp)})
-	if err != nil {
-		return 0, err
-	}
-	defer refs.Close()
+// deleteStale deletes the created-at entries of superseded records: those
+// whose offset is not a live record's (live is sorted). One pass, no
+// lookups: a lookup per entry took 30 s for two million entries.
+func (ix *itemStore) deleteStale(key int64, live []int64) (int, error) {
 	cp := append(sessionPrefix(key), tagCreated)
 	created, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: cp, UpperBound: prefixEnd(cp)})
 	if err != nil {
@@ -853,16 +853,12 @@ func (ix *itemStore) deleteStale(key int64) (int, error) {
 	defer func() { b.Close() }()
 	n := 0
 	base := len(cp)
-	var kbuf []byte
 	for ok := created.First(); ok; ok = created.Next() {
 		k := created.Key()
 		if len(k) != base+24 {
 			continue
 		}
-		kind := int64(binary.BigEndian.Uint64(k[base:]))
-		off := int64(binary.BigEndian.Uint64(k[base+16:]))
-		kbuf = refIndexKey(kbuf, key, kind, string(created.Value()))
-		if r, ok := lookup(refs, kbuf); ok && r.off == off {
+		if _, found := slices.BinarySearch(live, int64(binary.BigEndian.Uint64(k[base+16:]))); found {
 			continue
 		}
 		if err := b.Delete(k, nil); err != nil {
@@ -881,4 +877,29 @@ func (ix *itemStore) deleteStale(key int64) (int, error) {
 		return n, err
 	}
 	return n, b.Commit(pebble.NoSync)
+}
+
+// liveOffsets returns, sorted, the offsets of the latest records of a
+// session's items (of one resource kind, or all for kind 0), as a reader
+// sees them.
+func liveOffsets(r pebble.Reader, key, kind int64) ([]int64, error) {
+	p := append(sessionPrefix(key), tagRef)
+	if kind != 0 {
+		p = kindPrefix(key, tagRef, kind)
+	}
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for ok := it.First(); ok; ok = it.Next() {
+		if v := it.Value(); len(v) >= 8 {
+			out = append(out, int64(binary.BigEndian.Uint64(v)))
+		}
+	}
+	if err := errors.Join(it.Error(), it.Close()); err != nil {
+		return nil, err
+	}
+	slices.Sort(out)
+	return out, nil
 }
