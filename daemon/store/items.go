@@ -33,14 +33,15 @@ import (
 // them, with three kinds of entries, each under the session's key so that
 // deleting a session is one range deletion:
 //
-//	key | 'r' | kind | reference           -> offset, created, status, type, asset, accounts
+//	key | 'r' | kind | reference           -> offset, created, status, type, asset, accounts, record length
 //	key | 'c' | kind | created | offset     -> reference
 //	key | 'm'                               -> length of the log the index covers
 //
 // The 'r' entry of a reference is its latest record: writing it again
 // overwrites the entry, with no read before the write (an LSM read costs
 // as much as the write). The 'c' entry of a superseded record stays, and
-// is skipped on reading because the 'r' entry names another offset.
+// is skipped on reading because the 'r' entry names another offset, until
+// the log is compacted (see Compaction below).
 //
 // Crash safety keeps SQLite's rule (a page's state is never saved without
 // its items), in this order per group commit: the log records are written
