@@ -81,6 +81,8 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 		return items, "", 0, wrap("list items", err)
 	}
 	kind := resourceKind(q.Resource)
+	s.items.reading.RLock()
+	defer s.items.reading.RUnlock()
 	snap := s.items.db.NewSnapshot()
 	defer snap.Close()
 
@@ -165,6 +167,8 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 	if err != nil || !ok {
 		return wrap("read items", err)
 	}
+	s.items.reading.RLock()
+	defer s.items.reading.RUnlock()
 	snap := s.items.db.NewSnapshot()
 	defer snap.Close()
 	// Which created-at entries are current comes from one pass over the

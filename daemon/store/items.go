@@ -56,6 +56,12 @@ type itemStore struct {
 
 	mu   sync.Mutex
 	logs map[int64]*itemLog // session key -> its open log; guarded by mu
+
+	// reading is held for reading while a reader uses an index snapshot:
+	// a snapshot taken before an item was fetched again still points at
+	// the superseded record, so compaction punches no hole while one is
+	// in use (it tries, and skips when it cannot have the lock).
+	reading sync.RWMutex
 }
 
 // itemLog is one session's log file. Readers read it at offsets the index
@@ -803,6 +809,11 @@ func (ix *itemStore) compact(key int64, force bool) (compactStats, error) {
 	if !force && float64(st.garbage) < compactGarbage*float64(end) {
 		return st, nil
 	}
+	if !ix.reading.TryLock() {
+		l.checked = 0 // a reader is at work: measure again at the next idle
+		return st, nil
+	}
+	defer ix.reading.Unlock()
 	// The indexed length must outlive a crash before any hole exists.
 	if err := ix.db.LogData(nil, pebble.Sync); err != nil {
 		return st, err
