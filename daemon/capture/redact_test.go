@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -121,4 +122,42 @@ func FuzzStringEnd(f *testing.F) {
 			t.Fatalf("stringEnd(%q) = %d, want %d", s, got, want)
 		}
 	})
+}
+
+// Every spelling of a secret name matches, whatever its case and
+// separators; names that only resemble one do not.
+func TestIsSecretName(t *testing.T) {
+	for n := range secretNames {
+		for _, v := range []string{n, strings.ToUpper(n), strings.ReplaceAll(n, "_", "-"), strings.ReplaceAll(n, "_", ""), strings.ToUpper(n[:1]) + n[1:]} {
+			if !isSecretName(v) {
+				t.Errorf("%q (from %q) not taken for a secret", v, n)
+			}
+		}
+	}
+	for _, n := range []string{"", "id", "keys", "tokens", "account_id", "reference", "created_at", "authorizations", "secretary", "passwords", "signatures", strings.Repeat("k", 41), "ke_y_"} {
+		if isSecretName(n) != (n == "ke_y_") {
+			t.Errorf("isSecretName(%q) = %v", n, !(n == "ke_y_"))
+		}
+	}
+}
+
+// BenchmarkRedactBody redacts a page of 100 demo-bank transactions (no
+// secrets in it: the common case).
+func BenchmarkRedactBody(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"data":[`)
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"id":"txn_%016x","object":"transaction","account_id":"acc_9cdd8ecec8e9e9a4","created_at":"2024-01-01T01:29:12.554782Z","type":"transfer","status":"succeeded","direction":"debit","amount":"340523","currency":"CHF","decimals":2,"scheme":"internal","description":"Transfer to Marketplace CHF","reference":"INV-754406","destination_account_id":"acc_c692a5fd8fbc9f93","metadata":{}}`, i)
+	}
+	sb.WriteString(`],"has_more":true,"next_cursor":"abc"}`)
+	body := sb.String()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if redactJSONFields(body) != body {
+			b.Fatal("changed")
+		}
+	}
 }
