@@ -485,6 +485,7 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 	}
 	kind := resourceKind(resource)
 	buf := g.buf[:0]
+	entries, arena := len(g.entries), len(g.arena)
 	for _, it := range items {
 		start := len(buf)
 		buf = appendRecord(buf, kind, resource, it)
@@ -492,7 +493,8 @@ func (g *itemGroup) put(key int64, resource string, items []Item) error {
 	}
 	if _, err := l.f.WriteAt(buf, l.size); err != nil {
 		// The bytes may be partly written: the next record goes after
-		// them all the same, and nothing refers to them.
+		// them all the same, and the index never refers to them.
+		g.entries, g.arena = g.entries[:entries], g.arena[:arena]
 		l.size += int64(len(buf))
 		return err
 	}

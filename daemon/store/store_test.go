@@ -837,3 +837,37 @@ func TestCompactionWaitsForReaders(t *testing.T) {
 		}
 	}
 }
+
+// A page whose records cannot be written fails, and leaves no index entry
+// pointing at them: the items stored before still read.
+func TestFailedLogWriteIndexesNothing(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "s.db"))
+	ctx := context.Background()
+	addSession(t, s, "a")
+	commit(t, s, "a", []Item{payment(1, "PENDING", "acc"), payment(2, "PENDING", "acc")}, `{"c":1}`)
+	key, _, _ := s.sessionKey(ctx, s.db, "a")
+	l, _, err := s.items.log(key, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.f.Close() // every write to it fails from now on
+	done, err := s.CommitPage(ctx, "payments", []Item{payment(3, "PENDING", "acc")}, State{SessionID: "a", Key: "payments", Resource: "payments", State: json.RawMessage(`{"c":2}`), UpdatedAt: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Kick()
+	if err := <-done; err == nil {
+		t.Fatal("a page written to a closed log succeeded")
+	}
+	s.items.mu.Lock()
+	delete(s.items.logs, key) // the next access opens the file again
+	s.items.mu.Unlock()
+	items, _, total, err := s.List(ctx, Query{SessionID: "a", Resource: "payments"})
+	if err != nil || total != 2 || len(items) != 2 {
+		t.Fatalf("after the failed page: %d of %d, %v", len(items), total, err)
+	}
+	states, _ := s.States(ctx, "a")
+	if len(states) != 1 || string(states[0].State) != `{"c":1}` {
+		t.Errorf("the failed page's state was saved: %+v", states)
+	}
+}
