@@ -137,7 +137,7 @@ func openItems(dir string, noSync bool) (*itemStore, error) {
 			return nil, err
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%w: another switchboard process has this store open; stop it, or give this one another --store or --state-dir", ErrInUse)
+			return nil, fmt.Errorf("%w: another switchboard process has this store open; stop it, or give this one another --store or --state-dir (export, import and sessions reach a running daemon without --store)", ErrInUse)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
