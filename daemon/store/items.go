@@ -679,9 +679,8 @@ func (ix *itemStore) replay(key int64) error {
 			l.size = off
 			break
 		}
-		size := int64(recordHeader + binary.LittleEndian.Uint32(buf))
-		g.index(key, r.kind, off, size, Item{Ref: r.ref, CreatedAt: unixNano(r.created), Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)})
-		off += size
+		g.index(key, r.kind, off, r.size, Item{Ref: r.ref, CreatedAt: unixNano(r.created), Status: r.status, Type: r.typ, Asset: r.asset, Accounts: strings.Fields(r.accounts)})
+		off += r.size
 	}
 	// The group's commit sets the indexed length of the logs it touched.
 	g.touched[key] = l
@@ -698,27 +697,6 @@ func lookup(it *pebble.Iterator, k []byte) (record, bool) {
 		return record{}, false
 	}
 	return decodeRefValue(it.Value())
-}
-
-// kinds returns the resource kinds a session has items of, in order.
-func (ix *itemStore) kinds(key int64) ([]int64, error) {
-	p := append(sessionPrefix(key), tagRef)
-	it, err := ix.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	var out []int64
-	for ok := it.First(); ok; {
-		k := it.Key()
-		if len(k) < len(p)+8 {
-			break
-		}
-		kind := int64(binary.BigEndian.Uint64(k[len(p):]))
-		out = append(out, kind)
-		ok = it.SeekGE(kindPrefix(key, tagRef, kind+1))
-	}
-	return out, it.Error()
 }
 
 // Compaction.

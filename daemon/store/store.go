@@ -56,18 +56,6 @@ type Store struct {
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
 
-	// The checkpointer copies the WAL into the database file on its own
-	// connection and goroutine, so that a long sync's writer never stops
-	// to do it (SQLite's automatic checkpoint runs inside the committing
-	// call). ckWake is signalled after each commit; walLong tells the
-	// writer that passive checkpoints are not keeping up and the WAL must
-	// be restarted before it grows further.
-	ckConn  *sql.Conn
-	ckWake  chan struct{}
-	ckDone  chan struct{}
-	walLong atomic.Bool
-	commits int // group commits so far; the writer's own
-
 	items *itemStore // the items' logs and index (items.go)
 }
 
@@ -128,31 +116,12 @@ func Open(path string) (*Store, error) {
 		s.closeDB()
 		return nil, wrap("open", err)
 	}
-	// The writer's page cache keeps the indexes' pages out of read
-	// syscalls and holds a group commit's dirty pages: 128 MiB, bounded
-	// (mmap would grow the daemon's memory with the file), and on this
-	// connection only, not on every reader's. Checkpoints are the
-	// checkpointer's (see writer.go). The WAL file keeps its largest size
-	// until the store closes: truncating it after each restart
-	// (journal_size_limit) cost a fifth more CPU on a 1M-payment sync.
-	for _, pragma := range []string{"PRAGMA cache_size = -131072", "PRAGMA wal_autocheckpoint = 0"} {
-		if _, err := s.wconn.ExecContext(context.Background(), pragma); err != nil {
-			s.closeDB()
-			return nil, wrap("open", err)
-		}
-	}
+	// SQLite holds sessions and states only (items are in their logs):
+	// its default cache and automatic checkpoints, run inside the
+	// committing call, are enough for commits of a few state rows.
 	for _, suffix := range []string{"-wal", "-shm"} {
 		_ = os.Chmod(file+suffix, 0o600)
 	}
-	s.ckConn, err = db.Conn(context.Background())
-	if err != nil {
-		s.wconn.Close()
-		s.closeDB()
-		return nil, wrap("open", err)
-	}
-	s.ckWake = make(chan struct{}, 1)
-	s.ckDone = make(chan struct{})
-	go s.checkpointer()
 	s.wg.Add(1)
 	go s.writer()
 	return s, nil
@@ -171,9 +140,6 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.cmu.Unlock()
 	s.wg.Wait()
-	close(s.ckWake)
-	<-s.ckDone
-	s.ckConn.Close()
 	s.stmtMu.Lock()
 	for _, st := range s.stmts {
 		st.Close()

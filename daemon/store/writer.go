@@ -61,7 +61,6 @@ func (s *Store) writer() {
 			idle.Reset(idleTruncate)
 		case <-idle.C:
 			_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
-			s.walLong.Store(false)
 			if err := s.items.compactIdle(); err != nil {
 				s.setErr(wrap("compact item logs", err))
 			}
@@ -146,10 +145,6 @@ collect:
 	if err := tx.items.afterCommit(); err != nil {
 		s.setErr(wrap("delete item log", err))
 	}
-	s.commits++
-	if s.commits%checkpointEvery == 0 {
-		s.afterCommit()
-	}
 	for _, j := range group {
 		err := errs[j]
 		if err != nil {
@@ -182,47 +177,7 @@ const (
 	maxLinger = 50 * time.Millisecond
 	maxOpen   = time.Second
 	jobQueue  = 64
-	// checkpointEvery: the WAL is copied into the database after this
-	// many group commits, not after each: pages that several commits
-	// dirtied (index pages, on a large store) are copied once.
-	checkpointEvery = 4
 )
-
-// walRestartFrames is the WAL length, in pages, past which the writer
-// restarts the WAL itself: passive checkpoints copy what is committed but
-// cannot rewind a WAL that a busy writer keeps appending to.
-var walRestartFrames = 65536
-
-// checkpointer runs a passive checkpoint after commits, on its own
-// connection: it never blocks the writer or readers.
-func (s *Store) checkpointer() {
-	defer close(s.ckDone)
-	for range s.ckWake {
-		var busy, logFrames, copied int
-		err := s.ckConn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &copied)
-		if err == nil && logFrames > walRestartFrames {
-			s.walLong.Store(true)
-		}
-	}
-}
-
-// afterCommit wakes the checkpointer, and restarts a WAL that has grown
-// too long: little is left to copy by then, the checkpointer having
-// copied the rest.
-func (s *Store) afterCommit() {
-	if s.walLong.Load() {
-		// Busy when the checkpointer is at work: try again next commit.
-		var busy, logFrames, copied int
-		err := s.wconn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &copied)
-		if err == nil && busy == 0 {
-			s.walLong.Store(false)
-		}
-	}
-	select {
-	case s.ckWake <- struct{}{}:
-	default:
-	}
-}
 
 // enqueue hands a transaction to the writer; the returned channel gets its
 // outcome. It blocks while the queue is full: that is the backpressure that
