@@ -20,6 +20,10 @@ const (
 	// MethodCancelRequest is the client's notification that cancels a request
 	// in flight; that request then answers CodeRequestCancelled.
 	MethodCancelRequest = "$/cancelRequest" // notification: CancelParams
+	// MethodWorkDoneProgressCancel is the client's notification that
+	// cancels the request a server-made progress token belongs to (LSP's
+	// Cancel button); that request then answers CodeRequestCancelled.
+	MethodWorkDoneProgressCancel = "window/workDoneProgress/cancel" // notification: WorkDoneProgressCancelParams
 )
 
 // Provider and session methods.

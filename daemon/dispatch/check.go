@@ -39,7 +39,7 @@ func connectorCheck(s *Server) handlerFunc {
 				return nil, protocol.CapabilityUnsupported(ss.Provider(), capability)
 			}
 		}
-		prog := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
+		prog, ctx := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
 		pages, items := 0, 0
 		rep, err := conformance.Check(ctx, ss.Connector(), conformance.Options{
 			Provider: ss.Provider(), Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
@@ -56,7 +56,7 @@ func connectorCheck(s *Server) handlerFunc {
 			},
 		})
 		if err != nil {
-			prog.end("check failed")
+			err = prog.end("check failed", err)
 			c.flush()
 			return nil, err
 		}
@@ -64,7 +64,7 @@ func connectorCheck(s *Server) handlerFunc {
 		if !rep.Passed {
 			verdict = fmt.Sprintf("failed: %d findings", len(rep.Findings()))
 		}
-		prog.end(fmt.Sprintf("%s pages, %s items; %s", count(pages), count(items), verdict))
+		prog.end(fmt.Sprintf("%s pages, %s items; %s", count(pages), count(items), verdict), nil)
 		c.flush()
 		return checkResult(rep), nil
 	})

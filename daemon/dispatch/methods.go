@@ -170,14 +170,14 @@ func (s *Server) table() map[string]handlerFunc {
 				return nil, err
 			}
 			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			prog := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
+			prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
 			pages, items := 0, 0
-			res, err := ss.FetchAll(ctx, p, func(task string, page *protocol.Page) {
+			res, err := ss.FetchAll(wctx, p, func(task string, page *protocol.Page) {
 				pages++
 				items += page.ItemCount
 				prog.report(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
 			})
-			prog.end(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
+			err = prog.end(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)), err)
 			c.flushIfSubscribed(ss.ID())
 			if err != nil {
 				return nil, err
@@ -193,14 +193,14 @@ func (s *Server) table() map[string]handlerFunc {
 				return nil, err
 			}
 			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			prog := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
+			prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
 			pages, items := 0, 0
-			res, err := ss.Sync(ctx, p, func(task string, page *protocol.Page) {
+			res, err := ss.Sync(wctx, p, func(task string, page *protocol.Page) {
 				pages++
 				items += page.ItemCount
 				prog.report(fmt.Sprintf("%s: page %d; %s pages, %s items in all", task, page.Page, count(pages), count(items)))
 			})
-			prog.end(fmt.Sprintf("%s pages, %s items", count(pages), count(items)))
+			err = prog.end(fmt.Sprintf("%s pages, %s items", count(pages), count(items)), err)
 			c.flushIfSubscribed(ss.ID())
 			if err != nil {
 				return nil, err

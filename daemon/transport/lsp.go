@@ -8,6 +8,13 @@ import (
 	"strings"
 )
 
+// FrameError is a frame the stream cannot delimit: a header without
+// Content-Length, a malformed or too long header line. The peer is told,
+// then the connection closes, since the stream cannot find the next frame.
+type FrameError struct{ Msg string }
+
+func (e *FrameError) Error() string { return e.Msg }
+
 // lspFramer speaks the LSP base protocol: "Content-Length: N\r\n\r\n" then N
 // bytes of JSON.
 type lspFramer struct {
@@ -29,7 +36,7 @@ func NewLSPStream(r io.Reader, w io.Writer, closer io.Closer, maxSize int) *Stre
 }
 
 func (f *lspFramer) readMessage() ([]byte, error) {
-	length := -1
+	length, headers := -1, 0
 	for {
 		line, err := f.r.ReadString('\n')
 		if err != nil {
@@ -39,24 +46,29 @@ func (f *lspFramer) readMessage() ([]byte, error) {
 			return nil, fmt.Errorf("read header: %w", err)
 		}
 		if len(line) > 8<<10 {
-			return nil, fmt.Errorf("header line too long")
+			return nil, &FrameError{"header line too long"}
 		}
 		line = strings.TrimRight(line, "\r\n")
 		if line == "" {
-			if length < 0 {
-				// Blank lines between frames are tolerated.
-				continue
+			if length >= 0 {
+				break
 			}
-			break
+			if headers > 0 {
+				// The body's end is unknown: waiting for more would hang.
+				return nil, &FrameError{"frame headers without Content-Length"}
+			}
+			// Blank lines between frames are tolerated.
+			continue
 		}
+		headers++
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, fmt.Errorf("malformed header %q", line)
+			return nil, &FrameError{fmt.Sprintf("malformed header %q", line)}
 		}
 		if strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
 			n, err := strconv.Atoi(strings.TrimSpace(value))
 			if err != nil || n < 0 {
-				return nil, fmt.Errorf("bad Content-Length %q", value)
+				return nil, &FrameError{fmt.Sprintf("bad Content-Length %q", value)}
 			}
 			length = n
 		}

@@ -28,6 +28,13 @@ export const MethodExit = "exit";
  * `$/cancelRequest`: notification: CancelParams
  */
 export const MethodCancelRequest = "$/cancelRequest";
+/**
+ * MethodWorkDoneProgressCancel is the client's notification that
+ * cancels the request a server-made progress token belongs to (LSP's
+ * Cancel button); that request then answers CodeRequestCancelled.
+ * `window/workDoneProgress/cancel`: notification: WorkDoneProgressCancelParams
+ */
+export const MethodWorkDoneProgressCancel = "window/workDoneProgress/cancel";
 
 // Provider and session methods.
 /** `providers/list`: ProvidersListParams -> ProvidersListResult */
@@ -234,6 +241,11 @@ export const CodeInvalidParams = -32602;
 export const CodeInternalError = -32603;
 export const CodeNotInitialized = -32002;
 export const CodeRequestCancelled = -32800;
+/**
+ * CodeServerCancelled (LSP 3.17) answers a request the server ended
+ * itself, as a walk stopped by shutdown; editors mute -32800.
+ */
+export const CodeServerCancelled = -32802;
 export const CodeSessionNotFound = -32001;
 export const CodeProviderNotFound = -32010;
 export const CodeCapabilityUnsupported = -32011;
@@ -274,6 +286,7 @@ export type ErrorCode =
   | typeof CodeInternalError
   | typeof CodeNotInitialized
   | typeof CodeRequestCancelled
+  | typeof CodeServerCancelled
   | typeof CodeSessionNotFound
   | typeof CodeProviderNotFound
   | typeof CodeCapabilityUnsupported
@@ -324,6 +337,7 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeInternalError]: "InternalError",
   [CodeNotInitialized]: "NotInitialized",
   [CodeRequestCancelled]: "RequestCancelled",
+  [CodeServerCancelled]: "ServerCancelled",
   [CodeSessionNotFound]: "SessionNotFound",
   [CodeProviderNotFound]: "ProviderNotFound",
   [CodeCapabilityUnsupported]: "CapabilityUnsupported",
@@ -511,9 +525,12 @@ export interface CheckResource {
 export interface ClientCapabilities {
   /**
    * WorkDoneProgress: the client accepts window/workDoneProgress/create and
-   * $/progress for tokens the server makes.
+   * $/progress for tokens the server makes. Kept as an alias of LSP's
+   * window.workDoneProgress, which editors send.
    */
   workDoneProgress?: boolean;
+  /** Window holds LSP's window capabilities. */
+  window?: WindowClientCapabilities;
   /**
    * PageItems: false asks for fetch/page notifications without their items
    * (counts and state only). Absent means true.
@@ -1167,6 +1184,26 @@ export interface TaskRun {
 }
 
 /**
+ * WindowClientCapabilities are LSP's window capabilities, of which the
+ * daemon reads one.
+ */
+export interface WindowClientCapabilities {
+  /**
+   * WorkDoneProgress: as ClientCapabilities.WorkDoneProgress, in LSP's
+   * spelling.
+   */
+  workDoneProgress?: boolean;
+}
+
+/**
+ * WorkDoneProgressCancelParams are the params of
+ * window/workDoneProgress/cancel: the client's Cancel button on a progress.
+ */
+export interface WorkDoneProgressCancelParams {
+  token: JsonValue;
+}
+
+/**
  * WorkDoneProgressCreateParams are the params of
  * window/workDoneProgress/create.
  */
@@ -1266,6 +1303,12 @@ export interface ClientNotifications {
    * in flight; that request then answers CodeRequestCancelled.
    */
   "$/cancelRequest": CancelParams;
+  /**
+   * MethodWorkDoneProgressCancel is the client's notification that
+   * cancels the request a server-made progress token belongs to (LSP's
+   * Cancel button); that request then answers CodeRequestCancelled.
+   */
+  "window/workDoneProgress/cancel": WorkDoneProgressCancelParams;
 }
 
 /** Notifications the daemon sends to the client: method name to params. */
