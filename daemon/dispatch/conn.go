@@ -64,7 +64,7 @@ func New(sessions *session.Manager, b *bus.Bus, info protocol.ServerInfo, logger
 		logger = slog.Default()
 	}
 	s := &Server{sessions: sessions, bus: b, info: info, logger: logger, stop: make(chan struct{})}
-	s.methods = s.table()
+	s.methods = routes(handlers{s})
 	return s
 }
 

@@ -43,6 +43,11 @@ func Markdown(m *Model) []byte {
 		cells := []string{"`" + me.Wire + "`", mdRef(m, me.Params)}
 		if withResult {
 			cells = append(cells, mdRef(m, me.Result))
+			var es []string
+			for _, e := range me.Errors {
+				es = append(es, m.Const(e).Value)
+			}
+			cells = append(cells, strings.Join(es, ", "))
 		}
 		cells = append(cells, "`"+me.Const.Name+"`", cell(me.Const.Doc))
 		p("| %s |\n", strings.Join(cells, " | "))
@@ -59,7 +64,7 @@ func Markdown(m *Model) []byte {
 			if t := title(me.Group.Doc); t != "" {
 				p("### %s\n\n", t)
 			}
-			p("| method | params | result | constant | notes |\n| --- | --- | --- | --- | --- |\n")
+			p("| method | params | result | errors | constant | notes |\n| --- | --- | --- | --- | --- | --- |\n")
 		}
 		row(me, true)
 	}
@@ -74,7 +79,7 @@ func Markdown(m *Model) []byte {
 		row(me, false)
 	}
 	p("\n## Requests (daemon to client)\n\n")
-	p("| method | params | result | constant | notes |\n| --- | --- | --- | --- | --- |\n")
+	p("| method | params | result | errors | constant | notes |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, me := range m.MethodsBy(ServerToClient, false) {
 		row(me, true)
 	}
@@ -191,17 +196,16 @@ func Markdown(m *Model) []byte {
 	p("RFC 3339 string; `[]T` is `T[]`; `map[string]T` is `Record<string, T>`; an\n")
 	p("embedded struct is inherited with `extends`. A type whose doc comment says\n")
 	p("it \"is the data of CodeX\" is the data type of that error code.\n\n")
-	p("Methods come from the string constants named `Method*` and `Notify*`, each\n")
-	p("of which must end with a convention comment, or generation fails:\n\n")
-	p("```go\n")
-	p("MethodFetchNext = \"fetch/next\" // FetchNextParams -> Page        (a request; \"request:\" may prefix it)\n")
-	p("MethodExit      = \"exit\"       // notification: none             (a notification the client sends)\n")
-	p("NotifyLog       = \"log\"        // LogParams                      (a notification from the daemon)\n")
-	p("```\n\n")
-	p("Params are an exported type, `{}` (an empty object) or `none` (no params);\n")
-	p("a result is an exported type or `null`. A `Method*` constant declared in\n")
-	p("the same `const` block as `Notify*` constants is a request the daemon sends\n")
-	p("to the client (`window/workDoneProgress/create`).\n")
+	p("Methods come from the method table, `protocol/table.go`: each method and\n")
+	p("notification is declared once there as a typed Go value,\n")
+	p("`request[Params, Result](name, ...)` or `notification[Params](name, ...)`,\n")
+	p("with its direction, the error codes it answers and the Go client's name\n")
+	p("for it. `None` is no params or a `null` result, `Empty` the `{}` object.\n")
+	p("The same table generates the daemon's dispatch\n")
+	p("(`daemon/dispatch/handlers_gen.go`), the Go client's methods\n")
+	p("(`clients/go/methods_gen.go`), the web console's method module\n")
+	p("(`clients/web/static/protocol.js`) and these docs; a `Method*` or\n")
+	p("`Notify*` constant missing from the table fails generation.\n")
 	return b.Bytes()
 }
 
