@@ -30,6 +30,7 @@ func Markdown(m *Model) []byte {
 	p("passed through untouched.\n\n")
 
 	p("## Contents\n\n")
+	p("- [LSP conformance](#lsp-conformance)\n")
 	p("- [Requests (client to daemon)](#requests-client-to-daemon)\n")
 	p("- [Notifications (client to daemon)](#notifications-client-to-daemon)\n")
 	p("- [Notifications (daemon to client)](#notifications-daemon-to-client)\n")
@@ -52,6 +53,8 @@ func Markdown(m *Model) []byte {
 		cells = append(cells, "`"+me.Const.Name+"`", cell(me.Const.Doc))
 		p("| %s |\n", strings.Join(cells, " | "))
 	}
+
+	lspTable(p)
 
 	p("## Requests (client to daemon)\n\n")
 	var last *ConstGroup
@@ -207,6 +210,37 @@ func Markdown(m *Model) []byte {
 	p("(`clients/web/static/protocol.js`) and these docs; a `Method*` or\n")
 	p("`Notify*` constant missing from the table fails generation.\n")
 	return b.Bytes()
+}
+
+// lspTable says what of LSP's base protocol and lifecycle the daemon
+// follows, and where it extends it. The tests named prove each row.
+func lspTable(p func(string, ...any)) {
+	p("## LSP conformance\n\n")
+	p("What of the LSP 3.17 base protocol and lifecycle the daemon follows, and\n")
+	p("where it extends it. Every row is tested over stdio and, where it applies,\n")
+	p("over websocket (tests in\n")
+	p("`daemon/`, transcripts in `daemon/testdata/transcripts/`).\n\n")
+	p("| LSP / JSON-RPC 2.0 | the daemon | test |\n| --- | --- | --- |\n")
+	for _, r := range [][3]string{
+		{"Header part: `Content-Length` required, `Content-Type` optional, `\\r\\n` separators", "follows; other headers are ignored; blank lines between frames are tolerated; a frame without `Content-Length`, or with a malformed header, is answered -32600 (id null) and the connection closed, since the next frame cannot be found. Websocket: one message per text frame, no headers", "`TestFrameWithoutContentLength`, `TestLSPBrokenFramingEndsStream`"},
+		{"`\"jsonrpc\": \"2.0\"` in every message", "required: without it, or with another value, -32600", "`TestJSONRPCVersionRequired`"},
+		{"Request ids: integer or string", "echoed exactly as sent, negative, fractional and beyond 2^53 included; `\"id\": null` is answered with `id: null`", "`TestIDsEchoedExactly`, `editor-ids.txtar`"},
+		{"Batches (JSON-RPC 2.0)", "not supported (LSP has none): -32600, the connection serves on", "`TestErrorsLeaveConnectionServing`"},
+		{"Parse errors", "-32700 with `id: null`; the connection serves on", "`TestErrorsLeaveConnectionServing`, `session.txtar`"},
+		{"A response with neither `result` nor `error`", "taken as a `null` result (golang.org/x/exp/jsonrpc2 sends one)", "`TestProgressCreateAnswers`"},
+		{"`initialize` first; anything before it -32002", "follows", "`session.txtar`"},
+		{"`initialized` notification", "accepted, not required", "`session.txtar`"},
+		{"`shutdown`: later requests fail", "follows: walks in flight stop at the next page and answer -32802 (ServerCancelled); then shutdown is answered; later requests get -32600", "`TestShutdownEndsWalksServerCancelled`, `session.txtar`"},
+		{"`exit`: exit code 0 after shutdown, else 1", "follows for stdio; stdin closing after shutdown also exits 0, before it 1; a websocket connection closes", "`TestBinaryExitCode`, `TestLifecycleExitCodes`"},
+		{"`$/cancelRequest`; the request answers -32800 (RequestCancelled)", "follows, at once even when the connector ignores its context", "`TestCancelStopsBetweenAndInsidePages`, `TestIDsEchoedExactly`"},
+		{"Work-done progress with the client's `workDoneToken`", "follows: `$/progress` begin, report per page, end; begin and end are never dropped, reports may be when the client is slow", "`TestFetchAllPagesToTheEnd`, `TestProgressEndNeverDropped`"},
+		{"Server-initiated progress: `capabilities.window.workDoneProgress`, `window/workDoneProgress/create`", "follows; the top-level `capabilities.workDoneProgress` is an alias. The walk waits at most 250 ms for the create answer, then starts; a late answer begins the progress then", "`TestStandardProgressCapability`, `TestProgressCreateAnswers`"},
+		{"`window/workDoneProgress/cancel`", "cancels the request the token belongs to; it answers -32800", "`TestProgressCancelButton`"},
+		{"Methods", "Switchboard's own (`session/*`, `fetch/*`, ...); no text-document methods. Extension: `fetch/page`, `log`, `http/exchange`, `session/changed` and other notifications; capability `pageItems`", "this reference"},
+	} {
+		p("| %s | %s | %s |\n", r[0], r[1], r[2])
+	}
+	p("\n")
 }
 
 func mdRef(m *Model, s string) string {
