@@ -54,6 +54,8 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/switchboardpay/switchboard/internal/rpc"
+
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -70,7 +72,7 @@ const (
 // Client is a connection to a Switchboard daemon. Its methods are safe for
 // concurrent use. Close it when done.
 type Client struct {
-	t    transport
+	t    rpc.Framer
 	opts options
 
 	nextID atomic.Uint64
@@ -200,10 +202,10 @@ func NewStream(ctx context.Context, rwc io.ReadWriteCloser, opts ...Option) (*Cl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newClient(newLSPTransport(rwc), buildOptions(opts)), nil
+	return newClient(rpc.NewLSP(rwc, rwc, rwc, maxMessage), buildOptions(opts)), nil
 }
 
-func newClient(t transport, o options) *Client {
+func newClient(t rpc.Framer, o options) *Client {
 	c := &Client{t: t, opts: o, pending: map[uint64]chan response{}, pages: map[uint64]bool{}, done: make(chan struct{})}
 	c.notes = newNotifyQueue(c.deliver)
 	go c.readLoop()
@@ -384,7 +386,7 @@ func (c *Client) write(msg []byte) error {
 	if c.isClosed() {
 		return ErrClosed
 	}
-	if err := c.t.writeMessage(msg); err != nil {
+	if err := c.t.WriteMessage(msg); err != nil {
 		if c.isClosed() || isClosedErr(err) {
 			return ErrClosed
 		}
@@ -419,7 +421,7 @@ func (c *Client) shutdown() error {
 	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
-	err := c.t.close()
+	err := c.t.Close()
 	for _, ch := range pending {
 		ch <- response{closed: true}
 	}
@@ -434,7 +436,7 @@ func (c *Client) shutdown() error {
 func (c *Client) readLoop() {
 	defer close(c.done)
 	for {
-		msg, err := c.t.readMessage()
+		msg, err := c.t.ReadMessage()
 		if err != nil {
 			if !c.isClosed() && !isClosedErr(err) {
 				c.opts.logf("client: connection broken: %v", err)

@@ -16,30 +16,23 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/switchboardpay/switchboard/internal/rpc"
 )
 
-// DefaultMaxMessageSize caps one incoming message. A frame that announces
-// more is refused and the connection closed, before its body is read.
-const DefaultMaxMessageSize = 64 << 20
+// DefaultMaxMessageSize caps one incoming message (internal/rpc's limit,
+// shared by every end). A frame that announces more is refused and the
+// connection closed, before its body is read.
+const DefaultMaxMessageSize = rpc.DefaultMaxMessageSize
 
 // ErrMessageTooLarge is returned when a peer announces or sends a message
 // above the cap; the stream cannot resynchronise after it.
-var ErrMessageTooLarge = errors.New("message too large")
-
-// framer reads and writes whole message bodies.
-type framer interface {
-	// readMessage returns the next message body. An error ends the stream.
-	readMessage() ([]byte, error)
-	// writeMessage writes one body as one frame. Calls are serialised by
-	// Stream.
-	writeMessage(body []byte) error
-	close() error
-}
+var ErrMessageTooLarge = rpc.ErrMessageTooLarge
 
 // Stream is a jsonrpc2.ObjectStream over a framer that answers bad input
 // itself instead of failing.
 type Stream struct {
-	f framer
+	f rpc.Framer
 
 	wmu sync.Mutex // serialises writes: responses and notifications share the frame stream
 
@@ -51,7 +44,7 @@ type Stream struct {
 	OnBadMessage func(code int, err error)
 }
 
-func newStream(f framer) *Stream { return &Stream{f: f} }
+func newStream(f rpc.Framer) *Stream { return &Stream{f: f} }
 
 // errorResponse is a JSON-RPC error response with a raw id.
 type errorResponse struct {
@@ -66,7 +59,7 @@ type errorResponse struct {
 // ReadObject implements jsonrpc2.ObjectStream.
 func (s *Stream) ReadObject(v any) error {
 	for {
-		body, err := s.f.readMessage()
+		body, err := s.f.ReadMessage()
 		if err != nil {
 			var ferr *FrameError
 			if errors.Is(err, ErrMessageTooLarge) || errors.As(err, &ferr) {
@@ -196,8 +189,8 @@ func (s *Stream) WriteObject(obj any) error {
 func (s *Stream) WriteRaw(body []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.f.writeMessage(body)
+	return s.f.WriteMessage(body)
 }
 
 // Close implements jsonrpc2.ObjectStream.
-func (s *Stream) Close() error { return s.f.close() }
+func (s *Stream) Close() error { return s.f.Close() }

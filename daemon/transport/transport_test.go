@@ -227,7 +227,7 @@ type oneShot struct {
 	out  [][]byte
 }
 
-func (o *oneShot) readMessage() ([]byte, error) {
+func (o *oneShot) ReadMessage() ([]byte, error) {
 	if len(o.msgs) == 0 {
 		return nil, io.EOF
 	}
@@ -235,11 +235,11 @@ func (o *oneShot) readMessage() ([]byte, error) {
 	o.msgs = o.msgs[1:]
 	return m, nil
 }
-func (o *oneShot) writeMessage(b []byte) error {
+func (o *oneShot) WriteMessage(b []byte) error {
 	o.out = append(o.out, append([]byte(nil), b...))
 	return nil
 }
-func (o *oneShot) close() error { return nil }
+func (o *oneShot) Close() error { return nil }
 
 func FuzzMessage(f *testing.F) {
 	for _, seed := range []string{
