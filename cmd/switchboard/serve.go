@@ -43,16 +43,20 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		lim        limits
 		cpuProfile string
 		traceFile  string
+		tok        tokenFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon with its websocket API",
 		Long: `Run the daemon and serve JSON-RPC 2.0 over websocket at ws://HOST:PORT/rpc.
 
-A random token is made at start unless --token is given; clients send it as
+A random token is made at start unless one is given in $SWITCHBOARD_TOKEN,
+--token-file or --token (at least 16 characters); clients send it as
 "Authorization: Bearer TOKEN" or "?token=TOKEN". The URLs and the token are
 printed on stderr and written to daemon.json (mode 0600) in the state
-directory, where the CLI (--connect) and editor extensions find them.
+directory (mode 0700; one others can write is refused), where the CLI
+(--connect) and editor extensions find them. Only requests whose Host is a
+loopback name or the listen address are served (--allow-host adds names).
 Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 		Example: `  switchboard serve
   switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb
@@ -61,8 +65,12 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := stopContext(cmd.Context(), cmd.ErrOrStderr())
 			defer stop()
+			var err error
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
+			if o.Access.Token, err = tok.resolve(cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			stopProfile, err := recordTo(cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 			if err != nil {
 				return err
@@ -92,8 +100,9 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:7777", "address to listen on (loopback unless --allow-remote); port 0 picks a free one")
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a listen address that is not loopback")
-	f.StringVar(&o.Access.Token, "token", "", "access token (default: random, printed at start)")
+	tok.register(f)
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
+	f.StringSliceVar(&o.Access.AllowedHosts, "allow-host", nil, "extra name the daemon answers to in the Host header, for a remote daemon (repeatable; loopback names and the listen address always are)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
