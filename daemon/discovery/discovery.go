@@ -9,9 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"io/fs"
 )
 
 // PrepareDir creates dir (mode 0700, parents too) or checks the one there:
