@@ -18,6 +18,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
@@ -112,7 +113,15 @@ func New(opts Options) *Daemon {
 		opts.CallTimeout = DefaultCallTimeout
 	}
 	b := bus.New(opts.QueueSize)
-	sessions := session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
+	// The daemon's own log is scrubbed of every open session's secrets.
+	var sessions *session.Manager
+	opts.Logger = slog.New(capture.NewRedactingHandler(opts.Logger.Handler(), func() *capture.Redactor {
+		if sessions == nil {
+			return nil
+		}
+		return sessions.Redactor()
+	}))
+	sessions = session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
 	d := &Daemon{
 		opts:     opts,
 		store:    opts.Store,

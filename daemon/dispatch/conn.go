@@ -342,7 +342,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		cancelledByClient = false
 	}
 	if err != nil {
-		_ = c.rpc.ReplyWithError(context.Background(), req.ID, toRPCError(ctx, err, cancelledByClient))
+		_ = c.rpc.ReplyWithError(context.Background(), req.ID, c.srv.redactError(toRPCError(ctx, err, cancelledByClient)))
 		return
 	}
 	if res == nil {
@@ -361,7 +361,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		}
 		return
 	}
-	if rerr := c.rpc.Reply(context.Background(), req.ID, res); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
+	if rerr := c.rpc.Reply(context.Background(), req.ID, c.srv.redactResult(res)); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
 		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)
 	}
 }

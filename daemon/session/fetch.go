@@ -81,6 +81,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
+	s.scrubItems(&res, call.Operation)
 	summary := fmt.Sprintf("%d items, hasMore %v", res.Count, res.HasMore)
 	for _, w := range res.Warnings {
 		summary += "; warning: " + w

@@ -46,6 +46,8 @@ type Manager struct {
 	logger   *slog.Logger
 	store    *store.Store
 
+	red atomic.Pointer[capture.Redactor] // the open sessions' secrets (Redactor)
+
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
 }
@@ -56,7 +58,9 @@ func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Lo
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}}
+	m := &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}}
+	m.red.Store(capture.Merge())
+	return m
 }
 
 // Providers describes every registered provider.
@@ -76,8 +80,8 @@ func (m *Manager) Providers() []protocol.Provider {
 	return out
 }
 
-// Create opens a session of a provider.
-func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+// create opens a session of a provider.
+func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
 	if p.Provider == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
 	}
@@ -175,6 +179,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		}
 		s, err := m.open(ctx, prov, rec)
 		if err != nil {
+			err = capture.NewRedactor(prov.SecretValues(rec.Config)).Error(err)
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
 			continue
 		}
@@ -194,6 +199,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		m.mu.Unlock()
 		restored++
 	}
+	m.refreshRedactor()
 	return restored, nil
 }
 
@@ -256,6 +262,7 @@ func (m *Manager) Close(id string) error {
 	}
 	info := s.Info()
 	s.close()
+	m.refreshRedactor()
 	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
