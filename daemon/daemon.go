@@ -52,6 +52,9 @@ type Options struct {
 	// StorePath is the store Open opens: a file path, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// ConnectorRoot is the directory under which connectors/add over
+	// websocket may add connectors; "" refuses it over websocket.
+	ConnectorRoot string
 }
 
 // DefaultCallTimeout bounds one connector call: one page, one transfer.
@@ -129,6 +132,7 @@ func New(opts Options) *Daemon {
 		sessions: sessions,
 		server:   dispatch.New(sessions, b, protocol.ServerInfo{Name: "switchboard", Version: Version}, opts.Logger),
 	}
+	d.server.SetConnectorRoot(opts.ConnectorRoot)
 	d.initConnectors()
 	return d
 }

@@ -44,6 +44,7 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		cpuProfile string
 		traceFile  string
 		tok        tokenFlags
+		connRoot   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -81,7 +82,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			defer stopTrace()
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag), ConnectorRoot: connRoot}))
 			if err != nil {
 				return err
 			}
@@ -105,6 +106,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f.StringSliceVar(&o.Access.AllowedHosts, "allow-host", nil, "extra name the daemon answers to in the Host header, for a remote daemon (repeatable; loopback names and the listen address always are)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
+	f.StringVar(&connRoot, "connector-root", "", "directory under which connectors/add over websocket may add connector directories (they are built and run as this user); without it connectors/add is refused over websocket")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file until it stops (for benchmarks)")
 	_ = f.MarkHidden("cpuprofile")

@@ -33,6 +33,9 @@ type Server struct {
 	logger     *slog.Logger
 	methods    map[string]handlerFunc
 	connectors Connectors // connectors/add and connectors/list; nil answers an error
+	// connectorRoot is where connectors/add over websocket may look; set
+	// before serving (SetConnectorRoot).
+	connectorRoot string
 
 	inflight sync.WaitGroup // requests running on any connection
 	stop     chan struct{}  // closed by Stop
