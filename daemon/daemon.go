@@ -52,6 +52,12 @@ type Options struct {
 	// StorePath is the store Open opens: a file path, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// MaxSessions caps the open sessions (default
+	// session.DefaultMaxSessions).
+	MaxSessions int
+	// MaxStateSize caps a config, state or fromPayload a client sends, in
+	// bytes (default session.DefaultMaxStateSize).
+	MaxStateSize int
 	// ConnectorRoot is the directory under which connectors/add over
 	// websocket may add connectors; "" refuses it over websocket.
 	ConnectorRoot string
@@ -125,6 +131,7 @@ func New(opts Options) *Daemon {
 		return sessions.Redactor()
 	}))
 	sessions = session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
+	sessions.SetLimits(session.Limits{MaxSessions: opts.MaxSessions, MaxStateSize: opts.MaxStateSize})
 	d := &Daemon{
 		opts:     opts,
 		store:    opts.Store,

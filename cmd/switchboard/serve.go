@@ -18,6 +18,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
@@ -230,18 +231,23 @@ func stopContext(parent context.Context, stderr io.Writer) (context.Context, fun
 // limits are the daemon's protective limits, the same for serve and stdio
 // (see the README's reliability section).
 type limits struct {
-	maxMessage  int
-	callTimeout time.Duration
-	queue       int
+	maxMessage   int
+	callTimeout  time.Duration
+	queue        int
+	maxSessions  int
+	maxStateSize int
 }
 
 func (l *limits) register(f *pflag.FlagSet) {
 	f.IntVar(&l.maxMessage, "max-message-size", transport.DefaultMaxMessageSize, "largest JSON-RPC message accepted, in bytes; a larger one is answered with an error and its connection closed")
 	f.DurationVar(&l.callTimeout, "call-timeout", daemon.DefaultCallTimeout, "longest a connector call (one page, one transfer) may take before it is answered with a coded error")
 	f.IntVar(&l.queue, "queue-size", bus.DefaultQueueSize, "notifications a subscriber may have waiting before it is dropped (it is also bounded to 64 MiB)")
+	f.IntVar(&l.maxSessions, "max-sessions", session.DefaultMaxSessions, "most sessions open at once; session/create past it is answered with a coded error")
+	f.IntVar(&l.maxStateSize, "max-state-size", session.DefaultMaxStateSize, "largest config, state or fromPayload a client may send, in bytes")
 }
 
 func (l *limits) options(o daemon.Options) daemon.Options {
 	o.MaxMessageSize, o.CallTimeout, o.QueueSize = l.maxMessage, l.callTimeout, l.queue
+	o.MaxSessions, o.MaxStateSize = l.maxSessions, l.maxStateSize
 	return o
 }

@@ -22,6 +22,9 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if p.PageSize < 0 {
 		return protocol.Page{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "must not be negative"})
 	}
+	if err := s.checkState(p.State, p.FromPayload); err != nil {
+		return protocol.Page{}, err
+	}
 	key := Key(p.Resource, p.Name, p.FromPayload)
 	release, err := s.acquire(key, protocol.MethodFetchNext)
 	if err != nil {
