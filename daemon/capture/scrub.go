@@ -49,7 +49,8 @@ func (r *Redactor) Has(s string) bool {
 	return false
 }
 
-func (r *Redactor) hasBytes(b []byte) bool {
+// HasBytes reports whether b holds one of the secret values.
+func (r *Redactor) HasBytes(b []byte) bool {
 	if r == nil {
 		return false
 	}
@@ -66,7 +67,7 @@ func (r *Redactor) hasBytes(b []byte) bool {
 // the strings that were changed. Only strings (keys and values) are
 // touched, so the result is valid JSON whatever the secrets look like.
 func (r *Redactor) JSON(raw json.RawMessage) (json.RawMessage, []string) {
-	if !r.hasBytes(raw) {
+	if !r.HasBytes(raw) {
 		return raw, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -129,7 +130,7 @@ func (r *Redactor) Error(err error) error {
 		msg, data := r.String(pe.Message), pe.Data
 		changed := msg != pe.Message
 		if data != nil {
-			if b, merr := json.Marshal(data); merr == nil && r.hasBytes(b) {
+			if b, merr := json.Marshal(data); merr == nil && r.HasBytes(b) {
 				data, _ = r.JSON(b)
 				changed = true
 			}

@@ -364,7 +364,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		}
 		return
 	}
-	if rerr := c.rpc.Reply(context.Background(), req.ID, c.srv.redactResult(res)); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
+	if rerr := c.rpc.Reply(context.Background(), req.ID, c.srv.redactResult(req.Params, res)); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
 		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)
 	}
 }

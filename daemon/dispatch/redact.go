@@ -26,10 +26,18 @@ func (s *Server) redactError(e *jsonrpc2.Error) *jsonrpc2.Error {
 }
 
 // redactResult scrubs a result the same way: task errors of sync/run,
-// findings of connector/check, anything a connector's answer carried. It
-// returns res itself when there is nothing to scrub.
-func (s *Server) redactResult(res any) any {
-	red := s.sessions.Redactor()
+// findings of connector/check, anything a connector's answer carried. A
+// request naming a session is scrubbed of that session's secrets (its
+// results are about it alone), others of every session's. It returns res
+// itself when there is nothing to scrub.
+func (s *Server) redactResult(params *json.RawMessage, res any) any {
+	var p struct {
+		SessionID string `json:"sessionId"`
+	}
+	if params != nil {
+		_ = json.Unmarshal(*params, &p)
+	}
+	red := s.sessions.RedactorFor(p.SessionID)
 	if red.Empty() {
 		return res
 	}

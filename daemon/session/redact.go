@@ -15,6 +15,22 @@ import (
 // errors and results, the daemon's own log) passes through it.
 func (m *Manager) Redactor() *capture.Redactor { return m.red.Load() }
 
+// RedactorFor returns the redactor of the session id names, or the
+// daemon-wide Redactor when there is no such session: a result about one
+// session is scanned for that session's secrets only, which keeps the cost
+// of a large result independent of how many sessions are open.
+func (m *Manager) RedactorFor(id string) *capture.Redactor {
+	if id != "" {
+		m.mu.RLock()
+		s, ok := m.sessions[id]
+		m.mu.RUnlock()
+		if ok {
+			return s.rec.Redactor()
+		}
+	}
+	return m.Redactor()
+}
+
 // refreshRedactor rebuilds Redactor's from the open sessions; called
 // whenever a session opens or closes.
 func (m *Manager) refreshRedactor() {
@@ -45,7 +61,7 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 // items before they are stored or sent: a PSP may echo the key it was sent
 // (in a description, a metadata field, a raw payload).
 func (s *Session) scrubItems(res *engine.Result, operation string) {
-	if !s.rec.Redactor().Has(string(res.Items)) {
+	if !s.rec.Redactor().HasBytes(res.Items) {
 		return
 	}
 	items := make([]json.RawMessage, len(res.Records))
