@@ -333,6 +333,17 @@ func TestNoSecretLeaves(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// At rest: the SQLite file (configs with their secrets) and the item
+	// logs are the user's alone.
+	for _, f := range []string{"switchboard.db", "switchboard.db.items"} {
+		fi, err := os.Stat(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %v: others may read it", f, fi.Mode().Perm())
+		}
+	}
 	err = filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() || strings.HasSuffix(path, "-dirty.jsonl") {
 			return err
