@@ -158,25 +158,18 @@ func (c *echoConnector) Install(ctx context.Context) ([]connector.Task, error) {
 // teeWire records every byte the daemon sends on a connection.
 type teeWire struct {
 	wire
-	mu  sync.Mutex
-	got bytes.Buffer
+	got syncWriter
 }
 
 func (w *teeWire) recv() (json.RawMessage, error) {
 	b, err := w.wire.recv()
-	w.mu.Lock()
-	w.got.Write(b)
-	w.got.WriteByte('\n')
-	w.mu.Unlock()
+	w.got.Write(append(b, '\n'))
 	return b, err
 }
 
-func (w *teeWire) bytes() []byte {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]byte(nil), w.got.Bytes()...)
-}
+func (w *teeWire) bytes() []byte { return w.got.bytes() }
 
+// syncWriter is a buffer the daemon writes while the test reads it.
 type syncWriter struct {
 	mu sync.Mutex
 	b  bytes.Buffer
