@@ -9,7 +9,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/discovery"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
@@ -83,8 +83,8 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 	path := opts.StorePath
 	if path == "" {
 		dir := DefaultStateDir()
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("state directory: %w", err)
+		if err := discovery.PrepareDir(dir); err != nil {
+			return nil, err
 		}
 		path = filepath.Join(dir, "switchboard.db")
 	}

@@ -18,21 +18,26 @@ import (
 
 	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/discovery"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
 // storePath resolves --store: a file, "memory", or switchboard.db in the
-// state directory.
-func storePath(g *globalOptions, flag string) string {
+// state directory, which is created 0700 or refused if others can write it
+// (they could replace the store, sessions' secrets and all).
+func storePath(g *globalOptions, flag string) (string, error) {
 	if flag != "" {
-		return flag
+		return flag, nil
 	}
 	dir := g.stateDir
 	if dir == "" {
 		dir = daemon.DefaultStateDir()
 	}
-	return filepath.Join(dir, "switchboard.db")
+	if err := discovery.PrepareDir(dir); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "switchboard.db"), nil
 }
 
 const storeHelp = `where sessions, states and fetched items are kept: a file, or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
@@ -83,7 +88,11 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			defer stopTrace()
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag), ConnectorRoot: connRoot}))
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: path, ConnectorRoot: connRoot}))
 			if err != nil {
 				return err
 			}
@@ -143,7 +152,11 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			ctx, cancelServe := context.WithCancel(context.Background())
 			defer cancelServe()
 			signalled := false
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)}))
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: path}))
 			if err != nil {
 				return err
 			}
