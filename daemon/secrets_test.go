@@ -80,6 +80,7 @@ var (
 func echoProvider() *connector.Provider {
 	return connector.Define("echo", connector.Info{Description: "a PSP that quotes the API key back", DefaultPageSize: 10}, (*echoConnector)(nil),
 		func(ctx context.Context, cfg echoConfig, env connector.Env) (connector.Connector, error) {
+			env.Logger = env.Logger.With("bound", "key "+cfg.APIKey)
 			c := &echoConnector{cfg: cfg, env: env}
 			if cfg.FailOpen {
 				if _, err := c.get(ctx, "/open"); err != nil {
@@ -105,7 +106,8 @@ func (c *echoConnector) get(ctx context.Context, path string) ([]byte, error) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 {
-		c.env.Logger.Error("PSP refused "+path+": "+string(body), "key", c.cfg.APIKey, "body", string(body))
+		c.env.Logger.Error("PSP refused "+path+": "+string(body), "key", c.cfg.APIKey, "body", string(body),
+			"keys", []string{c.cfg.APIKey}, "request", map[string]any{"auth": "Bearer " + c.cfg.APIKey})
 		return nil, connector.HTTPError(res.StatusCode, string(body))
 	}
 	return body, nil
