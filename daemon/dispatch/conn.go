@@ -34,6 +34,9 @@ type Server struct {
 	logger     *slog.Logger
 	methods    map[string]handlerFunc
 	connectors Connectors // connectors/add and connectors/list; nil answers an error
+	// connectorRoot is where connectors/add over websocket may look; set
+	// before serving (SetConnectorRoot).
+	connectorRoot string
 
 	inflight sync.WaitGroup // requests running on any connection
 	stop     chan struct{}  // closed by Stop
@@ -358,7 +361,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 	buf = append(buf, id...)
 	switch rr, raw := res.(rawResult); {
 	case err != nil:
-		b, merr := json.Marshal(toRPCError(ctx, err, cancelledByClient))
+		b, merr := json.Marshal(c.srv.redactError(toRPCError(ctx, err, cancelledByClient)))
 		if merr != nil {
 			b, _ = json.Marshal(&jsonrpc2.Error{Code: protocol.CodeInternalError, Message: "internal error: encode error: " + merr.Error()})
 		}
@@ -369,7 +372,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		buf = rr.AppendJSON(buf)
 	default:
 		member := `,"result":`
-		b, merr := json.Marshal(res)
+		b, merr := json.Marshal(c.srv.redactResult(req.Params, res))
 		if merr != nil {
 			member = `,"error":`
 			b, _ = json.Marshal(&jsonrpc2.Error{Code: protocol.CodeInternalError, Message: "internal error: encode result: " + merr.Error()})

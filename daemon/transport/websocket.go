@@ -10,5 +10,7 @@ import (
 // maxSize caps one message (gorilla closes the connection with 1009 past
 // it); 0 means DefaultMaxMessageSize.
 func NewWebsocketStream(c *websocket.Conn, maxSize int) *Stream {
-	return newStream(rpc.NewWebsocket(c, maxSize))
+	s := newStream(rpc.NewWebsocket(c, maxSize))
+	s.networked = true
+	return s
 }

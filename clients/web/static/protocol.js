@@ -79,6 +79,8 @@ export const CodeCapabilityUnsupported = -32011;
 export const CodeConnectorError = -32020;
 export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
+export const CodePathRefused = -32050;
+export const CodeLimitExceeded = -32051;
 
 /**
  * Params and result of each request the client sends.
@@ -316,11 +318,12 @@ export const CodeSessionBusy = -32030;
  * @property {WorkspaceConnector[]} connectors 
  */
 /**
- * DataExportParams are the params of data/export: the session's stored items written as JSON Lines to Path on the daemon's machine. Without a resource, every resource is exported.
+ * DataExportParams are the params of data/export: the session's stored items written as JSON Lines to Path on the daemon's machine. Without a resource, every resource is exported. An existing file at Path is replaced only with Overwrite, and never one whose mode says the user may not write it, nor anything but a regular file (CodePathRefused).
  * @typedef {Object} DataExportParams
  * @property {string} sessionId 
  * @property {string} [resource] 
  * @property {string} path 
+ * @property {boolean} [overwrite] 
  */
 /**
  * DataExportResult is the result of data/export.
@@ -340,7 +343,7 @@ export const CodeSessionBusy = -32030;
  * @property {string} [createdBefore] 
  */
 /**
- * DataImportParams are the params of data/import: JSON Lines of ExportLine read from Path on the daemon's machine into a session.
+ * DataImportParams are the params of data/import: JSON Lines of ExportLine read from Path on the daemon's machine into a session. Path must be a regular file (a FIFO or device is refused with CodePathRefused, never waited on).
  * @typedef {Object} DataImportParams
  * @property {string} sessionId 
  * @property {string} path 
@@ -526,6 +529,14 @@ export const CodeSessionBusy = -32030;
  * @property {FieldError[]} errors 
  */
 /**
+ * LimitData is the data of CodeLimitExceeded.
+ * @typedef {Object} LimitData
+ * @property {string} limit Limit names what is limited: sessionName, config, state, sessions.
+ * @property {number} max 
+ * @property {number} got 
+ * @property {string} [flag] Flag is the daemon flag that raises the limit, if any.
+ */
+/**
  * LogListParams are the params of log/list.
  * @typedef {Object} LogListParams
  * @property {string} sessionId 
@@ -571,6 +582,12 @@ export const CodeSessionBusy = -32030;
  * @typedef {Object} PanicData
  * @property {string} provider 
  * @property {string} operation 
+ */
+/**
+ * PathRefusedData is the data of CodePathRefused.
+ * @typedef {Object} PathRefusedData
+ * @property {string} path 
+ * @property {string} reason Reason is one of exists, notWritable, notRegular, outsideRoot, noConnectorRoot.
  */
 /**
  * Payment is a pay-in, payout, transfer or other movement.
