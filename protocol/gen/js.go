@@ -39,12 +39,12 @@ func JS(m *Model) []byte {
 	// The request map, for typed calls: @type {MethodMap['fetch/next']['result']}.
 	p("/**\n * Params and result of each request the client sends.\n * @typedef {{\n")
 	for _, me := range m.MethodsBy(ClientToServer, false) {
-		p(" *   %s: { params: %s, result: %s },\n", jsString(me.Wire), jsRef(me.Params), jsRef(me.Result))
+		p(" *   %s: { params: %s, result: %s },\n", jsString(me.Wire), tsRef(me.Params), tsRef(me.Result))
 	}
 	p(" * }} MethodMap\n */\n\n")
 	p("/**\n * Params of each notification the daemon sends.\n * @typedef {{\n")
 	for _, me := range m.MethodsBy(ServerToClient, true) {
-		p(" *   %s: %s,\n", jsString(me.Wire), jsRef(me.Params))
+		p(" *   %s: %s,\n", jsString(me.Wire), tsRef(me.Params))
 	}
 	p(" * }} NotificationMap\n */\n\n")
 
@@ -92,15 +92,3 @@ func JS(m *Model) []byte {
 
 // jsKey is a method's key in the name objects: its Go name.
 func jsKey(me *Method) string { return strings.TrimPrefix(goName(me), "Notify") }
-
-func jsRef(s string) string {
-	switch s {
-	case "none":
-		return "undefined"
-	case "{}":
-		return "Empty"
-	case "null":
-		return "null"
-	}
-	return tsName(s)
-}
