@@ -313,4 +313,3 @@ func TestReadsDuringWrites(t *testing.T) {
 		t.Fatalf("count %d, %v", n, err)
 	}
 }
-
