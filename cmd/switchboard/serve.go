@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -21,7 +22,7 @@ import (
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
-// storePath resolves --store: a file, "memory", or switchboard.db in the
+// storePath resolves --store: a directory, "memory", or switchboard.db in the
 // state directory.
 func storePath(g *globalOptions, flag string) string {
 	if flag != "" {
@@ -34,7 +35,7 @@ func storePath(g *globalOptions, flag string) string {
 	return filepath.Join(dir, "switchboard.db")
 }
 
-const storeHelp = `where sessions, states and fetched items are kept: a file, or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
+const storeHelp = `where sessions, states and fetched items are kept: a directory (an older store's file is upgraded), or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
 
 func newServeCmd(g *globalOptions) *cobra.Command {
 	var (
@@ -219,18 +220,41 @@ func stopContext(parent context.Context, stderr io.Writer) (context.Context, fun
 // limits are the daemon's protective limits, the same for serve and stdio
 // (see the README's reliability section).
 type limits struct {
-	maxMessage  int
-	callTimeout time.Duration
-	queue       int
+	maxMessage   int
+	callTimeout  time.Duration
+	queue        int
+	storeReserve byteSize
 }
+
+// byteSize is a flag of a size in bytes: 268435456, 256MiB, 1GB.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return "0"
+	}
+	return humanize.IBytes(uint64(*b))
+}
+
+func (b *byteSize) Set(v string) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return fmt.Errorf("want a size such as 256MiB or 1GB: %v", err)
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+func (b *byteSize) Type() string { return "size" }
 
 func (l *limits) register(f *pflag.FlagSet) {
 	f.IntVar(&l.maxMessage, "max-message-size", transport.DefaultMaxMessageSize, "largest JSON-RPC message accepted, in bytes; a larger one is answered with an error and its connection closed")
 	f.DurationVar(&l.callTimeout, "call-timeout", daemon.DefaultCallTimeout, "longest a connector call (one page, one transfer) may take before it is answered with a coded error")
 	f.IntVar(&l.queue, "queue-size", bus.DefaultQueueSize, "notifications a subscriber may have waiting before it is dropped (it is also bounded to 64 MiB)")
+	f.Var(&l.storeReserve, "store-reserve", `free disk space under which writes are refused with "store full" while reads go on (default the larger of 256MiB and 2% of the filesystem, at most a quarter of it)`)
 }
 
 func (l *limits) options(o daemon.Options) daemon.Options {
-	o.MaxMessageSize, o.CallTimeout, o.QueueSize = l.maxMessage, l.callTimeout, l.queue
+	o.MaxMessageSize, o.CallTimeout, o.QueueSize, o.StoreReserve = l.maxMessage, l.callTimeout, l.queue, int64(l.storeReserve)
 	return o
 }

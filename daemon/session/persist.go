@@ -94,8 +94,14 @@ func storeError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) {
+	var perr *protocol.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.As(err, &perr):
 		return err
+	case errors.Is(err, store.ErrFull):
+		return protocol.StoreFull(err.Error())
+	case errors.Is(err, store.ErrDamaged):
+		return protocol.StoreDamaged(err.Error())
 	}
 	return &protocol.Error{Code: protocol.CodeInternalError, Message: err.Error()}
 }
@@ -115,14 +121,14 @@ func (s *Session) ListData(ctx context.Context, p protocol.DataListParams) (prot
 	if f := p.Filter; f != nil {
 		q.Status, q.Type, q.Asset, q.Account, q.After, q.Before = f.Status, f.Type, f.Asset, f.Account, f.CreatedAfter, f.CreatedBefore
 	}
-	items, next, total, err := s.store.List(ctx, q)
+	page, err := s.store.ListPage(ctx, q)
 	if errors.Is(err, store.ErrBadCursor) {
 		return protocol.DataListResult{}, protocol.InvalidParams(protocol.FieldError{Field: "cursor", Message: "is not a cursor from data/list"})
 	}
 	if err != nil {
 		return protocol.DataListResult{}, storeError(err)
 	}
-	return protocol.DataListResult{Items: items, NextCursor: next, Total: total}, nil
+	return protocol.DataListResult{Items: page.Items, NextCursor: page.Next, Total: page.Total, TotalAtLeast: page.TotalAtLeast}, nil
 }
 
 // Export streams the session's stored items to fn as export lines.

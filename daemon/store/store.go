@@ -162,12 +162,15 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, err
 		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, err
+		}
 	}
 	opts := &pebble.Options{
 		Logger: quietLogger{},
 		// The plain file system: Pebble's default wraps it in a disk
 		// health checker whose goroutines a failed Open leaves behind.
-		FS:                 vfs.Default,
+		FS:                 privateFS{vfs.Default},
 		MemTableSize:       memtable,
 		Cache:              pebble.NewCache(32 << 20),
 		FormatMajorVersion: pebble.FormatNewest,
@@ -190,6 +193,7 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 	for {
 		db, err := pebble.Open(dir, opts)
 		if err == nil {
+			_ = os.Chmod(filepath.Join(dir, "LOCK"), 0o600) // made by Pebble's Lock, not Create
 			return db, nil
 		}
 		if !isLocked(err) {
@@ -222,6 +226,22 @@ func (s *Store) openError(err error) error {
 // checksums: what failed, and what to run next.
 func damaged(path string, err error) error {
 	return fmt.Errorf("%w: %w: %s: %v; nothing was changed: run `switchboard store check --store %s` to see what is damaged, and `switchboard store salvage --store %s --out FILE` to export every readable item as JSON Lines", ErrStore, ErrDamaged, path, err, path, path)
+}
+
+// privateFS creates the database's files owner-only, whatever the umask:
+// secrets (session configs) live in them.
+type privateFS struct{ vfs.FS }
+
+func (p privateFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := p.FS.Create(name, category)
+	if err == nil {
+		err = os.Chmod(name, 0o600)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return f, err
 }
 
 // quietLogger keeps Pebble's informational lines off the daemon's stderr.
