@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	crerrors "github.com/cockroachdb/errors"
 	"github.com/cockroachdb/pebble/v2"
 )
 
@@ -119,10 +120,16 @@ func (s *Store) readErr(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, pebble.ErrCorruption) {
+	if isCorruption(err) {
 		return damaged(s.path, fmt.Errorf("%s: %w", op, err))
 	}
 	return wrap(op, err)
+}
+
+// isCorruption reports a failed checksum or a missing file: Pebble marks
+// them with cockroachdb/errors, which the standard errors.Is cannot see.
+func isCorruption(err error) bool {
+	return crerrors.Is(err, pebble.ErrCorruption) || errors.Is(err, pebble.ErrCorruption)
 }
 
 func (s *Store) syncOpt() *pebble.WriteOptions {

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,6 +177,20 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		FormatMajorVersion: pebble.FormatNewest,
 		ReadOnly:           readOnly,
 		DisableWAL:         noSync,
+		EventListener: &pebble.EventListener{
+			// Pebble's default is Logger.Fatalf: a damaged block would end
+			// the daemon. The read that met it fails instead (ErrDamaged),
+			// and the damage is logged once per file.
+			DataCorruption: func(info pebble.DataCorruptionInfo) {
+				if _, seen := reported.LoadOrStore(info.Path, true); seen {
+					return
+				}
+				slog.Error("store: damaged file: run `switchboard store check` with the daemon stopped", "file", info.Path, "err", info.Details.Error())
+			},
+			BackgroundError: func(err error) {
+				slog.Error("store: background work failed", "err", err.Error())
+			},
+		},
 	}
 	defer opts.Cache.Unref()
 	// Every item written looks its reference up (is it new?): most are
@@ -227,6 +242,9 @@ func (s *Store) openError(err error) error {
 func damaged(path string, err error) error {
 	return fmt.Errorf("%w: %w: %s: %v; nothing was changed: run `switchboard store check --store %s` to see what is damaged, and `switchboard store salvage --store %s --out FILE` to export every readable item as JSON Lines", ErrStore, ErrDamaged, path, err, path, path)
 }
+
+// reported are the damaged files already logged.
+var reported sync.Map
 
 // privateFS creates the database's files owner-only, whatever the umask:
 // secrets (session configs) live in them.
