@@ -29,10 +29,10 @@ type served struct {
 
 // serve starts the real binary with a store file, and waits for its
 // daemon.json.
-func serve(t *testing.T, stateDir, storePath string) *served {
+func serve(t *testing.T, stateDir, storePath string, extra ...string) *served {
 	t.Helper()
 	os.Remove(filepath.Join(stateDir, daemon.InfoFile))
-	cmd := exec.Command(binary(t), "serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn")
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

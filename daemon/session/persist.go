@@ -61,6 +61,11 @@ func (s *Session) checkPending() error {
 		}
 	}
 	s.pending = keep
+	if first != nil {
+		s.pmu.Unlock()
+		s.storeFailed()
+		s.pmu.Lock()
+	}
 	return storeError(first)
 }
 
@@ -86,7 +91,38 @@ func (s *Session) waitPending(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	if first != nil {
+		s.storeFailed()
+	}
 	return storeError(first)
+}
+
+// storeFailed follows a failed page commit. A page's state is set in
+// memory before its commit, so the states ran ahead of the store: they are
+// read back from it once the session's other commits are done, and the
+// next page resumes from what is durable. Nothing fetched is skipped.
+func (s *Session) storeFailed() {
+	s.pmu.Lock()
+	pending := s.pending
+	s.pending = nil
+	s.pmu.Unlock()
+	for _, ch := range pending {
+		<-ch
+	}
+	states, err := s.store.States(context.Background(), s.id)
+	if err != nil {
+		return // the store refuses the session's pages until it can be read
+	}
+	s.mu.Lock()
+	clear(s.states)
+	for _, st := range states {
+		s.states[st.Key] = &stateEntry{
+			resource: st.Resource, name: st.Name, fromPayload: st.FromPayload, state: st.State,
+			hasMore: st.HasMore, pages: st.Pages, items: st.Items, updatedAt: st.UpdatedAt,
+		}
+	}
+	s.mu.Unlock()
+	s.store.ResumePages(s.id)
 }
 
 // storeError makes a store failure a coded error that says what to do.
@@ -114,7 +150,9 @@ func (s *Session) ListData(ctx context.Context, p protocol.DataListParams) (prot
 	if p.Limit < 0 {
 		return protocol.DataListResult{}, protocol.InvalidParams(protocol.FieldError{Field: "limit", Message: "must not be negative"})
 	}
-	if err := s.waitPending(ctx); err != nil {
+	// The pages queued before are listed; a failed one is the walk's
+	// error (the store is full, say), not this read's.
+	if err := s.waitPending(ctx); errors.Is(err, context.Canceled) {
 		return protocol.DataListResult{}, err
 	}
 	q := store.Query{SessionID: s.id, Resource: p.Resource, Limit: p.Limit, Cursor: p.Cursor}
@@ -136,7 +174,7 @@ func (s *Session) Export(ctx context.Context, resource string, fn func(line []by
 	if resource != "" && protocol.FetchCapability(resource) == "" {
 		return 0, badResource(resource)
 	}
-	if err := s.waitPending(ctx); err != nil {
+	if err := s.waitPending(ctx); errors.Is(err, context.Canceled) {
 		return 0, err
 	}
 	n := 0

@@ -218,7 +218,8 @@ func readCount(r pebble.Reader, key, kind uint64) (int64, error) {
 // all for ""), by resource and in the order they were stored, reading them
 // as it goes: one sequential pass over the items.
 func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(resource string, data json.RawMessage) error) error {
-	if err := s.Flush(ctx); err != nil {
+	// After what is queued; a full disk does not stop reads.
+	if err := s.run(ctx, func(*wtx) error { return nil }); err != nil && !errors.Is(err, ErrFull) {
 		return err
 	}
 	key, ok := s.sessionKey(sessionID)

@@ -59,6 +59,9 @@ type Store struct {
 
 	mu      sync.Mutex
 	lastErr error // the latest failed asynchronous commit, reported once; guarded by mu
+	// failedPages are the sessions whose page commit failed, refused pages
+	// until ResumePages; guarded by mu.
+	failedPages map[string]error
 
 	keyMu    sync.Mutex
 	keys     map[string]uint64 // session id -> its data key; guarded by keyMu
@@ -103,7 +106,7 @@ func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
 // a damaged one, with the commands that inspect and salvage it. On a full
 // disk the store opens read-only (ReadOnly says why).
 func OpenWith(path string, o Options) (*Store, error) {
-	s := &Store{path: path, dir: path, jobs: make(chan *job, jobQueue), keys: map[string]uint64{}, sessions: map[string]Session{}, counts: map[[2]uint64]int64{}}
+	s := &Store{path: path, dir: path, jobs: make(chan *job, jobQueue), keys: map[string]uint64{}, sessions: map[string]Session{}, counts: map[[2]uint64]int64{}, failedPages: map[string]error{}}
 	if path == Memory {
 		// A throw-away store is a directory in RAM (/dev/shm) or the temp
 		// dir, deleted on Close: the same code path as a real one, off the

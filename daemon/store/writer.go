@@ -35,6 +35,8 @@ type job struct {
 	// alone runs the job in a batch of its own, after the jobs before it
 	// are committed: it reads what they wrote (deletions).
 	alone bool
+	// session is the session of a page job.
+	session string
 }
 
 // writer commits jobs in order, several per batch (group commit). A batch
@@ -126,6 +128,16 @@ collect:
 	}
 	if err := s.commit(tx); err != nil {
 		s.fail(group, err)
+		// The pages queued after a failed one were fetched from states
+		// the store does not hold: they must not commit (a state ahead of
+		// lost items), until the session has read its states back.
+		s.mu.Lock()
+		for _, j := range group {
+			if j.page {
+				s.failedPages[j.session] = err
+			}
+		}
+		s.mu.Unlock()
 		return next, open
 	}
 	for _, j := range group {
@@ -273,6 +285,15 @@ func (s *Store) Flush(ctx context.Context) error {
 	return s.TakeError()
 }
 
+// ResumePages lets a session commit pages again after a failed page
+// commit: the caller has read its states back from the store (States) and
+// fetches on from them. Until then its pages are refused.
+func (s *Store) ResumePages(sessionID string) {
+	s.mu.Lock()
+	delete(s.failedPages, sessionID)
+	s.mu.Unlock()
+}
+
 // TakeError returns, once, the latest asynchronous commit error.
 func (s *Store) TakeError() error {
 	s.mu.Lock()
@@ -286,7 +307,13 @@ func (s *Store) TakeError() error {
 // that follows them, in one atomic batch. The channel gets the outcome
 // once the batch is durable.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
-	return s.enqueueJob(ctx, &job{page: true, done: make(chan error, 1), fn: func(tx *wtx) error {
+	return s.enqueueJob(ctx, &job{page: true, session: st.SessionID, done: make(chan error, 1), fn: func(tx *wtx) error {
+		s.mu.Lock()
+		failed := s.failedPages[st.SessionID]
+		s.mu.Unlock()
+		if failed != nil {
+			return fmt.Errorf("an earlier page of the session was not stored: %w", failed)
+		}
 		if err := s.putItems(tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
