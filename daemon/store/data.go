@@ -271,34 +271,42 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 	if err != nil {
 		return err
 	}
-	b := tx.b
+	f, err := s.filter(key, kind, n+int64(len(items)))
+	if err != nil {
+		return err
+	}
 	for _, it := range items {
 		rk := refKey(tx.kbuf, key, kind, it.Ref)
 		tx.kbuf = rk
-		old, found, err := tx.lookup(rk)
-		if err != nil {
-			return err
+		ref := rk[len(rk)-len(it.Ref):]
+		var old [2]uint64
+		found := false
+		if f.mayHave(ref) { // the group's own writes are in the filter too
+			if old, found, err = tx.lookup(rk); err != nil {
+				return err
+			}
 		}
+		f.add(ref)
 		if found {
-			b.Delete(itemKey(nil, key, kind, old[0]), nil)
-			b.Delete(createdKey(nil, key, kind, int64(old[1]), old[0]), nil)
+			tx.del(itemKey(tx.ibuf, key, kind, old[0]))
+			tx.del(createdKey(tx.ibuf, key, kind, int64(old[1]), old[0]))
 		} else {
 			n++
 		}
 		s.seq++
 		seq, created := s.seq, it.CreatedAt.UnixNano()
-		b.Set(rk, refValue(tx.vbuf, seq, created), nil)
+		tx.set(rk, refValue(tx.vbuf, seq, created))
 		tx.refs[string(rk)] = [2]uint64{seq, uint64(created)}
 		tx.vbuf = itemValue(tx.vbuf, resource, it)
 		tx.ibuf = itemKey(tx.ibuf, key, kind, seq)
-		b.Set(tx.ibuf, tx.vbuf, nil)
+		tx.set(tx.ibuf, tx.vbuf)
 		tx.vbuf = filterValue(tx.vbuf, it)
 		tx.ibuf = createdKey(tx.ibuf, key, kind, created, seq)
-		b.Set(tx.ibuf, tx.vbuf, nil)
+		tx.set(tx.ibuf, tx.vbuf)
 	}
 	tx.counts[[2]uint64{key, kind}] = n
-	b.Set(countKey(key, kind), appendU64(nil, uint64(n)), nil)
-	b.Set(metaKey("seq"), appendU64(nil, s.seq), nil)
+	tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
+	tx.set(metaKey("seq"), appendU64(nil, s.seq))
 	return nil
 }
 
@@ -352,12 +360,17 @@ func (tx *wtx) deleteData(key, kind uint64) {
 			p := subPrefix(key, sub, kind)
 			tx.b.DeleteRange(p, prefixEnd(p), nil)
 		}
-		tx.b.Delete(countKey(key, kind), nil)
+		tx.del(countKey(key, kind))
 	}
 	tx.cleared = append(tx.cleared, func() {
 		for k := range tx.s.counts {
 			if k[0] == key && (kind == 0 || k[1] == kind) {
 				delete(tx.s.counts, k)
+			}
+		}
+		for k := range tx.s.filters {
+			if k[0] == key && (kind == 0 || k[1] == kind) {
+				delete(tx.s.filters, k)
 			}
 		}
 	})

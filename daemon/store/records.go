@@ -147,7 +147,7 @@ func (s *Store) PutSession(ctx context.Context, r Session) error {
 		if !ok {
 			key = s.nextKey
 			s.nextKey++
-			tx.b.Set(metaKey("nextKey"), appendU64(nil, s.nextKey), nil)
+			tx.set(metaKey("nextKey"), appendU64(nil, s.nextKey))
 		}
 		s.keyMu.Unlock()
 		r.CreatedAt = r.CreatedAt.UTC()
@@ -158,7 +158,7 @@ func (s *Store) PutSession(ctx context.Context, r Session) error {
 		if err != nil {
 			return err
 		}
-		tx.b.Set(sessionKeyOf(r.ID), v, nil)
+		tx.set(sessionKeyOf(r.ID), v)
 		// The maps run ahead of the commit (a page queued after this job
 		// may be in its batch); a failed commit reloads them.
 		s.keyMu.Lock()
@@ -193,7 +193,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		if !ok {
 			return nil
 		}
-		tx.b.Delete(sessionKeyOf(id), nil)
+		tx.del(sessionKeyOf(id))
 		p := statePrefix(id)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)
 		tx.deleteData(key, 0)
@@ -268,7 +268,7 @@ func (s *Store) putState(tx *wtx, r State) error {
 	if err != nil {
 		return err
 	}
-	tx.b.Set(stateKey(r.SessionID, r.Key), v, nil)
+	tx.set(stateKey(r.SessionID, r.Key), v)
 	return nil
 }
 
@@ -283,7 +283,7 @@ func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, pu
 		}
 		for _, st := range states {
 			if resource == "" || st.Resource == resource {
-				tx.b.Delete(stateKey(sessionID, st.Key), nil)
+				tx.del(stateKey(sessionID, st.Key))
 			}
 		}
 		key, ok := s.sessionKey(sessionID)

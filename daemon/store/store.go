@@ -70,8 +70,10 @@ type Store struct {
 
 	// The writer goroutine's own: the next item seq and the item counts
 	// it has read or written ((key, kind) -> count).
-	seq    uint64
-	counts map[[2]uint64]int64
+	seq     uint64
+	counts  map[[2]uint64]int64
+	filters map[[2]uint64]*refFilter // (key, kind) -> its references (reffilter.go)
+	spare   *wtx                     // the last group's buffers
 }
 
 // Options tune Open. The zero value is the daemon's default.
@@ -106,7 +108,7 @@ func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
 // a damaged one, with the commands that inspect and salvage it. On a full
 // disk the store opens read-only (ReadOnly says why).
 func OpenWith(path string, o Options) (*Store, error) {
-	s := &Store{path: path, dir: path, jobs: make(chan *job, jobQueue), keys: map[string]uint64{}, sessions: map[string]Session{}, counts: map[[2]uint64]int64{}, failedPages: map[string]error{}}
+	s := &Store{path: path, dir: path, jobs: make(chan *job, jobQueue), keys: map[string]uint64{}, sessions: map[string]Session{}, counts: map[[2]uint64]int64{}, failedPages: map[string]error{}, filters: map[[2]uint64]*refFilter{}}
 	if path == Memory {
 		// A throw-away store is a directory in RAM (/dev/shm) or the temp
 		// dir, deleted on Close: the same code path as a real one, off the
