@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -178,11 +179,16 @@ func (s *Session) Export(ctx context.Context, resource string, fn func(line []by
 		return 0, err
 	}
 	n := 0
+	var line []byte
 	err := s.store.Each(ctx, s.id, resource, func(res string, data json.RawMessage) error {
-		line, err := json.Marshal(protocol.ExportLine{Resource: res, Item: data})
-		if err != nil {
-			return err
-		}
+		// protocol.ExportLine, written by hand: json.Marshal validates and
+		// compacts the item, which the store holds compact and valid,
+		// and that was most of an export's time.
+		line = append(line[:0], `{"resource":`...)
+		line = jsonenc.AppendString(line, res)
+		line = append(line, `,"item":`...)
+		line = append(line, data...)
+		line = append(line, '}')
 		n++
 		return fn(line)
 	})

@@ -156,7 +156,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 
 // memtableSize keeps a flush well inside the reserve on a small disk.
 func (s *Store) memtableSize() uint64 {
-	const most = 32 << 20
+	const most = 16 << 20
 	if s.space == nil {
 		return most
 	}
