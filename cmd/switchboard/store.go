@@ -20,6 +20,8 @@ func newStoreCmd(g *globalOptions) *cobra.Command {
 		Short: "Check a store for damage, or salvage its readable items",
 		Long: `Inspect the daemon's store (stop the daemon first: a store is one process's at
 a time). Neither command changes the store.`,
+		Example: `  switchboard store check
+  switchboard store salvage --out rescued.jsonl`,
 		Args: cobra.NoArgs,
 	}
 	var storeFlag string

@@ -290,7 +290,14 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.cmu.Unlock()
 	s.wg.Wait()
-	err := s.db.Close()
+	var err error
+	if s.readOnly == "" && !s.noSync {
+		// Everything into checksummed tables: after a clean stop no item
+		// depends on the WAL, whose damaged tail Pebble cannot tell from
+		// a torn write.
+		err = s.db.Flush()
+	}
+	err = errors.Join(err, s.db.Close())
 	s.removeTmp()
 	return err
 }
