@@ -65,7 +65,11 @@ func Salvage(path string, w io.Writer) (Report, error) {
 			return r, fmt.Errorf("%w: %s: %w", ErrStore, path, err)
 		}
 		msg, _, _ := strings.Cut(err.Error(), "\n")
-		r.Damage = append(r.Damage, "the database does not open: "+msg)
+		r.Damage = append(r.Damage, "the database does not open: "+msg+"; reading its files one by one")
+		if w == nil {
+			w = io.Discard
+		}
+		salvageFiles(path, w, &r)
 		return r, nil
 	}
 	defer db.Close()

@@ -94,6 +94,9 @@ var ErrInUse = errors.New("store in use")
 // open: its message names the directory and the next step.
 var ErrDamaged = errors.New("store damaged")
 
+// testNoCompactions keeps every flush in a table of its own (tests).
+var testNoCompactions bool
+
 // lockWait is how long Open waits for another process to release the
 // store. A variable so tests can shorten it.
 var lockWait = 15 * time.Second
@@ -182,6 +185,8 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		FormatMajorVersion: pebble.FormatNewest,
 		ReadOnly:           readOnly,
 		DisableWAL:         noSync,
+		// Tests that damage one table of several keep them apart.
+		DisableAutomaticCompactions: testNoCompactions,
 		EventListener: &pebble.EventListener{
 			// Pebble's default is Logger.Fatalf: a damaged block would end
 			// the daemon. The read that met it fails instead (ErrDamaged),
