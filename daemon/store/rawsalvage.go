@@ -65,7 +65,9 @@ func salvageFiles(dir string, w io.Writer, r *Report) {
 	}
 	for _, t := range tables {
 		err := eachTableEntry(t, func(k []byte, seq uint64, kind pebble.InternalKeyKind, _ []byte) { see(k, seq, kind) },
-			func(start, end []byte, seq uint64) { dels = append(dels, rangeDel{bytes.Clone(start), bytes.Clone(end), seq}) })
+			func(start, end []byte, seq uint64) {
+				dels = append(dels, rangeDel{bytes.Clone(start), bytes.Clone(end), seq})
+			})
 		if err != nil {
 			damage("table %s: %v", t, err)
 		}
