@@ -34,7 +34,10 @@ checksums, and report what is damaged. Exits 1 when something is.`,
   switchboard store check --store ./switchboard.db`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := storePath(g, storeFlag)
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
 			r, err := store.Check(path)
 			if err != nil {
 				return err
@@ -62,7 +65,10 @@ with their session: "switchboard import" reads them into a session.`,
 			if out == "" {
 				return fmt.Errorf("--out FILE is required")
 			}
-			path := storePath(g, storeFlag)
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
 			f, err := os.CreateTemp(filepath.Dir(out), ".salvage-*")
 			if err != nil {
 				return err
