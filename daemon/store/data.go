@@ -200,7 +200,13 @@ func countMatches(r pebble.Reader, q Query, lower, upper []byte) (n int, atLeast
 }
 
 func readCount(r pebble.Reader, key, kind uint64) (int64, error) {
-	v, closer, err := r.Get(countKey(key, kind))
+	n, err := readU64(r, countKey(key, kind))
+	return int64(n), err
+}
+
+// readU64 reads a counter entry; a missing one is 0.
+func readU64(r pebble.Reader, k []byte) (uint64, error) {
+	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return 0, nil
 	}
@@ -209,9 +215,9 @@ func readCount(r pebble.Reader, key, kind uint64) (int64, error) {
 	}
 	defer closer.Close()
 	if len(v) != 8 {
-		return 0, fmt.Errorf("%w: item count of %d bytes", pebble.ErrCorruption, len(v))
+		return 0, fmt.Errorf("%w: entry %q is %d bytes, not 8", pebble.ErrCorruption, k, len(v))
 	}
-	return int64(binary.BigEndian.Uint64(v)), nil
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // Each calls fn for every stored item of a session (of one resource, or

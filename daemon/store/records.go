@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -100,20 +99,7 @@ func (s *Store) load() error {
 	return nil
 }
 
-func (s *Store) metaU64(name string) (uint64, error) {
-	v, closer, err := s.db.Get(metaKey(name))
-	if errors.Is(err, pebble.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	defer closer.Close()
-	if len(v) != 8 {
-		return 0, fmt.Errorf("%w: metadata %q is %d bytes", pebble.ErrCorruption, name, len(v))
-	}
-	return binary.BigEndian.Uint64(v), nil
-}
+func (s *Store) metaU64(name string) (uint64, error) { return readU64(s.db, metaKey(name)) }
 
 // readErr wraps a read error; a failed checksum names the next step.
 func (s *Store) readErr(op string, err error) error {
