@@ -92,18 +92,16 @@ func TestFullDiskDuringSyncThenResume(t *testing.T) {
 	storePath := filepath.Join(disk, "switchboard.db")
 	d := serve(t, dir, storePath, "--store-reserve", "12MiB")
 	p := d.dial(t)
-	var s protocol.Session
+	var s, extra protocol.Session
 	p.ok("session/create", `{"provider":"demo","config":`+fullDiskConfig+`,"pageSize":100}`, &s)
+	p.ok("session/create", `{"provider":"demo","name":"closed on the full disk","config":{"seed":1,"accounts":1,"paymentsPerAccount":10}}`, &extra)
 	sync := p.expect(`"sync"`)
 	p.w.send([]byte(`{"jsonrpc":"2.0","id":"sync","method":"sync/run","params":{"sessionId":"` + s.ID + `"}}`))
+	// Fill once some payments are stored (not merely notified).
 	waitFor(t, func() bool {
-		n := 0
-		for _, m := range p.notifications("fetch/page") {
-			if strings.Contains(string(m.Params), `"resource":"payments"`) {
-				n++
-			}
-		}
-		return n >= 30
+		var data protocol.DataListResult
+		p.ok("data/list", `{"sessionId":"`+s.ID+`","resource":"payments","limit":1}`, &data)
+		return data.Total >= 2000
 	})
 	filler := fill(t, disk, 6<<20)
 	t.Logf("disk filled after %d pages, %d MiB free", len(p.notifications("fetch/page")), freeBytes(t, disk)>>20)
@@ -129,6 +127,8 @@ func TestFullDiskDuringSyncThenResume(t *testing.T) {
 	if m := p.call("state/set", `{"sessionId":"`+s.ID+`","resource":"accounts","state":{"x":1}}`); m.Error == nil || m.Error.Code != protocol.CodeStoreFull {
 		t.Errorf("state/set on a full disk: %+v", m.Error)
 	}
+	// Deleting is how space comes back: closing a session is not refused.
+	p.ok("session/close", `{"sessionId":"`+extra.ID+`"}`, nil)
 	before := storedItems(t, p, s.ID)
 	t.Logf("%d payments stored when the disk filled", len(before))
 	if len(before) == 0 {
@@ -155,6 +155,11 @@ func TestFullDiskDuringSyncThenResume(t *testing.T) {
 
 	d = serve(t, dir, storePath, "--store-reserve", "12MiB")
 	p = d.dial(t)
+	var list protocol.SessionListResult
+	p.ok("session/list", nil, &list)
+	if len(list.Sessions) != 1 || list.Sessions[0].ID != s.ID {
+		t.Errorf("sessions after the restart: %+v (the one closed on the full disk is back?)", list.Sessions)
+	}
 	got := storedItems(t, p, s.ID)
 	for ref, item := range before {
 		if got[ref] != item {

@@ -358,6 +358,7 @@ func (tx *wtx) count(key, kind uint64) (int64, error) {
 // kind 0. Its job runs alone (job.alone), so the group has no writes of
 // these items in memory.
 func (tx *wtx) deleteData(key, kind uint64) {
+	tx.freeing = true
 	if kind == 0 {
 		p := dataPrefix(key)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)

@@ -179,6 +179,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		if !ok {
 			return nil
 		}
+		tx.freeing = true
 		tx.del(sessionKeyOf(id))
 		p := statePrefix(id)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)

@@ -22,6 +22,9 @@ type wtx struct {
 	counts map[[2]uint64]int64
 	// cleared are the counts a deletion in the group dropped.
 	cleared []func()
+	// freeing marks a group that deletes (its job runs alone): a full disk
+	// does not refuse it, since it is how space is given back.
+	freeing bool
 	kbuf    []byte
 	ibuf    []byte
 	vbuf    []byte
@@ -216,7 +219,7 @@ func (s *Store) releaseTx(tx *wtx) {
 	tx.b = nil
 	clear(tx.refs)
 	clear(tx.counts)
-	tx.cleared = tx.cleared[:0]
+	tx.cleared, tx.freeing = tx.cleared[:0], false
 	tx.ops, tx.arena = tx.ops[:0], tx.arena[:0]
 	if cap(tx.arena) > 64<<20 {
 		tx.arena, tx.ops = nil, nil
@@ -231,7 +234,10 @@ func (s *Store) commit(tx *wtx) error {
 	if tx.b.Empty() {
 		return nil
 	}
-	err := s.space.check(int64(tx.b.Len()))
+	var err error
+	if !tx.freeing || tx.b.Len() > 1<<20 {
+		err = s.space.check(int64(tx.b.Len()))
+	}
 	if err == nil {
 		err = wrap("commit", tx.b.Commit(s.syncOpt()))
 	}
