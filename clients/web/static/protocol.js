@@ -79,6 +79,8 @@ export const CodeCapabilityUnsupported = -32011;
 export const CodeConnectorError = -32020;
 export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
+export const CodeStoreFull = -32040;
+export const CodeStoreDamaged = -32041;
 export const CodePathRefused = -32050;
 export const CodeLimitExceeded = -32051;
 
@@ -367,7 +369,8 @@ export const CodeLimitExceeded = -32051;
  * @typedef {Object} DataListResult
  * @property {JsonValue[]} items 
  * @property {string} [nextCursor] 
- * @property {number} total 
+ * @property {number} total Total is the number of items matching the filter. Without a filter it is exact (a counter). With one, it counts at most 10,000 items, so that a page costs the same however many are stored: past them, Total is a lower bound and TotalAtLeast is true.
+ * @property {boolean} [totalAtLeast] TotalAtLeast says Total is a lower bound (a filtered list of more than 10,000 items); absent when Total is exact.
  */
 /**
  * Diagnostic is one compiler message, with a path relative to the connector's directory when it lies inside it.
