@@ -128,5 +128,13 @@ func Capabilities(c Connector) []string {
 	add(ok, "reverse:payout")
 	_, ok = c.(PayoutPoller)
 	add(ok, "poll:payout")
+	_, ok = c.(WebhookCreator)
+	add(ok, "webhooks:create")
+	_, ok = c.(WebhookTrimmer)
+	add(ok, "webhooks:trim")
+	_, ok = c.(WebhookVerifier)
+	add(ok, "webhooks:verify")
+	_, ok = c.(WebhookTranslator)
+	add(ok, "webhooks:translate")
 	return caps
 }

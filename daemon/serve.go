@@ -102,6 +102,7 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	}
 	addr := ln.Addr().String()
 	o.Access.ListenAddr = addr
+	d.sessions.SetWebhookBase("http://" + addr)
 	info := Info{
 		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
 		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),

@@ -138,4 +138,8 @@ var (
 	ConnectorsList      = request[ConnectorsListParams, ConnectorsListResult](MethodConnectorsList, client("ConnectorsList"))
 	ProviderReloaded    = notification[ProviderReloadedParams](NotifyProviderReloaded, dir(ServerToClient))
 	ProviderBuildFailed = notification[ProviderBuildFailedParams](NotifyProviderBuildFailed, dir(ServerToClient))
+
+	WebhookCreate   = request[SessionParams, WebhookCreateResult](MethodWebhookCreate, errs(callErrs...), client("WebhookCreate"))
+	WebhookList     = request[WebhookListParams, WebhookListResult](MethodWebhookList, errs(sessionErrs...), client("WebhookList"))
+	WebhookReceived = notification[WebhookDelivery](NotifyWebhookReceived, dir(ServerToClient))
 )

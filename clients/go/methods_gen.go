@@ -249,3 +249,17 @@ func (c *Client) ConnectorsList(ctx context.Context) (protocol.ConnectorsListRes
 	err := c.Call(ctx, protocol.MethodConnectorsList, protocol.ConnectorsListParams{}, &res)
 	return res, err
 }
+
+// WebhookCreate sends webhook/create.
+func (c *Client) WebhookCreate(ctx context.Context, params protocol.SessionParams) (protocol.WebhookCreateResult, error) {
+	var res protocol.WebhookCreateResult
+	err := c.Call(ctx, protocol.MethodWebhookCreate, params, &res)
+	return res, err
+}
+
+// WebhookList sends webhook/list.
+func (c *Client) WebhookList(ctx context.Context, params protocol.WebhookListParams) (protocol.WebhookListResult, error) {
+	var res protocol.WebhookListResult
+	err := c.Call(ctx, protocol.MethodWebhookList, params, &res)
+	return res, err
+}

@@ -71,6 +71,10 @@ type server interface {
 	ConnectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (protocol.WorkspaceConnector, error)
 	// ConnectorsList answers connectors/list.
 	ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error)
+	// WebhookCreate answers webhook/create.
+	WebhookCreate(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.WebhookCreateResult, error)
+	// WebhookList answers webhook/list.
+	WebhookList(ctx context.Context, c *conn, p protocol.WebhookListParams) (protocol.WebhookListResult, error)
 }
 
 // routes maps each method of server to its handler, decoding params once.
@@ -106,5 +110,7 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodConnectorCheck:     handle(h.ConnectorCheck),
 		protocol.MethodConnectorsAdd:      handle(h.ConnectorsAdd),
 		protocol.MethodConnectorsList:     handle(h.ConnectorsList),
+		protocol.MethodWebhookCreate:      handle(h.WebhookCreate),
+		protocol.MethodWebhookList:        handle(h.WebhookList),
 	}
 }

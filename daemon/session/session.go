@@ -49,6 +49,9 @@ type Manager struct {
 	red    atomic.Pointer[capture.Redactor] // the open sessions' secrets (Redactor)
 	limits Limits                           // set before serving
 
+	webhookBase atomic.Pointer[string] // the ingress base URL (SetWebhookBase)
+	idem        idemKeys               // webhook idempotency keys seen
+
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
 	opening  int                 // sessions being created, counted against MaxSessions; guarded by mu
@@ -144,6 +147,9 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
 		logs:  capture.NewRing[protocol.LogParams](keepLogs),
 		calls: capture.NewRing[protocol.Call](keepCalls),
+		wh:    &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
+
+		deliveries: capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
 	}
 	s.http = capture.NewClient(s.rec)
 	env := connector.Env{
@@ -318,6 +324,9 @@ type Session struct {
 	logs    *capture.Ring[protocol.LogParams]
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
+
+	wh         *webhooks
+	deliveries *capture.Ring[protocol.WebhookDelivery]
 
 	mu     sync.Mutex
 	states map[string]*stateEntry // key -> state; guarded by mu

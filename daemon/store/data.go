@@ -392,3 +392,42 @@ func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, err
 	n, err := readCount(s.db, key, resourceKind(resource))
 	return int(n), s.readErr("count items", err)
 }
+
+// DeleteItems deletes items of one resource by reference (a webhook's
+// payments to delete) and returns how many were there. Its job runs
+// alone, so no write of the same group holds these references in memory.
+func (s *Store) DeleteItems(ctx context.Context, sessionID, resource string, refs []string) (int, error) {
+	deleted := 0
+	err := s.runAlone(ctx, func(tx *wtx) error {
+		deleted = 0
+		key, ok := s.sessionKey(sessionID)
+		if !ok {
+			return fmt.Errorf("session %s is not in the store", sessionID)
+		}
+		kind := resourceKind(resource)
+		n, err := tx.count(key, kind)
+		if err != nil {
+			return err
+		}
+		for _, ref := range refs {
+			rk := refKey(nil, key, kind, ref)
+			old, found, err := tx.lookup(rk)
+			if err != nil {
+				return err
+			}
+			if !found {
+				continue
+			}
+			tx.del(rk)
+			delete(tx.refs, string(rk))
+			tx.del(itemKey(nil, key, kind, old[0]))
+			tx.del(createdKey(nil, key, kind, int64(old[1]), old[0]))
+			n--
+			deleted++
+		}
+		tx.counts[[2]uint64{key, kind}] = n
+		tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
+		return nil
+	})
+	return deleted, err
+}
