@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
@@ -70,6 +71,9 @@ type Connector struct {
 	http   *http.Client
 	log    *slog.Logger
 	bank   *demobank.Bank // the in-process bank, or nil
+
+	whMu    sync.Mutex
+	secrets map[string]string // webhook config name -> signing secret; guarded by whMu
 }
 
 var (
