@@ -5,7 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,7 +31,7 @@ type webhookRig struct {
 	source protocol.Account
 }
 
-func newWebhookRig(t *testing.T) *webhookRig {
+func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig {
 	t.Helper()
 	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 4})
 	bankURL, err := bank.Start("")
@@ -40,10 +44,12 @@ func newWebhookRig(t *testing.T) *webhookRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan daemon.Info, 1)
 	done := make(chan error, 1)
-	go func() {
-		done <- d.ListenAndServe(ctx, daemon.ServeOptions{Listen: "127.0.0.1:0", StateDir: t.TempDir(), Stderr: io.Discard,
-			Access: daemon.Access{Token: testToken + "-long-enough"}, Ready: func(i daemon.Info) { ready <- i }})
-	}()
+	so := daemon.ServeOptions{Listen: "127.0.0.1:0", StateDir: t.TempDir(), Stderr: io.Discard,
+		Access: daemon.Access{Token: testToken + "-long-enough"}, Ready: func(i daemon.Info) { ready <- i }}
+	for _, o := range opts {
+		o(&so)
+	}
+	go func() { done <- d.ListenAndServe(ctx, so) }()
 	var info daemon.Info
 	select {
 	case info = <-ready:
@@ -72,7 +78,11 @@ func newWebhookRig(t *testing.T) *webhookRig {
 	p.ok("session/subscribe", map[string]string{"sessionId": r.sess.ID}, nil)
 	var created protocol.WebhookCreateResult
 	p.ok("webhook/create", map[string]string{"sessionId": r.sess.ID}, &created)
-	if len(created.Configs) != 1 || created.Configs[0].Name != "payments" || !strings.HasPrefix(created.Configs[0].URL, "http://"+strings.TrimSuffix(strings.TrimPrefix(info.URL, "ws://"), "/rpc")+"/webhooks/"+r.sess.ID+"/") {
+	base := so.PublicURL
+	if base == "" {
+		base = "http://" + strings.TrimSuffix(strings.TrimPrefix(info.URL, "ws://"), "/rpc")
+	}
+	if len(created.Configs) != 1 || created.Configs[0].Name != "payments" || !strings.HasPrefix(created.Configs[0].URL, base+"/webhooks/"+r.sess.ID+"/") {
 		t.Fatalf("webhook/create: %+v", created)
 	}
 	r.config = created.Configs[0]
@@ -249,5 +259,51 @@ func TestWebhookIngressRefusesWrongSecret(t *testing.T) {
 	}
 	if n := len(r.p.notifications(protocol.NotifyWebhookReceived)); n != 1 {
 		t.Errorf("%d webhook/received, want 1 (the unsigned one)", n)
+	}
+}
+
+// A delivery answered 500 (by a flaky tunnel in front of the ingress,
+// given to CreateWebhooks as --public-url) is retried by the bank after
+// its backoff and then stored once.
+func TestWebhookRetriedAfter500(t *testing.T) {
+	var target atomic.Pointer[httputil.ReverseProxy]
+	var calls atomic.Int32
+	tunnel := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			http.Error(w, "tunnel hiccup", http.StatusInternalServerError)
+			return
+		}
+		target.Load().ServeHTTP(w, r)
+	}))
+	defer tunnel.Close()
+	r := newWebhookRig(t, func(o *daemon.ServeOptions) {
+		o.PublicURL = tunnel.URL
+		ready := o.Ready
+		o.Ready = func(i daemon.Info) {
+			u, _ := url.Parse(strings.Replace(strings.TrimSuffix(i.URL, "/rpc"), "ws://", "http://", 1))
+			target.Store(httputil.NewSingleHostReverseProxy(u))
+			ready(i)
+		}
+	})
+	if !strings.HasPrefix(r.config.URL, tunnel.URL+"/webhooks/") {
+		t.Fatalf("CreateWebhooks got %s, want the public URL %s", r.config.URL, tunnel.URL)
+	}
+	ref := r.payout(t, "wh-retry")
+	d := r.received(t, 1)
+	if d.Status != 200 || verdicts(d) != "trim=ok verify=ok translate=ok store=ok" || !strings.Contains(d.Request.Body, ref) {
+		t.Fatalf("delivery after the retry: %d %s", d.Status, verdicts(d))
+	}
+	waitFor(t, func() bool { return len(r.bank.Attempts()) == 2 })
+	got := r.bank.Attempts()
+	if got[0].Status != 500 || got[1].Status != 200 || got[0].EventID != got[1].EventID || got[1].Attempt != 2 {
+		t.Fatalf("bank attempts %+v", got)
+	}
+	if n := len(r.p.notifications(protocol.NotifyWebhookReceived)); n != 1 {
+		t.Errorf("%d webhook/received, want 1: the 500 never reached the daemon", n)
+	}
+	var list protocol.DataListResult
+	r.p.ok("data/list", map[string]any{"sessionId": r.sess.ID, "resource": "payments"}, &list)
+	if list.Total != 1 {
+		t.Errorf("stored %d payments, want 1", list.Total)
 	}
 }
