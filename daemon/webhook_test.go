@@ -31,16 +31,10 @@ type webhookRig struct {
 	source protocol.Account
 }
 
-func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig {
+// serveForWebhooks runs d's `serve` on loopback and returns an initialized
+// websocket peer on it.
+func serveForWebhooks(t *testing.T, d *daemon.Daemon, opts ...func(*daemon.ServeOptions)) (*peer, daemon.Info, daemon.ServeOptions) {
 	t.Helper()
-	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 4})
-	bankURL, err := bank.Start("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bank.Close() })
-
-	d := daemon.New(daemon.Options{Logger: quietLogger()})
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan daemon.Info, 1)
 	done := make(chan error, 1)
@@ -63,8 +57,7 @@ func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig
 		t.Fatalf("dial: %v (%v)", err, resp)
 	}
 	p := newPeer(t, &wsWire{c: c})
-	// Cleanups run last-in first-out: the connection, then the daemon,
-	// then the bank.
+	// Cleanups run last-in first-out: the connection, then the daemon.
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -72,7 +65,19 @@ func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig
 	})
 	t.Cleanup(func() { c.Close() })
 	p.initialize()
+	return p, info, so
+}
 
+func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig {
+	t.Helper()
+	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 4})
+	bankURL, err := bank.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bank.Close() })
+
+	p, info, so := serveForWebhooks(t, daemon.New(daemon.Options{Logger: quietLogger()}), opts...)
 	r := &webhookRig{p: p, bank: bank, info: info}
 	p.ok("session/create", map[string]any{"provider": "demo", "config": map[string]any{"endpoint": bankURL, "apiKey": bank.APIKey()}}, &r.sess)
 	p.ok("session/subscribe", map[string]string{"sessionId": r.sess.ID}, nil)
