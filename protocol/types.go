@@ -466,6 +466,9 @@ type HTTPExchangeParams struct {
 	Response   *HTTPResponse `json:"response,omitempty"`
 	DurationMs float64       `json:"durationMs"`
 	Error      string        `json:"error,omitempty"`
+	// Fault is set when a fault rule (faults/set) replaced or altered the
+	// exchange.
+	Fault *InjectedFault `json:"fault,omitempty"`
 }
 
 // HTTPRequest is the request side of an exchange.

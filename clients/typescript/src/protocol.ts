@@ -241,6 +241,46 @@ export const CodeConnectorError = -32020;
 export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
 
+// Fault injection methods: rules a session's HTTP transport applies to the
+// connector's requests, whatever the connector (built-in, child process,
+// Stripe), so that a connector can be broken on purpose.
+/** `faults/set`: FaultsSetParams -> FaultsListResult */
+export const MethodFaultsSet = "faults/set";
+/** `faults/list`: SessionParams -> FaultsListResult */
+export const MethodFaultsList = "faults/list";
+/** `faults/clear`: SessionParams -> Empty */
+export const MethodFaultsClear = "faults/clear";
+
+// Fault kinds.
+/**
+ * FaultStatus answers Status (500 when unset) without sending the
+ * request; a 429 carries Retry-After (RetryAfter seconds, 1 when unset).
+ */
+export const FaultStatus = "status";
+/**
+ * FaultTimeout sends nothing and fails, after DelayMs, with a network
+ * timeout error (as an http.Client timeout does).
+ */
+export const FaultTimeout = "timeout";
+/** FaultReset sends nothing and fails with "connection reset by peer". */
+export const FaultReset = "reset";
+/**
+ * FaultTruncate sends the request and cuts the response body in half:
+ * the connector reads the first half, then an unexpected EOF.
+ */
+export const FaultTruncate = "truncate";
+/**
+ * FaultDuplicate sends the request and answers the response of the
+ * previous request of the same operation and URL path instead: the page
+ * before, served again.
+ */
+export const FaultDuplicate = "duplicate";
+/**
+ * FaultReorder sends the request and reverses the order of the items of
+ * the first JSON array in the response (the page's items).
+ */
+export const FaultReorder = "reorder";
+
 /** A resource a connector can fetch. */
 export type Resource =
   | typeof ResourceAccounts
@@ -314,6 +354,9 @@ export type SessionChangedReason =
 
 /** Resources lists every resource in the order a sync visits them. */
 export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
+
+/** FaultKinds lists every fault kind. */
+export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder];
 
 /** The name of each error code, without its Code prefix. */
 export const ErrorCodeNames: Readonly<Record<number, string>> = {
@@ -690,6 +733,76 @@ export interface ExportLine {
   item: JsonValue;
 }
 
+/**
+ * FaultRule is one fault: what it does, to which requests, and when. A
+ * request matches when its operation and URL match; of the matching
+ * requests, the rule fires at page Page, or every Every-th, or with
+ * probability Probability (drawn from a generator seeded with Seed), and at
+ * most Times times when Times is set. With no trigger it fires on every
+ * matching request.
+ */
+export interface FaultRule {
+  /**
+   * ID names the rule in faults/list and in the exchanges it marks;
+   * faults/set numbers rules without one ("f1", "f2"…).
+   */
+  id?: string;
+  kind: string;
+  /** Status is the status of a status fault (500 when unset). */
+  status?: number;
+  /** RetryAfter is the Retry-After of a 429, in seconds (1 when unset). */
+  retryAfter?: number;
+  /**
+   * DelayMs is how long a timeout fault waits before failing (100 when
+   * unset).
+   */
+  delayMs?: number;
+  /**
+   * Operation matches the connector call ("fetch/payments"); "" matches
+   * every call.
+   */
+  operation?: string;
+  /** URL matches a request whose URL contains it; "" matches every URL. */
+  url?: string;
+  /** Page fires on the requests made for page Page of a key (1-based). */
+  page?: number;
+  /** Every fires on every Every-th matching request. */
+  every?: number;
+  /**
+   * Probability fires on a matching request with this probability (0 to
+   * 1), drawn from a generator seeded with Seed: the same seed gives the
+   * same faults.
+   */
+  probability?: number;
+  seed?: number;
+  /** Times caps how many times the rule fires; 0 is no cap. */
+  times?: number;
+}
+
+/** FaultRuleStatus is a rule and how it fared. */
+export interface FaultRuleStatus {
+  rule: FaultRule;
+  /**
+   * Matched counts the requests the rule matched; Fired those it
+   * injected its fault into.
+   */
+  matched: number;
+  fired: number;
+}
+
+/** FaultsListResult is the result of faults/list and faults/set. */
+export interface FaultsListResult {
+  rules: FaultRuleStatus[];
+}
+
+/** FaultsSetParams are the params of faults/set. */
+export interface FaultsSetParams {
+  sessionId: string;
+  /** Rules are added to the session's rules, or replace them with Replace. */
+  rules: FaultRule[];
+  replace?: boolean;
+}
+
 /** FetchAllParams are the params of fetch/all. */
 export interface FetchAllParams {
   sessionId: string;
@@ -766,6 +879,11 @@ export interface HTTPExchangeParams {
   response?: HTTPResponse;
   durationMs: number;
   error?: string;
+  /**
+   * Fault is set when a fault rule (faults/set) replaced or altered the
+   * exchange.
+   */
+  fault?: InjectedFault;
 }
 
 /**
@@ -837,6 +955,20 @@ export interface InitiationParams {
 export interface InitiationResult {
   payment?: Payment;
   pollingId?: string;
+}
+
+/**
+ * InjectedFault marks an HTTP exchange that a fault rule replaced or
+ * altered: what the connector got is the fault's, not the server's.
+ */
+export interface InjectedFault {
+  rule: string;
+  kind: string;
+  /**
+   * Detail says what was done ("429, Retry-After 1", "body cut at 812 of
+   * 1624 bytes").
+   */
+  detail: string;
 }
 
 /** InstallResult is the result of session/install. */
@@ -1255,6 +1387,12 @@ export interface Methods {
   "calls/list": { params: CallsListParams; result: CallsListResult };
   /** MethodConnectorCheck: ConnectorCheckParams -> ConnectorCheckResult */
   "connector/check": { params: ConnectorCheckParams; result: ConnectorCheckResult };
+  /** MethodFaultsSet: FaultsSetParams -> FaultsListResult */
+  "faults/set": { params: FaultsSetParams; result: FaultsListResult };
+  /** MethodFaultsList: SessionParams -> FaultsListResult */
+  "faults/list": { params: SessionParams; result: FaultsListResult };
+  /** MethodFaultsClear: SessionParams -> Empty */
+  "faults/clear": { params: SessionParams; result: Empty };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
