@@ -194,6 +194,7 @@ type FetchAllParams struct {
 	MaxPages      int             `json:"maxPages,omitempty"`
 	MaxItems      int             `json:"maxItems,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // FetchAllResult is the result of fetch/all.
@@ -213,6 +214,7 @@ type SyncRunParams struct {
 	SessionID       string          `json:"sessionId"`
 	MaxPagesPerTask int             `json:"maxPagesPerTask,omitempty"`
 	WorkDoneToken   json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // SyncRunResult is the result of sync/run.

@@ -64,8 +64,10 @@ func New(sessions *session.Manager, b *bus.Bus, info protocol.ServerInfo, logger
 	}
 	s := &Server{sessions: sessions, bus: b, info: info, logger: logger, stop: make(chan struct{})}
 	s.methods = s.table()
-	for name, h := range s.faultMethods() {
-		s.methods[name] = h
+	for _, extra := range []map[string]handlerFunc{s.faultMethods(), s.stepMethods()} {
+		for name, h := range extra {
+			s.methods[name] = h
+		}
 	}
 	return s
 }

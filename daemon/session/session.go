@@ -25,6 +25,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -36,6 +37,7 @@ type Notifier interface {
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
 	HTTPExchange(p protocol.HTTPExchangeParams)
+	StepPaused(p protocol.StepPausedParams)
 }
 
 // Manager holds every session of the daemon.
@@ -309,8 +311,9 @@ type Session struct {
 	faults  *faults.Injector // the fault rules of its HTTP transport
 
 	mu     sync.Mutex
-	states map[string]*stateEntry // key -> state; guarded by mu
-	busy   map[string]string      // key -> operation holding it; guarded by mu
+	states map[string]*stateEntry     // key -> state; guarded by mu
+	busy   map[string]string          // key -> operation holding it; guarded by mu
+	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
 }
 
 // ID returns the session id.

@@ -281,6 +281,43 @@ export const FaultDuplicate = "duplicate";
  */
 export const FaultReorder = "reorder";
 
+// Step mode: fetch/all and sync/run with step (or breakpoints) pause before
+// a page and announce it with step/paused; the walk waits for step/next,
+// step/continue or step/abort. A paused walk is released by its request's
+// cancellation, its connection closing, the daemon shutting down, and its
+// step timeout: it never waits forever.
+/** `step/next`: StepParams -> Empty */
+export const MethodStepNext = "step/next";
+/** `step/continue`: StepParams -> Empty */
+export const MethodStepContinue = "step/continue";
+/** `step/abort`: StepParams -> Empty */
+export const MethodStepAbort = "step/abort";
+/**
+ * NotifyStepPaused is sent to the session's subscribers when a walk
+ * pauses before a page.
+ * `step/paused`: StepPausedParams
+ */
+export const NotifyStepPaused = "step/paused";
+
+// Breakpoint conditions: each is checked on the page just fetched, and
+// pauses the walk before the next one.
+/** BreakEmptyWithMore: a page with no items and hasMore true. */
+export const BreakEmptyWithMore = "emptyPageWithMore";
+/**
+ * BreakStateUnchanged: a page with hasMore true whose new state is
+ * the state it was fetched from.
+ */
+export const BreakStateUnchanged = "stateUnchanged";
+/**
+ * BreakUnknownStatus: a payment whose status is OTHER or none of the
+ * known ones.
+ */
+export const BreakUnknownStatus = "unknownStatus";
+
+// Step pause reasons.
+export const StepReasonStep = "step";
+export const StepReasonBreakpoint = "breakpoint";
+
 /** A resource a connector can fetch. */
 export type Resource =
   | typeof ResourceAccounts
@@ -358,6 +395,9 @@ export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalance
 /** FaultKinds lists every fault kind. */
 export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder];
 
+/** StepConditions lists every breakpoint condition. */
+export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
+
 /** The name of each error code, without its Code prefix. */
 export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeParseError]: "ParseError",
@@ -430,6 +470,15 @@ export interface BankAccountCreateParams {
 /** BankAccountCreateResult is the result of bankAccount/create. */
 export interface BankAccountCreateResult {
   account: Account;
+}
+
+/**
+ * Breakpoint pauses a walk before page Page (of the walk, 1-based), or
+ * before the page after one where When holds. Set one of them.
+ */
+export interface Breakpoint {
+  page?: number;
+  when?: string;
 }
 
 /** BuildInfo describes one build of a workspace connector. */
@@ -804,7 +853,7 @@ export interface FaultsSetParams {
 }
 
 /** FetchAllParams are the params of fetch/all. */
-export interface FetchAllParams {
+export interface FetchAllParams extends StepOptions {
   sessionId: string;
   resource: string;
   fromPayload?: JsonValue;
@@ -1259,8 +1308,73 @@ export interface StateSetParams {
   state: JsonValue;
 }
 
+/** StepOptions are the step-mode fields of fetch/all and sync/run. */
+export interface StepOptions {
+  /** Step pauses before every page. */
+  step?: boolean;
+  /**
+   * Breakpoints pause before the pages they name; with Step false the
+   * walk runs freely between them.
+   */
+  breakpoints?: Breakpoint[];
+  /**
+   * StepTimeoutMs ends a walk that waited this long at a pause with no
+   * step/* call (default 300000, five minutes).
+   */
+  stepTimeoutMs?: number;
+}
+
+/** StepPage summarizes a page in step/paused. */
+export interface StepPage {
+  page: number;
+  itemCount: number;
+  hasMore: boolean;
+  newState: JsonValue;
+}
+
+/**
+ * StepParams are the params of step/next, step/continue and step/abort.
+ * step/next fetches one page and pauses again; step/continue runs on to the
+ * next breakpoint (or the end); step/abort ends the walk, which answers
+ * CodeRequestCancelled with the pages fetched so far stored.
+ */
+export interface StepParams {
+  sessionId: string;
+  stepId: string;
+}
+
+/** StepPausedParams are the params of step/paused. */
+export interface StepPausedParams {
+  sessionId: string;
+  /**
+   * StepID names the paused walk in step/next, step/continue and
+   * step/abort.
+   */
+  stepId: string;
+  /** Task is the sync task path ("accounts/payments"), "" for fetch/all. */
+  task?: string;
+  resource: string;
+  key: string;
+  /** Page is the page of the walk about to be fetched (1-based). */
+  page: number;
+  reason: string;
+  /**
+   * Breakpoint is the breakpoint that paused the walk, with reason
+   * "breakpoint"; Detail says what it saw.
+   */
+  breakpoint?: Breakpoint;
+  detail?: string;
+  /**
+   * State is the state the next page starts from ("null" at the start
+   * of a key).
+   */
+  state: JsonValue;
+  /** Last describes the page fetched before the pause, if any. */
+  last?: StepPage;
+}
+
 /** SyncRunParams are the params of sync/run. */
-export interface SyncRunParams {
+export interface SyncRunParams extends StepOptions {
   sessionId: string;
   maxPagesPerTask?: number;
   workDoneToken?: JsonValue;
@@ -1416,6 +1530,7 @@ export interface Notifications {
   "check/page": CheckPageParams;
   "provider/reloaded": ProviderReloadedParams;
   "provider/buildFailed": ProviderBuildFailedParams;
+  "step/paused": StepPausedParams;
 }
 
 /** Requests the daemon sends to the client: method name to params and result. */
@@ -1427,6 +1542,9 @@ export interface ServerRequests {
   "window/workDoneProgress/create": { params: WorkDoneProgressCreateParams; result: null };
   "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
   "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
+  "step/next": { params: StepParams; result: Empty };
+  "step/continue": { params: StepParams; result: Empty };
+  "step/abort": { params: StepParams; result: Empty };
 }
 
 export type MethodName = keyof Methods;
