@@ -52,6 +52,9 @@ type ConnectorCheckParams struct {
 	// account) is checked for (default 3).
 	MaxParents    int             `json:"maxParents,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	// SkipReview leaves out the review rules (review.go), which inject
+	// faults into the session's HTTP transport for a few pages.
+	SkipReview bool `json:"skipReview,omitempty"`
 }
 
 // ConnectorCheckResult is the result of connector/check.
@@ -59,6 +62,9 @@ type ConnectorCheckResult struct {
 	Resources  []CheckResource `json:"resources"`
 	Passed     bool            `json:"passed"`
 	DurationMs float64         `json:"durationMs"`
+	// Review says what the review rules ran on; their findings are in
+	// the resource's findings.
+	Review *CheckReview `json:"review,omitempty"`
 }
 
 // CheckResource is the outcome of the check of one resource.

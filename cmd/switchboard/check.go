@@ -28,6 +28,7 @@ type checkOptions struct {
 	maxParents int
 	verbose    bool
 	asJSON     bool
+	skipReview bool
 }
 
 // errCheckFailed makes the command exit non-zero once the report is out.
@@ -50,6 +51,20 @@ reports, per resource:
   resume           resuming from an intermediate state returns the same remainder
   rerun            a second run from the final state returns nothing already
                    seen (items seen again with other content are only a warning)
+
+Then the review rules break the connector on purpose, injecting faults into
+the session's HTTP transport for single pages of payments (or the resource
+named first), from the state after a first page of one item:
+
+  failed-page         a 503, a connection reset or a cut body is an error,
+                      never a page whose state would skip the failed items
+  auth-not-retryable  a 401 is reported with its status, not retryable
+  rate-limit          a 429 is retried no sooner than its Retry-After, or
+                      reported retryable with its status
+
+A connector that makes no HTTP request through the client the daemon hands
+it cannot be reviewed this way (reported as SKIP); --skip-review leaves the
+rules out.
 
 Child resources (the balances or payments of an account) are checked for the
 first --max-parents items of their parent task. Each finding names the page
@@ -78,6 +93,7 @@ not touched. The command exits with status 1 when a check fails.`,
 	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every page the check fetches (on stderr)")
 	f.BoolVar(&o.asJSON, "json", false, "print the connector/check result as JSON")
+	f.BoolVar(&o.skipReview, "skip-review", false, "leave out the review rules (failed-page, auth-not-retryable, rate-limit), which inject faults into the session's HTTP")
 	return cmd
 }
 
@@ -123,7 +139,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 	}()
 	var res protocol.ConnectorCheckResult
 	err = c.Call(ctx, protocol.MethodConnectorCheck, protocol.ConnectorCheckParams{
-		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents,
+		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents, SkipReview: o.skipReview,
 	}, &res)
 	fctx, cancel := cleanupContext()
 	_ = c.Flush(fctx)
@@ -187,6 +203,17 @@ func writeCheckReport(w io.Writer, provider string, res protocol.ConnectorCheckR
 				of = " of " + f.Parent
 			}
 			fmt.Fprintf(w, "      %s %s%s: %s\n", kind, f.Check, of, f.Message)
+		}
+	}
+	if rv := res.Review; rv != nil {
+		of := ""
+		if rv.Parent != "" {
+			of = " of " + rv.Parent
+		}
+		if rv.Skipped != "" {
+			fmt.Fprintf(w, "SKIP  review rules: %s\n", rv.Skipped)
+		} else {
+			fmt.Fprintf(w, "      review rules %s ran on %s%s with injected faults\n", strings.Join(rv.Rules, ", "), rv.Resource, of)
 		}
 	}
 	verdict := "passed"

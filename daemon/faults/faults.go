@@ -153,6 +153,14 @@ func (in *Injector) listLocked() []protocol.FaultRuleStatus {
 	return out
 }
 
+// Remove removes the rules named ids.
+func (in *Injector) Remove(ids ...string) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.rules = slices.DeleteFunc(in.rules, func(r *rule) bool { return slices.Contains(ids, r.ID) })
+	in.active.Store(len(in.rules) > 0)
+}
+
 // Clear removes every rule.
 func (in *Injector) Clear() {
 	in.mu.Lock()

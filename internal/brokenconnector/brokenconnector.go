@@ -106,11 +106,15 @@ func Provider(bug Bug) *connector.Provider {
 	})
 }
 
-// Registry returns a registry holding the provider of every bug.
+// Registry returns a registry holding the provider of every bug, HTTP bugs
+// included.
 func Registry() *connector.Registry {
 	r := connector.NewRegistry()
 	for _, b := range Bugs {
 		r.Register(Provider(b))
+	}
+	for _, b := range HTTPBugs {
+		r.Register(HTTPProvider(b))
 	}
 	return r
 }

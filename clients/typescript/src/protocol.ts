@@ -281,6 +281,27 @@ export const FaultDuplicate = "duplicate";
  */
 export const FaultReorder = "reorder";
 
+// Review rule names of a CheckFinding: the payments review rules that
+// connector/check runs by injecting faults (faults/set) into the session's
+// HTTP transport. A connector that makes no HTTP request through the
+// client the daemon hands it is not reviewed (nothing to inject into).
+/**
+ * CheckFailedPage: a page whose request failed (5xx, reset, cut body)
+ * is an error, never a page: a state returned for it would advance
+ * past data the connector never read.
+ */
+export const CheckFailedPage = "failed-page";
+/**
+ * CheckAuthNotRetryable: a 401 is reported as not retryable, with its
+ * status.
+ */
+export const CheckAuthNotRetryable = "auth-not-retryable";
+/**
+ * CheckRateLimit: a 429 is either retried by the connector no sooner
+ * than its Retry-After, or reported as retryable with its status.
+ */
+export const CheckRateLimit = "rate-limit";
+
 // Step mode: fetch/all and sync/run with step (or breakpoints) pause before
 // a page and announce it with step/paused; the walk waits for step/next,
 // step/continue or step/abort. A paused walk is released by its request's
@@ -394,6 +415,9 @@ export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalance
 
 /** FaultKinds lists every fault kind. */
 export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder];
+
+/** ReviewRules lists the review rules in the order they run. */
+export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit];
 
 /** StepConditions lists every breakpoint condition. */
 export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
@@ -599,6 +623,22 @@ export interface CheckResource {
   findings: CheckFinding[];
 }
 
+/** CheckReview is what the review rules of connector/check ran on. */
+export interface CheckReview {
+  resource: string;
+  /**
+   * Parent is the reference of the parent item the resource was
+   * fetched for, for a child resource.
+   */
+  parent?: string;
+  rules: string[];
+  /**
+   * Skipped says why no rule ran, if so (a connector that makes no HTTP
+   * request through the session's client cannot be broken by faults).
+   */
+  skipped?: string;
+}
+
 /** ClientCapabilities says what the client can take. */
 export interface ClientCapabilities {
   /**
@@ -641,6 +681,11 @@ export interface ConnectorCheckParams {
    */
   maxParents?: number;
   workDoneToken?: JsonValue;
+  /**
+   * SkipReview leaves out the review rules (review.go), which inject
+   * faults into the session's HTTP transport for a few pages.
+   */
+  skipReview?: boolean;
 }
 
 /** ConnectorCheckResult is the result of connector/check. */
@@ -648,6 +693,11 @@ export interface ConnectorCheckResult {
   resources: CheckResource[];
   passed: boolean;
   durationMs: number;
+  /**
+   * Review says what the review rules ran on; their findings are in
+   * the resource's findings.
+   */
+  review?: CheckReview;
 }
 
 /** ConnectorErrorData is the data of CodeConnectorError. */

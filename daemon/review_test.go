@@ -1,0 +1,82 @@
+package daemon_test
+
+import (
+	"testing"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/demobank"
+	"github.com/switchboardpay/switchboard/internal/brokenconnector"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// TestReviewRules runs connector/check on the demo connector and on one
+// broken provider per review rule: the correct connector passes every
+// rule, each broken one is caught by exactly its rule, with the state to
+// reproduce it; a connector that makes no HTTP request is not reviewed.
+func TestReviewRules(t *testing.T) {
+	bank := demobank.New(demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 6})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bank.Close()
+	reg := brokenconnector.Registry()
+	demo, _ := connector.Default().Lookup("demo")
+	reg.Register(demo)
+	d := daemon.New(daemon.Options{Registry: reg, Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	bankConfig := `{"endpoint":"` + url + `","apiKey":"demo-key"}`
+	for _, tc := range []struct {
+		provider, config string
+		want             string // the one rule that fails, "" for none
+	}{
+		{"demo", bankConfig, ""},
+		{brokenconnector.HTTPName(brokenconnector.SwallowsErrors), bankConfig, protocol.CheckFailedPage},
+		{brokenconnector.HTTPName(brokenconnector.AllRetryable), bankConfig, protocol.CheckAuthNotRetryable},
+		{brokenconnector.HTTPName(brokenconnector.NeverRetryable), bankConfig, protocol.CheckRateLimit},
+	} {
+		t.Run(tc.provider, func(t *testing.T) {
+			var s protocol.Session
+			p.ok("session/create", `{"provider":"`+tc.provider+`","config":`+tc.config+`}`, &s)
+			var res protocol.ConnectorCheckResult
+			p.ok("connector/check", protocol.ConnectorCheckParams{SessionID: s.ID, Resources: []string{"payments"}, PageSizes: []int{4}, MaxParents: 1}, &res)
+			if res.Review == nil || res.Review.Skipped != "" || res.Review.Resource != "payments" || res.Review.Parent == "" {
+				t.Fatalf("review %+v", res.Review)
+			}
+			var got []protocol.CheckFinding
+			for _, r := range res.Resources {
+				for _, f := range r.Findings {
+					got = append(got, f)
+				}
+			}
+			if tc.want == "" {
+				if len(got) != 0 || !res.Passed {
+					t.Fatalf("correct connector: findings %+v", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Check != tc.want || res.Passed || string(got[0].State) == "" || string(got[0].State) == "null" || got[0].Parent != res.Review.Parent {
+				t.Fatalf("findings %+v, want exactly one %s with its state", got, tc.want)
+			}
+			t.Logf("%s: %s", got[0].Check, got[0].Message)
+			// The rules leave no fault behind.
+			var l protocol.FaultsListResult
+			p.ok("faults/list", protocol.SessionParams{SessionID: s.ID}, &l)
+			if len(l.Rules) != 0 {
+				t.Errorf("fault rules left: %+v", l.Rules)
+			}
+		})
+	}
+	t.Run("no HTTP", func(t *testing.T) {
+		var s protocol.Session
+		p.ok("session/create", `{"provider":"correct","config":{"accounts":1,"payments":5}}`, &s)
+		var res protocol.ConnectorCheckResult
+		p.ok("connector/check", protocol.ConnectorCheckParams{SessionID: s.ID, Resources: []string{"payments"}, PageSizes: []int{2}}, &res)
+		if res.Review == nil || res.Review.Skipped == "" || !res.Passed {
+			t.Fatalf("in-memory connector: %+v", res.Review)
+		}
+	})
+}
