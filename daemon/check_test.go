@@ -84,7 +84,7 @@ func TestConnectorCheckOverWebsocket(t *testing.T) {
 	var names []string
 	for _, r := range res.Resources {
 		names = append(names, r.Resource)
-		if !cmp.Equal(r.PageSizes, []int{1, 2, 7, 50}) {
+		if !cmp.Equal(r.PageSizes, []int{1, 2, 3, 7, 50}) {
 			t.Errorf("%s: page sizes %v, want the defaults and the session's", r.Resource, r.PageSizes)
 		}
 	}

@@ -32,6 +32,9 @@ const (
 	// already seen; items seen again with other content are "updated"
 	// (a warning).
 	CheckRerun = "rerun"
+	// CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
+	// minor units (JPY/0, KWD/3).
+	CheckAssetDecimals = "asset-decimals"
 	// CheckFetch: a fetch failed (connector error or panic).
 	CheckFetch = "fetch"
 )
@@ -43,7 +46,7 @@ type ConnectorCheckParams struct {
 	SessionID string `json:"sessionId"`
 	// Resources to check (default: every fetch capability of the session).
 	Resources []string `json:"resources,omitempty"`
-	// PageSizes to run each resource with (default 1, 2, 7 and the
+	// PageSizes to run each resource with (default 1, 2, 3, 7 and the
 	// session's page size).
 	PageSizes []int `json:"pageSizes,omitempty"`
 	// MaxPages bounds each run (default 1000).

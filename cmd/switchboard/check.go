@@ -41,7 +41,7 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 		Short: "Check a connector's pagination: every resource, several page sizes, resumed and rerun",
 		Long: `Create a session of PROVIDER and run the conformance check (the daemon's
 connector/check) on it: each fetch resource is paged to its end with several
-page sizes (default 1, 2, 7 and the provider's default), and the check
+page sizes (default 1, 2, 3, 7 and the provider's default), and the check
 reports, per resource:
 
   same-references  every page size returns the same set of references
@@ -51,6 +51,7 @@ reports, per resource:
   resume           resuming from an intermediate state returns the same remainder
   rerun            a second run from the final state returns nothing already
                    seen (items seen again with other content are only a warning)
+  asset-decimals   an asset's decimals are its currency's (JPY/0, KWD/3)
 
 Then the review rules break the connector on purpose, injecting faults into
 the session's HTTP transport for single pages of payments (or the resource
@@ -87,7 +88,7 @@ not touched. The command exits with status 1 when a check fails.`,
 	o.conn.register(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.StringSliceVar(&o.resources, "resources", nil, "resources to check, e.g. payments,balances (default: every fetch capability)")
-	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,7 and the provider's)")
+	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,3,7 and the provider's)")
 	f.IntVar(&o.pageSize, "page-size", 0, "the session's page size, the default of --page-sizes (default: the provider's)")
 	f.IntVar(&o.maxPages, "max-pages", 0, "most pages of one run before it fails the termination check (default 1000)")
 	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")

@@ -75,7 +75,7 @@ type Options struct {
 	// Resources to check ("payments", "balances", or "others#name" for one
 	// named task). Default: every fetch capability the connector supports.
 	Resources []string
-	// PageSizes to run with. Default: 1, 2, 7 and DefaultPageSize.
+	// PageSizes to run with. Default: 1, 2, 3, 7 and DefaultPageSize.
 	PageSizes []int
 	// DefaultPageSize is the provider's default page size (default 100).
 	DefaultPageSize int
@@ -234,7 +234,7 @@ func (o Options) withDefaults() Options {
 		o.DefaultPageSize = DefaultPageSize
 	}
 	if len(o.PageSizes) == 0 {
-		o.PageSizes = []int{1, 2, 7}
+		o.PageSizes = []int{1, 2, 3, 7}
 		if !slices.Contains(o.PageSizes, o.DefaultPageSize) {
 			o.PageSizes = append(o.PageSizes, o.DefaultPageSize)
 		}
@@ -599,6 +599,9 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		}
 		k.checkPages(size, &r, add)
 		k.checkDuplicates(size, &r, add)
+		if i == 0 {
+			k.checkAssets(size, &r, add)
+		}
 		if err := k.checkResume(ctx, size, &r, fetch, add); err != nil {
 			return out, err
 		}

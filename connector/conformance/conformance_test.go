@@ -52,6 +52,7 @@ func TestBrokenConnectorsAreCaught(t *testing.T) {
 		{brokenconnector.IgnoresPageSize, []string{conformance.CheckPageSize}},
 		{brokenconnector.MemoryCursor, []string{conformance.CheckResume}},
 		{brokenconnector.FinalStateLost, []string{conformance.CheckRerun}},
+		{brokenconnector.TwoDecimalsEverywhere, []string{conformance.CheckAssetDecimals}},
 	}
 	for _, tt := range tests {
 		t.Run(brokenconnector.Name(tt.bug), func(t *testing.T) {

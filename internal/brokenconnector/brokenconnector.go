@@ -47,10 +47,13 @@ const (
 	// FinalStateLost returns a null state with its last page, so a later
 	// run starts over.
 	FinalStateLost Bug = "final-state-lost"
+	// TwoDecimalsEverywhere paginates correctly but gives every currency
+	// two decimals: its yen payments are JPY/2, its dinar ones KWD/2.
+	TwoDecimalsEverywhere Bug = "two-decimals-everywhere"
 )
 
 // Bugs lists every bug, None first.
-var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost}
+var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, TwoDecimalsEverywhere}
 
 // Name returns the provider name of a bug: "correct" for None, else
 // "broken-<bug>".
@@ -207,9 +210,25 @@ func (c *Connector) payment(acc string, i int) connector.Payment {
 	ref := fmt.Sprintf("%s_pay_%03d", acc, i)
 	return connector.Payment{
 		Reference: ref, CreatedAt: epoch.Add(time.Duration(i/sameTimestamp) * time.Minute), Type: connector.PaymentTypePayIn,
-		Amount: big.NewInt(int64(1000 + i)), Asset: "EUR/2", Scheme: "sepa", Status: connector.PaymentStatusSucceeded,
+		Amount: big.NewInt(int64(1000 + i)), Asset: c.asset(i), Scheme: "sepa", Status: connector.PaymentStatusSucceeded,
 		DestinationAccountReference: acc, Raw: json.RawMessage(`{"id":"` + ref + `"}`),
 	}
+}
+
+// asset is payment i's: every fifth in yen, every seventh in Kuwaiti
+// dinars, the rest in euros; TwoDecimalsEverywhere gets the decimals wrong.
+func (c *Connector) asset(i int) string {
+	code, dec := "EUR", 2
+	switch {
+	case i%5 == 4:
+		code, dec = "JPY", 0
+	case i%7 == 6:
+		code, dec = "KWD", 3
+	}
+	if c.bug == TwoDecimalsEverywhere {
+		dec = 2
+	}
+	return fmt.Sprintf("%s/%d", code, dec)
 }
 
 // FetchPayments implements connector.PaymentsFetcher, with the bug.

@@ -197,6 +197,11 @@ export const CheckResume = "resume";
  * (a warning).
  */
 export const CheckRerun = "rerun";
+/**
+ * CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
+ * minor units (JPY/0, KWD/3).
+ */
+export const CheckAssetDecimals = "asset-decimals";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
 
@@ -669,7 +674,7 @@ export interface ConnectorCheckParams {
   /** Resources to check (default: every fetch capability of the session). */
   resources?: string[];
   /**
-   * PageSizes to run each resource with (default 1, 2, 7 and the
+   * PageSizes to run each resource with (default 1, 2, 3, 7 and the
    * session's page size).
    */
   pageSizes?: number[];
