@@ -37,6 +37,8 @@ func TestReviewRules(t *testing.T) {
 		{brokenconnector.HTTPName(brokenconnector.SwallowsErrors), bankConfig, protocol.CheckFailedPage},
 		{brokenconnector.HTTPName(brokenconnector.AllRetryable), bankConfig, protocol.CheckAuthNotRetryable},
 		{brokenconnector.HTTPName(brokenconnector.NeverRetryable), bankConfig, protocol.CheckRateLimit},
+		{brokenconnector.HTTPName(brokenconnector.UnknownIsSucceeded), bankConfig, protocol.CheckUnknownStatus},
+		{brokenconnector.HTTPName(brokenconnector.FloatAmounts), bankConfig, protocol.CheckAmountExact},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
 			var s protocol.Session

@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/json"
+
 // Fault injection methods: rules a session's HTTP transport applies to the
 // connector's requests, whatever the connector (built-in, child process,
 // Stripe), so that a connector can be broken on purpose.
@@ -29,10 +31,14 @@ const (
 	// FaultReorder sends the request and reverses the order of the items of
 	// the first JSON array in the response (the page's items).
 	FaultReorder = "reorder"
+	// FaultRewrite sends the request and sets Field to Value (raw JSON) in
+	// every item of the page that has Field: a status the connector has
+	// never seen, an amount beyond int64.
+	FaultRewrite = "rewrite"
 )
 
 // FaultKinds lists every fault kind.
-var FaultKinds = []string{FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder}
+var FaultKinds = []string{FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite}
 
 // FaultRule is one fault: what it does, to which requests, and when. A
 // request matches when its operation and URL match; of the matching
@@ -52,6 +58,10 @@ type FaultRule struct {
 	// DelayMs is how long a timeout fault waits before failing (100 when
 	// unset).
 	DelayMs int `json:"delayMs,omitempty"`
+	// Field and Value are the item field a rewrite fault sets and its new
+	// value, as JSON ("\"on_hold\"", "92233720368547758070").
+	Field string          `json:"field,omitempty"`
+	Value json.RawMessage `json:"value,omitempty"`
 	// Operation matches the connector call ("fetch/payments"); "" matches
 	// every call.
 	Operation string `json:"operation,omitempty"`

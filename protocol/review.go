@@ -15,10 +15,17 @@ const (
 	// CheckRateLimit: a 429 is either retried by the connector no sooner
 	// than its Retry-After, or reported as retryable with its status.
 	CheckRateLimit = "rate-limit"
+	// CheckUnknownStatus: a payment status the connector has never seen
+	// (the page's status fields rewritten) becomes OTHER, or an error,
+	// never a known status.
+	CheckUnknownStatus = "unknown-status"
+	// CheckAmountExact: an amount beyond int64 (the page's amount fields
+	// rewritten) is kept digit for digit, or refused with an error.
+	CheckAmountExact = "amount-exact"
 )
 
 // ReviewRules lists the review rules in the order they run.
-var ReviewRules = []string{CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit}
+var ReviewRules = []string{CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact}
 
 // CheckReview is what the review rules of connector/check ran on.
 type CheckReview struct {

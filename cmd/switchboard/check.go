@@ -62,6 +62,10 @@ named first), from the state after a first page of one item:
   auth-not-retryable  a 401 is reported with its status, not retryable
   rate-limit          a 429 is retried no sooner than its Retry-After, or
                       reported retryable with its status
+  unknown-status      a status field rewritten to one never seen gives OTHER
+                      (or an error), never a known status
+  amount-exact        an amount field rewritten beyond int64 is kept exactly
+                      (or refused with an error)
 
 A connector that makes no HTTP request through the client the daemon hands
 it cannot be reviewed this way (reported as SKIP); --skip-review leaves the
@@ -94,7 +98,7 @@ not touched. The command exits with status 1 when a check fails.`,
 	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every page the check fetches (on stderr)")
 	f.BoolVar(&o.asJSON, "json", false, "print the connector/check result as JSON")
-	f.BoolVar(&o.skipReview, "skip-review", false, "leave out the review rules (failed-page, auth-not-retryable, rate-limit), which inject faults into the session's HTTP")
+	f.BoolVar(&o.skipReview, "skip-review", false, "leave out the review rules (failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact), which inject faults into the session's HTTP")
 	return cmd
 }
 

@@ -18,7 +18,7 @@ type ruleFlags struct {
 }
 
 func (f *ruleFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&f.specs, "fault", nil, `break the connector's HTTP on purpose (repeatable): KIND or STATUS, then key=value pairs, e.g. "429,page=2,retryAfter=3", "503,every=3", "reset,probability=0.1,seed=7", "truncate,url=/transactions", "timeout,delayMs=200", "duplicate,page=2", "reorder"; keys: status, retryAfter, delayMs, operation, url, page, every, probability, seed, times, id`)
+	fs.StringArrayVar(&f.specs, "fault", nil, `break the connector's HTTP on purpose (repeatable): KIND or STATUS, then key=value pairs, e.g. "429,page=2,retryAfter=3", "503,every=3", "reset,probability=0.1,seed=7", "truncate,url=/transactions", "timeout,delayMs=200", "duplicate,page=2", "reorder", 'rewrite,field=status,value="on_hold"'; keys: status, retryAfter, delayMs, field, value, operation, url, page, every, probability, seed, times, id`)
 }
 
 // rules parses the flags before anything starts, so a typo fails fast.

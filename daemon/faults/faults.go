@@ -8,6 +8,7 @@
 package faults
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"slices"
@@ -119,6 +120,12 @@ func Validate(r protocol.FaultRule) []protocol.FieldError {
 	}
 	if r.DelayMs > 600_000 {
 		bad("delayMs", "is at most 600000 (ten minutes)")
+	}
+	if r.Kind == protocol.FaultRewrite && (r.Field == "" || !json.Valid(r.Value)) {
+		bad("field", "a rewrite fault names a field and its value as valid JSON")
+	}
+	if r.Kind != protocol.FaultRewrite && (r.Field != "" || len(r.Value) > 0) {
+		bad("field", "field and value are those of a rewrite fault")
 	}
 	if r.Probability < 0 || r.Probability > 1 {
 		bad("probability", "is between 0 and 1")

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 //	503,every=3,operation=fetch/payments
 //	reset,probability=0.1,seed=7
 //	truncate,url=/transactions,times=1
+//	rewrite,field=status,value="on_hold"
 func Parse(spec string) (protocol.FaultRule, error) {
 	var r protocol.FaultRule
 	parts := strings.Split(spec, ",")
@@ -49,6 +51,10 @@ func Parse(spec string) (protocol.FaultRule, error) {
 			r.Operation = v
 		case "url":
 			r.URL = v
+		case "field":
+			r.Field = v
+		case "value":
+			r.Value = json.RawMessage(v)
 		case "status":
 			r.Status, err = strconv.Atoi(v)
 		case "retryAfter":
@@ -66,7 +72,7 @@ func Parse(spec string) (protocol.FaultRule, error) {
 		case "seed":
 			r.Seed, err = strconv.ParseInt(v, 10, 64)
 		default:
-			return r, fmt.Errorf("fault %q: unknown key %q (known: kind, status, retryAfter, delayMs, operation, url, page, every, probability, seed, times, id)", spec, k)
+			return r, fmt.Errorf("fault %q: unknown key %q (known: kind, status, retryAfter, delayMs, field, value, operation, url, page, every, probability, seed, times, id)", spec, k)
 		}
 		if err != nil {
 			return r, fmt.Errorf("fault %q: %s: %v", spec, k, err)

@@ -19,6 +19,8 @@ func TestParse(t *testing.T) {
 		{spec: "reset,p=0.1,seed=7", want: protocol.FaultRule{Kind: "reset", Probability: 0.1, Seed: 7}},
 		{spec: "kind=truncate,url=/transactions,times=1,id=cut", want: protocol.FaultRule{ID: "cut", Kind: "truncate", URL: "/transactions", Times: 1}},
 		{spec: "timeout,delayMs=250", want: protocol.FaultRule{Kind: "timeout", DelayMs: 250}},
+		{spec: `rewrite,field=status,value="on_hold"`, want: protocol.FaultRule{Kind: "rewrite", Field: "status", Value: []byte(`"on_hold"`)}},
+		{spec: "rewrite,field=status,value=not-json", bad: true},
 		{spec: "explode", bad: true},
 		{spec: "429,page=x", bad: true},
 		{spec: "429,color=red", bad: true},

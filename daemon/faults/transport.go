@@ -113,7 +113,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		mark(fmt.Sprintf("served the previous answer of %s again", req.URL.Path))
 		return answer(req, prev.status, prev.header.Clone(), prev.body), nil
-	case protocol.FaultTruncate, protocol.FaultReorder:
+	case protocol.FaultTruncate, protocol.FaultReorder, protocol.FaultRewrite:
 		resp, err := t.Base.RoundTrip(req)
 		if err != nil {
 			return nil, err
@@ -130,13 +130,17 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body[:cut]), errReader{io.ErrUnexpectedEOF}))
 			return resp, nil
 		}
-		out, n, ok := reverseItems(body)
-		if !ok {
+		edit, what := reverse, "%d items in reverse order"
+		if r.Kind == protocol.FaultRewrite {
+			edit, what = setField(r.Field, r.Value), "%d items with "+r.Field+" set to "+string(r.Value)
+		}
+		out, n, ok := editItems(body, edit)
+		if !ok || n == 0 {
 			t.In.unfire(r.ID)
 			resp.Body = io.NopCloser(bytes.NewReader(body))
 			return resp, nil
 		}
-		mark(fmt.Sprintf("%d items in reverse order", n))
+		mark(fmt.Sprintf(what, n))
 		resp.Body = io.NopCloser(bytes.NewReader(out))
 		resp.ContentLength = int64(len(out))
 		resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
@@ -211,15 +215,16 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 // they are preferred when a body holds several arrays.
 var itemKeys = []string{"data", "items", "results", "transactions", "payments"}
 
-// reverseItems reverses the page's items: a top-level array, or the array
-// of the object's first item key (else its first array field by name).
-// Values are kept byte for byte.
-func reverseItems(body []byte) ([]byte, int, bool) {
+// editItems applies edit to the page's items: a top-level array, or the
+// array of the object's first item key (else its first array field by
+// name). edit returns how many items it changed. Values it does not touch
+// are kept byte for byte.
+func editItems(body []byte, edit func([]json.RawMessage) int) ([]byte, int, bool) {
 	var arr []json.RawMessage
 	if json.Unmarshal(body, &arr) == nil {
-		slices.Reverse(arr)
+		n := edit(arr)
 		out, err := json.Marshal(arr)
-		return out, len(arr), err == nil
+		return out, n, err == nil
 	}
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(body, &obj) != nil {
@@ -236,14 +241,42 @@ func reverseItems(body []byte) ([]byte, int, bool) {
 		if !ok || json.Unmarshal(v, &arr) != nil || arr == nil {
 			continue
 		}
-		slices.Reverse(arr)
+		n := edit(arr)
 		b, err := json.Marshal(arr)
 		if err != nil {
 			return nil, 0, false
 		}
 		obj[k] = b
 		out, err := json.Marshal(obj)
-		return out, len(arr), err == nil
+		return out, n, err == nil
 	}
 	return nil, 0, false
+}
+
+func reverse(items []json.RawMessage) int {
+	slices.Reverse(items)
+	return len(items)
+}
+
+// setField returns an edit that sets field to value in every item object
+// that has it.
+func setField(field string, value json.RawMessage) func([]json.RawMessage) int {
+	return func(items []json.RawMessage) int {
+		n := 0
+		for i, it := range items {
+			var o map[string]json.RawMessage
+			if json.Unmarshal(it, &o) != nil {
+				continue
+			}
+			if _, ok := o[field]; !ok {
+				continue
+			}
+			o[field] = value
+			if b, err := json.Marshal(o); err == nil {
+				items[i] = b
+				n++
+			}
+		}
+		return n
+	}
 }

@@ -133,6 +133,17 @@ func TestFaultKinds(t *testing.T) {
 					t.Errorf("reordered page %s, clean page %s", o.page.Items, clean.Items)
 				}
 			})
+			t.Run("rewrite", func(t *testing.T) {
+				o := run(t, provider, 3, protocol.FaultRule{Kind: protocol.FaultRewrite, Field: "name", Value: json.RawMessage(`"Injected"`), Page: 1})
+				if o.err != nil || len(o.marked) != 1 {
+					t.Fatalf("rewrite: %v, %d marked", o.err, len(o.marked))
+				}
+				var got []protocol.Account
+				json.Unmarshal(o.page.Items, &got)
+				if len(got) != 3 || got[0].Name != "Injected" || got[2].Name != "Injected" {
+					t.Errorf("rewritten page %s", o.page.Items)
+				}
+			})
 			t.Run("probability with a seed", func(t *testing.T) {
 				fired := func() []protocol.FaultRuleStatus {
 					s := createSession(t, c, provider, url)

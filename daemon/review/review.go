@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
@@ -118,7 +119,51 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 			finding(protocol.CheckRateLimit, fmt.Sprintf("the request answered 429 with Retry-After: %d (injected) and the connector's error says httpStatus %d, retryable %s: a 429 is retryable, after its Retry-After", retryAfter, data.HTTPStatus, retryText(data.Retryable)))
 		}
 	}
+	if resource == protocol.ResourcePayments {
+		t.payments(ctx, req, finding)
+	}
 	return res, nil
+}
+
+// unknownStatus and hugeAmount are what the payments rules write into a
+// page: a status no PSP uses, and ten times the largest int64 plus change.
+const (
+	unknownStatus = "switchboard_unknown_status"
+	hugeAmount    = "92233720368547758079"
+)
+
+// payments runs the rules that rewrite fields of a page of payments.
+func (t Target) payments(ctx context.Context, req connector.FetchRequest, finding func(check, msg string)) {
+	rule := protocol.FaultRule{Kind: protocol.FaultRewrite, Field: "status", Value: json.RawMessage(`"` + unknownStatus + `"`)}
+	if page, err, ok := t.under(ctx, rule, protocol.ResourcePayments, req); ok && err == nil {
+		for _, p := range wirePayments(page) {
+			if slices.Contains(engine.KnownStatuses, p.Status) {
+				finding(protocol.CheckUnknownStatus, fmt.Sprintf("the page's status fields were rewritten to %q (injected) and the connector mapped payment %s to the known status %s: an unknown status is OTHER (or an error), or a payment that is on hold shows as %s", unknownStatus, p.Reference, p.Status, p.Status))
+				break
+			}
+		}
+	}
+	// The amount is tried as a JSON number and as a string: a PSP sends
+	// one of them, and the other fails to decode, which is fine.
+	for _, v := range []string{hugeAmount, `"` + hugeAmount + `"`} {
+		rule := protocol.FaultRule{Kind: protocol.FaultRewrite, Field: "amount", Value: json.RawMessage(v)}
+		page, err, ok := t.under(ctx, rule, protocol.ResourcePayments, req)
+		if !ok || err != nil {
+			continue
+		}
+		for _, p := range wirePayments(page) {
+			if p.Amount != hugeAmount && p.Amount != "-"+hugeAmount {
+				finding(protocol.CheckAmountExact, fmt.Sprintf("the page's amount fields were rewritten to %s (injected, beyond int64) and the connector returned payment %s with amount %s: amounts are kept exactly (big integers), or refused with an error", v, p.Reference, p.Amount))
+				return
+			}
+		}
+	}
+}
+
+func wirePayments(page engine.Result) []protocol.Payment {
+	var ps []protocol.Payment
+	_ = json.Unmarshal(page.Items, &ps)
+	return ps
 }
 
 // under fetches one page with rule applied to the first request only; ok is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connectors/demo"
@@ -23,10 +24,14 @@ const (
 	AllRetryable HTTPBug = "all-retryable"
 	// NeverRetryable reports every error as not retryable, a 429 included.
 	NeverRetryable HTTPBug = "never-retryable"
+	// UnknownIsSucceeded maps a status it does not know to SUCCEEDED.
+	UnknownIsSucceeded HTTPBug = "unknown-is-succeeded"
+	// FloatAmounts passes amounts through a float64: exact up to 2^53.
+	FloatAmounts HTTPBug = "float-amounts"
 )
 
 // HTTPBugs lists every HTTP bug.
-var HTTPBugs = []HTTPBug{SwallowsErrors, AllRetryable, NeverRetryable}
+var HTTPBugs = []HTTPBug{SwallowsErrors, AllRetryable, NeverRetryable, UnknownIsSucceeded, FloatAmounts}
 
 // HTTPName returns the provider name of an HTTP bug: "broken-<bug>".
 func HTTPName(b HTTPBug) string { return "broken-" + string(b) }
@@ -62,6 +67,16 @@ func (c *HTTPConnector) FetchAccounts(ctx context.Context, req connector.FetchRe
 // FetchPayments implements connector.PaymentsFetcher, with the bug.
 func (c *HTTPConnector) FetchPayments(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Payment], error) {
 	p, err := c.Connector.FetchPayments(ctx, req)
+	for i := range p.Items {
+		it := &p.Items[i]
+		switch {
+		case c.bug == UnknownIsSucceeded && it.Status == connector.PaymentStatusOther:
+			it.Status = connector.PaymentStatusSucceeded
+		case c.bug == FloatAmounts && it.Amount != nil:
+			f, _ := new(big.Float).SetInt(it.Amount).Float64()
+			it.Amount, _ = big.NewFloat(f).Int(nil)
+		}
+	}
 	return mishandle(c.bug, req, p, err)
 }
 

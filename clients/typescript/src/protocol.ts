@@ -285,6 +285,12 @@ export const FaultDuplicate = "duplicate";
  * the first JSON array in the response (the page's items).
  */
 export const FaultReorder = "reorder";
+/**
+ * FaultRewrite sends the request and sets Field to Value (raw JSON) in
+ * every item of the page that has Field: a status the connector has
+ * never seen, an amount beyond int64.
+ */
+export const FaultRewrite = "rewrite";
 
 // Review rule names of a CheckFinding: the payments review rules that
 // connector/check runs by injecting faults (faults/set) into the session's
@@ -306,6 +312,17 @@ export const CheckAuthNotRetryable = "auth-not-retryable";
  * than its Retry-After, or reported as retryable with its status.
  */
 export const CheckRateLimit = "rate-limit";
+/**
+ * CheckUnknownStatus: a payment status the connector has never seen
+ * (the page's status fields rewritten) becomes OTHER, or an error,
+ * never a known status.
+ */
+export const CheckUnknownStatus = "unknown-status";
+/**
+ * CheckAmountExact: an amount beyond int64 (the page's amount fields
+ * rewritten) is kept digit for digit, or refused with an error.
+ */
+export const CheckAmountExact = "amount-exact";
 
 // Error codes of the daemon's defences: a file it will not touch, and a
 // request over one of its limits.
@@ -438,10 +455,10 @@ export type SessionChangedReason =
 export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
 
 /** FaultKinds lists every fault kind. */
-export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder];
+export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
 
 /** ReviewRules lists the review rules in the order they run. */
-export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit];
+export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact];
 
 /** StepConditions lists every breakpoint condition. */
 export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
@@ -889,6 +906,12 @@ export interface FaultRule {
    * unset).
    */
   delayMs?: number;
+  /**
+   * Field and Value are the item field a rewrite fault sets and its new
+   * value, as JSON ("\"on_hold\"", "92233720368547758070").
+   */
+  field?: string;
+  value?: JsonValue;
   /**
    * Operation matches the connector call ("fetch/payments"); "" matches
    * every call.

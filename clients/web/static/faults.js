@@ -11,6 +11,7 @@ const KINDS = [
   ['truncate', 'Truncated body'],
   ['duplicate', 'Duplicated page (the previous answer again)'],
   ['reorder', 'Reordered page (items reversed)'],
+  ['rewrite', 'Rewritten field (every item of the page)'],
 ];
 
 /**
@@ -27,6 +28,9 @@ export async function drawFaults(body, rpc, sessionId, onError) {
     return;
   }
   const redraw = () => drawFaults(body, rpc, sessionId, onError);
+  const msg = h('p.error-text.fault-msg', { role: 'alert' });
+  const report = onError;
+  onError = (m) => { msg.textContent = m; report(m); };
   const field = (name, label, attrs = {}) => h('label.fault-field', label, h('input', { name, ...attrs }));
   const kind = h('select', { name: 'kind' }, KINDS.map(([v, t]) => h('option', { value: v }, t)));
   const trigger = h('select', { name: 'trigger' },
@@ -42,6 +46,10 @@ export async function drawFaults(body, rpc, sessionId, onError) {
       const rule = { kind: f.get('kind') };
       if (rule.kind === 'status') { rule.status = num('status') || 500; rule.retryAfter = num('retryAfter'); }
       if (rule.kind === 'timeout') rule.delayMs = num('delayMs');
+      if (rule.kind === 'rewrite') {
+        rule.field = f.get('field');
+        try { rule.value = JSON.parse(f.get('value')); } catch { onError('rewrite: the value must be JSON, e.g. "on_hold" with its quotes'); return; }
+      }
       if (f.get('operation')) rule.operation = f.get('operation');
       if (f.get('url')) rule.url = f.get('url');
       const n = num('n');
@@ -60,13 +68,16 @@ export async function drawFaults(body, rpc, sessionId, onError) {
   field('status', 'Status', { type: 'number', min: '100', max: '599', value: '429' }),
   field('retryAfter', 'Retry-After (s)', { type: 'number', min: '0', placeholder: '1' }),
   field('delayMs', 'Timeout after (ms)', { type: 'number', min: '0', placeholder: '100' }),
+  field('field', 'Rewrite field', { placeholder: 'status' }),
+  field('value', 'to JSON value', { placeholder: '"on_hold"' }),
   field('operation', 'Operation', { placeholder: 'fetch/payments (any)' }),
   field('url', 'URL contains', { placeholder: '/transactions (any)' }),
   h('label.fault-field', 'When', trigger),
   field('n', 'N or p', { type: 'number', min: '0', step: 'any', placeholder: '2' }),
   field('seed', 'Seed', { type: 'number', placeholder: '0' }),
   field('times', 'At most (times)', { type: 'number', min: '0', placeholder: 'no cap' }),
-  h('button.btn.small', { type: 'submit' }, 'Add rule'));
+  h('button.btn.small', { type: 'submit' }, 'Add rule'),
+  msg);
 
   const rows = rules.map((r) => h('tr.fault-rule', { dataset: { id: r.rule.id } },
     h('td', h('code', r.rule.id)),
