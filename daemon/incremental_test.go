@@ -10,22 +10,34 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
+// bankAndDaemon starts a demo bank and a daemon serving reg's providers
+// (demo at least), and returns an initialized peer over a websocket; all
+// stop with the test.
+func bankAndDaemon(t *testing.T, cfg demobank.Config, reg *connector.Registry) (*demobank.Bank, string, *peer) {
+	t.Helper()
+	bank := demobank.New(cfg)
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bank.Close() })
+	if _, ok := reg.Lookup("demo"); !ok {
+		demo, _ := connector.Default().Lookup("demo")
+		reg.Register(demo)
+	}
+	d := daemon.New(daemon.Options{Registry: reg, Logger: quietLogger()})
+	t.Cleanup(func() { d.Close() })
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	return bank, url, p
+}
+
 // TestIncrementalSyncAfterAdvance: a second sync/run of a completed session
 // fetches no payment; after the bank's clock moves with new payments (in
 // groups sharing a timestamp, larger than the page), the next fetches
 // exactly those.
 func TestIncrementalSyncAfterAdvance(t *testing.T) {
-	bank := demobank.New(demobank.Config{Seed: 5, Accounts: 3, PaymentsPerAccount: 12})
-	url, err := bank.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bank.Close()
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	bank, url, p := bankAndDaemon(t, demobank.Config{Seed: 5, Accounts: 3, PaymentsPerAccount: 12}, connector.Default())
 	var s protocol.Session
 	p.ok("session/create", `{"provider":"demo","pageSize":2,"config":{"endpoint":"`+url+`","apiKey":"demo-key"}}`, &s)
 	payments := func() int {

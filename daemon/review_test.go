@@ -3,8 +3,6 @@ package daemon_test
 import (
 	"testing"
 
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/demobank"
 	"github.com/switchboardpay/switchboard/internal/brokenconnector"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -15,19 +13,7 @@ import (
 // rule, each broken one is caught by exactly its rule, with the state to
 // reproduce it; a connector that makes no HTTP request is not reviewed.
 func TestReviewRules(t *testing.T) {
-	bank := demobank.New(demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 6})
-	url, err := bank.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bank.Close()
-	reg := brokenconnector.Registry()
-	demo, _ := connector.Default().Lookup("demo")
-	reg.Register(demo)
-	d := daemon.New(daemon.Options{Registry: reg, Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	_, url, p := bankAndDaemon(t, demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 6}, brokenconnector.Registry())
 	bankConfig := `{"endpoint":"` + url + `","apiKey":"demo-key"}`
 	for _, tc := range []struct {
 		provider, config string

@@ -37,13 +37,6 @@ func (p *peer) paused(n int) protocol.StepPausedParams {
 	return got
 }
 
-func stepSession(t *testing.T, p *peer, config string) protocol.Session {
-	t.Helper()
-	var s protocol.Session
-	p.ok("session/create", `{"provider":"test","config":`+config+`}`, &s)
-	return s
-}
-
 // TestStepThroughAWalk: step pauses before every page and announces it;
 // step/next fetches one page, step/continue runs to the end.
 func TestStepThroughAWalk(t *testing.T) {
@@ -51,7 +44,7 @@ func TestStepThroughAWalk(t *testing.T) {
 	defer d.Close()
 	p := newPeer(t, dialWS(t, startWS(t, d)))
 	p.initialize()
-	s := stepSession(t, p, `{"accounts":4}`)
+	s := createTest(t, p, `{"accounts":4}`)
 	p.startWalk("walk", "fetch/all", protocol.FetchAllParams{SessionID: s.ID, Resource: "accounts", PageSize: 1, StepOptions: protocol.StepOptions{Step: true}})
 	first := p.paused(1)
 	if first.Page != 1 || first.Reason != protocol.StepReasonStep || first.Last != nil || string(first.State) != "null" || first.Key != "accounts" || first.StepID == "" {
@@ -94,7 +87,7 @@ func TestBreakpoints(t *testing.T) {
 	p := newPeer(t, dialWS(t, startWS(t, d)))
 	p.initialize()
 	t.Run("page", func(t *testing.T) {
-		s := stepSession(t, p, `{"accounts":5}`)
+		s := createTest(t, p, `{"accounts":5}`)
 		before := len(p.notifications(protocol.NotifyStepPaused))
 		p.startWalk("bp-page", "fetch/all", protocol.FetchAllParams{SessionID: s.ID, Resource: "accounts", PageSize: 1,
 			StepOptions: protocol.StepOptions{Breakpoints: []protocol.Breakpoint{{Page: 3}}}})
@@ -115,7 +108,7 @@ func TestBreakpoints(t *testing.T) {
 		{protocol.BreakStateUnchanged, 3}, // page 2 returns the state page 1 did
 	} {
 		t.Run(tc.when, func(t *testing.T) {
-			s := stepSession(t, p, `{"behave":"stall"}`)
+			s := createTest(t, p, `{"behave":"stall"}`)
 			before := len(p.notifications(protocol.NotifyStepPaused))
 			p.startWalk("bp-"+tc.when, "fetch/all", protocol.FetchAllParams{SessionID: s.ID, Resource: "payments", FromPayload: json.RawMessage(`{"reference":"acc_0"}`),
 				StepOptions: protocol.StepOptions{Breakpoints: []protocol.Breakpoint{{When: tc.when}}}})
@@ -158,7 +151,7 @@ func TestStepReleased(t *testing.T) {
 		defer d.Close()
 		p := newPeer(t, dialWS(t, startWS(t, d)))
 		p.initialize()
-		s := stepSession(t, p, `{}`)
+		s := createTest(t, p, `{}`)
 		pause(t, p, s, "c", protocol.StepOptions{})
 		p.notify("$/cancelRequest", `{"id":"c"}`)
 		if got := errCode(t, p.wait(`"c"`)); got != protocol.CodeRequestCancelled {
@@ -171,7 +164,7 @@ func TestStepReleased(t *testing.T) {
 		defer d.Close()
 		p := newPeer(t, dialWS(t, startWS(t, d)))
 		p.initialize()
-		s := stepSession(t, p, `{}`)
+		s := createTest(t, p, `{}`)
 		pause(t, p, s, "to", protocol.StepOptions{StepTimeoutMs: 50})
 		m := p.wait(`"to"`)
 		if errCode(t, m) != protocol.CodeRequestCancelled || !strings.Contains(m.Error.Message, "step timeout") {
@@ -186,7 +179,7 @@ func TestStepReleased(t *testing.T) {
 		w := dialWS(t, srv)
 		p := newPeer(t, w)
 		p.initialize()
-		s := stepSession(t, p, `{}`)
+		s := createTest(t, p, `{}`)
 		pause(t, p, s, "dc", protocol.StepOptions{})
 		w.close()
 		q := newPeer(t, dialWS(t, srv))
@@ -197,7 +190,7 @@ func TestStepReleased(t *testing.T) {
 		d := newTestDaemon()
 		p := newPeer(t, dialWS(t, startWS(t, d)))
 		p.initialize()
-		s := stepSession(t, p, `{}`)
+		s := createTest(t, p, `{}`)
 		pause(t, p, s, "sd", protocol.StepOptions{})
 		done := make(chan struct{})
 		go func() { d.Close(); close(done) }()

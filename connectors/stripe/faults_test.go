@@ -15,6 +15,31 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
+// throughDaemon serves a daemon with the Stripe provider on a websocket and
+// returns an initialized client of it and a context bounding the test; all
+// stop with the test.
+func throughDaemon(t *testing.T, opts ...client.Option) (*client.Client, context.Context) {
+	t.Helper()
+	p, _ := connector.Default().Lookup(ProviderName)
+	reg := connector.NewRegistry()
+	reg.Register(p)
+	d := daemon.New(daemon.Options{Registry: reg})
+	t.Cleanup(func() { d.Close() })
+	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c, ctx
+}
+
 // TestFaultsThroughTheDaemon injects each fault kind into a Stripe session
 // (stripe-go over the session's client, against stripe-mock): the failing
 // kinds fail the page with the connector's coded error and leave the state
@@ -22,23 +47,7 @@ import (
 // marked.
 func TestFaultsThroughTheDaemon(t *testing.T) {
 	url := stripeMockURL(t)
-	p, _ := connector.Default().Lookup(ProviderName)
-	reg := connector.NewRegistry()
-	reg.Register(p)
-	d := daemon.New(daemon.Options{Registry: reg})
-	defer d.Close()
-	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := throughDaemon(t)
 	cfg, _ := json.Marshal(map[string]string{"apiKey": "sk_test_faults", "endpoint": url})
 	for _, tc := range []struct {
 		rule      protocol.FaultRule

@@ -194,7 +194,7 @@ func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, 
 	if err != nil {
 		return nil, "", fmt.Errorf("review: install: %w", err)
 	}
-	parent, ok := parentTask(tasks, resource)
+	parent, ok := connector.ParentResource(tasks, resource)
 	if !ok {
 		return nil, "", nil
 	}
@@ -207,20 +207,6 @@ func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, 
 		return nil, "-", nil
 	}
 	return items[0], page.Records[0].Ref, nil
-}
-
-func parentTask(tasks []connector.Task, resource string) (string, bool) {
-	for _, t := range tasks {
-		for _, c := range t.Next {
-			if c.Resource == resource {
-				return t.Resource, true
-			}
-		}
-		if p, ok := parentTask(t.Next, resource); ok {
-			return p, true
-		}
-	}
-	return "", false
 }
 
 func connectorData(err error) (protocol.ConnectorErrorData, bool) {

@@ -25,3 +25,19 @@ func (c *Client) FaultsList(ctx context.Context, sessionID string) (protocol.Fau
 func (c *Client) FaultsClear(ctx context.Context, sessionID string) error {
 	return c.Call(ctx, protocol.MethodFaultsClear, protocol.SessionParams{SessionID: sessionID}, nil)
 }
+
+// StepNext fetches one page of a walk paused in step mode and pauses it
+// again (step/paused tells where).
+func (c *Client) StepNext(ctx context.Context, sessionID, stepID string) error {
+	return c.Call(ctx, protocol.MethodStepNext, protocol.StepParams{SessionID: sessionID, StepID: stepID}, nil)
+}
+
+// StepContinue runs a paused walk on to its next breakpoint or its end.
+func (c *Client) StepContinue(ctx context.Context, sessionID, stepID string) error {
+	return c.Call(ctx, protocol.MethodStepContinue, protocol.StepParams{SessionID: sessionID, StepID: stepID}, nil)
+}
+
+// StepAbort ends a paused walk; its request answers CodeRequestCancelled.
+func (c *Client) StepAbort(ctx context.Context, sessionID, stepID string) error {
+	return c.Call(ctx, protocol.MethodStepAbort, protocol.StepParams{SessionID: sessionID, StepID: stepID}, nil)
+}
