@@ -31,7 +31,7 @@ func TestConnectorCheckOverWebsocket(t *testing.T) {
 	}
 	rr := res.Resources[0]
 	want := []protocol.CheckFinding{{
-		Resource: "payments", Check: protocol.CheckSameReferences, PageSize: 2, Parent: "acc_0",
+		Resource: "payments", Check: protocol.CheckTimestampGroups, PageSize: 2, Parent: "acc_0",
 		State:      json.RawMessage(`{"after":"2026-01-01T00:00:00Z"}`),
 		References: []string{"acc_0_pay_002", "acc_0_pay_003", "acc_0_pay_006", "acc_0_pay_007"},
 	}}

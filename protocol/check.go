@@ -32,6 +32,10 @@ const (
 	// already seen; items seen again with other content are "updated"
 	// (a warning).
 	CheckRerun = "rerun"
+	// CheckTimestampGroups: a group of items sharing one timestamp, larger
+	// than the page, is fetched whole; reported instead of same-references
+	// when the state pages by the timestamp the skipped items share.
+	CheckTimestampGroups = "timestamp-groups"
 	// CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
 	// minor units (JPY/0, KWD/3).
 	CheckAssetDecimals = "asset-decimals"

@@ -51,6 +51,9 @@ reports, per resource:
   resume           resuming from an intermediate state returns the same remainder
   rerun            a second run from the final state returns nothing already
                    seen (items seen again with other content are only a warning)
+  timestamp-groups a same-references failure where the lost items share the
+                   timestamp the state pages by: an equal-timestamp group
+                   larger than the page is split at a page boundary
   asset-decimals   an asset's decimals are its currency's (JPY/0, KWD/3)
 
 Then the review rules break the connector on purpose, injecting faults into

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -58,4 +59,55 @@ func (k *checker) checkAssets(size int, r *runRec, add func(Finding)) {
 	}
 	add(Finding{Check: CheckAssetDecimals, PageSize: size, State: first.in, References: clipList(refs, 20),
 		Message: fmt.Sprintf("page size %d: fetching from state %s, %d items have an asset with the wrong decimals: %s; amounts are in minor units of the asset, so they are off by a power of ten", size, clipState(first.in), len(refs), example)})
+}
+
+// CheckTimestampGroups: a group of items sharing one timestamp, larger
+// than the page, is fetched whole (a same-references failure whose state
+// pages by the timestamp the skipped items share).
+const CheckTimestampGroups = protocol.CheckTimestampGroups
+
+// timestampGroup returns the size of the group of equal timestamps that
+// prev (the last item a run returned before a gap) and first (the first
+// item it skipped) belong to, when the state the skipping page was fetched
+// from names that timestamp; else 0.
+func timestampGroup(good *runRec, prev, first string, state json.RawMessage) int {
+	var tp, tf time.Time
+	for _, p := range good.pages {
+		for _, it := range p.items {
+			switch it.ref {
+			case prev:
+				tp = it.createdAt
+			case first:
+				tf = it.createdAt
+			}
+		}
+	}
+	if tp.IsZero() || !tp.Equal(tf) || !mentionsTime(string(state), tp) {
+		return 0
+	}
+	n := 0
+	for _, p := range good.pages {
+		for _, it := range p.items {
+			if it.createdAt.Equal(tp) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// mentionsTime reports whether s holds t as RFC 3339 text or as unix
+// seconds, milliseconds or microseconds.
+func mentionsTime(s string, t time.Time) bool {
+	for _, f := range []string{time.RFC3339Nano, time.RFC3339, "2006-01-02T15:04:05.000Z07:00"} {
+		if strings.Contains(s, t.UTC().Format(f)) || strings.Contains(s, t.Format(f)) {
+			return true
+		}
+	}
+	for _, n := range []int64{t.Unix(), t.UnixMilli(), t.UnixMicro()} {
+		if strings.Contains(s, strconv.FormatInt(n, 10)) {
+			return true
+		}
+	}
+	return false
 }

@@ -451,8 +451,9 @@ func (k *checker) checkResource(ctx context.Context, t target) (ResourceReport, 
 
 // item is one fetched item: its reference and its wire JSON.
 type item struct {
-	ref     string
-	content string
+	ref       string
+	content   string
+	createdAt time.Time
 }
 
 // pageRec is one fetched page.
@@ -519,7 +520,7 @@ func (k *checker) run(ctx context.Context, label, parentRef, resource, name stri
 		p := pageRec{in: state, out: normState(res.NewState), hasMore: res.HasMore}
 		p.items = make([]item, len(res.Records))
 		for i, rec := range res.Records {
-			p.items[i] = item{ref: rec.Ref, content: string(rec.JSON)}
+			p.items[i] = item{ref: rec.Ref, content: string(rec.JSON), createdAt: rec.CreatedAt}
 		}
 		r.pages = append(r.pages, p)
 		if k.o.OnPage != nil {
@@ -941,7 +942,15 @@ func (k *checker) checkSameRefs(firsts []runRec, add func(Finding)) {
 		} else {
 			msg += fmt.Sprintf("%s, but with page size %d fetching from state %s (the state after %s's page) returned %s", prev, size, clipState(state), prev, fmtRefs(next))
 		}
-		add(Finding{Check: CheckSameReferences, PageSize: size, State: state, References: clipList(missing, 20), Message: msg})
+		check := CheckSameReferences
+		if prev != "" && state != nil {
+			if g := timestampGroup(good, prev, first, state); g > 0 {
+				check = CheckTimestampGroups
+				msg += fmt.Sprintf("; %s and %s share their timestamp with %d items in all, more than the page size %d, and the state names that timestamp: a cursor of \"after this timestamp\" skips the rest of an equal-timestamp group at a page boundary (page by timestamp and id, or keep an offset within the group)",
+					prev, first, g, size)
+			}
+		}
+		add(Finding{Check: check, PageSize: size, State: state, References: clipList(missing, 20), Message: msg})
 	}
 }
 

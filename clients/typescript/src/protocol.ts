@@ -198,6 +198,12 @@ export const CheckResume = "resume";
  */
 export const CheckRerun = "rerun";
 /**
+ * CheckTimestampGroups: a group of items sharing one timestamp, larger
+ * than the page, is fetched whole; reported instead of same-references
+ * when the state pages by the timestamp the skipped items share.
+ */
+export const CheckTimestampGroups = "timestamp-groups";
+/**
  * CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
  * minor units (JPY/0, KWD/3).
  */
