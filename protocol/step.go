@@ -11,7 +11,10 @@ const (
 	MethodStepNext     = "step/next"     // StepParams -> Empty
 	MethodStepContinue = "step/continue" // StepParams -> Empty
 	MethodStepAbort    = "step/abort"    // StepParams -> Empty
+)
 
+// Step mode notifications.
+const (
 	// NotifyStepPaused is sent to the session's subscribers when a walk
 	// pauses before a page.
 	NotifyStepPaused = "step/paused" // StepPausedParams

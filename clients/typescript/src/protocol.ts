@@ -358,6 +358,8 @@ export const MethodStepNext = "step/next";
 export const MethodStepContinue = "step/continue";
 /** `step/abort`: StepParams -> Empty */
 export const MethodStepAbort = "step/abort";
+
+// Step mode notifications.
 /**
  * NotifyStepPaused is sent to the session's subscribers when a walk
  * pauses before a page.
@@ -1639,6 +1641,12 @@ export interface Methods {
   "faults/list": { params: SessionParams; result: FaultsListResult };
   /** MethodFaultsClear: SessionParams -> Empty */
   "faults/clear": { params: SessionParams; result: Empty };
+  /** MethodStepNext: StepParams -> Empty */
+  "step/next": { params: StepParams; result: Empty };
+  /** MethodStepContinue: StepParams -> Empty */
+  "step/continue": { params: StepParams; result: Empty };
+  /** MethodStepAbort: StepParams -> Empty */
+  "step/abort": { params: StepParams; result: Empty };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
@@ -1674,9 +1682,6 @@ export interface ServerRequests {
   "window/workDoneProgress/create": { params: WorkDoneProgressCreateParams; result: null };
   "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
   "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
-  "step/next": { params: StepParams; result: Empty };
-  "step/continue": { params: StepParams; result: Empty };
-  "step/abort": { params: StepParams; result: Empty };
 }
 
 export type MethodName = keyof Methods;
