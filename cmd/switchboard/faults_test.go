@@ -27,3 +27,18 @@ func TestFetchWithFault(t *testing.T) {
 		t.Errorf("sync with a reorder fault: %s", errOut)
 	}
 }
+
+// TestCheckRunsTheReviewRules: check on the demo connector runs the review
+// rules on its payments and passes them; --skip-review leaves them out.
+func TestCheckRunsTheReviewRules(t *testing.T) {
+	args := []string{"check", "demo", "--resources", "payments", "--page-sizes", "50", "--max-parents", "1", "--config", `{"accounts":2,"paymentsPerAccount":30}`}
+	out, _ := mustRun(t, args...)
+	if !strings.Contains(out, "review rules failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact ran on payments of acc_") ||
+		!strings.Contains(out, "demo: conformance check passed") {
+		t.Errorf("check output:\n%s", out)
+	}
+	out, _ = mustRun(t, append(args, "--skip-review")...)
+	if strings.Contains(out, "review rules") {
+		t.Errorf("--skip-review still reviewed:\n%s", out)
+	}
+}
