@@ -58,13 +58,29 @@ func TestReviewRules(t *testing.T) {
 			}
 		})
 	}
-	t.Run("no HTTP", func(t *testing.T) {
-		var s protocol.Session
-		p.ok("session/create", `{"provider":"correct","config":{"accounts":1,"payments":5}}`, &s)
-		var res protocol.ConnectorCheckResult
-		p.ok("connector/check", protocol.ConnectorCheckParams{SessionID: s.ID, Resources: []string{"payments"}, PageSizes: []int{2}}, &res)
-		if res.Review == nil || res.Review.Skipped == "" || !res.Passed {
-			t.Fatalf("in-memory connector: %+v", res.Review)
-		}
-	})
+	// In-memory connectors: no HTTP for the fault rules, but a source that
+	// grows for the incremental rule.
+	for _, tc := range []struct {
+		provider string
+		passed   bool
+	}{{"correct", true}, {brokenconnector.Name(brokenconnector.ForgetsGrowth), false}} {
+		t.Run(tc.provider, func(t *testing.T) {
+			var s protocol.Session
+			p.ok("session/create", `{"provider":"`+tc.provider+`","config":{"accounts":1,"payments":5}}`, &s)
+			var res protocol.ConnectorCheckResult
+			p.ok("connector/check", protocol.ConnectorCheckParams{SessionID: s.ID, Resources: []string{"payments"}, PageSizes: []int{2}}, &res)
+			if res.Review == nil || res.Review.Skipped == "" || len(res.Review.Rules) != 1 || res.Review.Rules[0] != protocol.CheckIncremental || res.Passed != tc.passed {
+				t.Fatalf("review %+v, passed %v", res.Review, res.Passed)
+			}
+			var got []string
+			for _, r := range res.Resources {
+				for _, f := range r.Findings {
+					got = append(got, f.Check)
+				}
+			}
+			if want := map[bool]int{true: 0, false: 1}[tc.passed]; len(got) != want || (want == 1 && got[0] != protocol.CheckIncremental) {
+				t.Errorf("findings %v", got)
+			}
+		})
+	}
 }

@@ -19,6 +19,9 @@ type Advance struct {
 	// SameTime is the size of each group sharing a timestamp (1 when
 	// unset: every new transaction has its own).
 	SameTime int
+	// Account, when set, receives every new payment; else the accounts
+	// take the groups in turn. An unknown account adds nothing.
+	Account string
 }
 
 // AdvanceResult is what an Advance did.
@@ -44,13 +47,21 @@ func (b *Bank) Advance(a Advance) AdvanceResult {
 	b.growLazily()
 	n := min(max(a.Payments, 0), maxAdvancePayments)
 	size := max(a.SameTime, 1)
+	only, known := b.accIndex[a.Account]
+	if a.Account != "" && !known {
+		n = 0
+	}
+	added := n
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	groups := 0
 	for n > 0 {
 		k := min(size, n)
-		acc := b.growNext
-		b.growNext = (b.growNext + 1) % len(b.accounts)
+		acc := only
+		if a.Account == "" {
+			acc = b.growNext
+			b.growNext = (b.growNext + 1) % len(b.accounts)
+		}
 		ts := b.tickLocked()
 		group := make([]*tx, k)
 		for i := range group {
@@ -69,7 +80,7 @@ func (b *Bank) Advance(a Advance) AdvanceResult {
 	for _, ap := range b.appended {
 		total += len(ap)
 	}
-	return AdvanceResult{Now: b.now().UTC(), Added: min(max(a.Payments, 0), maxAdvancePayments), Groups: groups, Total: total}
+	return AdvanceResult{Now: b.now().UTC(), Added: added, Groups: groups, Total: total}
 }
 
 func cmpUint(a, b uint64) int {
@@ -84,9 +95,10 @@ func cmpUint(a, b uint64) int {
 
 // advanceJSON is Advance on the wire of POST /admin/clock.
 type advanceJSON struct {
-	AdvanceMs int64 `json:"advanceMs"`
-	Payments  int   `json:"payments"`
-	SameTime  int   `json:"sameTime"`
+	AdvanceMs int64  `json:"advanceMs"`
+	Payments  int    `json:"payments"`
+	SameTime  int    `json:"sameTime"`
+	Account   string `json:"account"`
 }
 
 // adminClock serves GET /admin/clock (the bank's time) and POST
@@ -105,5 +117,5 @@ func (b *Bank) adminClock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, "invalid_advance", "advanceMs, payments and sameTime must be >= 0, payments at most 10000000")
 		return
 	}
-	writeJSON(w, http.StatusOK, b.Advance(Advance{By: time.Duration(aj.AdvanceMs) * time.Millisecond, Payments: aj.Payments, SameTime: aj.SameTime}))
+	writeJSON(w, http.StatusOK, b.Advance(Advance{By: time.Duration(aj.AdvanceMs) * time.Millisecond, Payments: aj.Payments, SameTime: aj.SameTime, Account: aj.Account}))
 }

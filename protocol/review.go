@@ -22,19 +22,26 @@ const (
 	// CheckAmountExact: an amount beyond int64 (the page's amount fields
 	// rewritten) is kept digit for digit, or refused with an error.
 	CheckAmountExact = "amount-exact"
+	// CheckIncremental: a key walked to its end and walked again from its
+	// final state returns nothing, then, after new payments are added,
+	// exactly those. It runs on connectors whose source can be grown on
+	// demand (the demo connector's bank, the test providers).
+	CheckIncremental = "incremental"
 )
 
 // ReviewRules lists the review rules in the order they run.
-var ReviewRules = []string{CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact}
+var ReviewRules = []string{CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact, CheckIncremental}
 
 // CheckReview is what the review rules of connector/check ran on.
 type CheckReview struct {
 	Resource string `json:"resource"`
 	// Parent is the reference of the parent item the resource was
 	// fetched for, for a child resource.
-	Parent string   `json:"parent,omitempty"`
-	Rules  []string `json:"rules"`
-	// Skipped says why no rule ran, if so (a connector that makes no HTTP
-	// request through the session's client cannot be broken by faults).
+	Parent string `json:"parent,omitempty"`
+	// Rules are the rules that ran.
+	Rules []string `json:"rules"`
+	// Skipped says why the fault rules did not run, if so (a connector
+	// that makes no HTTP request through the session's client cannot be
+	// broken by faults).
 	Skipped string `json:"skipped,omitempty"`
 }

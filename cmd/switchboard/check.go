@@ -69,6 +69,9 @@ named first), from the state after a first page of one item:
                       (or an error), never a known status
   amount-exact        an amount field rewritten beyond int64 is kept exactly
                       (or refused with an error)
+  incremental         (a connector whose source grows on demand, like the
+                      demo's bank) a second run from the final state returns
+                      nothing, and after 3 new payments exactly those 3
 
 A connector that makes no HTTP request through the client the daemon hands
 it cannot be reviewed this way (reported as SKIP); --skip-review leaves the
@@ -218,10 +221,11 @@ func writeCheckReport(w io.Writer, provider string, res protocol.ConnectorCheckR
 		if rv.Parent != "" {
 			of = " of " + rv.Parent
 		}
+		if len(rv.Rules) > 0 {
+			fmt.Fprintf(w, "      review rules %s ran on %s%s\n", strings.Join(rv.Rules, ", "), rv.Resource, of)
+		}
 		if rv.Skipped != "" {
-			fmt.Fprintf(w, "SKIP  review rules: %s\n", rv.Skipped)
-		} else {
-			fmt.Fprintf(w, "      review rules %s ran on %s%s with injected faults\n", strings.Join(rv.Rules, ", "), rv.Resource, of)
+			fmt.Fprintf(w, "SKIP  fault rules: %s\n", rv.Skipped)
 		}
 	}
 	verdict := "passed"

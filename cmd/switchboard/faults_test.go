@@ -33,7 +33,7 @@ func TestFetchWithFault(t *testing.T) {
 func TestCheckRunsTheReviewRules(t *testing.T) {
 	args := []string{"check", "demo", "--resources", "payments", "--page-sizes", "50", "--max-parents", "1", "--config", `{"accounts":2,"paymentsPerAccount":30}`}
 	out, _ := mustRun(t, args...)
-	if !strings.Contains(out, "review rules failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact ran on payments of acc_") ||
+	if !strings.Contains(out, "review rules incremental, failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact ran on payments of acc_") ||
 		!strings.Contains(out, "demo: conformance check passed") {
 		t.Errorf("check output:\n%s", out)
 	}

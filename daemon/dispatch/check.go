@@ -115,7 +115,11 @@ func addReview(ctx context.Context, ss *session.Session, resources []string, res
 		// The conformance findings stand; the review says why it is missing.
 		r.Skipped = "not run: " + err.Error()
 	}
-	res.Review = &protocol.CheckReview{Resource: r.Resource, Parent: r.Parent, Rules: protocol.ReviewRules, Skipped: r.Skipped}
+	rules := r.Rules
+	if rules == nil {
+		rules = []string{}
+	}
+	res.Review = &protocol.CheckReview{Resource: r.Resource, Parent: r.Parent, Rules: rules, Skipped: r.Skipped}
 	if len(r.Findings) == 0 {
 		return nil
 	}

@@ -34,7 +34,9 @@ type Result struct {
 	// Parent is the reference of the parent the resource was fetched for.
 	Parent   string
 	Findings []protocol.CheckFinding
-	// Skipped says why nothing was reviewed, if so.
+	// Rules are the rules that ran.
+	Rules []string
+	// Skipped says why the fault rules did not run, if so.
 	Skipped string
 }
 
@@ -76,6 +78,17 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 			Resource: resource, Check: check, PageSize: 1, Parent: parent, State: first.NewState, References: []string{},
 			Message: fmt.Sprintf("fetching %s from state %s with page size 1: %s", resource, clip(first.NewState), msg),
 		})
+	}
+	if resource == protocol.ResourcePayments {
+		ran, err := t.incremental(ctx, from, func(check string, state json.RawMessage, msg string) {
+			res.Findings = append(res.Findings, protocol.CheckFinding{Resource: resource, Check: check, PageSize: walkPageSize, Parent: parent, State: state, References: []string{}, Message: fmt.Sprintf("page size %d: %s", walkPageSize, msg)})
+		})
+		if err != nil {
+			return res, err
+		}
+		if ran {
+			res.Rules = append(res.Rules, protocol.CheckIncremental)
+		}
 	}
 	fired := false
 	for _, rule := range []protocol.FaultRule{
@@ -119,8 +132,10 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 			finding(protocol.CheckRateLimit, fmt.Sprintf("the request answered 429 with Retry-After: %d (injected) and the connector's error says httpStatus %d, retryable %s: a 429 is retryable, after its Retry-After", retryAfter, data.HTTPStatus, retryText(data.Retryable)))
 		}
 	}
+	res.Rules = append(res.Rules, protocol.CheckFailedPage, protocol.CheckAuthNotRetryable, protocol.CheckRateLimit)
 	if resource == protocol.ResourcePayments {
 		t.payments(ctx, req, finding)
+		res.Rules = append(res.Rules, protocol.CheckUnknownStatus, protocol.CheckAmountExact)
 	}
 	return res, nil
 }

@@ -47,13 +47,16 @@ const (
 	// FinalStateLost returns a null state with its last page, so a later
 	// run starts over.
 	FinalStateLost Bug = "final-state-lost"
+	// ForgetsGrowth ends with a state past any possible item: a second run
+	// returns nothing, even after new payments came.
+	ForgetsGrowth Bug = "forgets-growth"
 	// TwoDecimalsEverywhere paginates correctly but gives every currency
 	// two decimals: its yen payments are JPY/2, its dinar ones KWD/2.
 	TwoDecimalsEverywhere Bug = "two-decimals-everywhere"
 )
 
 // Bugs lists every bug, None first.
-var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, TwoDecimalsEverywhere}
+var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, TwoDecimalsEverywhere, ForgetsGrowth}
 
 // Name returns the provider name of a bug: "correct" for None, else
 // "broken-<bug>".
@@ -77,8 +80,33 @@ type Connector struct {
 	bug Bug
 	cfg Config
 
-	mu  sync.Mutex
-	mem map[string]int // MemoryCursor's positions by account; guarded by mu
+	mu    sync.Mutex
+	mem   map[string]int // MemoryCursor's positions by account; guarded by mu
+	grown map[string]int // payments added by Grow, by account; guarded by mu
+}
+
+var _ connector.Grower = (*Connector)(nil)
+
+// Grow implements connector.Grower: n more payments of the parent account.
+func (c *Connector) Grow(ctx context.Context, parent json.RawMessage, n int) error {
+	acc, err := parentRef(parent)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.grown == nil {
+		c.grown = map[string]int{}
+	}
+	c.grown[acc] += n
+	return nil
+}
+
+// payments returns the number of payments of an account.
+func (c *Connector) payments(acc string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Payments + c.grown[acc]
 }
 
 var (
@@ -237,7 +265,7 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 	if err != nil {
 		return connector.Page[connector.Payment]{}, err
 	}
-	total := c.cfg.Payments
+	total := c.payments(acc)
 	item := func(i int) connector.Payment { return c.payment(acc, i) }
 	size := req.PageSize
 	if size <= 0 {
@@ -268,7 +296,7 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 		}
 		ns, _ := json.Marshal(st)
 		return page{Items: items, NewState: ns, HasMore: more}, nil
-	case OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost:
+	case OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, ForgetsGrowth:
 		var st offsetState
 		given, err := parse(req.State, &st)
 		if err != nil {
@@ -313,6 +341,9 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 		ns, _ := json.Marshal(offsetState{Offset: next})
 		if c.bug == FinalStateLost && !hasMore {
 			ns = nil
+		}
+		if c.bug == ForgetsGrowth && !hasMore {
+			ns, _ = json.Marshal(offsetState{Offset: 1 << 30})
 		}
 		return page{Items: items, NewState: ns, HasMore: hasMore}, nil
 	}

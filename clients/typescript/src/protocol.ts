@@ -329,6 +329,13 @@ export const CheckUnknownStatus = "unknown-status";
  * rewritten) is kept digit for digit, or refused with an error.
  */
 export const CheckAmountExact = "amount-exact";
+/**
+ * CheckIncremental: a key walked to its end and walked again from its
+ * final state returns nothing, then, after new payments are added,
+ * exactly those. It runs on connectors whose source can be grown on
+ * demand (the demo connector's bank, the test providers).
+ */
+export const CheckIncremental = "incremental";
 
 // Error codes of the daemon's defences: a file it will not touch, and a
 // request over one of its limits.
@@ -466,7 +473,7 @@ export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalance
 export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
 
 /** ReviewRules lists the review rules in the order they run. */
-export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact];
+export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact, CheckIncremental];
 
 /** StepConditions lists every breakpoint condition. */
 export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
@@ -684,10 +691,12 @@ export interface CheckReview {
    * fetched for, for a child resource.
    */
   parent?: string;
+  /** Rules are the rules that ran. */
   rules: string[];
   /**
-   * Skipped says why no rule ran, if so (a connector that makes no HTTP
-   * request through the session's client cannot be broken by faults).
+   * Skipped says why the fault rules did not run, if so (a connector
+   * that makes no HTTP request through the session's client cannot be
+   * broken by faults).
    */
   skipped?: string;
 }
