@@ -25,6 +25,7 @@ func TestReviewRules(t *testing.T) {
 		{brokenconnector.HTTPName(brokenconnector.NeverRetryable), bankConfig, protocol.CheckRateLimit},
 		{brokenconnector.HTTPName(brokenconnector.UnknownIsSucceeded), bankConfig, protocol.CheckUnknownStatus},
 		{brokenconnector.HTTPName(brokenconnector.FloatAmounts), bankConfig, protocol.CheckAmountExact},
+		{brokenconnector.HTTPName(brokenconnector.RetriesAtOnce), bankConfig, protocol.CheckRateLimit},
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
 			var s protocol.Session

@@ -28,10 +28,12 @@ const (
 	UnknownIsSucceeded HTTPBug = "unknown-is-succeeded"
 	// FloatAmounts passes amounts through a float64: exact up to 2^53.
 	FloatAmounts HTTPBug = "float-amounts"
+	// RetriesAtOnce retries a 429 at once, ignoring its Retry-After.
+	RetriesAtOnce HTTPBug = "retries-at-once"
 )
 
 // HTTPBugs lists every HTTP bug.
-var HTTPBugs = []HTTPBug{SwallowsErrors, AllRetryable, NeverRetryable, UnknownIsSucceeded, FloatAmounts}
+var HTTPBugs = []HTTPBug{SwallowsErrors, AllRetryable, NeverRetryable, UnknownIsSucceeded, FloatAmounts, RetriesAtOnce}
 
 // HTTPName returns the provider name of an HTTP bug: "broken-<bug>".
 func HTTPName(b HTTPBug) string { return "broken-" + string(b) }
@@ -67,6 +69,10 @@ func (c *HTTPConnector) FetchAccounts(ctx context.Context, req connector.FetchRe
 // FetchPayments implements connector.PaymentsFetcher, with the bug.
 func (c *HTTPConnector) FetchPayments(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Payment], error) {
 	p, err := c.Connector.FetchPayments(ctx, req)
+	var ce *connector.Error
+	if c.bug == RetriesAtOnce && errors.As(err, &ce) && ce.HTTPStatus == 429 {
+		p, err = c.Connector.FetchPayments(ctx, req)
+	}
 	for i := range p.Items {
 		it := &p.Items[i]
 		switch {
