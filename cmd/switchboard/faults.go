@@ -50,7 +50,7 @@ func (f *ruleFlags) report(ctx context.Context, w io.Writer, c *conn, sessionID 
 	if len(f.specs) == 0 {
 		return
 	}
-	l, err := c.FaultsList(ctx, sessionID)
+	l, err := c.FaultsList(ctx, protocol.SessionParams{SessionID: sessionID})
 	if err != nil {
 		return
 	}

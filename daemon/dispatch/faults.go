@@ -6,34 +6,35 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// faultMethods serves faults/set, faults/list and faults/clear.
-func (s *Server) faultMethods() map[string]handlerFunc {
-	return map[string]handlerFunc{
-		protocol.MethodFaultsSet: handle(func(ctx context.Context, c *conn, p protocol.FaultsSetParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			rules, err := ss.Faults().Set(p.Rules, p.Replace)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.FaultsListResult{Rules: rules}, nil
-		}),
-		protocol.MethodFaultsList: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.FaultsListResult{Rules: ss.Faults().List()}, nil
-		}),
-		protocol.MethodFaultsClear: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			ss.Faults().Clear()
-			return protocol.Empty{}, nil
-		}),
+// FaultsSet answers faults/set: rules added to (or replacing) those of the
+// session's HTTP transport.
+func (h handlers) FaultsSet(ctx context.Context, c *conn, p protocol.FaultsSetParams) (protocol.FaultsListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.FaultsListResult{}, err
 	}
+	rules, err := ss.Faults().Set(p.Rules, p.Replace)
+	if err != nil {
+		return protocol.FaultsListResult{}, err
+	}
+	return protocol.FaultsListResult{Rules: rules}, nil
+}
+
+// FaultsList answers faults/list.
+func (h handlers) FaultsList(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.FaultsListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.FaultsListResult{}, err
+	}
+	return protocol.FaultsListResult{Rules: ss.Faults().List()}, nil
+}
+
+// FaultsClear answers faults/clear.
+func (h handlers) FaultsClear(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	ss.Faults().Clear()
+	return protocol.Empty{}, nil
 }

@@ -7,31 +7,33 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// stepMethods serves step/next, step/continue and step/abort: commands to a
-// walk paused in step mode, from any connection.
-func (s *Server) stepMethods() map[string]handlerFunc {
-	command := func(do func(*engine.Stepper) error) handlerFunc {
-		return handle(func(ctx context.Context, c *conn, p protocol.StepParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			if p.StepID == "" {
-				return nil, protocol.InvalidParams(protocol.FieldError{Field: "stepId", Message: "is required"})
-			}
-			st, err := ss.Stepper(p.StepID)
-			if err != nil {
-				return nil, err
-			}
-			if err := do(st); err != nil {
-				return nil, err
-			}
-			return protocol.Empty{}, nil
-		})
+// StepNext answers step/next: a command to a walk paused in step mode,
+// from any connection.
+func (h handlers) StepNext(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error) {
+	return stepCommand(c, p, (*engine.Stepper).Next)
+}
+
+// StepContinue answers step/continue.
+func (h handlers) StepContinue(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error) {
+	return stepCommand(c, p, (*engine.Stepper).Continue)
+}
+
+// StepAbort answers step/abort.
+func (h handlers) StepAbort(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error) {
+	return stepCommand(c, p, (*engine.Stepper).Abort)
+}
+
+func stepCommand(c *conn, p protocol.StepParams, do func(*engine.Stepper) error) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
 	}
-	return map[string]handlerFunc{
-		protocol.MethodStepNext:     command((*engine.Stepper).Next),
-		protocol.MethodStepContinue: command((*engine.Stepper).Continue),
-		protocol.MethodStepAbort:    command((*engine.Stepper).Abort),
+	if p.StepID == "" {
+		return protocol.Empty{}, protocol.InvalidParams(protocol.FieldError{Field: "stepId", Message: "is required"})
 	}
+	st, err := ss.Stepper(p.StepID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	return protocol.Empty{}, do(st)
 }
