@@ -121,6 +121,13 @@ func (r *webhookRig) payout(t *testing.T, ref string) (reference string) {
 	return res.PollingID
 }
 
+// fault changes the bank's faults.
+func (r *webhookRig) fault(change func(*demobank.Faults)) {
+	f := r.bank.Faults()
+	change(&f)
+	r.bank.SetFaults(f)
+}
+
 // received waits for the n-th webhook/received notification.
 func (r *webhookRig) received(t *testing.T, n int) protocol.WebhookDelivery {
 	t.Helper()
@@ -179,9 +186,7 @@ func TestWebhookDeliveryStoresPayment(t *testing.T) {
 // reason shown, answered 401 (so the bank retries), and nothing is stored.
 func TestWebhookBadSignatureRefused(t *testing.T) {
 	r := newWebhookRig(t)
-	f := r.bank.Faults()
-	f.WebhookBadSignature = true
-	r.bank.SetFaults(f)
+	r.fault(func(f *demobank.Faults) { f.WebhookBadSignature = true })
 	r.payout(t, "wh-bad")
 	d := r.received(t, 1)
 	if d.Status != http.StatusUnauthorized || verdicts(d) != "trim=ok verify=failed" || !strings.Contains(d.Steps[1].Error, "signature mismatch") {
@@ -205,9 +210,7 @@ func TestWebhookBadSignatureRefused(t *testing.T) {
 // delivery that had its key first.
 func TestWebhookDuplicateFlagged(t *testing.T) {
 	r := newWebhookRig(t)
-	f := r.bank.Faults()
-	f.WebhookDuplicate = true
-	r.bank.SetFaults(f)
+	r.fault(func(f *demobank.Faults) { f.WebhookDuplicate = true })
 	r.payout(t, "wh-dup")
 	first, second := r.received(t, 1), r.received(t, 2)
 	if first.Duplicate || !second.Duplicate || second.DuplicateOf != r.sess.ID+"/"+first.ID {

@@ -268,12 +268,7 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 	if len(items) == 0 {
 		return nil
 	}
-	key, ok := s.sessionKey(sessionID)
-	if !ok {
-		return fmt.Errorf("session %s is not in the store", sessionID)
-	}
-	kind := resourceKind(resource)
-	n, err := tx.count(key, kind)
+	key, kind, n, err := s.counted(tx, sessionID, resource)
 	if err != nil {
 		return err
 	}
@@ -314,6 +309,18 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 	tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
 	tx.set(metaKey("seq"), appendU64(nil, s.seq))
 	return nil
+}
+
+// counted returns the keys of a session's resource and its item count as
+// the group sees it.
+func (s *Store) counted(tx *wtx, sessionID, resource string) (key, kind uint64, n int64, err error) {
+	key, ok := s.sessionKey(sessionID)
+	if !ok {
+		return 0, 0, 0, fmt.Errorf("session %s is not in the store", sessionID)
+	}
+	kind = resourceKind(resource)
+	n, err = tx.count(key, kind)
+	return key, kind, n, err
 }
 
 // lookup returns the (seq, created) of a reference's latest item, from
@@ -400,12 +407,7 @@ func (s *Store) DeleteItems(ctx context.Context, sessionID, resource string, ref
 	deleted := 0
 	err := s.runAlone(ctx, func(tx *wtx) error {
 		deleted = 0
-		key, ok := s.sessionKey(sessionID)
-		if !ok {
-			return fmt.Errorf("session %s is not in the store", sessionID)
-		}
-		kind := resourceKind(resource)
-		n, err := tx.count(key, kind)
+		key, kind, n, err := s.counted(tx, sessionID, resource)
 		if err != nil {
 			return err
 		}
