@@ -179,6 +179,11 @@ type Page struct {
 	NewState   json.RawMessage `json:"newState"`
 	HasMore    bool            `json:"hasMore"`
 	DurationMs float64         `json:"durationMs"`
+	// Deleted and Cancelled are the references of stored payments the
+	// page deleted, or marked CANCELLED (a payments page's
+	// paymentsToDelete and paymentsToCancel).
+	Deleted   []string `json:"deleted,omitempty"`
+	Cancelled []string `json:"cancelled,omitempty"`
 	// HTTPExchanges are the ids of the HTTP exchanges the page caused
 	// (see http/list).
 	HTTPExchanges []string `json:"httpExchanges,omitempty"`
@@ -286,6 +291,9 @@ type Balance struct {
 
 // Payment is a pay-in, payout, transfer or other movement.
 type Payment struct {
+	// ParentReference is the payment this one refunds, captures or
+	// disputes (Formance's ParentReference), or "".
+	ParentReference             string            `json:"parentReference,omitempty"`
 	Reference                   string            `json:"reference"`
 	CreatedAt                   time.Time         `json:"createdAt"`
 	Type                        string            `json:"type"`
