@@ -74,8 +74,8 @@ type Payment struct {
 	// disputes, or "" for a first payment.
 	ParentReference string
 	Reference       string
-	CreatedAt time.Time
-	Type      PaymentType
+	CreatedAt       time.Time
+	Type            PaymentType
 	// Amount is in minor units of Asset. InitialAmount, when set, is the
 	// amount before refunds or captures changed it.
 	Amount        *big.Int

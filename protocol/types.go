@@ -506,5 +506,8 @@ const (
 	SessionChangedClosed       = "closed"
 	SessionChangedReset        = "reset"
 	SessionChangedState        = "state"
+	// SessionChangedCapabilities: a capability answered "not implemented"
+	// and is no longer reported.
+	SessionChangedCapabilities = "capabilities"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

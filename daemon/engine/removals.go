@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/switchboardpay/switchboard/protocol"
@@ -24,4 +25,21 @@ func checkRemovals(op string, del, cancel []string) error {
 		}
 	}
 	return nil
+}
+
+// CancelPayment returns the record of a stored payment's wire JSON with
+// its status CANCELLED, as a payments page's paymentsToCancel asks.
+func CancelPayment(item json.RawMessage) (Record, error) {
+	var p protocol.Payment
+	if err := json.Unmarshal(item, &p); err != nil {
+		return Record{}, fmt.Errorf("payment to cancel: %w", err)
+	}
+	p.Status = protocol.PaymentStatusCancelled
+	b, err := AppendPayment(nil, &p)
+	if err != nil {
+		return Record{}, fmt.Errorf("payment to cancel: %w", err)
+	}
+	r := paymentRecord(&p)
+	r.JSON = b
+	return r, nil
 }
