@@ -502,10 +502,10 @@ type SessionChangedParams struct {
 
 // Reasons of session/changed.
 const (
-	SessionChangedCreated      = "created"
-	SessionChangedClosed       = "closed"
-	SessionChangedReset        = "reset"
-	SessionChangedState        = "state"
+	SessionChangedCreated = "created"
+	SessionChangedClosed  = "closed"
+	SessionChangedReset   = "reset"
+	SessionChangedState   = "state"
 	// SessionChangedCapabilities: a capability answered "not implemented"
 	// and is no longer reported.
 	SessionChangedCapabilities = "capabilities"
