@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,19 @@ func TestFormanceModelThroughTheDaemon(t *testing.T) {
 			p.ok(protocol.MethodSessionGet, map[string]any{"sessionId": s.ID}, &got)
 			if slices.Contains(got.Session.Capabilities, protocol.CapFetchOrders) || !slices.Contains(got.Session.Capabilities, protocol.CapFetchConversions) {
 				t.Errorf("capabilities after the stub answered: %v", got.Session.Capabilities)
+			}
+
+			// The check says so, as a warning, and passes.
+			var check protocol.ConnectorCheckResult
+			p.ok(protocol.MethodConnectorCheck, map[string]any{"sessionId": s.ID, "resources": []string{"orders", "conversions"}}, &check)
+			if !check.Passed || len(check.Resources) != 2 {
+				t.Fatalf("check %+v", check)
+			}
+			if f := check.Resources[0].Findings; len(f) != 1 || f[0].Check != protocol.CheckNotImplemented || !f[0].Warning || !strings.Contains(f[0].Message, "reported as absent") {
+				t.Errorf("orders findings %+v", f)
+			}
+			if f := check.Resources[1].Findings; len(f) != 0 {
+				t.Errorf("conversions findings %+v", f)
 			}
 
 			if _, err := os.Stat(marker); err == nil {

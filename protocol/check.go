@@ -34,6 +34,10 @@ const (
 	CheckRerun = "rerun"
 	// CheckFetch: a fetch failed (connector error or panic).
 	CheckFetch = "fetch"
+	// CheckNotImplemented: the fetch answered "not implemented"
+	// (connector.ErrNotImplemented); the capability is reported as absent.
+	// A warning.
+	CheckNotImplemented = "not-implemented"
 )
 
 // ConnectorCheckParams are the params of connector/check. The check calls

@@ -208,6 +208,12 @@ export const CheckResume = "resume";
 export const CheckRerun = "rerun";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
+/**
+ * CheckNotImplemented: the fetch answered "not implemented"
+ * (connector.ErrNotImplemented); the capability is reported as absent.
+ * A warning.
+ */
+export const CheckNotImplemented = "not-implemented";
 
 // Workspace connector methods: connectors built from a directory and run as
 // child processes, rebuilt and reloaded when their files change.
