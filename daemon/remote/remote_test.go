@@ -289,7 +289,7 @@ func TestNodeConnector(t *testing.T) {
 	c := serve(t, d)
 	var s protocol.Session
 	c.must(t, protocol.MethodSessionCreate, protocol.SessionCreateParams{Provider: "nodebank", Config: json.RawMessage(`{"token":"node-secret-token","count":23}`)}, &s)
-	if fmt.Sprint(s.Capabilities) != "[fetch:accounts fetch:payments]" || !strings.Contains(string(s.Config), `"token":"***"`) {
+	if fmt.Sprint(s.Capabilities) != "[fetch:accounts fetch:payments fetch:orders fetch:conversions create:payout]" || !strings.Contains(string(s.Config), `"token":"***"`) {
 		t.Fatalf("session: %+v", s)
 	}
 	var all protocol.FetchAllResult
