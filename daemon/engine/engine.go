@@ -65,6 +65,18 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		err error
 	)
 	op := "fetch/" + resource
+	if w, ok := c.(WireFetcher); ok {
+		capability := protocol.FetchCapability(resource)
+		if capability != "" && !connector.Supports(c, capability) {
+			return res, protocol.CapabilityUnsupported(provider, capability)
+		}
+		res, err = fetchWire(ctx, provider, w, resource, op, req)
+		if res.started.IsZero() {
+			res.started = start
+		}
+		res.Duration = time.Since(res.started)
+		return res, err
+	}
 	switch resource {
 	case protocol.ResourceAccounts:
 		f, ok := c.(connector.AccountsFetcher)

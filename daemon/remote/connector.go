@@ -12,6 +12,7 @@ import (
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -58,6 +59,7 @@ var (
 	_ connector.Uninstaller             = (*Connector)(nil)
 	_ connector.Bootstrapper            = (*Connector)(nil)
 	_ connector.PayoutThrottler         = (*Connector)(nil)
+	_ engine.WireFetcher                = (*Connector)(nil)
 	_ connector.CapabilityReporter      = (*Connector)(nil)
 )
 
@@ -498,4 +500,12 @@ func (c *Connector) PayoutsPerSecond() float64 {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.open.PayoutsPerSecond
+}
+
+// FetchWire implements engine.WireFetcher: the child's page as it came,
+// for the engine to decode once.
+func (c *Connector) FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (connrpc.FetchResult, error) {
+	var res connrpc.FetchResult
+	err := c.call(ctx, connrpc.MethodFetch, connrpc.FetchParams{Resource: resource, State: req.State, FromPayload: req.FromPayload, Name: req.Name, PageSize: req.PageSize}, &res)
+	return res, err
 }
