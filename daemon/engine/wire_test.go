@@ -15,7 +15,9 @@ import (
 )
 
 // sdkPayments is an in-process connector serving fixed payments.
-type sdkPayments struct{ page connector.Page[connector.Payment] }
+type sdkPayments struct {
+	page connector.Page[connector.Payment]
+}
 
 func (s sdkPayments) FetchPayments(context.Context, connector.FetchRequest) (connector.Page[connector.Payment], error) {
 	return s.page, nil
