@@ -1,16 +1,12 @@
 package remote_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
-	"github.com/switchboardpay/switchboard/daemon/remote"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -19,20 +15,7 @@ import (
 // last page's deletions and cancellations applied to the store, orders
 // answering -32022 (reported as absent), Uninstall at session/close.
 func TestNodeConnectorCarriesFormanceModel(t *testing.T) {
-	node, err := lookNode()
-	if err != nil {
-		t.Skip("node not found")
-	}
-	script, _ := filepath.Abs("testdata/nodeconn/main.js")
-	l, err := remote.NewLauncher(context.Background(), []string{node, script}, "", remote.Options{Logger: quiet()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	reg := connector.NewRegistry()
-	reg.Register(l.Provider())
-	d := daemon.New(daemon.Options{Registry: reg, Logger: quiet()})
-	c := serve(t, d)
+	c := nodeDaemon(t)
 	marker := filepath.Join(t.TempDir(), "uninstalled")
 	cfg, _ := json.Marshal(map[string]any{"count": 9, "uninstallFile": marker})
 	var s protocol.Session

@@ -21,9 +21,6 @@ import (
 // both in the page and deleted ends up deleted). A reference the store
 // does not hold is skipped.
 func (s *Store) CommitPageDeleting(ctx context.Context, resource string, items []Item, deleted []string, st State) (<-chan error, error) {
-	if len(deleted) == 0 {
-		return s.CommitPage(ctx, resource, items, st)
-	}
 	return s.enqueueJob(ctx, &job{page: true, session: st.SessionID, done: make(chan error, 1), fn: func(tx *wtx) error {
 		s.mu.Lock()
 		failed := s.failedPages[st.SessionID]
