@@ -140,6 +140,8 @@ type Bank struct {
 	created  uint64         // transfers and payouts created, for their ids
 	lastGrow time.Time
 
+	voids voids // voided transactions (markets.go)
+
 	srvMu sync.Mutex
 	srv   *http.Server
 	url   string

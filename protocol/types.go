@@ -196,6 +196,11 @@ type Page struct {
 	NewState   json.RawMessage `json:"newState"`
 	HasMore    bool            `json:"hasMore"`
 	DurationMs float64         `json:"durationMs"`
+	// Deleted and Cancelled are the references of stored payments the
+	// page deleted, or marked CANCELLED (a payments page's
+	// paymentsToDelete and paymentsToCancel).
+	Deleted   []string `json:"deleted,omitempty"`
+	Cancelled []string `json:"cancelled,omitempty"`
 	// HTTPExchanges are the ids of the HTTP exchanges the page caused
 	// (see http/list).
 	HTTPExchanges []string `json:"httpExchanges,omitempty"`
@@ -305,6 +310,9 @@ type Balance struct {
 
 // Payment is a pay-in, payout, transfer or other movement.
 type Payment struct {
+	// ParentReference is the payment this one refunds, captures or
+	// disputes (Formance's ParentReference), or "".
+	ParentReference             string            `json:"parentReference,omitempty"`
 	Reference                   string            `json:"reference"`
 	CreatedAt                   time.Time         `json:"createdAt"`
 	Type                        string            `json:"type"`
@@ -522,9 +530,12 @@ type SessionChangedParams struct {
 
 // Reasons of session/changed.
 const (
-	SessionChangedCreated      = "created"
-	SessionChangedClosed       = "closed"
-	SessionChangedReset        = "reset"
-	SessionChangedState        = "state"
+	SessionChangedCreated = "created"
+	SessionChangedClosed  = "closed"
+	SessionChangedReset   = "reset"
+	SessionChangedState   = "state"
+	// SessionChangedCapabilities: a capability answered "not implemented"
+	// and is no longer reported.
+	SessionChangedCapabilities = "capabilities"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

@@ -162,7 +162,7 @@ func TestSync(t *testing.T) {
 		"TASK", "FROM", "HAS MORE",
 		"accounts/payments", "accounts/balances", "externalAccounts",
 		"done  accounts/payments  acc_",       // plain progress, stdout not a terminal
-		"6 task runs (0 failed)", "307 items", // 2 accounts, 2 balances, 300 payments, 3 beneficiaries
+		"8 task runs (0 failed)", "319 items", // 2 accounts, 2 balances, 300 payments, 3 beneficiaries, 8 orders, 4 conversions
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sync output lacks %q:\n%s", want, out)
@@ -345,7 +345,7 @@ func TestConnectToServe(t *testing.T) {
 		t.Errorf("fetch --connect printed %d items, want 5", n)
 	}
 	out, _ = mustRun(t, "sync", "demo", "--connect", "--state-dir", dir, "--config", `{"accounts":1,"paymentsPerAccount":20}`)
-	if !strings.Contains(out, "4 task runs (0 failed)") {
+	if !strings.Contains(out, "6 task runs (0 failed)") {
 		t.Errorf("sync --connect:\n%s", out)
 	}
 
@@ -397,7 +397,7 @@ func TestHelp(t *testing.T) {
 func TestSyncSummaryGroupsManyRuns(t *testing.T) {
 	cfg := `{"accounts":16,"paymentsPerAccount":10}`
 	out, _ := mustRun(t, "sync", "demo", "--config", cfg)
-	if !strings.Contains(out, "accounts/payments  (16 runs)") || !strings.Contains(out, "34 task runs (0 failed)") {
+	if !strings.Contains(out, "accounts/payments  (16 runs)") || !strings.Contains(out, "36 task runs (0 failed)") {
 		t.Errorf("grouped summary:\n%s", out)
 	}
 	out, _ = mustRun(t, "sync", "demo", "--config", cfg, "--every-run")

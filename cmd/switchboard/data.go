@@ -89,7 +89,7 @@ command opens that store file itself, so no daemon needs to run.`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others)")
+	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others, orders, conversions)")
 	cmd.Flags().StringVar(&out, "out", "", "the file to write")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace FILE if it exists (never a read-only one)")
 	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")

@@ -41,7 +41,7 @@ func newFetchCmd(g *globalOptions) *cobra.Command {
 daemon's fetch/next does for an editor: after each page you see its items and
 the connector's new pagination state, which the next page continues from.
 
-RESOURCE is one of: accounts, balances, externalAccounts, payments, others.
+RESOURCE is one of: accounts, balances, externalAccounts, payments, others, orders, conversions.
 Balances (and other per-parent resources) need --from-payload naming the
 parent item, e.g. '{"reference":"acc_..."}'.
 

@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"log/slog"
 	"net/http"
@@ -172,6 +173,7 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 	if s.caps == nil {
 		s.caps = []string{}
 	}
+	s.payouts = payoutLimiter(conn)
 	return s, nil
 }
 
@@ -279,6 +281,9 @@ func (m *Manager) Close(id string) error {
 		return protocol.SessionNotFound(id)
 	}
 	info := s.Info()
+	if err := s.uninstall(context.Background()); err != nil {
+		m.logger.Warn("connector's Uninstall failed; the session is closed all the same", "session", id, "err", m.RedactorFor(id).Error(err))
+	}
 	s.close()
 	m.refreshRedactor()
 	m.checkLeaks(s)
@@ -313,8 +318,9 @@ type Session struct {
 	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
-	caps               []string
+	caps               []string // replaced, never changed in place; guarded by mu
 	conn               connector.Connector
+	payouts            *rate.Limiter // the connector's payout throttle, or nil
 	notifier           Notifier
 	store              *store.Store
 
@@ -332,6 +338,9 @@ type Session struct {
 	states map[string]*stateEntry     // key -> state; guarded by mu
 	busy   map[string]string          // key -> operation holding it; guarded by mu
 	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
+	// bootstrapped is set once the connector's bootstrap-on-install
+	// resources have run (or been started); guarded by mu.
+	bootstrapped bool
 }
 
 // ID returns the session id.
@@ -350,7 +359,7 @@ func (s *Session) PageSize() int { return s.pageSize }
 func (s *Session) Info() protocol.Session {
 	return protocol.Session{
 		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
-		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.caps,
+		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.Capabilities(),
 	}
 }
 

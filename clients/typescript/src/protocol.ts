@@ -138,6 +138,8 @@ export const ResourceBalances = "balances";
 export const ResourceExternalAccounts = "externalAccounts";
 export const ResourcePayments = "payments";
 export const ResourceOthers = "others";
+export const ResourceOrders = "orders";
+export const ResourceConversions = "conversions";
 
 // Capability strings reported per provider and per session.
 export const CapFetchAccounts = "fetch:accounts";
@@ -145,6 +147,8 @@ export const CapFetchBalances = "fetch:balances";
 export const CapFetchExternalAccounts = "fetch:externalAccounts";
 export const CapFetchPayments = "fetch:payments";
 export const CapFetchOthers = "fetch:others";
+export const CapFetchOrders = "fetch:orders";
+export const CapFetchConversions = "fetch:conversions";
 export const CapCreateBankAccount = "create:bankAccount";
 export const CapCreateTransfer = "create:transfer";
 export const CapReverseTransfer = "reverse:transfer";
@@ -196,6 +200,11 @@ export const SessionChangedCreated = "created";
 export const SessionChangedClosed = "closed";
 export const SessionChangedReset = "reset";
 export const SessionChangedState = "state";
+/**
+ * SessionChangedCapabilities: a capability answered "not implemented"
+ * and is no longer reported.
+ */
+export const SessionChangedCapabilities = "capabilities";
 export const SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind";
 
 // Conformance check methods: the pagination check of connector/conformance,
@@ -246,6 +255,12 @@ export const CheckTimestampGroups = "timestamp-groups";
 export const CheckAssetDecimals = "asset-decimals";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
+/**
+ * CheckNotImplemented: the fetch answered "not implemented"
+ * (connector.ErrNotImplemented); the capability is reported as absent.
+ * A warning.
+ */
+export const CheckNotImplemented = "not-implemented";
 
 // Workspace connector methods: connectors built from a directory and run as
 // child processes, rebuilt and reloaded when their files change.
@@ -442,7 +457,9 @@ export type Resource =
   | typeof ResourceBalances
   | typeof ResourceExternalAccounts
   | typeof ResourcePayments
-  | typeof ResourceOthers;
+  | typeof ResourceOthers
+  | typeof ResourceOrders
+  | typeof ResourceConversions;
 
 /** A capability string of a provider or session. */
 export type Capability =
@@ -451,6 +468,8 @@ export type Capability =
   | typeof CapFetchExternalAccounts
   | typeof CapFetchPayments
   | typeof CapFetchOthers
+  | typeof CapFetchOrders
+  | typeof CapFetchConversions
   | typeof CapCreateBankAccount
   | typeof CapCreateTransfer
   | typeof CapReverseTransfer
@@ -510,10 +529,11 @@ export type SessionChangedReason =
   | typeof SessionChangedClosed
   | typeof SessionChangedReset
   | typeof SessionChangedState
+  | typeof SessionChangedCapabilities
   | typeof SessionChangedUnsubscribed;
 
 /** Resources lists every resource in the order a sync visits them. */
-export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
+export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers, ResourceOrders, ResourceConversions];
 
 /** FaultKinds lists every fault kind. */
 export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
@@ -674,6 +694,12 @@ export interface CancelParams {
 export interface CapabilityData {
   provider: string;
   capability: string;
+  /**
+   * NotImplemented is set when the connector has the method but it
+   * answered "not implemented" (connector.ErrNotImplemented): the
+   * capability is reported as absent from then on.
+   */
+  notImplemented?: boolean;
 }
 
 /** CheckFinding is one failed check, phrased as a minimal reproduction. */
@@ -838,6 +864,26 @@ export type ConnectorsListParams = Record<string, never>;
 /** ConnectorsListResult is the result of connectors/list. */
 export interface ConnectorsListResult {
   connectors: WorkspaceConnector[];
+}
+
+/**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap
+ * (Formance's PSPConversion).
+ */
+export interface Conversion {
+  reference: string;
+  createdAt: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  sourceAmount: string;
+  destinationAmount?: string;
+  fee?: string;
+  feeAsset?: string;
+  status: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
 }
 
 /**
@@ -1248,6 +1294,37 @@ export interface LogParams {
   time: string;
 }
 
+/**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts
+ * are integer units written as decimal strings, like payments'.
+ */
+export interface Order {
+  reference: string;
+  clientOrderId?: string;
+  createdAt: string;
+  /** Direction is BUY or SELL. */
+  direction: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  /** Type is MARKET, LIMIT, STOP_LIMIT... */
+  type: string;
+  status: string;
+  baseQuantityOrdered: string;
+  baseQuantityFilled?: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  timeInForce?: string;
+  expiresAt?: string;
+  quoteAmount?: string;
+  quoteAsset?: string;
+  fee?: string;
+  feeAsset?: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
+}
+
 /** Other is an item of a provider-specific resource. */
 export interface Other {
   id: string;
@@ -1276,6 +1353,13 @@ export interface Page {
   hasMore: boolean;
   durationMs: number;
   /**
+   * Deleted and Cancelled are the references of stored payments the
+   * page deleted, or marked CANCELLED (a payments page's
+   * paymentsToDelete and paymentsToCancel).
+   */
+  deleted?: string[];
+  cancelled?: string[];
+  /**
    * HTTPExchanges are the ids of the HTTP exchanges the page caused
    * (see http/list).
    */
@@ -1300,6 +1384,11 @@ export interface PathRefusedData {
 
 /** Payment is a pay-in, payout, transfer or other movement. */
 export interface Payment {
+  /**
+   * ParentReference is the payment this one refunds, captures or
+   * disputes (Formance's ParentReference), or "".
+   */
+  parentReference?: string;
   reference: string;
   createdAt: string;
   type: string;

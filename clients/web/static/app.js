@@ -7,9 +7,10 @@ import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCoun
 import { configForm } from './schema-form.js';
 import { drawFaults } from './faults.js';
 
-const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others'];
+const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others', 'orders', 'conversions'];
 const RESOURCE_LABELS = {
   accounts: 'Accounts', balances: 'Balances', externalAccounts: 'External accounts', payments: 'Payments', others: 'Others',
+  orders: 'Orders', conversions: 'Conversions',
 };
 const MAX_ITEMS = 50000; // kept in memory per resource and session
 const SHOW_STEP = 500; // rows rendered at a time
@@ -88,6 +89,31 @@ function addItems(sessionId, resource, items) {
   }
   if (sessionId === app.current) {
     if (resource === app.tab) renderRows(changed);
+    updateTabCounts();
+  }
+}
+
+/**
+ * Applies a payments page's deletions and cancellations to the session's
+ * payments table, as the daemon applied them to its store.
+ */
+function removePayments(sessionId, deleted, cancelled) {
+  const t = view(sessionId).resources.payments;
+  let touched = false;
+  for (const ref of cancelled || []) {
+    const at = t.index.get(String(ref));
+    if (at === undefined) continue;
+    t.rows[at] = Object.assign({}, t.rows[at], { status: 'CANCELLED' });
+    touched = true;
+  }
+  const gone = new Set((deleted || []).map(String).filter((r) => t.index.has(r)));
+  if (gone.size) {
+    t.rows = t.rows.filter((it) => !gone.has(itemKey('payments', it)));
+    t.index = new Map(t.rows.map((it, i) => [itemKey('payments', it), i]));
+    touched = true;
+  }
+  if (touched && sessionId === app.current) {
+    if (app.tab === 'payments') renderTable();
     updateTabCounts();
   }
 }
@@ -205,6 +231,7 @@ function wireNotifications(rpc) {
     if (!p || !p.page) return;
     const sid = p.sessionId || p.page.sessionId;
     addItems(sid, p.page.resource, p.page.items);
+    if (p.page.deleted || p.page.cancelled) removePayments(sid, p.page.deleted, p.page.cancelled);
     if (sid === app.current) throttleStateRefresh();
     const v = view(sid);
     if (v.op && v.op.counting) {
@@ -466,6 +493,21 @@ const COLUMNS = {
   others: [
     { title: 'ID', cell: (o) => h('code', o.id) },
     { title: 'Data', cell: (o) => h('code.clip', JSON.stringify(o.other)) },
+  ],
+  orders: [
+    { title: 'Reference', cell: (o) => h('code', o.reference) },
+    { title: 'Created', cell: (o) => formatTime(o.createdAt), cls: 'nowrap' },
+    { title: 'Direction', cell: (o) => h('span.type', o.direction) },
+    { title: 'Status', cell: (o) => h('span.status', { dataset: { status: o.status } }, o.status) },
+    { title: 'Quantity', cell: (o) => formatAmount(o.baseQuantityOrdered, o.direction === 'BUY' ? o.destinationAsset : o.sourceAsset), cls: 'num' },
+    { title: 'From → to', cell: (o) => `${parseAsset(o.sourceAsset).code} → ${parseAsset(o.destinationAsset).code}`, cls: 'asset' },
+  ],
+  conversions: [
+    { title: 'Reference', cell: (c) => h('code', c.reference) },
+    { title: 'Created', cell: (c) => formatTime(c.createdAt), cls: 'nowrap' },
+    { title: 'Status', cell: (c) => h('span.status', { dataset: { status: c.status } }, c.status) },
+    { title: 'From', cell: (c) => formatAmount(c.sourceAmount, c.sourceAsset), cls: 'num' },
+    { title: 'To', cell: (c) => formatAmount(c.destinationAmount || '0', c.destinationAsset), cls: 'num' },
   ],
 };
 COLUMNS.externalAccounts = COLUMNS.accounts;

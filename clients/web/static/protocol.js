@@ -247,6 +247,7 @@ export const CodeLimitExceeded = -32051;
  * @typedef {Object} CapabilityData
  * @property {string} provider 
  * @property {string} capability 
+ * @property {boolean} [notImplemented] NotImplemented is set when the connector has the method but it answered "not implemented" (connector.ErrNotImplemented): the capability is reported as absent from then on.
  */
 /**
  * CheckFinding is one failed check, phrased as a minimal reproduction.
@@ -348,6 +349,23 @@ export const CodeLimitExceeded = -32051;
  * ConnectorsListResult is the result of connectors/list.
  * @typedef {Object} ConnectorsListResult
  * @property {WorkspaceConnector[]} connectors 
+ */
+/**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap (Formance's PSPConversion).
+ * @typedef {Object} Conversion
+ * @property {string} reference 
+ * @property {string} createdAt 
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} sourceAmount 
+ * @property {string} [destinationAmount] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} status 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
  */
 /**
  * DataExportParams are the params of data/export: the session's stored items written as JSON Lines to Path on the daemon's machine. Without a resource, every resource is exported. An existing file at Path is replaced only with Overwrite, and never one whose mode says the user may not write it, nor anything but a regular file (CodePathRefused).
@@ -636,6 +654,32 @@ export const CodeLimitExceeded = -32051;
  * @property {string} time 
  */
 /**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts are integer units written as decimal strings, like payments'.
+ * @typedef {Object} Order
+ * @property {string} reference 
+ * @property {string} [clientOrderId] 
+ * @property {string} createdAt 
+ * @property {string} direction Direction is BUY or SELL.
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} type Type is MARKET, LIMIT, STOP_LIMIT...
+ * @property {string} status 
+ * @property {string} baseQuantityOrdered 
+ * @property {string} [baseQuantityFilled] 
+ * @property {string} [limitPrice] 
+ * @property {string} [stopPrice] 
+ * @property {string} [timeInForce] 
+ * @property {string} [expiresAt] 
+ * @property {string} [quoteAmount] 
+ * @property {string} [quoteAsset] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
+ */
+/**
  * Other is an item of a provider-specific resource.
  * @typedef {Object} Other
  * @property {string} id 
@@ -653,6 +697,8 @@ export const CodeLimitExceeded = -32051;
  * @property {JsonValue} newState 
  * @property {boolean} hasMore 
  * @property {number} durationMs 
+ * @property {string[]} [deleted] Deleted and Cancelled are the references of stored payments the page deleted, or marked CANCELLED (a payments page's paymentsToDelete and paymentsToCancel).
+ * @property {string[]} [cancelled] 
  * @property {string[]} [httpExchanges] HTTPExchanges are the ids of the HTTP exchanges the page caused (see http/list).
  */
 /**
@@ -670,6 +716,7 @@ export const CodeLimitExceeded = -32051;
 /**
  * Payment is a pay-in, payout, transfer or other movement.
  * @typedef {Object} Payment
+ * @property {string} [parentReference] ParentReference is the payment this one refunds, captures or disputes (Formance's ParentReference), or "".
  * @property {string} reference 
  * @property {string} createdAt 
  * @property {string} type 
