@@ -51,6 +51,11 @@ type Options struct {
 	// StorePath is the store Open opens: a file path, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// RestoreLater has Open leave the stored sessions closed: the caller
+	// registers its workspace connectors first, then calls
+	// RestoreSessions, so that sessions of those providers are not
+	// reported as unknown.
+	RestoreLater bool
 }
 
 // DefaultCallTimeout bounds one connector call: one page, one transfer.
@@ -83,7 +88,12 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	opts.Store = st
+	opts.StorePath = path
 	d := New(opts)
+	if opts.RestoreLater {
+		d.opts.Logger.Info("store opened", "path", path)
+		return d, nil
+	}
 	n, err := d.sessions.Restore(ctx)
 	if err != nil {
 		d.Close()

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/switchboardpay/switchboard/daemon/store"
 )
 
 // ServeOptions configure ListenAndServe.
@@ -40,11 +42,16 @@ func (o ServeOptions) drainTimeout() time.Duration {
 
 // Info is the content of daemon.json, how clients find a running daemon.
 type Info struct {
-	PID       int       `json:"pid"`
-	Version   string    `json:"version"`
-	URL       string    `json:"url"`
-	Token     string    `json:"token"`
-	StartedAt time.Time `json:"startedAt"`
+	PID     int    `json:"pid"`
+	Version string `json:"version"`
+	URL     string `json:"url"`
+	Token   string `json:"token"`
+	// BrowserURL opens the web console, token included.
+	BrowserURL string    `json:"browserUrl"`
+	StartedAt  time.Time `json:"startedAt"`
+	// Store is the store file the daemon holds open ("memory" for none),
+	// so that a command given the same --store can say who has it.
+	Store string `json:"store,omitempty"`
 }
 
 // InfoFile is the name of the discovery file in the state directory.
@@ -96,6 +103,7 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	info := Info{
 		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
 		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),
+		BrowserURL: "http://" + addr + "/?token=" + o.Access.Token, Store: d.storeFile(),
 	}
 	infoPath := filepath.Join(o.StateDir, InfoFile)
 	if err := writeInfo(infoPath, info); err != nil {
@@ -103,8 +111,8 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	defer os.Remove(infoPath)
-	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  websocket: %s (Authorization: Bearer %s)\n  browser:   http://%s/?token=%s\n  info:      %s\n",
-		Version, info.URL, info.Token, addr, info.Token, infoPath)
+	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  websocket: %s (Authorization: Bearer %s)\n  browser:   %s\n  info:      %s\n",
+		Version, info.URL, info.Token, info.BrowserURL, infoPath)
 	if o.Ready != nil {
 		o.Ready(info)
 	}
@@ -135,6 +143,19 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 		}
 		return err
 	}
+}
+
+// storeFile is the absolute path of the store file, or the store path as
+// given when it is not a file (store.Memory).
+func (d *Daemon) storeFile() string {
+	p := d.opts.StorePath
+	if p == "" || p == store.Memory {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 func writeInfo(path string, info Info) error {

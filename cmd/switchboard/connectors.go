@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,29 +21,40 @@ func addConnectorFlag(f *pflag.FlagSet) {
 	f.StringArray("connector", nil, "build, run and watch the connector in `DIR` (a Go module, or a directory with a switchboard.json manifest); repeatable")
 }
 
-// addConnectors adds the --connector directories to the daemon's
-// workspace. A connector whose first build fails is reported and watched:
-// fixing it registers it.
-func addConnectors(ctx context.Context, d *daemon.Daemon, cmd *cobra.Command) error {
+// connectorDirs are the --connector flags of serve and stdio.
+func connectorDirs(cmd *cobra.Command) []string {
 	dirs, _ := cmd.Flags().GetStringArray("connector")
-	w := cmd.ErrOrStderr()
+	return dirs
+}
+
+// addConnectors adds connector directories to the daemon's workspace,
+// telling w how each build went. When watching (serve, stdio) a connector
+// whose first build fails is reported and watched: fixing it registers it.
+// A command's private daemon (watching false) lives no longer than the
+// command, so a failed build is its error.
+func addConnectors(ctx context.Context, d *daemon.Daemon, w io.Writer, dirs []string, watching bool) error {
 	for _, dir := range dirs {
 		info, err := d.Connectors().Add(ctx, dir)
 		if err != nil {
 			return fmt.Errorf("--connector %s: %w", dir, err)
 		}
-		switch info.State {
-		case protocol.ConnectorStateReady:
-			fmt.Fprintf(w, "connector %s from %s: ready (built in %.0fms), watching for changes\n", info.Provider.Name, info.Dir, info.LastBuild.DurationMs)
-		default:
-			fmt.Fprintf(w, "connector in %s: build failed; watching for a fix\n", info.Dir)
-			for _, dg := range info.Diagnostics {
-				fmt.Fprintf(w, "  %s:%d:%d: %s\n", dg.File, dg.Line, dg.Column, dg.Message)
+		if info.State == protocol.ConnectorStateReady {
+			if watching {
+				fmt.Fprintf(w, "connector %s from %s: ready (built in %.0fms), watching for changes\n", info.Provider.Name, info.Dir, info.LastBuild.DurationMs)
 			}
-			if len(info.Diagnostics) == 0 && info.LastBuild != nil {
-				fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(info.LastBuild.Output, "\n", "\n  "))
-			}
+			continue
 		}
+		var b strings.Builder
+		for _, dg := range info.Diagnostics {
+			fmt.Fprintf(&b, "  %s:%d:%d: %s\n", dg.File, dg.Line, dg.Column, dg.Message)
+		}
+		if len(info.Diagnostics) == 0 && info.LastBuild != nil {
+			fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(strings.TrimSpace(info.LastBuild.Output), "\n", "\n  "))
+		}
+		if !watching {
+			return fmt.Errorf("--connector %s: build failed:\n%s", info.Dir, strings.TrimRight(b.String(), "\n"))
+		}
+		fmt.Fprintf(w, "connector in %s: build failed; watching for a fix\n%s", info.Dir, b.String())
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ the connector's new pagination state, which the next page continues from.
 
 RESOURCE is one of: accounts, balances, externalAccounts, payments, others.
 Balances (and other per-parent resources) need --from-payload naming the
-parent item, e.g. '{"reference":"acc_..."}'.
+parent item, e.g. '{"reference":"acc_e220a8397b1dcdaf"}' (an account of
+the default demo bank).
 
 The demo provider needs no config: it starts its own demo bank. To point it
 at a bank started with "switchboard demobank", pass
@@ -54,16 +55,19 @@ ready for jq. With --all the whole resource is fetched in one fetch/all call
 with a live progress display instead of the items (with --json the items of
 every page are still printed, one per line).
 
-By default a private in-process daemon does the work; --connect uses the
-running daemon of "switchboard serve" (the session is closed at the end).
+By default a private in-process daemon does the work (--connector DIR builds
+and loads the connector being written into it); --connect uses the running
+daemon of "switchboard serve" (the session is closed at the end; for one
+that stays, see "switchboard session create").
 Ctrl-C cancels a running fetch.`,
 		Example: `  switchboard fetch demo payments
   switchboard fetch demo payments --pages 3 --page-size 20
   switchboard fetch demo payments --json | jq -r .reference
   switchboard fetch demo accounts --all
   switchboard fetch demo payments --state '{"cursor":"..."}'
-  switchboard fetch demo balances --from-payload '{"reference":"acc_0001"}'
-  switchboard fetch demo payments --config @bank.json --connect`,
+  switchboard fetch demo balances --from-payload '{"reference":"acc_e220a8397b1dcdaf"}'
+  switchboard fetch demo payments --config @bank.json --connect
+  switchboard fetch acme accounts --connector ./acme --config @acme.json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFetch(cmd, g, &o, args[0], args[1])
@@ -71,6 +75,7 @@ Ctrl-C cancels a running fetch.`,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.conn.registerConnector(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&o.pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&o.pages, "pages", 1, "number of pages to fetch (with --all: the most to fetch, 0 for no limit)")

@@ -77,3 +77,13 @@ func procCPU(pid int) (time.Duration, error) {
 	// Go supports.
 	return time.Duration(ut+st) * (time.Second / 100), nil
 }
+
+// pidAlive reports whether a process with this pid exists (signal 0 checks
+// without sending anything; EPERM means it exists under another user).
+func pidAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}

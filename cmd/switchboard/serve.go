@@ -73,19 +73,25 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			defer stopTrace()
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
+			if err := checkStoreFree(g, storePath(g, storeFlag), true); err != nil {
+				return err
+			}
+			logger := g.logger(cmd.ErrOrStderr(), "info")
+			d, err := openDaemon(ctx, cmd.ErrOrStderr(), lim.options(daemon.Options{Logger: logger, StorePath: storePath(g, storeFlag), RestoreLater: true}))
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			if err := addConnectors(ctx, d, cmd); err != nil {
+			if err := addConnectors(ctx, d, cmd.ErrOrStderr(), connectorDirs(cmd), true); err != nil {
 				return err
 			}
-			// Sessions of workspace providers could not be restored before
-			// their connectors were built and registered.
-			if _, err := d.RestoreSessions(ctx); err != nil {
+			// Sessions of workspace providers can only be restored once
+			// their connectors are built and registered.
+			n, err := d.RestoreSessions(ctx)
+			if err != nil {
 				return err
 			}
+			logger.Info("sessions restored", "sessions", n)
 			return d.ListenAndServe(ctx, o)
 		},
 	}
@@ -131,14 +137,17 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			ctx, cancelServe := context.WithCancel(context.Background())
 			defer cancelServe()
 			signalled := false
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)}))
+			if err := checkStoreFree(g, storePath(g, storeFlag), false); err != nil {
+				return err
+			}
+			d, err := openDaemon(ctx, os.Stderr, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag), RestoreLater: true}))
 			if err != nil {
 				return err
 			}
 			// Workspace connectors are built before the first message is
 			// read (their notes go to stderr; stdout is the protocol's),
 			// so the editor's initialize finds them listed.
-			if err := addConnectors(ctx, d, cmd); err != nil {
+			if err := addConnectors(ctx, d, os.Stderr, connectorDirs(cmd), true); err != nil {
 				d.Close()
 				return err
 			}

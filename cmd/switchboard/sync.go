@@ -43,7 +43,8 @@ connector call) and prints what completed.`,
 		Example: `  switchboard sync demo
   switchboard sync demo --config '{"accounts":20,"paymentsPerAccount":5000}'
   switchboard sync demo --max-pages-per-task 2
-  switchboard sync demo --config @bank.json --connect`,
+  switchboard sync demo --config @bank.json --connect
+  switchboard sync acme --connector ./acme --config @acme.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := jsonArg("config", config)
@@ -89,6 +90,7 @@ connector call) and prints what completed.`,
 	}
 	f := cmd.Flags()
 	cf.register(f)
+	cf.registerConnector(f)
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/switchboardpay/switchboard/daemon"
+)
+
+// errNoDaemon is what every command that needs the daemon of "switchboard
+// serve" says when there is none.
+var errNoDaemon = errors.New(`no daemon running: start one with "switchboard serve"`)
+
+// servedDaemon is what daemon.json in a state directory says, checked
+// against the process table.
+type servedDaemon struct {
+	info  daemon.Info
+	path  string // of daemon.json
+	alive bool   // its pid is a running process
+}
+
+// stateDir is the --state-dir, else the default one.
+func (g *globalOptions) stateDirOrDefault() string {
+	if g.stateDir != "" {
+		return g.stateDir
+	}
+	return daemon.DefaultStateDir()
+}
+
+// findDaemon reads daemon.json; with none the error wraps fs.ErrNotExist.
+func findDaemon(g *globalOptions) (servedDaemon, error) {
+	path := filepath.Join(g.stateDirOrDefault(), daemon.InfoFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return servedDaemon{path: path}, err
+	}
+	var info daemon.Info
+	if err := json.Unmarshal(b, &info); err != nil || info.URL == "" {
+		return servedDaemon{path: path}, fmt.Errorf("%s is damaged (%v): remove it and start the daemon again", path, err)
+	}
+	return servedDaemon{info: info, path: path, alive: pidAlive(info.PID)}, nil
+}
+
+// liveDaemon returns the daemon daemon.json names, or an error saying
+// plainly that none runs: no daemon.json at all, or one left by a daemon
+// that was killed (kill -9 leaves it behind). hint, if set, is added to
+// the message ("or read a store file with --store FILE").
+func liveDaemon(g *globalOptions, hint string) (servedDaemon, error) {
+	if hint != "" {
+		hint = ", " + hint
+	}
+	d, err := findDaemon(g)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return d, fmt.Errorf("%w%s", errNoDaemon, hint)
+	case err != nil:
+		return d, err
+	case !d.alive:
+		return d, fmt.Errorf("%w: the daemon (pid %d) is not running; %s was left by it (killed or crashed)%s", errNoDaemon, d.info.PID, d.path, hint)
+	}
+	return d, nil
+}
+
+// checkStoreFree fails at once, instead of after the store's 15 s wait,
+// when the daemon of this state directory is alive and holds what this
+// command is about to open: for serve the state directory itself (its
+// daemon.json), else the same store file.
+func checkStoreFree(g *globalOptions, storeFile string, serving bool) error {
+	d, err := findDaemon(g)
+	if err != nil || !d.alive || d.info.PID == os.Getpid() {
+		return nil
+	}
+	if serving {
+		return fmt.Errorf("a daemon (pid %d) is already serving this state directory at %s (see %s): stop it first, or give this one another --state-dir", d.info.PID, d.info.URL, d.path)
+	}
+	if storeFile != "" && storeFile != "memory" && sameFile(storeFile, d.info.Store) {
+		return fmt.Errorf("the running daemon (pid %d, %s) has the store %s open: leave out --store to ask that daemon, or stop it first", d.info.PID, d.info.URL, storeFile)
+	}
+	return nil
+}
+
+// sameFile reports whether a and b name one file.
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 == nil && err2 == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, _ := filepath.Abs(a)
+	ab, _ := filepath.Abs(b)
+	return aa == ab
+}
+
+// openDaemon opens a daemon over its store, saying on w what it waits for
+// when the store is held by another process (which then gets up to 15 s
+// to let go) instead of staying silent.
+func openDaemon(ctx context.Context, w io.Writer, o daemon.Options) (*daemon.Daemon, error) {
+	done, noted := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(noted)
+		select {
+		case <-time.After(time.Second):
+			fmt.Fprintf(w, "switchboard: opening the store %s is taking a while: if another switchboard process has it open, this one waits up to 15 s for it to exit\n", o.StorePath)
+		case <-done:
+		}
+	}()
+	d, err := daemon.Open(ctx, o)
+	close(done)
+	<-noted
+	return d, err
+}
