@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -84,11 +83,14 @@ func newNewConnectorCmd(g *globalOptions) *cobra.Command {
 bank's API (cursor pagination, Bearer auth), main calling serve.Main, a
 README, and tests that pass from the start against an in-process demo bank.
 
-go.mod requires github.com/switchboardpay/switchboard. From a checkout, a
-replace directive points it at the checkout: --replace PATH names one, the
-default is the checkout around the current directory or around the
-switchboard binary, and --replace none writes no directive. Then "go mod
-tidy" runs in the new module (--no-tidy skips it).
+go.mod requires github.com/switchboardpay/switchboard. A replace directive
+points it at a checkout: --replace PATH names one; the default is the
+checkout around the current directory, else around the switchboard binary,
+else the one the binary was built from; a binary installed with "go install
+...@vX.Y.Z" requires that version instead. When none of these exists the
+command says so and writes nothing. --replace none writes no directive.
+Then "go mod tidy" runs in the new module (--no-tidy skips it); if it fails,
+its output is the error.
 
 Run it with: switchboard serve --connector DIR`,
 		Example: `  switchboard new connector acme
@@ -99,31 +101,40 @@ Run it with: switchboard serve --connector DIR`,
 			if dir == "" {
 				dir = name
 			}
+			var version string
 			switch replace {
 			case "none":
 				replace = ""
 			case "":
-				r, err := scaffold.DefaultReplace()
+				dep, err := scaffold.FindDependency()
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "note: %v; go.mod has no replace directive\n", err)
+					return fmt.Errorf("%w; nothing written: name a Switchboard checkout with --replace PATH (git clone it anywhere), or pass --replace none to write go.mod without a replace directive", err)
 				}
-				replace = r
+				replace, version = dep.Replace, dep.Version
 			}
-			files, err := scaffold.Write(scaffold.Options{Name: name, Dir: dir, Module: module, Replace: replace})
+			files, err := scaffold.Write(scaffold.Options{Name: name, Dir: dir, Module: module, Replace: replace, Version: version})
 			if err != nil {
 				return err
 			}
 			abs, _ := filepath.Abs(dir)
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s in %s\n", strings.Join(files, ", "), abs)
-			if replace != "" {
+			switch {
+			case replace != "":
 				fmt.Fprintf(cmd.OutOrStdout(), "github.com/switchboardpay/switchboard => %s\n", replace)
+			case version != "":
+				fmt.Fprintf(cmd.OutOrStdout(), "github.com/switchboardpay/switchboard %s\n", version)
 			}
 			if !noTidy {
+				var tidyOut strings.Builder
 				tidy := exec.CommandContext(cmd.Context(), "go", "mod", "tidy")
 				tidy.Dir = dir
-				tidy.Stdout, tidy.Stderr = os.Stderr, os.Stderr
+				tidy.Stdout, tidy.Stderr = &tidyOut, &tidyOut
 				if err := tidy.Run(); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "go mod tidy failed (%v); run it in %s\n", err, abs)
+					why := ""
+					if replace == "" {
+						why = "\ngo.mod requires a published github.com/switchboardpay/switchboard; without one, point it at a checkout:\n  cd " + abs + " && go mod edit -replace github.com/switchboardpay/switchboard=PATH && go mod tidy"
+					}
+					return fmt.Errorf("go mod tidy in %s failed (%v):\n%s%s", abs, err, strings.TrimSpace(tidyOut.String()), why)
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "next: cd %s && go test ./... && switchboard serve --connector .\n", dir)

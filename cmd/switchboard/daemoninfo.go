@@ -14,9 +14,15 @@ import (
 	"github.com/switchboardpay/switchboard/daemon"
 )
 
-// errNoDaemon is what every command that needs the daemon of "switchboard
-// serve" says when there is none.
-var errNoDaemon = errors.New(`no daemon running: start one with "switchboard serve"`)
+// errNoDaemon is matched by every error that says the daemon of
+// "switchboard serve" is not there (errors.Is).
+var errNoDaemon = errors.New("no daemon running")
+
+// noDaemonError says why there is no daemon to talk to.
+type noDaemonError struct{ msg string }
+
+func (e *noDaemonError) Error() string        { return e.msg }
+func (e *noDaemonError) Is(target error) bool { return target == errNoDaemon }
 
 // servedDaemon is what daemon.json in a state directory says, checked
 // against the process table.
@@ -34,9 +40,14 @@ func (g *globalOptions) stateDirOrDefault() string {
 	return daemon.DefaultStateDir()
 }
 
-// findDaemon reads daemon.json; with none the error wraps fs.ErrNotExist.
+// findDaemon reads daemon.json of the state directory; with none the
+// error wraps fs.ErrNotExist.
 func findDaemon(g *globalOptions) (servedDaemon, error) {
-	path := filepath.Join(g.stateDirOrDefault(), daemon.InfoFile)
+	return readDaemonInfo(filepath.Join(g.stateDirOrDefault(), daemon.InfoFile))
+}
+
+// readDaemonInfo reads one daemon.json.
+func readDaemonInfo(path string) (servedDaemon, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return servedDaemon{path: path}, err
@@ -59,11 +70,11 @@ func liveDaemon(g *globalOptions, hint string) (servedDaemon, error) {
 	d, err := findDaemon(g)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return d, fmt.Errorf("%w%s", errNoDaemon, hint)
+		return d, &noDaemonError{fmt.Sprintf(`no daemon running: start one with "switchboard serve"%s`, hint)}
 	case err != nil:
 		return d, err
 	case !d.alive:
-		return d, fmt.Errorf("%w: the daemon (pid %d) is not running; %s was left by it (killed or crashed)%s", errNoDaemon, d.info.PID, d.path, hint)
+		return d, &noDaemonError{fmt.Sprintf(`the daemon (pid %d) is not running: it was killed or crashed, leaving %s behind; start one with "switchboard serve"%s`, d.info.PID, d.path, hint)}
 	}
 	return d, nil
 }
@@ -72,16 +83,31 @@ func liveDaemon(g *globalOptions, hint string) (servedDaemon, error) {
 // when the daemon of this state directory is alive and holds what this
 // command is about to open: for serve the state directory itself (its
 // daemon.json), else the same store file.
+//
+// A store file is looked up in the daemon.json of the state directory and
+// in the one beside it (a store in another state directory, the default
+// place of both).
 func checkStoreFree(g *globalOptions, storeFile string, serving bool) error {
+	own := func(d servedDaemon, err error) bool {
+		return err == nil && d.alive && d.info.PID != os.Getpid()
+	}
 	d, err := findDaemon(g)
-	if err != nil || !d.alive || d.info.PID == os.Getpid() {
+	if serving {
+		if own(d, err) {
+			return fmt.Errorf("a daemon (pid %d) is already serving this state directory at %s (see %s): stop it first, or give this one another --state-dir", d.info.PID, d.info.URL, d.path)
+		}
 		return nil
 	}
-	if serving {
-		return fmt.Errorf("a daemon (pid %d) is already serving this state directory at %s (see %s): stop it first, or give this one another --state-dir", d.info.PID, d.info.URL, d.path)
+	if storeFile == "" || storeFile == "memory" {
+		return nil
 	}
-	if storeFile != "" && storeFile != "memory" && sameFile(storeFile, d.info.Store) {
-		return fmt.Errorf("the running daemon (pid %d, %s) has the store %s open: leave out --store to ask that daemon, or stop it first", d.info.PID, d.info.URL, storeFile)
+	for _, c := range []func() (servedDaemon, error){
+		func() (servedDaemon, error) { return d, err },
+		func() (servedDaemon, error) { return readDaemonInfo(filepath.Join(filepath.Dir(storeFile), daemon.InfoFile)) },
+	} {
+		if d, err := c(); own(d, err) && sameFile(storeFile, d.info.Store) {
+			return fmt.Errorf("the running daemon (pid %d, %s) has the store %s open: leave out --store to ask that daemon (with --state-dir %s), or stop it first", d.info.PID, d.info.URL, storeFile, filepath.Dir(d.path))
+		}
 	}
 	return nil
 }
