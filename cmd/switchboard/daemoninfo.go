@@ -103,7 +103,9 @@ func checkStoreFree(g *globalOptions, storeFile string, serving bool) error {
 	}
 	for _, c := range []func() (servedDaemon, error){
 		func() (servedDaemon, error) { return d, err },
-		func() (servedDaemon, error) { return readDaemonInfo(filepath.Join(filepath.Dir(storeFile), daemon.InfoFile)) },
+		func() (servedDaemon, error) {
+			return readDaemonInfo(filepath.Join(filepath.Dir(storeFile), daemon.InfoFile))
+		},
 	} {
 		if d, err := c(); own(d, err) && sameFile(storeFile, d.info.Store) {
 			return fmt.Errorf("the running daemon (pid %d, %s) has the store %s open: leave out --store to ask that daemon (with --state-dir %s), or stop it first", d.info.PID, d.info.URL, storeFile, filepath.Dir(d.path))
