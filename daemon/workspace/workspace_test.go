@@ -242,10 +242,29 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	}
 }
 
+// logBuffer is a log destination a test reads while the daemon writes.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestBuildErrorThenFix(t *testing.T) {
 	dir := copyModule(t)
 	b := startBank(t, demobank.Config{Seed: 3, Accounts: 2, PaymentsPerAccount: 5})
-	d := newDaemon(t)
+	var logs logBuffer
+	d := daemon.New(daemon.Options{Registry: connector.NewRegistry(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	c := serve(t, d)
 	var added protocol.WorkspaceConnector
 	c.must(t, protocol.MethodConnectorsAdd, protocol.ConnectorsAddParams{Dir: dir}, &added)
@@ -263,6 +282,11 @@ func TestBuildErrorThenFix(t *testing.T) {
 	line := lineOf(t, path, `"broken": 42`)
 	if bf.Provider != "acme" || len(bf.Diagnostics) == 0 || bf.Diagnostics[0].File != "connector.go" || bf.Diagnostics[0].Line != line || bf.Diagnostics[0].Column == 0 {
 		t.Fatalf("provider/buildFailed: %s (want connector.go:%d)", failed.params, line)
+	}
+	// A terminal running serve --connector sees the error itself, not
+	// only a count of diagnostics.
+	if want := fmt.Sprintf("connector.go:%d:%d: ", line, bf.Diagnostics[0].Column); !strings.Contains(logs.String(), want) {
+		t.Errorf("the build failure log lacks %q:\n%s", want, logs.String())
 	}
 	// The last good process still serves, and the list says what failed.
 	var page protocol.Page
