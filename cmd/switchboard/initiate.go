@@ -110,8 +110,6 @@ func runInitiate(cmd *cobra.Command, g *globalOptions, o *initiateOptions, k ini
 		return errors.New("name a PROVIDER, or an existing session of the running daemon with --session ID")
 	case provider != "" && o.session != "":
 		return errors.New("name a PROVIDER or --session, not both")
-	case o.session != "" && len(o.conn.connectors) > 0:
-		return errors.New("--session names a session of the running daemon, which loads connectors itself (serve --connector): leave out --connector")
 	case o.to == "" || o.amount == "" || o.asset == "":
 		return errors.New("--to, --amount and --asset are required")
 	}
@@ -126,32 +124,11 @@ func runInitiate(cmd *cobra.Command, g *globalOptions, o *initiateOptions, k ini
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if o.session != "" {
-		// A session lives in the running daemon only.
-		o.conn.connect = true
-	}
-	c, err := openConn(cmd, g, &o.conn, false)
+	c, sessionID, err := sessionFor(ctx, cmd, g, &o.conn, o.session, false, protocol.SessionCreateParams{Provider: provider, Config: config})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	sessionID := o.session
-	if sessionID != "" {
-		if sessionID, err = resolveSession(ctx, c, sessionID); err != nil {
-			return err
-		}
-	} else {
-		sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: provider, Config: config})
-		if err != nil {
-			return fmt.Errorf("session/create: %w", err)
-		}
-		sessionID = sess.ID
-		defer func() {
-			cctx, cancel := cleanupContext()
-			defer cancel()
-			_ = c.CloseSession(cctx, sessionID)
-		}()
-	}
 	in := protocol.InitiationParams{SessionID: sessionID, Initiation: protocol.Initiation{
 		Reference: o.reference, Amount: o.amount, Asset: o.asset,
 		SourceAccountReference: o.from, DestinationAccountReference: o.to, Description: o.description,

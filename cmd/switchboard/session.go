@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	client "github.com/switchboardpay/switchboard/clients/go"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -282,4 +284,43 @@ func writeSessionDetail(w io.Writer, d protocol.SessionDetail) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%s\n", s.Key, count(s.Pages), count(s.Items), s.HasMore, s.UpdatedAt.Format("2006-01-02 15:04:05"), clip(string(compactJSON(s.State)), 80))
 	}
 	return tw.Flush()
+}
+
+// sessionFor opens the connection of a client command and finds its
+// session: the existing one named by session (any unique prefix, on the
+// running daemon, left open), or a new one made with p and closed when
+// the returned conn is closed.
+func sessionFor(ctx context.Context, cmd *cobra.Command, g *globalOptions, f *connFlags, session string, pageItems bool, p protocol.SessionCreateParams, opts ...client.Option) (*conn, string, error) {
+	if session != "" {
+		if len(f.connectors) > 0 {
+			return nil, "", errors.New("--session names a session of the running daemon, which loads connectors itself (serve --connector): leave out --connector")
+		}
+		if p.Config != nil {
+			return nil, "", errors.New("--session uses the session's own config: leave out --config")
+		}
+		f.connect = true // a session lives in the running daemon only
+	}
+	c, err := openConn(cmd, g, f, pageItems, opts...)
+	if err != nil {
+		return nil, "", err
+	}
+	if session != "" {
+		id, err := resolveSession(ctx, c, session)
+		if err != nil {
+			return nil, "", errors.Join(err, c.Close())
+		}
+		return c, id, nil
+	}
+	s, err := c.CreateSession(ctx, p)
+	if err != nil {
+		return nil, "", errors.Join(fmt.Errorf("session/create: %w", err), c.Close())
+	}
+	stop := c.stop
+	c.stop = func() error {
+		cctx, cancel := cleanupContext()
+		defer cancel()
+		_ = c.CloseSession(cctx, s.ID)
+		return stop()
+	}
+	return c, s.ID, nil
 }

@@ -110,6 +110,22 @@ func TestSessionCommandsAgainstServe(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &detail); err != nil || detail.ID != id {
 		t.Errorf("session get --json: %v\n%s", err, out)
 	}
+	// fetch and sync in the session: it keeps its state between commands.
+	out, _ = mustRun(t, "fetch", "--session", short, "payments", "--pages", "2", sd)
+	if !strings.Contains(out, "page 1 of payments") || !strings.Contains(out, "page 2 of payments") {
+		t.Errorf("fetch --session:\n%s", out)
+	}
+	out, _ = mustRun(t, "fetch", "--session", short, "payments", sd)
+	if !strings.Contains(out, "page 3 of payments (payments): 7 items") {
+		t.Errorf("a second fetch --session does not continue at page 3 (page size 7):\n%s", out)
+	}
+	out, _ = mustRun(t, "sync", "--session", short, sd)
+	if !strings.Contains(out, "task runs (0 failed)") {
+		t.Errorf("sync --session:\n%s", out)
+	}
+	if _, _, err := run(t, "fetch", "--session", short, "payments", "--config", "{}", sd); err == nil || !strings.Contains(err.Error(), "leave out --config") {
+		t.Errorf("fetch --session --config: %v", err)
+	}
 	file := filepath.Join(t.TempDir(), "out.jsonl")
 	out, _ = mustRun(t, "export", short, "--out", file, sd)
 	if !strings.Contains(out, "exported ") {
