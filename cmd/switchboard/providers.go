@@ -66,32 +66,37 @@ func writeProviders(w io.Writer, list []protocol.Provider) error {
 		for _, l := range wrap(p.Description, providerWidth-2) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
-		var verbs []string
-		objects := map[string][]string{}
-		for _, c := range p.Capabilities {
-			verb, obj, ok := strings.Cut(c, ":")
-			if !ok {
-				verb, obj = c, ""
-			}
-			if _, seen := objects[verb]; !seen {
-				verbs = append(verbs, verb)
-				objects[verb] = nil
-			}
-			if obj != "" {
-				objects[verb] = append(objects[verb], obj)
-			}
-		}
-		for _, v := range verbs {
-			line := v
-			if len(objects[v]) > 0 {
-				line += ": " + strings.Join(objects[v], ", ")
-			}
-			for _, l := range wrap(line, providerWidth-2) {
-				fmt.Fprintf(w, "  %s\n", l)
-			}
+		for _, l := range capabilityLines(p.Capabilities, providerWidth-2) {
+			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
 	return nil
+}
+
+// capabilityLines groups capabilities by verb, a line each, wrapped at
+// width: "fetch: accounts, payments", "create: transfer, payout".
+func capabilityLines(caps []string, width int) []string {
+	var verbs []string
+	objects := map[string][]string{}
+	for _, c := range caps {
+		verb, obj, _ := strings.Cut(c, ":")
+		if _, seen := objects[verb]; !seen {
+			verbs = append(verbs, verb)
+			objects[verb] = nil
+		}
+		if obj != "" {
+			objects[verb] = append(objects[verb], obj)
+		}
+	}
+	var lines []string
+	for _, v := range verbs {
+		line := v
+		if len(objects[v]) > 0 {
+			line += ": " + strings.Join(objects[v], ", ")
+		}
+		lines = append(lines, wrap(line, width)...)
+	}
+	return lines
 }
 
 // wrap breaks s into lines of at most width columns at spaces (a longer

@@ -161,6 +161,10 @@ func listSessions(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile 
 	if err != nil {
 		return err
 	}
+	if len(list.Sessions) == 0 {
+		fmt.Fprintln(cmd.ErrOrStderr(), `no sessions (create one with "switchboard session create PROVIDER")`)
+		return nil
+	}
 	tw := newTable(cmd.OutOrStdout())
 	fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tCREATED\tSTATES")
 	for _, s := range list.Sessions {
@@ -169,9 +173,6 @@ func listSessions(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile 
 			return err
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.ID, s.Provider, s.Name, s.CreatedAt.Format("2006-01-02 15:04:05"), len(d.States))
-	}
-	if len(list.Sessions) == 0 {
-		fmt.Fprintln(cmd.ErrOrStderr(), `no sessions (create one with "switchboard session create PROVIDER")`)
 	}
 	return tw.Flush()
 }
@@ -261,13 +262,20 @@ func sessionConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile s
 // states.
 func writeSessionDetail(w io.Writer, d protocol.SessionDetail) error {
 	tw := newTable(w)
-	for _, row := range [][2]string{
+	rows := [][2]string{
 		{"id", d.ID}, {"provider", d.Provider}, {"name", d.Name},
 		{"created", d.CreatedAt.Format("2006-01-02 15:04:05")},
 		{"page size", fmt.Sprint(d.PageSize)},
-		{"capabilities", strings.Join(d.Capabilities, ",")},
 		{"config", string(compactJSON(d.Config))},
-	} {
+	}
+	for i, l := range capabilityLines(d.Capabilities, providerWidth-14) {
+		name := ""
+		if i == 0 {
+			name = "capabilities"
+		}
+		rows = append(rows, [2]string{name, l})
+	}
+	for _, row := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])
 	}
 	if err := tw.Flush(); err != nil {
