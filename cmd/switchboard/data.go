@@ -22,7 +22,7 @@ func storeConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile str
 	if storeFile == "" {
 		f.connect = true
 		if f.hint == "" {
-			f.hint = "or, with no daemon, read a store file with --store FILE"
+			f.hint = "or read a store file without one: --store FILE"
 		}
 		return openConn(cmd, g, f, false)
 	}

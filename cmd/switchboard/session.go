@@ -51,7 +51,7 @@ func resolveSession(ctx context.Context, c *conn, arg string) (string, error) {
 }
 
 // sessionHint ends the "no daemon running" message of the session commands.
-const sessionHint = `or, with no daemon, read a store file with "switchboard sessions --store FILE"`
+const sessionHint = `or read a store file without one: "switchboard sessions --store FILE"`
 
 func newSessionCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
@@ -152,6 +152,9 @@ import and the other commands take (any unique prefix of one will do).
 
 // listSessions prints the sessions table of session list and sessions.
 func listSessions(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile string) error {
+	if f.hint == "" {
+		f.hint = sessionHint
+	}
 	c, err := storeConn(cmd, g, f, storeFile)
 	if err != nil {
 		return err
@@ -253,7 +256,7 @@ prefix of the session id that names one session only.`,
 // sessionConn is storeConn with the session commands' hint.
 func sessionConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile string) (*conn, error) {
 	if f.hint == "" {
-		f.hint = "or read a store file with --store FILE"
+		f.hint = "or read a store file without one: --store FILE"
 	}
 	return storeConn(cmd, g, f, storeFile)
 }
