@@ -394,6 +394,13 @@ func TestHelp(t *testing.T) {
 			if sub.Short == "" || sub.Long == "" || sub.Example == "" {
 				t.Errorf("%s: Short, Long and Example must all be set", sub.CommandPath())
 			}
+			// Examples name what the default demo bank has: its accounts
+			// are acc_<hex>, its beneficiaries ben_<hex>.
+			for _, bad := range []string{"acc_0001", "acc_...", "ext_", "3f1c..."} {
+				if strings.Contains(sub.Example+sub.Long, bad) {
+					t.Errorf("%s: help mentions %q, which the demo bank does not have", sub.CommandPath(), bad)
+				}
+			}
 			walk(sub)
 		}
 	}
