@@ -79,15 +79,11 @@ command opens that store file itself, so no daemon needs to run.`,
 			if err != nil {
 				return err
 			}
-			c, err := storeConn(cmd, g, &f, storeFile)
+			c, id, err := openSession(cmd, g, &f, storeFile, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			id, err := resolveSession(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
 			var res protocol.DataExportResult
 			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: id, Resource: resource, Path: abs}, &res); err != nil {
 				return err
@@ -121,15 +117,11 @@ A bad line fails the import with its line number before anything is written.`,
 			if err != nil {
 				return err
 			}
-			c, err := storeConn(cmd, g, &f, storeFile)
+			c, id, err := openSession(cmd, g, &f, storeFile, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			id, err := resolveSession(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
 			var res protocol.DataImportResult
 			if err := c.Call(cmd.Context(), protocol.MethodDataImport, protocol.DataImportParams{SessionID: id, Path: abs}, &res); err != nil {
 				return err
@@ -143,25 +135,4 @@ A bad line fails the import with its line number before anything is written.`,
 	return cmd
 }
 
-func newSessionsCmd(g *globalOptions) *cobra.Command {
-	var (
-		f         connFlags
-		storeFile string
-	)
-	cmd := &cobra.Command{
-		Use:   "sessions",
-		Short: "List the sessions of the running daemon (or of a store file)",
-		Long: `List the sessions the daemon holds, with their states: the ids that export,
-import and the other commands take (any unique prefix of one will do). The
-same as "switchboard session list".`,
-		Example: `  switchboard sessions
-  switchboard sessions --store ./switchboard.db`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return listSessions(cmd, g, &f, storeFile)
-		},
-	}
-	f.register(cmd.Flags())
-	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
-	return cmd
-}
+func newSessionsCmd(g *globalOptions) *cobra.Command { return newSessionListCmd(g, "sessions") }

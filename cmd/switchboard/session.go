@@ -69,7 +69,7 @@ one session only, such as the short id the web console shows.`,
   switchboard session close 43b21ce8`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newSessionCreateCmd(g), newSessionListCmd(g), newSessionGetCmd(g), newSessionCloseCmd(g))
+	cmd.AddCommand(newSessionCreateCmd(g), newSessionListCmd(g, "list"), newSessionGetCmd(g), newSessionCloseCmd(g))
 	return cmd
 }
 
@@ -127,19 +127,25 @@ across daemon restarts.`,
 	return cmd
 }
 
-func newSessionListCmd(g *globalOptions) *cobra.Command {
+// newSessionListCmd is "session list", and with use "sessions" the
+// top-level command of the same name.
+func newSessionListCmd(g *globalOptions, use string) *cobra.Command {
 	var (
 		f         connFlags
 		storeFile string
 	)
+	path, same := "session list", `"switchboard sessions" is the same command.`
+	if use != "list" {
+		path, same = use, `The same as "switchboard session list".`
+	}
 	cmd := &cobra.Command{
-		Use:   "list",
+		Use:   use,
 		Short: "List the sessions of the running daemon (or of a store file)",
 		Long: `List the sessions the daemon holds, with their states: the ids that export,
 import and the other commands take (any unique prefix of one will do).
-"switchboard sessions" is the same command.`,
-		Example: `  switchboard session list
-  switchboard session list --store ./switchboard.db`,
+` + same,
+		Example: fmt.Sprintf(`  switchboard %[1]s
+  switchboard %[1]s --store ./switchboard.db`, path),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return listSessions(cmd, g, &f, storeFile)
@@ -197,15 +203,11 @@ prefix of the session id that names one session only.`,
   switchboard session get 43b21ce8 --json | jq .states`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := sessionConn(cmd, g, &f, storeFile)
+			c, id, err := openSession(cmd, g, &f, storeFile, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			id, err := resolveSession(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
 			d, err := c.GetSession(cmd.Context(), id)
 			if err != nil {
 				return fmt.Errorf("session/get: %w", err)
@@ -233,15 +235,12 @@ prefix of the session id that names one session only.`,
 		Example: `  switchboard session close 43b21ce8`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := daemonSessionConn(cmd, g, &f)
+			f.connect, f.hint = true, sessionHint
+			c, id, err := openSession(cmd, g, &f, "", args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			id, err := resolveSession(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
 			if err := c.CloseSession(cmd.Context(), id); err != nil {
 				return fmt.Errorf("session/close: %w", err)
 			}
@@ -253,12 +252,18 @@ prefix of the session id that names one session only.`,
 	return cmd
 }
 
-// sessionConn is storeConn with the session commands' hint.
-func sessionConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile string) (*conn, error) {
-	if f.hint == "" {
-		f.hint = "or read a store file without one: --store FILE"
+// openSession connects as storeConn does (the running daemon, or the
+// store file) and resolves the session id or prefix arg.
+func openSession(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile, arg string) (*conn, string, error) {
+	c, err := storeConn(cmd, g, f, storeFile)
+	if err != nil {
+		return nil, "", err
 	}
-	return storeConn(cmd, g, f, storeFile)
+	id, err := resolveSession(cmd.Context(), c, arg)
+	if err != nil {
+		return nil, "", errors.Join(err, c.Close())
+	}
+	return c, id, nil
 }
 
 // writeSessionDetail prints session/get as a field list and a table of
