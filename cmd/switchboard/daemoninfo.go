@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -88,8 +90,10 @@ func liveDaemon(g *globalOptions, hint string) (servedDaemon, error) {
 // in the one beside it (a store in another state directory, the default
 // place of both).
 func checkStoreFree(g *globalOptions, storeFile string, serving bool) error {
+	// A pid can be reused after a crash: the daemon counts as there only
+	// when its port still accepts connections too.
 	own := func(d servedDaemon, err error) bool {
-		return err == nil && d.alive && d.info.PID != os.Getpid()
+		return err == nil && d.alive && d.info.PID != os.Getpid() && listening(d.info.URL)
 	}
 	d, err := findDaemon(g)
 	if serving {
@@ -112,6 +116,21 @@ func checkStoreFree(g *globalOptions, storeFile string, serving bool) error {
 		}
 	}
 	return nil
+}
+
+// listening reports whether the host:port of a ws:// URL accepts a TCP
+// connection within a second.
+func listening(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	c, err := net.DialTimeout("tcp", u.Host, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
 }
 
 // sameFile reports whether a and b name one file.

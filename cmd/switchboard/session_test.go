@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,4 +215,33 @@ func TestSessionCommandsAgainstServe(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// A daemon.json whose pid now belongs to another process (reused after a
+// crash) and whose port is closed does not keep serve from starting; the
+// clients say the daemon does not answer.
+func TestReusedPidInStaleDaemonJSON(t *testing.T) {
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "ws://" + ln.Addr().String() + "/rpc"
+	ln.Close()
+	stale, _ := json.Marshal(daemon.Info{PID: os.Getppid(), URL: closed, Token: "t", Store: filepath.Join(dir, "switchboard.db")})
+	if err := os.WriteFile(filepath.Join(dir, daemon.InfoFile), stale, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "session", "list", "--state-dir", dir); err == nil || !strings.Contains(err.Error(), "does not answer") {
+		t.Errorf("session list against a reused pid: %v", err)
+	}
+	_, _, stop := start(t, "serve", "--listen", "127.0.0.1:0", "--state-dir", dir)
+	waitFor(t, "serve to take over daemon.json", func() bool {
+		b, err := os.ReadFile(filepath.Join(dir, daemon.InfoFile))
+		var info daemon.Info
+		return err == nil && json.Unmarshal(b, &info) == nil && info.PID == os.Getpid()
+	})
+	if err := stop(); err != nil {
+		t.Errorf("serve: %v", err)
+	}
 }
