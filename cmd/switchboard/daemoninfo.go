@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/daemon/store"
 )
 
 // errNoDaemon is matched by every error that says the daemon of
@@ -150,8 +151,10 @@ func sameFile(a, b string) bool {
 
 // openDaemon opens a daemon over its store, saying on w what it waits for
 // when the store is held by another process (which then gets up to 15 s
-// to let go) instead of staying silent.
-func openDaemon(ctx context.Context, w io.Writer, o daemon.Options) (*daemon.Daemon, error) {
+// to let go) instead of staying silent, and, if it is still held, what to
+// do about it: a daemon (serving) and a command reading the store
+// (--store) have different ways out.
+func openDaemon(ctx context.Context, w io.Writer, o daemon.Options, serving bool) (*daemon.Daemon, error) {
 	done, noted := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(noted)
@@ -164,5 +167,11 @@ func openDaemon(ctx context.Context, w io.Writer, o daemon.Options) (*daemon.Dae
 	d, err := daemon.Open(ctx, o)
 	close(done)
 	<-noted
+	if errors.Is(err, store.ErrInUse) {
+		if serving {
+			return nil, fmt.Errorf("the store %s is open in another switchboard process (an editor's \"switchboard stdio\", or a daemon of another state directory): stop it, or give this daemon another --store or --state-dir: %w", o.StorePath, store.ErrInUse)
+		}
+		return nil, fmt.Errorf("the store %s is open in another switchboard process: if that is a running daemon, leave out --store to ask it (with its --state-dir); else stop it first: %w", o.StorePath, store.ErrInUse)
+	}
 	return d, err
 }

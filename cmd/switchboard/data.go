@@ -30,7 +30,7 @@ func storeConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile str
 	if err := checkStoreFree(g, storeFile, false); err != nil {
 		return nil, err
 	}
-	d, err := openDaemon(ctx, cmd.ErrOrStderr(), daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn"), StorePath: storeFile})
+	d, err := openDaemon(ctx, cmd.ErrOrStderr(), daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn"), StorePath: storeFile}, false)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			logger := g.logger(cmd.ErrOrStderr(), "info")
-			d, err := openDaemon(ctx, cmd.ErrOrStderr(), lim.options(daemon.Options{Logger: logger, StorePath: storePath(g, storeFlag), RestoreLater: true}))
+			d, err := openDaemon(ctx, cmd.ErrOrStderr(), lim.options(daemon.Options{Logger: logger, StorePath: storePath(g, storeFlag), RestoreLater: true}), true)
 			if err != nil {
 				return err
 			}
@@ -140,7 +140,7 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			if err := checkStoreFree(g, storePath(g, storeFlag), false); err != nil {
 				return err
 			}
-			d, err := openDaemon(ctx, os.Stderr, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag), RestoreLater: true}))
+			d, err := openDaemon(ctx, os.Stderr, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag), RestoreLater: true}), true)
 			if err != nil {
 				return err
 			}
