@@ -53,7 +53,13 @@ A random token is made at start unless --token is given; clients send it as
 "Authorization: Bearer TOKEN" or "?token=TOKEN". The URLs and the token are
 printed on stderr and written to daemon.json (mode 0600) in the state
 directory, where the CLI (--connect) and editor extensions find them.
-Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
+Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.
+A second serve on a state directory whose daemon.json names a running daemon
+is refused at once, naming it.
+
+--connector DIR builds the connector you are writing and watches DIR; a
+failed build keeps the last good process, and its compiler errors are
+logged here and sent to the clients (provider/buildFailed).`,
 		Example: `  switchboard serve
   switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb
   switchboard fetch demo payments --connect     # from another terminal`,
