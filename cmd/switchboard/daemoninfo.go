@@ -35,7 +35,7 @@ type servedDaemon struct {
 	alive bool   // its pid is a running process
 }
 
-// stateDir is the --state-dir, else the default one.
+// stateDirOrDefault is the --state-dir, else the default one.
 func (g *globalOptions) stateDirOrDefault() string {
 	if g.stateDir != "" {
 		return g.stateDir
