@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,7 +40,7 @@ func (f *connFlags) registerConnector(fs *pflag.FlagSet) {
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.connect, "connect", false, `talk to the daemon of "switchboard serve", found through daemon.json in the state directory, instead of a private in-process one`)
 	fs.StringVar(&f.url, "url", "", "websocket URL of a running daemon, e.g. ws://127.0.0.1:7777/rpc (implies --connect)")
-	fs.StringVar(&f.token, "token", "", "access token for --url (default: the one in daemon.json)")
+	fs.StringVar(&f.token, "token", "", "access token for --url (default: $SWITCHBOARD_TOKEN with --url, the one in daemon.json without)")
 }
 
 // remote reports whether the command talks to a running daemon. An explicit
@@ -102,6 +103,9 @@ func openConn(cmd *cobra.Command, g *globalOptions, f *connFlags, pageItems bool
 func dialDaemon(ctx context.Context, g *globalOptions, f *connFlags, opts []client.Option) (*conn, error) {
 	url, token := f.url, f.token
 	pid := 0
+	if token == "" {
+		token = os.Getenv(TokenEnv) // off the command line, where every user can read it
+	}
 	if url == "" {
 		hint := f.hint
 		if hint == "" && f.connect {
@@ -112,7 +116,7 @@ func dialDaemon(ctx context.Context, g *globalOptions, f *connFlags, opts []clie
 			return nil, err
 		}
 		url, pid = d.info.URL, d.info.PID
-		if token == "" {
+		if f.token == "" {
 			token = d.info.Token
 		}
 	}
