@@ -253,29 +253,16 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	}
 }
 
-// logBuffer is a log destination a test reads while the daemon writes.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestBuildErrorThenFix(t *testing.T) {
 	dir := copyModule(t)
 	b := startBank(t, demobank.Config{Seed: 3, Accounts: 2, PaymentsPerAccount: 5})
-	var logs logBuffer
-	d := daemon.New(daemon.Options{Registry: connector.NewRegistry(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	// The daemon's log goes to a file, which the test reads afterwards.
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	d := daemon.New(daemon.Options{Registry: connector.NewRegistry(), Logger: slog.New(slog.NewTextHandler(logFile, nil))})
 	c := serve(t, d)
 	var added protocol.WorkspaceConnector
 	c.must(t, protocol.MethodConnectorsAdd, protocol.ConnectorsAddParams{Dir: dir}, &added)
@@ -296,8 +283,9 @@ func TestBuildErrorThenFix(t *testing.T) {
 	}
 	// A terminal running serve --connector sees the error itself, not
 	// only a count of diagnostics.
-	if want := fmt.Sprintf("connector.go:%d:%d: ", line, bf.Diagnostics[0].Column); !strings.Contains(logs.String(), want) {
-		t.Errorf("the build failure log lacks %q:\n%s", want, logs.String())
+	logs, _ := os.ReadFile(logFile.Name())
+	if want := fmt.Sprintf("connector.go:%d:%d: ", line, bf.Diagnostics[0].Column); !strings.Contains(string(logs), want) {
+		t.Errorf("the build failure log lacks %q:\n%s", want, logs)
 	}
 	// The last good process still serves, and the list says what failed.
 	var page protocol.Page
