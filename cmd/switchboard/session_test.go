@@ -165,6 +165,7 @@ func TestSessionCommandsAgainstServe(t *testing.T) {
 	for _, args := range [][]string{
 		{"serve", "--listen", "127.0.0.1:0", sd},
 		{"sessions", "--store", info.Store, sd},
+		{"stdio", "--store", info.Store, sd},
 	} {
 		began := time.Now()
 		_, _, err := run(t, args...)
