@@ -49,7 +49,7 @@ type Options struct {
 	// Store keeps sessions, states and items. New uses an in-memory store
 	// when it is nil; Open opens StorePath.
 	Store *store.Store
-	// StorePath is the store Open opens: a file path, store.Memory, or ""
+	// StorePath is the store Open opens: a directory, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
 	// RestoreLater has Open leave the stored sessions closed: the caller
@@ -57,6 +57,9 @@ type Options struct {
 	// RestoreSessions, so that sessions of those providers are not
 	// reported as unknown.
 	RestoreLater bool
+	// StoreReserve is the free space under which the store refuses writes
+	// (0: store.DefaultReserve).
+	StoreReserve int64
 	// MaxSessions caps the open sessions (default
 	// session.DefaultMaxSessions).
 	MaxSessions int
@@ -93,7 +96,7 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 		path = filepath.Join(dir, "switchboard.db")
 	}
-	st, err := store.Open(path)
+	st, err := store.OpenWith(path, store.Options{Reserve: opts.StoreReserve})
 	if err != nil {
 		return nil, err
 	}
@@ -102,14 +105,17 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 	d := New(opts)
 	if opts.RestoreLater {
 		d.opts.Logger.Info("store opened", "path", path)
-		return d, nil
+	} else {
+		n, err := d.sessions.Restore(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.opts.Logger.Info("store opened", "path", path, "sessions", n)
 	}
-	n, err := d.sessions.Restore(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
+	if why := st.ReadOnly(); why != "" {
+		d.opts.Logger.Warn("store opened READ-ONLY: every write is refused with \"store full\"", "path", path, "reason", why)
 	}
-	d.opts.Logger.Info("store opened", "path", path, "sessions", n)
 	return d, nil
 }
 
