@@ -216,7 +216,7 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		var r protocol.FetchAllResult
-		c.must(t, protocol.MethodFetchAll, protocol.FetchAllParams{SessionID: s.ID, Resource: "payments", FromPayload: from, PageSize: 4}, &r)
+		c.must(t, protocol.MethodFetchAll, protocol.FetchAllParams{SessionID: s.ID, Resource: "payments", FromPayload: from, PageSize: 2}, &r) // 60 pages of 120 ms: the rebuild lands inside, even on a loaded machine
 		done <- result{r, time.Now()}
 	}()
 	c.wait(t, protocol.NotifyFetchPage, 1)
