@@ -23,6 +23,7 @@ func newSyncCmd(g *globalOptions) *cobra.Command {
 		maxPages int
 		everyRun bool
 		session  string
+		ff       ruleFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync [PROVIDER]",
@@ -60,6 +61,10 @@ connector call) and prints what completed.`,
 			if err != nil {
 				return err
 			}
+			rules, err := ff.rules()
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
@@ -73,6 +78,14 @@ connector call) and prints what completed.`,
 				return err
 			}
 			defer c.Close()
+			defer func() {
+				cctx, cancel := cleanupContext()
+				defer cancel()
+				ff.report(cctx, cmd.ErrOrStderr(), c, sessionID)
+			}()
+			if err := ff.apply(ctx, c, sessionID, rules); err != nil {
+				return err
+			}
 			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sessionID, MaxPagesPerTask: maxPages})
 			fctx, cancel := cleanupContext()
 			_ = c.Flush(fctx)
@@ -92,6 +105,7 @@ connector call) and prints what completed.`,
 	f := cmd.Flags()
 	cf.register(f)
 	cf.registerConnector(f)
+	ff.register(f)
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")
