@@ -83,12 +83,14 @@ size, the state and the references involved: fetch from that state with
 "switchboard fetch --state" to reproduce it.
 
 The check calls the connector directly: the session's pagination states are
-not touched. The command exits with status 1 when a check fails.`,
+not touched. --connector DIR builds the connector being written and checks
+it in the private daemon. The command exits with status 1 when a check fails.`,
 		Example: `  switchboard check demo
   switchboard check demo --resources payments --page-sizes 1,3,50
   switchboard check demo --config '{"accounts":3,"paymentsPerAccount":40}' --verbose
   switchboard check stripe --config @stripe.json --json
-  switchboard check demo --connect`,
+  switchboard check demo --connect
+  switchboard check acme --connector ./acme --config '{"apiKey":"demo-key","baseUrl":"http://127.0.0.1:8081"}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, g, &o, args[0])
@@ -96,6 +98,7 @@ not touched. The command exits with status 1 when a check fails.`,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.conn.registerConnector(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.StringSliceVar(&o.resources, "resources", nil, "resources to check, e.g. payments,balances (default: every fetch capability)")
 	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,3,7 and the provider's)")
@@ -163,9 +166,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 	}
 	out := cmd.OutOrStdout()
 	if o.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeIndentedJSON(out, res); err != nil {
 			return err
 		}
 	} else {

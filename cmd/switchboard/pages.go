@@ -39,7 +39,7 @@ func writeItems(w io.Writer, p protocol.Page) error {
 		}
 		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tTYPE\tSTATUS\tAMOUNT\tASSET")
 		for _, it := range items {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Type, it.Status, it.Amount, it.Asset)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Type, it.Status, formatAmount(it.Amount, it.Asset), it.Asset)
 		}
 	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
 		items, err := client.DecodeItems[protocol.Account](p)
@@ -57,7 +57,7 @@ func writeItems(w io.Writer, p protocol.Page) error {
 		}
 		fmt.Fprintln(tw, "  ACCOUNT\tCREATED AT\tAMOUNT\tASSET")
 		for _, it := range items {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.AccountReference, it.CreatedAt.UTC().Format(timeLayout), it.Amount, it.Asset)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.AccountReference, it.CreatedAt.UTC().Format(timeLayout), formatAmount(it.Amount, it.Asset), it.Asset)
 		}
 	case protocol.ResourceOrders:
 		items, err := client.DecodeItems[protocol.Order](p)

@@ -578,11 +578,36 @@ function renderTableFoot() {
 // ---------------------------------------------------------------------------
 // Operations
 
-function pageSizeInput() {
-  const raw = $('#page-size').value.trim();
-  if (!raw) return undefined;
+// MAX_PAGE_SIZE is the largest page size accepted, the CLI's bound too
+// (MaxPageSize in cmd/switchboard/numbers.go).
+const MAX_PAGE_SIZE = 100000;
+
+// checkPageSize reads a page-size input: { value: undefined } when empty
+// (the default), { value: n } for a whole number in range, else { error }
+// naming the range. A bad number is refused, never replaced by a default.
+function checkPageSize(input) {
+  const raw = input.value.trim();
+  if (!raw && !(input.validity && input.validity.badInput)) return { value: undefined };
   const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  if (raw && Number.isInteger(n) && n >= 1 && n <= MAX_PAGE_SIZE) return { value: n };
+  return { error: `Page size ${raw ? `${raw} ` : ''}is out of range: want a whole number from 1 to ${formatCount(MAX_PAGE_SIZE)}` };
+}
+
+// pageSizeParams adds the toolbar's page size to params; false, with the
+// refusal shown as the session's result, when it is out of range.
+function pageSizeParams(params) {
+  const input = $('#page-size');
+  const ps = checkPageSize(input);
+  input.classList.toggle('invalid', !!ps.error);
+  if (ps.error) {
+    const v = view(app.current);
+    v.result = { kind: 'error', text: ps.error };
+    renderResult();
+    input.focus();
+    return false;
+  }
+  if (ps.value !== undefined) params.pageSize = ps.value;
+  return true;
 }
 
 async function runOp(kind, method, params, { progress = false, title } = {}) {
@@ -1064,12 +1089,9 @@ async function createSession(ev) {
   const params = { provider, config };
   const name = $('#ns-name').value.trim();
   if (name) params.name = name;
-  const ps = $('#ns-pagesize').value.trim();
-  if (ps) {
-    const n = Number(ps);
-    if (!Number.isInteger(n) || n < 1) errors.push('Page size must be a whole number above 0');
-    else params.pageSize = n;
-  }
+  const ps = checkPageSize($('#ns-pagesize'));
+  if (ps.error) errors.push(ps.error);
+  else if (ps.value !== undefined) params.pageSize = ps.value;
   for (const el of document.querySelectorAll('#new-dialog .field.has-error')) el.classList.remove('has-error');
   if (errors.length) { showFormErrors(errors); return; }
   const btn = $('#ns-create');
@@ -1227,14 +1249,12 @@ function bind() {
   });
   $('#btn-next').addEventListener('click', () => {
     const params = { sessionId: app.current, resource: app.tab };
-    const ps = pageSizeInput();
-    if (ps) params.pageSize = ps;
+    if (!pageSizeParams(params)) return;
     runOp('Next page', Methods.FetchNext, params, { title: `Next page of ${app.tab}` });
   });
   $('#btn-all').addEventListener('click', () => {
     const params = { sessionId: app.current, resource: app.tab };
-    const ps = pageSizeInput();
-    if (ps) params.pageSize = ps;
+    if (!pageSizeParams(params)) return;
     runOp('Fetch all', Methods.FetchAll, params, { progress: true, title: `Fetching all ${app.tab}` });
   });
   $('#btn-sync').addEventListener('click', () => runOp('Sync', Methods.SyncRun, { sessionId: app.current }, { progress: true, title: 'Sync' }));
