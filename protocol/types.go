@@ -85,6 +85,15 @@ type SessionCreateParams struct {
 	Name     string          `json:"name,omitempty"`
 	Config   json.RawMessage `json:"config,omitempty"`
 	PageSize int             `json:"pageSize,omitempty"`
+	// Record starts recording the session into this cassette (see
+	// session/record).
+	Record string `json:"record,omitempty"`
+	// Replay runs the session's connector against this cassette, with no
+	// network. Provider and config may then be left out: the recorded
+	// ones are used.
+	Replay string `json:"replay,omitempty"`
+	// ReplayMatch is ReplayStrict (the default) or ReplayLenient.
+	ReplayMatch string `json:"replayMatch,omitempty"`
 }
 
 // Session is a connector instance held by the daemon, usable from any
@@ -98,6 +107,10 @@ type Session struct {
 	// Config is echoed with every secret field replaced by "***".
 	Config       json.RawMessage `json:"config"`
 	Capabilities []string        `json:"capabilities"`
+	// Recording is the cassette the session records into, if any.
+	Recording string `json:"recording,omitempty"`
+	// Replay is the cassette the session replays, if any.
+	Replay string `json:"replay,omitempty"`
 }
 
 // SessionListParams are the params of session/list.
@@ -498,5 +511,6 @@ const (
 	SessionChangedClosed       = "closed"
 	SessionChangedReset        = "reset"
 	SessionChangedState        = "state"
+	SessionChangedRecording    = "recording"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

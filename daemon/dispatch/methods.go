@@ -290,6 +290,7 @@ func (s *Server) table() map[string]handlerFunc {
 		protocol.MethodConnectorsAdd:   handle(s.connectorsAdd),
 		protocol.MethodConnectorsList:  handle(s.connectorsList),
 		protocol.MethodConnectorCheck:  connectorCheck(s),
+		protocol.MethodSessionRecord:   handle(s.sessionRecord),
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -78,6 +80,15 @@ func (m *Manager) Providers() []protocol.Provider {
 
 // Create opens a session of a provider.
 func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+	tape, err := loadReplay(&p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Record != "" {
+		if err := cassette.CheckPath(p.Record); err != nil {
+			return nil, protocol.InvalidParams(protocol.FieldError{Field: "record", Message: err.Error()})
+		}
+	}
 	if p.Provider == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
 	}
@@ -105,10 +116,17 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 		pageSize = prov.Info.DefaultPageSize
 	}
 	rec := store.Session{ID: id, Provider: prov.Name, Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), PageSize: pageSize, Config: config}
-	s, err := m.open(ctx, prov, rec)
+	s, err := m.open(ctx, prov, rec, tape, p.ReplayMatch)
 	if err != nil {
 		return nil, err
 	}
+	if p.Record != "" {
+		if _, err := s.Record(protocol.SessionRecordParams{Path: p.Record}); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	rec.Provider = storedProvider(prov, tape != nil)
 	if err := m.store.PutSession(ctx, rec); err != nil {
 		s.close()
 		return nil, storeError(err)
@@ -121,17 +139,19 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 }
 
 // open opens the connector of a session record.
-func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session) (*Session, error) {
+func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session, tape *cassette.Tape, match string) (*Session, error) {
 	s := &Session{
 		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config),
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
-		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
-		logs:  capture.NewRing[protocol.LogParams](keepLogs),
-		calls: capture.NewRing[protocol.Call](keepCalls),
+		rec:     capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		secrets: prov.SecretValues(rec.Config),
+		logs:    capture.NewRing[protocol.LogParams](keepLogs),
+		calls:   capture.NewRing[protocol.Call](keepCalls),
 	}
 	s.http = capture.NewClient(s.rec)
+	s.layerTape(tape, match, s.secrets)
 	env := connector.Env{
 		HTTPClient: s.http,
 		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
@@ -168,12 +188,19 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		if open {
 			continue // restored already (Restore runs again once workspace connectors are registered)
 		}
+		if strings.HasPrefix(rec.Provider, replayProvider) {
+			m.logger.Warn("replay session not restored: a replay does not survive a restart", "session", rec.ID, "provider", rec.Provider)
+			if err := m.store.DeleteSession(ctx, rec.ID); err != nil {
+				m.logger.Error("replay session's data not deleted", "session", rec.ID, "err", err)
+			}
+			continue
+		}
 		prov, ok := m.registry.Lookup(rec.Provider)
 		if !ok {
 			m.logger.Warn("stored session not restored: provider unknown", "session", rec.ID, "provider", rec.Provider)
 			continue
 		}
-		s, err := m.open(ctx, prov, rec)
+		s, err := m.open(ctx, prov, rec, nil, "")
 		if err != nil {
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
 			continue
@@ -287,6 +314,8 @@ type Session struct {
 	pageSize           int
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
+	secrets            []string // the config's secret values, for redaction
+	tape               *tapeLayer
 	caps               []string
 	conn               connector.Connector
 	notifier           Notifier
@@ -323,6 +352,7 @@ func (s *Session) Info() protocol.Session {
 	return protocol.Session{
 		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
 		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.caps,
+		Recording: s.Recording(), Replay: s.Replaying(),
 	}
 }
 
@@ -332,6 +362,9 @@ func (s *Session) Detail() protocol.SessionDetail {
 }
 
 func (s *Session) close() {
+	// The recording is saved before the connector goes: nothing it
+	// recorded is lost with the session.
+	_ = s.saveRecording()
 	if c, ok := s.conn.(io.Closer); ok {
 		_ = c.Close()
 	}

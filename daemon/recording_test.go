@@ -1,0 +1,198 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/cassette"
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/demobank"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// syncedSession is what a sync of a session produced: the items of every
+// fetch/page notification by resource, sorted, and the states.
+type syncedSession struct {
+	Items  map[string][]string
+	States []protocol.StateEntry
+}
+
+func syncAndCollect(t *testing.T, p *peer, sessionID string) syncedSession {
+	t.Helper()
+	before := len(p.notifications("fetch/page"))
+	var res protocol.SyncRunResult
+	p.ok("sync/run", `{"sessionId":"`+sessionID+`"}`, &res)
+	for _, tr := range res.Tasks {
+		if tr.Error != "" {
+			t.Fatalf("task %s failed: %s", tr.Resource, tr.Error)
+		}
+	}
+	out := syncedSession{Items: map[string][]string{}}
+	for _, m := range p.notifications("fetch/page")[before:] {
+		var fp protocol.FetchPageParams
+		if err := json.Unmarshal(m.Params, &fp); err != nil {
+			t.Fatal(err)
+		}
+		if fp.SessionID != sessionID {
+			continue
+		}
+		var items []json.RawMessage
+		if err := json.Unmarshal(fp.Page.Items, &items); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			out.Items[fp.Page.Resource] = append(out.Items[fp.Page.Resource], string(it))
+		}
+	}
+	for _, v := range out.Items {
+		sort.Strings(v)
+	}
+	var st protocol.StateGetResult
+	p.ok("state/get", `{"sessionId":"`+sessionID+`"}`, &st)
+	out.States = st.States
+	return out
+}
+
+// A demo-bank session recorded into a cassette replays, with the bank
+// stopped, into the same items and states; a request the cassette lacks
+// fails with the nearest recorded one; the cassette holds no secret.
+func TestRecordThenReplayDemoBankOffline(t *testing.T) {
+	const secret = "sk_live_Rec0rdSECRET99x"
+	bank := demobank.New(demobank.Config{Seed: 7, Accounts: 3, PaymentsPerAccount: 45, ExternalAccounts: 2, APIKey: secret})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+
+	var s protocol.Session
+	p.ok("session/create", map[string]any{"provider": "demo", "pageSize": 20, "record": path,
+		"config": map[string]any{"endpoint": url, "apiKey": secret}}, &s)
+	if s.Recording != path {
+		t.Fatalf("session says recording %q", s.Recording)
+	}
+	live := syncAndCollect(t, p, s.ID)
+	if len(live.Items["payments"]) != 3*45 {
+		t.Fatalf("live sync: %d payments", len(live.Items["payments"]))
+	}
+	var rec protocol.SessionRecordResult
+	p.ok("session/record", `{"sessionId":"`+s.ID+`","stop":true}`, &rec)
+	if rec.Recording || rec.Interactions == 0 || rec.Calls == 0 {
+		t.Fatalf("stop: %+v", rec)
+	}
+	p.ok("session/close", `{"sessionId":"`+s.ID+`"}`, nil)
+	bank.Close() // from here on nothing answers at url
+	if os.Getenv("KEEP_CASSETTE") != "" {
+		b, _ := os.ReadFile(path)
+		os.WriteFile(os.Getenv("KEEP_CASSETTE"), b, 0o644)
+	}
+
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), secret) {
+		t.Fatal("the secret is in the cassette")
+	}
+	if !strings.Contains(string(raw), "Bearer ***") {
+		t.Error("the cassette does not show the redacted Authorization header")
+	}
+	tape, err := cassette.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tape.Session.Provider != "demo" || len(tape.FetchCalls()) == 0 || len(tape.HTTP) != rec.Interactions {
+		t.Fatalf("tape: provider %q, %d fetch calls, %d interactions (recorded %d)", tape.Session.Provider, len(tape.FetchCalls()), len(tape.HTTP), rec.Interactions)
+	}
+	first := tape.FetchCalls()[0]
+	if first.Operation != "fetch/accounts" || first.Page != 1 || first.PageSize != 20 || len(first.StateAfter) == 0 || len(first.Interactions) != 1 {
+		t.Errorf("first call %+v", first)
+	}
+
+	// Replay: provider, config and page size come from the cassette; the
+	// connector is given the real key (as a user would) and redaction
+	// makes its requests match.
+	var r protocol.Session
+	p.ok("session/create", map[string]any{"replay": path, "config": map[string]any{"endpoint": url, "apiKey": secret}}, &r)
+	if r.Replay != path || r.Provider != "demo" || r.PageSize != 20 {
+		t.Fatalf("replay session %+v", r)
+	}
+	replayed := syncAndCollect(t, p, r.ID)
+	if diff := cmp.Diff(live, replayed, cmpopts.IgnoreFields(protocol.StateEntry{}, "UpdatedAt")); diff != "" {
+		t.Errorf("replay differs from the live sync (-live +replay):\n%s", diff)
+	}
+
+	// Another page size: the cassette lacks the request, and says so.
+	m := p.call("fetch/next", `{"sessionId":"`+r.ID+`","resource":"accounts","pageSize":7,"reset":true}`)
+	if got := errCode(t, m); got != protocol.CodeReplayMiss {
+		t.Fatalf("code %d %s, want CodeReplayMiss", got, m.Error.Message)
+	}
+	var miss protocol.ReplayMissData
+	if err := json.Unmarshal(m.Error.Data, &miss); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(miss.Request, "limit=7") || !strings.Contains(miss.Nearest, "limit=20") ||
+		!slicesContain(miss.Differences, "query limit=7, recorded 20") || miss.Cassette != path {
+		t.Errorf("miss %+v", miss)
+	}
+	if strings.Contains(m.Error.Message+string(m.Error.Data), secret) {
+		t.Error("the miss error shows the secret")
+	}
+	// Lenient matching answers it from the recorded page of that path.
+	var l protocol.Session
+	p.ok("session/create", map[string]any{"replay": path, "replayMatch": "lenient"}, &l)
+	var pg protocol.Page
+	p.ok("fetch/next", `{"sessionId":"`+l.ID+`","resource":"accounts","pageSize":7}`, &pg)
+	if pg.ItemCount != 3 {
+		t.Errorf("lenient replay: %d accounts", pg.ItemCount)
+	}
+	// The daemon keeps serving after the miss.
+	p.ok("session/list", nil, nil)
+}
+
+func slicesContain(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Bad recording params get coded errors.
+func TestRecordingBadParams(t *testing.T) {
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		method, params string
+		code           int
+	}{
+		{"session/create", `{"replay":"` + dir + `/missing.yaml"}`, protocol.CodeRecordingFailed},
+		{"session/create", `{"replay":"` + dir + `/notyaml.json"}`, protocol.CodeInvalidParams},
+		{"session/create", `{"provider":"demo","record":"` + dir + `/x.txt"}`, protocol.CodeInvalidParams},
+		{"session/create", `{"provider":"demo","replayMatch":"fuzzy"}`, protocol.CodeInvalidParams},
+		{"session/record", `{"sessionId":"nope","path":"` + dir + `/a.yaml"}`, protocol.CodeSessionNotFound},
+	} {
+		if got := errCode(t, p.call(tc.method, tc.params)); got != tc.code {
+			t.Errorf("%s %s: code %d, want %d", tc.method, tc.params, got, tc.code)
+		}
+	}
+	p.ok("session/list", nil, nil)
+}
