@@ -1,0 +1,119 @@
+package stripe
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/daemon"
+	"github.com/switchboardpay/switchboard/protocol"
+)
+
+// TestRecordThenReplayStripeOffline records a Stripe sync against
+// stripe-mock into a cassette and replays it with the endpoint pointing
+// at a closed port: the same items and states come back, and the key is
+// nowhere in the cassette.
+func TestRecordThenReplayStripeOffline(t *testing.T) {
+	url := stripeMockURL(t)
+	p, _ := connector.Default().Lookup(ProviderName)
+	reg := connector.NewRegistry()
+	reg.Register(p)
+	d := daemon.New(daemon.Options{Registry: reg})
+	defer d.Close()
+	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	items := map[string]map[string][]string{} // session -> resource -> items
+	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t",
+		client.WithNotificationHandler(func(method string, params json.RawMessage) {
+			if method != protocol.NotifyFetchPage {
+				return
+			}
+			var fp protocol.FetchPageParams
+			if json.Unmarshal(params, &fp) != nil {
+				return
+			}
+			var list []json.RawMessage
+			_ = json.Unmarshal(fp.Page.Items, &list)
+			if items[fp.SessionID] == nil {
+				items[fp.SessionID] = map[string][]string{}
+			}
+			for _, it := range list {
+				items[fp.SessionID][fp.Page.Resource] = append(items[fp.SessionID][fp.Page.Resource], string(it))
+			}
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const key = "sk_test_recordSecret456"
+	path := filepath.Join(t.TempDir(), "stripe.yaml")
+	cfg, _ := json.Marshal(map[string]string{"apiKey": key, "endpoint": url})
+	run := func(params protocol.SessionCreateParams) (string, []protocol.StateEntry) {
+		t.Helper()
+		s, err := c.CreateSession(ctx, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: s.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range res.Tasks {
+			if tr.Error != "" {
+				t.Fatalf("task %s: %s", tr.Path, tr.Error)
+			}
+		}
+		st, err := c.GetState(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.CloseSession(ctx, s.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range items[s.ID] {
+			sort.Strings(v)
+		}
+		return s.ID, st.States
+	}
+	liveID, liveStates := run(protocol.SessionCreateParams{Provider: ProviderName, Config: cfg, Record: path})
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), key) {
+		t.Fatal("the API key is in the cassette")
+	}
+	if len(items[liveID]["payments"]) == 0 || len(items[liveID]["accounts"]) == 0 {
+		t.Fatalf("live sync items %v", items[liveID])
+	}
+	// Nothing listens at port 1 of loopback: any request that got past
+	// the cassette would fail.
+	offline, _ := json.Marshal(map[string]string{"apiKey": key, "endpoint": "http://127.0.0.1:1"})
+	replayID, replayStates := run(protocol.SessionCreateParams{Replay: path, Config: offline})
+	opts := cmpopts.IgnoreFields(protocol.StateEntry{}, "UpdatedAt")
+	if diff := cmp.Diff(liveStates, replayStates, opts); diff != "" {
+		t.Errorf("states (-live +replay):\n%s", diff)
+	}
+	if diff := cmp.Diff(items[liveID], items[replayID]); diff != "" {
+		t.Errorf("items (-live +replay):\n%s", diff)
+	}
+}
