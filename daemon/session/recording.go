@@ -217,8 +217,10 @@ func (s *Session) replayError(err error, missesBefore int) error {
 	if err == nil || s.tape == nil || s.tape.player == nil {
 		return err
 	}
+	// The player's own error, without the connector's and net/http's
+	// wrapping around it: it names the request already.
 	if pe := (*protocol.Error)(nil); errors.As(err, &pe) && pe.Code == protocol.CodeReplayMiss {
-		return err
+		return pe
 	}
 	misses := s.tape.player.Misses()
 	if len(misses) <= missesBefore {
