@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/internal/testgen"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -179,4 +180,16 @@ change.`,
 	f.StringVar(&o.Provider, "provider", "", "Go expression of the *connector.Provider (default: Provider, else a registry lookup)")
 	f.BoolVar(&o.NoGolden, "no-golden", false, "do not run the test to write the golden file")
 	return cmd
+}
+
+// recordedPageSizes returns the page sizes a cassette's fetch calls used:
+// the ones a check can replay. A cassette of a check (check --record)
+// holds exchanges but no session fetch call: nil then, the check's own
+// defaults, which are what it recorded.
+func recordedPageSizes(path string) ([]int, error) {
+	tape, err := cassette.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return tape.PageSizes(), nil
 }

@@ -63,9 +63,9 @@ import (
 
 func init() { connectortest.DeclareUpdateFlag() }
 
-// {{.TestName}} replays {{.Cassette}} ({{.Calls}} fetch calls of a
-// {{.ProviderName}} session) through the connector with no network and
-// compares every page's items and states with {{.Golden}}.
+// {{.TestName}} replays {{.Calls}} fetch calls of a recorded
+// {{.ProviderName}} session through the connector, with no network, and
+// compares every page's items and states with the golden file.
 // go test -update rewrites the golden file.
 func {{.TestName}}(t *testing.T) {
 	connectortest.Replay(t, {{.Provider}}, nil, {{printf "%q" .Cassette}}, {{printf "%q" .Golden}})
@@ -139,6 +139,13 @@ func Generate(o Options) (Result, error) {
 	goCmd := o.Go
 	if goCmd == "" {
 		goCmd = "go"
+	}
+	// The test imports connectortest, whose dependencies the module may
+	// not list yet.
+	tidy := exec.Command(goCmd, "mod", "tidy")
+	tidy.Dir = o.Dir
+	if out, err := tidy.CombinedOutput(); err != nil {
+		return r, fmt.Errorf("go mod tidy in %s: %w\n%s", o.Dir, err, out)
 	}
 	cmd := exec.Command(goCmd, "test", "-count=1", "-run", "^"+r.TestName+"$", ".", "-update")
 	cmd.Dir = o.Dir
