@@ -132,8 +132,11 @@ type RecordingDiffResult struct {
 	// Endpoints lists every endpoint compared.
 	Endpoints []string `json:"endpoints"`
 	// Schema and Data hold the schema and the data drift.
-	Schema     []Drift `json:"schema"`
-	Data       []Drift `json:"data"`
-	Drifted    bool    `json:"drifted"`
-	DurationMs float64 `json:"durationMs"`
+	Schema []Drift `json:"schema"`
+	// Data is at most 1000 drifts; DataTruncated says how many more there
+	// were.
+	Data          []Drift `json:"data"`
+	DataTruncated int     `json:"dataTruncated,omitempty"`
+	Drifted       bool    `json:"drifted"`
+	DurationMs    float64 `json:"durationMs"`
 }

@@ -291,6 +291,7 @@ func (s *Server) table() map[string]handlerFunc {
 		protocol.MethodConnectorsList:  handle(s.connectorsList),
 		protocol.MethodConnectorCheck:  connectorCheck(s),
 		protocol.MethodSessionRecord:   handle(s.sessionRecord),
+		protocol.MethodRecordingDiff:   handle(s.recordingDiff),
 	}
 }
 

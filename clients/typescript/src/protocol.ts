@@ -1114,7 +1114,12 @@ export interface RecordingDiffResult {
   endpoints: string[];
   /** Schema and Data hold the schema and the data drift. */
   schema: Drift[];
+  /**
+   * Data is at most 1000 drifts; DataTruncated says how many more there
+   * were.
+   */
   data: Drift[];
+  dataTruncated?: number;
   drifted: boolean;
   durationMs: number;
 }
