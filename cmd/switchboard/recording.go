@@ -1,11 +1,13 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	client "github.com/switchboardpay/switchboard/clients/go"
 	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/internal/testgen"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -192,4 +194,101 @@ func recordedPageSizes(path string) ([]int, error) {
 		return nil, err
 	}
 	return tape.PageSizes(), nil
+}
+
+// errDrifted makes diff exit non-zero once the report is out.
+var errDrifted = errors.New("drift found")
+
+func newDiffCmd(g *globalOptions) *cobra.Command {
+	var (
+		cf      connFlags
+		from    string
+		against string
+		config  string
+		save    string
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "diff --from CASSETTE.yaml",
+		Short: "Run a recorded session again and report schema and data drift",
+		Long: `Run every fetch call of CASSETTE.yaml again from its recorded state: once
+replayed from the cassette, once live (the recorded provider, with --config
+for the real credentials, the recorded config otherwise) or from a newer
+cassette (--against). Then report:
+
+  schema drift  per endpoint (ids in paths folded into {id}), from a JSON
+                schema inferred from the response bodies: fields added,
+                removed or retyped, and new values of enum-like fields
+  data drift    per item by reference: items added or removed, and every
+                field changed, added or removed
+
+--save keeps the live run as a cassette: a baseline to compare a later run
+with, offline, as --against. Each drift is printed as it is found; the
+command exits with status 1 when there is any.`,
+		Example: `  switchboard diff --from demo.yaml
+  switchboard diff --from stripe.yaml --config @stripe.json --save stripe-today.yaml
+  switchboard diff --from stripe.yaml --against stripe-today.yaml --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from == "" {
+				return errors.New("diff needs --from CASSETTE.yaml")
+			}
+			cfg, err := jsonArg("config", config)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			var opts []client.Option
+			if !asJSON {
+				opts = append(opts, client.WithNotificationHandler(func(method string, params json.RawMessage) {
+					var p protocol.RecordingDriftParams
+					if method == protocol.NotifyRecordingDrift && json.Unmarshal(params, &p) == nil {
+						fmt.Fprintf(out, "%-17s %s\n", p.Drift.Kind, p.Drift.Message)
+					}
+				}))
+			}
+			c, err := openConn(cmd, g, &cf, false, opts...)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.RecordingDiffResult
+			err = c.Call(cmd.Context(), protocol.MethodRecordingDiff, protocol.RecordingDiffParams{From: from, Against: against, Config: cfg, Save: save}, &res)
+			fctx, cancel := cleanupContext()
+			_ = c.Flush(fctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("recording/diff: %w", err)
+			}
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else {
+				against := res.Against
+				if against == "" {
+					against = "the live API"
+				}
+				fmt.Fprintf(out, "%s against %s: %d calls, %d endpoints, %d schema drifts, %d data drifts in %s\n",
+					res.From, against, res.Calls, len(res.Endpoints), len(res.Schema), len(res.Data)+res.DataTruncated, seconds(msDuration(res.DurationMs)))
+				if res.Saved != "" {
+					fmt.Fprintf(out, "saved the live run as %s\n", res.Saved)
+				}
+			}
+			if res.Drifted {
+				return errDrifted
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	cf.register(f)
+	f.StringVar(&from, "from", "", "the recorded cassette")
+	f.StringVar(&against, "against", "", "a newer cassette to compare with instead of running live")
+	f.StringVar(&config, "config", "", "provider config for the live run (default: the recorded one, secrets redacted)")
+	f.StringVar(&save, "save", "", "save the live run as this cassette, a baseline for a later --against")
+	f.BoolVar(&asJSON, "json", false, "print the recording/diff result as JSON")
+	return cmd
 }

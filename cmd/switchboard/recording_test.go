@@ -130,3 +130,39 @@ func TestRecordCassette(t *testing.T) {
 		t.Fatalf("after -update: %v\n%s", err, out)
 	}
 }
+
+// record, replay and diff through the CLI: the replay runs with the bank
+// stopped, and a diff against the same bank finds nothing.
+func TestRecordReplayDiffCommands(t *testing.T) {
+	bank := demobank.New(demobank.Config{Seed: 6, Accounts: 2, PaymentsPerAccount: 15, ExternalAccounts: 1})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	cfg := `{"endpoint":"` + url + `","apiKey":"` + bank.APIKey() + `"}`
+	out, _ := mustRun(t, "record", "demo", "--config", cfg, "--to", path, "--page-size", "10")
+	if !strings.Contains(out, "recorded into "+path) || !strings.Contains(out, "0 failed") {
+		t.Fatalf("record:\n%s", out)
+	}
+	out, _ = mustRun(t, "diff", "--from", path, "--config", cfg)
+	if !strings.Contains(out, "0 schema drifts, 0 data drifts") {
+		t.Fatalf("diff against the same bank:\n%s", out)
+	}
+	bank.Close()
+	out, _ = mustRun(t, "replay", path)
+	// 2 accounts, 2 balances, 30 payments and a beneficiary, offline.
+	if last := lastLine(out); !strings.Contains(last, "(0 failed): 8 pages, 35 items") {
+		t.Fatalf("replay with the bank stopped:\n%s", out)
+	}
+	// Another page size: the tasks fail, naming the missing requests.
+	out, _, _ = run(t, "replay", path, "--page-size", "4")
+	if !strings.Contains(out, "is not in cassette") {
+		t.Fatalf("replay with a page size never recorded:\n%s", out)
+	}
+}
+
+func lastLine(s string) string {
+	ls := lines(s)
+	return ls[len(ls)-1]
+}

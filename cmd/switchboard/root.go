@@ -46,7 +46,7 @@ Try it:
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newTransferCmd(g), newPayoutCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
 		newSessionsCmd(g), newExportCmd(g), newImportCmd(g),
-		newRecordCmd(g), newReplayCmd(g), newTestgenCmd(g),
+		newRecordCmd(g), newReplayCmd(g), newTestgenCmd(g), newDiffCmd(g),
 	)
 	return root
 }
