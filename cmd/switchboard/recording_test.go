@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,4 +166,17 @@ func TestRecordReplayDiffCommands(t *testing.T) {
 func lastLine(s string) string {
 	ls := lines(s)
 	return ls[len(ls)-1]
+}
+
+// bench --replay records a sync, replays it and checks both fetched the
+// same number of items (the ratio is measured, never asserted).
+func TestBenchReplay(t *testing.T) {
+	out, _ := mustRun(t, "bench", "--replay", "--payments", "600", "--accounts", "3", "--page-size", "50", "--json")
+	var res replayBenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if res.Payments != 600 || res.Items < 600 || res.LiveMs <= 0 || res.ReplayMs <= 0 || res.CassetteBytes == 0 || len(res.RoundRatios) != 1 {
+		t.Errorf("bench --replay: %+v", res)
+	}
 }

@@ -84,33 +84,43 @@ func Load(path string) (*Tape, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err
 	}
+	if t := cached(path); t != nil {
+		return t, nil
+	}
 	c, err := vcr.Load(name(path))
 	if err != nil {
 		return nil, fmt.Errorf("cassette %s: %w", path, err)
 	}
-	t := &Tape{Path: path}
-	for _, i := range c.Interactions {
-		if i.Request.Method != Method {
-			t.HTTP = append(t.HTTP, i)
-			continue
-		}
-		switch {
-		case i.Request.URL == sessionURL:
-			if err := json.Unmarshal([]byte(i.Request.Body), &t.Session); err != nil {
-				return nil, fmt.Errorf("cassette %s: interaction %d (session): %w", path, i.ID, err)
-			}
-		case strings.HasPrefix(i.Request.URL, callURL):
-			var c Call
-			if err := json.Unmarshal([]byte(i.Request.Body), &c); err != nil {
-				return nil, fmt.Errorf("cassette %s: interaction %d (call): %w", path, i.ID, err)
-			}
-			if err := json.Unmarshal([]byte(i.Response.Body), &c); err != nil {
-				return nil, fmt.Errorf("cassette %s: interaction %d (call result): %w", path, i.ID, err)
-			}
-			t.Calls = append(t.Calls, c)
-		}
+	t, err := tapeOf(path, c.Interactions)
+	if err != nil {
+		return nil, err
 	}
+	remember(path, t)
 	return t, nil
+}
+
+// add sorts one interaction into the tape.
+func (t *Tape) add(i *vcr.Interaction) error {
+	if i.Request.Method != Method {
+		t.HTTP = append(t.HTTP, i)
+		return nil
+	}
+	switch {
+	case i.Request.URL == sessionURL:
+		if err := json.Unmarshal([]byte(i.Request.Body), &t.Session); err != nil {
+			return fmt.Errorf("cassette %s: interaction %d (session): %w", t.Path, i.ID, err)
+		}
+	case strings.HasPrefix(i.Request.URL, callURL):
+		var c Call
+		if err := json.Unmarshal([]byte(i.Request.Body), &c); err != nil {
+			return fmt.Errorf("cassette %s: interaction %d (call): %w", t.Path, i.ID, err)
+		}
+		if err := json.Unmarshal([]byte(i.Response.Body), &c); err != nil {
+			return fmt.Errorf("cassette %s: interaction %d (call result): %w", t.Path, i.ID, err)
+		}
+		t.Calls = append(t.Calls, c)
+	}
+	return nil
 }
 
 // FetchCalls returns the calls that fetched a page.

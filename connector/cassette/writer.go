@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -142,5 +143,9 @@ func (w *Writer) Save() error {
 		return fmt.Errorf("cassette %s: save: %w", w.path, err)
 	}
 	w.saved = true
+	// What was just written is what a replay would parse back.
+	if t, err := tapeOf(w.path, slices.Clone(w.c.Interactions)); err == nil {
+		remember(w.path, t)
+	}
 	return nil
 }
