@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -195,4 +196,53 @@ func TestRecordingBadParams(t *testing.T) {
 		}
 	}
 	p.ok("session/list", nil, nil)
+}
+
+// A recording that no longer fits on its disk (a real 256 KiB tmpfs)
+// fails session/close with a coded error and keeps the session open and
+// recording; once there is room again the close saves everything.
+func TestRecordingOnAFullDiskIsReportedNotDropped(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	defer exec.Command("umount", dir).Run()
+	bank := demobank.New(demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 400})
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bank.Close()
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	path := filepath.Join(dir, "full.yaml")
+	var s protocol.Session
+	p.ok("session/create", map[string]any{"provider": "demo", "record": path, "config": map[string]any{"endpoint": url, "apiKey": bank.APIKey()}}, &s)
+	live := syncAndCollect(t, p, s.ID)
+	m := p.call("session/close", `{"sessionId":"`+s.ID+`"}`)
+	if got := errCode(t, m); got != protocol.CodeRecordingFailed || !strings.Contains(m.Error.Message, "no space") {
+		t.Fatalf("close on a full disk: %d %s", got, m.Error.Message)
+	}
+	var detail protocol.SessionDetail
+	p.ok("session/get", `{"sessionId":"`+s.ID+`"}`, &detail)
+	if detail.Session.Recording != path {
+		t.Fatalf("after the failed close the session records into %q", detail.Session.Recording)
+	}
+	// Room again: a bigger disk under the same path.
+	if out, err := exec.Command("mount", "-o", "remount,size=64m", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v %s", err, out)
+	}
+	p.ok("session/close", `{"sessionId":"`+s.ID+`"}`, nil)
+	bank.Close()
+	var r protocol.Session
+	p.ok("session/create", map[string]any{"replay": path}, &r)
+	if diff := cmp.Diff(live, syncAndCollect(t, p, r.ID), cmpopts.IgnoreFields(protocol.StateEntry{}, "UpdatedAt")); diff != "" {
+		t.Errorf("the saved recording replays otherwise (-live +replay):\n%s", diff)
+	}
 }

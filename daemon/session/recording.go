@@ -119,13 +119,15 @@ func (s *Session) Record(p protocol.SessionRecordParams) (protocol.SessionRecord
 			return protocol.SessionRecordResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: err.Error()})
 		}
 	}
-	old := s.stopRecording()
+	// The recording in progress is saved before it ends: a save that
+	// fails keeps it on, so nothing it holds is lost.
 	var res protocol.SessionRecordResult
-	if old != nil {
-		res = recordResult(old, false)
+	if old := s.tape.recorder(); old != nil {
 		if err := old.Save(); err != nil {
-			return res, recordingError(err)
+			return recordResult(old, true), recordingError(err)
 		}
+		s.stopRecording()
+		res = recordResult(old, false)
 	}
 	if p.Stop {
 		return res, nil
@@ -156,11 +158,21 @@ func recordResult(w *cassette.Writer, on bool) protocol.SessionRecordResult {
 	return protocol.SessionRecordResult{Recording: on, Path: w.Path(), Interactions: n, Calls: calls}
 }
 
-// saveRecording saves the recording in progress (the session closes).
+// saveRecording saves and ends the recording in progress (the session
+// closes). A save that fails leaves the recording on, so that nothing it
+// holds is lost: the caller reports the error.
 func (s *Session) saveRecording() error {
-	if w := s.stopRecording(); w != nil {
-		return w.Save()
+	if s.tape == nil {
+		return nil
 	}
+	w := s.tape.recorder()
+	if w == nil {
+		return nil
+	}
+	if err := w.Save(); err != nil {
+		return recordingError(err)
+	}
+	s.stopRecording()
 	return nil
 }
 

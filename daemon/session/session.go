@@ -274,8 +274,18 @@ func (m *Manager) List() []protocol.Session {
 
 // Close closes a session and its connector.
 func (m *Manager) Close(id string) error {
-	m.mu.Lock()
+	// A recording is saved before anything goes; when that fails the
+	// session stays open, recording, and the caller is told.
+	m.mu.RLock()
 	s, ok := m.sessions[id]
+	m.mu.RUnlock()
+	if ok {
+		if err := s.saveRecording(); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	s, ok = m.sessions[id]
 	delete(m.sessions, id)
 	m.mu.Unlock()
 	if !ok {
@@ -300,6 +310,9 @@ func (m *Manager) CloseAll() {
 	m.sessions = map[string]*Session{}
 	m.mu.Unlock()
 	for _, s := range ss {
+		if err := s.saveRecording(); err != nil {
+			m.logger.Error("recording not saved", "session", s.id, "err", err)
+		}
 		s.close()
 		_ = s.waitPending(context.Background())
 	}
@@ -362,9 +375,6 @@ func (s *Session) Detail() protocol.SessionDetail {
 }
 
 func (s *Session) close() {
-	// The recording is saved before the connector goes: nothing it
-	// recorded is lost with the session.
-	_ = s.saveRecording()
 	if c, ok := s.conn.(io.Closer); ok {
 		_ = c.Close()
 	}
