@@ -4,6 +4,7 @@ import { RPCClient, RPCError, CodeMethodNotFound, CodeRequestCancelled } from '.
 import { h, replace, $ } from './dom.js';
 import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCount, prettyJSON } from './format.js';
 import { configForm } from './schema-form.js';
+import { renderRecordings, onDrift } from './recordings.js';
 
 const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others'];
 const RESOURCE_LABELS = {
@@ -223,6 +224,7 @@ function wireNotifications(rpc) {
       if (sid === app.current) renderProgress();
     }
   });
+  rpc.on('recording/drift', (p) => onDrift(p, () => { if (app.panel === 'recordings') renderRecordingsPanel(); }));
   rpc.on('session/changed', (p) => {
     if (!p || !p.session) return;
     const s = p.session;
@@ -245,6 +247,7 @@ function wireNotifications(rpc) {
         if (s.id === app.current) scheduleStateRefresh();
       }
       if (s.id === app.current) renderHeader();
+      if (s.id === app.current && app.panel === 'recordings') renderRecordingsPanel();
     }
     renderSessions();
   });
@@ -770,6 +773,7 @@ function renderPanel() {
   if (app.panel === 'state') renderState();
   else if (app.panel === 'http') renderHTTP();
   else if (app.panel === 'logs') renderLogs();
+  else if (app.panel === 'recordings') renderRecordingsPanel();
   else renderItem();
 }
 
@@ -968,6 +972,10 @@ function appendLog(l) {
   lines.append(logRow(l));
   while (lines.childElementCount > 500) lines.firstElementChild.remove();
   if (atBottom) body.scrollTop = body.scrollHeight;
+}
+
+function renderRecordingsPanel() {
+  renderRecordings($('#panel-recordings'), currentSession(), app.rpc, () => { if (app.panel === 'recordings') renderRecordingsPanel(); });
 }
 
 function showItem(resource, it) {
