@@ -246,3 +246,38 @@ func TestRecordingOnAFullDiskIsReportedNotDropped(t *testing.T) {
 		t.Errorf("the saved recording replays otherwise (-live +replay):\n%s", diff)
 	}
 }
+
+// Cassette paths follow data/export's rules: an existing file is replaced
+// only with overwrite, never a read-only one; a FIFO is never read.
+func TestCassettePathsAreRefusedLikeExports(t *testing.T) {
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
+	defer d.Close()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	dir := t.TempDir()
+	existing := filepath.Join(dir, "old.yaml")
+	os.WriteFile(existing, []byte("precious"), 0o644)
+	readOnly := filepath.Join(dir, "ro.yaml")
+	os.WriteFile(readOnly, []byte("precious"), 0o444)
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := exec.Command("mkfifo", fifo).Run(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `"config":{"accounts":1,"paymentsPerAccount":1}`
+	wantPathRefused(t, p.call("session/create", `{"provider":"demo",`+cfg+`,"record":"`+existing+`"}`), protocol.PathExists)
+	wantPathRefused(t, p.call("session/create", `{"provider":"demo",`+cfg+`,"record":"`+readOnly+`","overwrite":true}`), protocol.PathNotWritable)
+	wantPathRefused(t, p.call("session/create", `{"replay":"`+fifo+`"}`), protocol.PathNotRegular)
+	wantPathRefused(t, p.call("recording/diff", `{"from":"`+fifo+`"}`), protocol.PathNotRegular)
+	var s protocol.Session
+	p.ok("session/create", `{"provider":"demo",`+cfg+`}`, &s)
+	wantPathRefused(t, p.call("session/record", `{"sessionId":"`+s.ID+`","path":"`+existing+`"}`), protocol.PathExists)
+	if b, _ := os.ReadFile(existing); string(b) != "precious" {
+		t.Fatal("a refused recording changed the file")
+	}
+	p.ok("session/record", `{"sessionId":"`+s.ID+`","path":"`+existing+`","overwrite":true}`, nil)
+	p.ok("session/close", `{"sessionId":"`+s.ID+`"}`, nil)
+	if b, _ := os.ReadFile(existing); !strings.Contains(string(b), "SWITCHBOARD") {
+		t.Fatal("overwrite did not record into the file")
+	}
+}

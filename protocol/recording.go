@@ -57,6 +57,9 @@ type SessionRecordParams struct {
 	// Path of the cassette, ending in .yaml.
 	Path string `json:"path,omitempty"`
 	Stop bool   `json:"stop,omitempty"`
+	// Overwrite lets path replace an existing cassette (never a read-only
+	// one); without it an existing file is refused with CodePathRefused.
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // SessionRecordResult describes the session's recording after the call.
@@ -81,7 +84,9 @@ type RecordingDiffParams struct {
 	Config json.RawMessage `json:"config,omitempty"`
 	// Save keeps the live run as a cassette: the baseline to compare a
 	// later run with (as Against, or as From).
-	Save          string          `json:"save,omitempty"`
+	Save string `json:"save,omitempty"`
+	// Overwrite lets Save replace an existing cassette.
+	Overwrite     bool            `json:"overwrite,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
 }
 

@@ -94,6 +94,9 @@ type SessionCreateParams struct {
 	Replay string `json:"replay,omitempty"`
 	// ReplayMatch is ReplayStrict (the default) or ReplayLenient.
 	ReplayMatch string `json:"replayMatch,omitempty"`
+	// Overwrite lets Record replace an existing cassette (never a
+	// read-only one).
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // Session is a connector instance held by the daemon, usable from any

@@ -31,6 +31,7 @@ type checkOptions struct {
 	replay     string
 	record     string
 	lenient    bool
+	overwrite  bool
 }
 
 // errCheckFailed makes the command exit non-zero once the report is out.
@@ -91,6 +92,7 @@ not touched. The command exits with status 1 when a check fails.`,
 	f.StringVar(&o.replay, "replay", "", "run the check offline against this cassette (default page sizes: the recorded ones)")
 	f.StringVar(&o.record, "record", "", "record the check's traffic into this cassette, for a later --replay")
 	f.BoolVar(&o.lenient, "lenient", false, "with --replay: match requests on method and path only")
+	f.BoolVar(&o.overwrite, "overwrite", false, "with --record: replace the cassette if it exists")
 	return cmd
 }
 
@@ -125,7 +127,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 		return err
 	}
 	defer c.Close()
-	create := protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize, Record: o.record, Replay: o.replay}
+	create := protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize, Record: o.record, Replay: o.replay, Overwrite: o.overwrite}
 	pageSizes := o.pageSizes
 	if o.replay != "" {
 		if o.lenient {

@@ -15,13 +15,14 @@ import (
 
 func newRecordCmd(g *globalOptions) *cobra.Command {
 	var (
-		cf       connFlags
-		to       string
-		config   string
-		pageSize int
-		maxPages int
-		session  string
-		stop     bool
+		cf        connFlags
+		to        string
+		config    string
+		pageSize  int
+		maxPages  int
+		session   string
+		stop      bool
+		overwrite bool
 	)
 	cmd := &cobra.Command{
 		Use:   "record [PROVIDER] --to CASSETTE.yaml",
@@ -46,7 +47,7 @@ The cassette replays offline: "switchboard replay", "switchboard check
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if session != "" {
-				return recordSession(cmd, g, &cf, protocol.SessionRecordParams{SessionID: session, Path: to, Stop: stop})
+				return recordSession(cmd, g, &cf, protocol.SessionRecordParams{SessionID: session, Path: to, Stop: stop, Overwrite: overwrite})
 			}
 			if len(args) != 1 || to == "" {
 				return errors.New("record needs PROVIDER and --to CASSETTE.yaml (or --session ID with --to or --stop)")
@@ -55,7 +56,7 @@ The cassette replays offline: "switchboard replay", "switchboard check
 			if err != nil {
 				return err
 			}
-			if err := runSync(cmd, g, &cf, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize, Record: to}, maxPages, false); err != nil {
+			if err := runSync(cmd, g, &cf, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize, Record: to, Overwrite: overwrite}, maxPages, false); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "recorded into %s\n", to)
@@ -70,6 +71,7 @@ The cassette replays offline: "switchboard replay", "switchboard check
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")
 	f.StringVar(&session, "session", "", "record a session of a running daemon instead of running a sync")
 	f.BoolVar(&stop, "stop", false, "with --session: stop the recording and save the cassette")
+	f.BoolVar(&overwrite, "overwrite", false, "replace the cassette if it exists")
 	return cmd
 }
 
@@ -201,12 +203,13 @@ var errDrifted = errors.New("drift found")
 
 func newDiffCmd(g *globalOptions) *cobra.Command {
 	var (
-		cf      connFlags
-		from    string
-		against string
-		config  string
-		save    string
-		asJSON  bool
+		cf        connFlags
+		from      string
+		against   string
+		config    string
+		save      string
+		overwrite bool
+		asJSON    bool
 	)
 	cmd := &cobra.Command{
 		Use:   "diff --from CASSETTE.yaml",
@@ -253,7 +256,7 @@ command exits with status 1 when there is any.`,
 			}
 			defer c.Close()
 			var res protocol.RecordingDiffResult
-			err = c.Call(cmd.Context(), protocol.MethodRecordingDiff, protocol.RecordingDiffParams{From: from, Against: against, Config: cfg, Save: save}, &res)
+			err = c.Call(cmd.Context(), protocol.MethodRecordingDiff, protocol.RecordingDiffParams{From: from, Against: against, Config: cfg, Save: save, Overwrite: overwrite}, &res)
 			fctx, cancel := cleanupContext()
 			_ = c.Flush(fctx)
 			cancel()
@@ -289,6 +292,7 @@ command exits with status 1 when there is any.`,
 	f.StringVar(&against, "against", "", "a newer cassette to compare with instead of running live")
 	f.StringVar(&config, "config", "", "provider config for the live run (default: the recorded one, secrets redacted)")
 	f.StringVar(&save, "save", "", "save the live run as this cassette, a baseline for a later --against")
+	f.BoolVar(&overwrite, "overwrite", false, "let --save replace an existing cassette")
 	f.BoolVar(&asJSON, "json", false, "print the recording/diff result as JSON")
 	return cmd
 }

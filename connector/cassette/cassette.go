@@ -183,8 +183,9 @@ func jsonInteraction(url string, req, resp any) *vcr.Interaction {
 	return i
 }
 
-// save writes c to path whole, through a temporary file renamed over it
-// and synced, so a crash leaves the old cassette or the new one.
+// save writes c to path whole, through a temporary file (mode 0600, as
+// exports are: a cassette holds the provider's data) renamed over it and
+// synced, so a crash leaves the old cassette or the new one.
 func save(c *vcr.Cassette, path string) error {
 	c.MarshalFunc = yaml.Marshal
 	return c.SaveWithFS(atomicFS{})
@@ -216,9 +217,6 @@ func (atomicFS) WriteFile(name string, data []byte) error {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
 	}
 	if err == nil {
 		err = os.Rename(tmp, name)

@@ -83,6 +83,9 @@ func (s *Server) table() map[string]handlerFunc {
 			return protocol.ProvidersListResult{Providers: s.sessions.Providers()}, nil
 		}),
 		protocol.MethodSessionCreate: handle(func(ctx context.Context, c *conn, p protocol.SessionCreateParams) (any, error) {
+			if err := checkSessionCreatePaths(p); err != nil {
+				return nil, err
+			}
 			ss, err := s.sessions.Create(ctx, p)
 			if err != nil {
 				return nil, err

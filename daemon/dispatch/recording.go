@@ -15,6 +15,11 @@ func (s *Server) sessionRecord(ctx context.Context, c *conn, p protocol.SessionR
 	if err != nil {
 		return nil, err
 	}
+	if !p.Stop {
+		if err := checkCassetteTarget(p.Path, p.Overwrite); err != nil {
+			return nil, err
+		}
+	}
 	res, err := ss.Record(p)
 	if err != nil {
 		return nil, err
@@ -26,6 +31,9 @@ func (s *Server) sessionRecord(ctx context.Context, c *conn, p protocol.SessionR
 // recordingDiff answers recording/diff; each drift goes out as a
 // recording/drift notification as it is found.
 func (s *Server) recordingDiff(ctx context.Context, c *conn, p protocol.RecordingDiffParams) (any, error) {
+	if err := checkDiffPaths(p); err != nil {
+		return nil, err
+	}
 	prog := c.startProgress(ctx, p.WorkDoneToken, "Diffing "+p.From)
 	n := 0
 	res, err := drift.Diff(ctx, s.sessions, p, func(d protocol.Drift) {

@@ -48,8 +48,12 @@ type Manager struct {
 	logger   *slog.Logger
 	store    *store.Store
 
+	red    atomic.Pointer[capture.Redactor] // the open sessions' secrets (Redactor)
+	limits Limits                           // set before serving
+
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
+	opening  int                 // sessions being created, counted against MaxSessions; guarded by mu
 }
 
 // NewManager returns a manager opening providers from registry and
@@ -58,7 +62,9 @@ func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Lo
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}}
+	m := &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}, limits: Limits{}.withDefaults()}
+	m.red.Store(capture.Merge())
+	return m
 }
 
 // Providers describes every registered provider.
@@ -78,8 +84,8 @@ func (m *Manager) Providers() []protocol.Provider {
 	return out
 }
 
-// Create opens a session of a provider.
-func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+// create opens a session of a provider.
+func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
 	tape, err := loadReplay(&p)
 	if err != nil {
 		return nil, err
@@ -99,6 +105,14 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if p.PageSize < 0 {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "must not be negative"})
 	}
+	if err := m.checkCreate(p); err != nil {
+		return nil, err
+	}
+	release, err := m.reserve()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	config := p.Config
 	if len(config) == 0 || string(config) == "null" {
 		config = json.RawMessage("{}")
@@ -142,7 +156,7 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session, tape *cassette.Tape, match string) (*Session, error) {
 	s := &Session{
 		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
-		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config),
+		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
 		rec:     capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
@@ -202,6 +216,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		}
 		s, err := m.open(ctx, prov, rec, nil, "")
 		if err != nil {
+			err = capture.NewRedactor(prov.SecretValues(rec.Config)).Error(err)
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
 			continue
 		}
@@ -221,6 +236,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		m.mu.Unlock()
 		restored++
 	}
+	m.refreshRedactor()
 	return restored, nil
 }
 
@@ -293,6 +309,7 @@ func (m *Manager) Close(id string) error {
 	}
 	info := s.Info()
 	s.close()
+	m.refreshRedactor()
 	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
@@ -325,6 +342,7 @@ type Session struct {
 	id, provider, name string
 	createdAt          time.Time
 	pageSize           int
+	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
 	secrets            []string // the config's secret values, for redaction

@@ -290,6 +290,23 @@ export const DriftItemAdded = "item-added";
 export const DriftItemRemoved = "item-removed";
 export const DriftItemChanged = "item-changed";
 
+// Error codes of the daemon's defences: a file it will not touch, and a
+// request over one of its limits.
+export const CodePathRefused = -32050;
+export const CodeLimitExceeded = -32051;
+
+// Reasons of a CodePathRefused error.
+/** data/export onto a file, without overwrite */
+export const PathExists = "exists";
+/** data/export onto a file its mode says the user may not write */
+export const PathNotWritable = "notWritable";
+/** a FIFO, device, directory or socket */
+export const PathNotRegular = "notRegular";
+/** connectors/add over websocket outside --connector-root */
+export const PathOutsideRoot = "outsideRoot";
+/** connectors/add over websocket with no --connector-root */
+export const PathNoConnectorRoot = "noConnectorRoot";
+
 /** A resource a connector can fetch. */
 export type Resource =
   | typeof ResourceAccounts
@@ -330,7 +347,9 @@ export type ErrorCode =
   | typeof CodeConnectorPanicked
   | typeof CodeSessionBusy
   | typeof CodeReplayMiss
-  | typeof CodeRecordingFailed;
+  | typeof CodeRecordingFailed
+  | typeof CodePathRefused
+  | typeof CodeLimitExceeded;
 
 /** The type of a payment. */
 export type PaymentType =
@@ -384,6 +403,8 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeSessionBusy]: "SessionBusy",
   [CodeReplayMiss]: "ReplayMiss",
   [CodeRecordingFailed]: "RecordingFailed",
+  [CodePathRefused]: "PathRefused",
+  [CodeLimitExceeded]: "LimitExceeded",
 };
 
 /** The type of an error's data, by error code (codes without data are left out). */
@@ -396,6 +417,8 @@ export interface ErrorDataMap {
   [CodeConnectorPanicked]: PanicData;
   [CodeSessionBusy]: BusyData;
   [CodeReplayMiss]: ReplayMissData;
+  [CodePathRefused]: PathRefusedData;
+  [CodeLimitExceeded]: LimitData;
 }
 
 // ---------------------------------------------------------------------------
@@ -642,12 +665,15 @@ export interface ConnectorsListResult {
 /**
  * DataExportParams are the params of data/export: the session's stored
  * items written as JSON Lines to Path on the daemon's machine. Without a
- * resource, every resource is exported.
+ * resource, every resource is exported. An existing file at Path is
+ * replaced only with Overwrite, and never one whose mode says the user may
+ * not write it, nor anything but a regular file (CodePathRefused).
  */
 export interface DataExportParams {
   sessionId: string;
   resource?: string;
   path: string;
+  overwrite?: boolean;
 }
 
 /** DataExportResult is the result of data/export. */
@@ -674,6 +700,8 @@ export interface DataFilter {
 /**
  * DataImportParams are the params of data/import: JSON Lines of
  * ExportLine read from Path on the daemon's machine into a session.
+ * Path must be a regular file (a FIFO or device is refused with
+ * CodePathRefused, never waited on).
  */
 export interface DataImportParams {
   sessionId: string;
@@ -927,6 +955,16 @@ export interface InvalidParamsData {
   errors: FieldError[];
 }
 
+/** LimitData is the data of CodeLimitExceeded. */
+export interface LimitData {
+  /** Limit names what is limited: sessionName, config, state, sessions. */
+  limit: string;
+  max: number;
+  got: number;
+  /** Flag is the daemon flag that raises the limit, if any. */
+  flag?: string;
+}
+
 /** LogListParams are the params of log/list. */
 export interface LogListParams {
   sessionId: string;
@@ -987,6 +1025,16 @@ export interface Page {
 export interface PanicData {
   provider: string;
   operation: string;
+}
+
+/** PathRefusedData is the data of CodePathRefused. */
+export interface PathRefusedData {
+  path: string;
+  /**
+   * Reason is one of exists, notWritable, notRegular, outsideRoot,
+   * noConnectorRoot.
+   */
+  reason: string;
 }
 
 /** Payment is a pay-in, payout, transfer or other movement. */
@@ -1099,6 +1147,8 @@ export interface RecordingDiffParams {
    * later run with (as Against, or as From).
    */
   save?: string;
+  /** Overwrite lets Save replace an existing cassette. */
+  overwrite?: boolean;
   workDoneToken?: JsonValue;
 }
 
@@ -1218,6 +1268,11 @@ export interface SessionCreateParams {
   replay?: string;
   /** ReplayMatch is ReplayStrict (the default) or ReplayLenient. */
   replayMatch?: string;
+  /**
+   * Overwrite lets Record replace an existing cassette (never a
+   * read-only one).
+   */
+  overwrite?: boolean;
 }
 
 /** SessionDetail is the result of session/get: the session and its states. */
@@ -1253,6 +1308,11 @@ export interface SessionRecordParams {
   /** Path of the cassette, ending in .yaml. */
   path?: string;
   stop?: boolean;
+  /**
+   * Overwrite lets path replace an existing cassette (never a read-only
+   * one); without it an existing file is refused with CodePathRefused.
+   */
+  overwrite?: boolean;
 }
 
 /** SessionRecordResult describes the session's recording after the call. */
