@@ -12,8 +12,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/demobank"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -59,17 +57,8 @@ func changedBank(t *testing.T, upstream string) string {
 
 func TestDiffReportsExactlyTheSchemaChange(t *testing.T) {
 	const secret = "sk_live_DRIFTsecret77"
-	bank := demobank.New(demobank.Config{Seed: 11, Accounts: 2, PaymentsPerAccount: 40, ExternalAccounts: 2, APIKey: secret})
-	url, err := bank.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bank.Close()
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	bank, url := startBank(t, demobank.Config{Seed: 11, Accounts: 2, PaymentsPerAccount: 40, ExternalAccounts: 2, APIKey: secret})
+	p := demoPeer(t)
 	dir := t.TempDir()
 	old := filepath.Join(dir, "old.yaml")
 	var s protocol.Session

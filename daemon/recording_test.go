@@ -67,16 +67,8 @@ func syncAndCollect(t *testing.T, p *peer, sessionID string) syncedSession {
 // fails with the nearest recorded one; the cassette holds no secret.
 func TestRecordThenReplayDemoBankOffline(t *testing.T) {
 	const secret = "sk_live_Rec0rdSECRET99x"
-	bank := demobank.New(demobank.Config{Seed: 7, Accounts: 3, PaymentsPerAccount: 45, ExternalAccounts: 2, APIKey: secret})
-	url, err := bank.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	bank, url := startBank(t, demobank.Config{Seed: 7, Accounts: 3, PaymentsPerAccount: 45, ExternalAccounts: 2, APIKey: secret})
+	p := demoPeer(t)
 	path := filepath.Join(t.TempDir(), "demo.yaml")
 
 	var s protocol.Session
@@ -175,11 +167,7 @@ func slicesContain(ss []string, s string) bool {
 
 // Bad recording params get coded errors.
 func TestRecordingBadParams(t *testing.T) {
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	p := demoPeer(t)
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		method, params string
@@ -202,25 +190,9 @@ func TestRecordingBadParams(t *testing.T) {
 // fails session/close with a coded error and keeps the session open and
 // recording; once there is room again the close saves everything.
 func TestRecordingOnAFullDiskIsReportedNotDropped(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
-	}
-	defer exec.Command("umount", dir).Run()
-	bank := demobank.New(demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 400})
-	url, err := bank.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bank.Close()
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	dir := mountTmpfs(t, "256k")
+	bank, url := startBank(t, demobank.Config{Seed: 2, Accounts: 2, PaymentsPerAccount: 400})
+	p := demoPeer(t)
 	path := filepath.Join(dir, "full.yaml")
 	var s protocol.Session
 	p.ok("session/create", map[string]any{"provider": "demo", "record": path, "config": map[string]any{"endpoint": url, "apiKey": bank.APIKey()}}, &s)
@@ -250,11 +222,7 @@ func TestRecordingOnAFullDiskIsReportedNotDropped(t *testing.T) {
 // Cassette paths follow data/export's rules: an existing file is replaced
 // only with overwrite, never a read-only one; a FIFO is never read.
 func TestCassettePathsAreRefusedLikeExports(t *testing.T) {
-	demo, _ := connector.Default().Lookup("demo")
-	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
-	defer d.Close()
-	p := newPeer(t, dialWS(t, startWS(t, d)))
-	p.initialize()
+	p := demoPeer(t)
 	dir := t.TempDir()
 	existing := filepath.Join(dir, "old.yaml")
 	os.WriteFile(existing, []byte("precious"), 0o644)
@@ -280,4 +248,44 @@ func TestCassettePathsAreRefusedLikeExports(t *testing.T) {
 	if b, _ := os.ReadFile(existing); !strings.Contains(string(b), "SWITCHBOARD") {
 		t.Fatal("overwrite did not record into the file")
 	}
+}
+
+// demoPeer is an initialized websocket peer of a daemon serving the demo
+// provider, both closed at the end of the test.
+func demoPeer(t *testing.T) *peer {
+	t.Helper()
+	demo, _ := connector.Default().Lookup("demo")
+	d := daemon.New(daemon.Options{Registry: registryWith(demo), Logger: quietLogger()})
+	t.Cleanup(func() { d.Close() })
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	return p
+}
+
+// startBank starts a demo bank on loopback, closed at the end of the test
+// (closing it earlier is fine).
+func startBank(t *testing.T, cfg demobank.Config) (*demobank.Bank, string) {
+	t.Helper()
+	bank := demobank.New(cfg)
+	url, err := bank.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bank.Close() })
+	return bank, url
+}
+
+// mountTmpfs mounts a tmpfs of size on a new directory until the end of
+// the test: a real small disk that fills up. Skipped unless root.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	return dir
 }

@@ -41,7 +41,7 @@ type Session struct {
 
 // Call is one connector call of the recorded session.
 type Call struct {
-	Operation   string          `json:"operation"`
+	Operation   string          `json:"operation,omitempty"`
 	Resource    string          `json:"resource,omitempty"`
 	Name        string          `json:"name,omitempty"`
 	FromPayload json.RawMessage `json:"fromPayload,omitempty"`
@@ -53,7 +53,7 @@ type Call struct {
 	// came back, or the error.
 	StateAfter json.RawMessage `json:"stateAfter,omitempty"`
 	HasMore    bool            `json:"hasMore,omitempty"`
-	Items      int             `json:"items"`
+	Items      int             `json:"items,omitempty"`
 	Error      string          `json:"error,omitempty"`
 	// Interactions are the ids of the call's HTTP interactions.
 	Interactions []int `json:"interactions,omitempty"`
@@ -148,25 +148,14 @@ func (t *Tape) PageSizes() []int {
 	return out
 }
 
-// callRequest is the request half of a call interaction: what the call was
-// asked; the response half is its outcome.
-type callRequest struct {
-	Operation   string          `json:"operation"`
-	Resource    string          `json:"resource,omitempty"`
-	Name        string          `json:"name,omitempty"`
-	FromPayload json.RawMessage `json:"fromPayload,omitempty"`
-	Page        int             `json:"page,omitempty"`
-	PageSize    int             `json:"pageSize,omitempty"`
-	Reset       bool            `json:"reset,omitempty"`
-	StateBefore json.RawMessage `json:"stateBefore,omitempty"`
-}
-
-type callResult struct {
-	StateAfter   json.RawMessage `json:"stateAfter,omitempty"`
-	HasMore      bool            `json:"hasMore,omitempty"`
-	Items        int             `json:"items"`
-	Error        string          `json:"error,omitempty"`
-	Interactions []int           `json:"interactions,omitempty"`
+// halves splits a call into the request half of its interaction, what
+// the call was asked, and the response half, its outcome; Load reads both
+// into one Call.
+func (c Call) halves() (asked, outcome Call) {
+	asked = Call{Operation: c.Operation, Resource: c.Resource, Name: c.Name, FromPayload: c.FromPayload,
+		Page: c.Page, PageSize: c.PageSize, Reset: c.Reset, StateBefore: c.StateBefore}
+	outcome = Call{StateAfter: c.StateAfter, HasMore: c.HasMore, Items: c.Items, Error: c.Error, Interactions: c.Interactions}
+	return asked, outcome
 }
 
 func jsonInteraction(url string, req, resp any) *vcr.Interaction {

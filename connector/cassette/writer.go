@@ -112,10 +112,9 @@ func (w *Writer) AddCall(c *capture.Call, call Call) {
 	call.Error = w.red.String(call.Error)
 	w.calls++
 	w.saved = false
-	req := callRequest{Operation: call.Operation, Resource: call.Resource, Name: call.Name, FromPayload: redactJSON(w.red, call.FromPayload),
-		Page: call.Page, PageSize: call.PageSize, Reset: call.Reset, StateBefore: call.StateBefore}
-	res := callResult{StateAfter: call.StateAfter, HasMore: call.HasMore, Items: call.Items, Error: call.Error, Interactions: call.Interactions}
-	w.c.AddInteraction(jsonInteraction(callURL+call.Operation+"?page="+strconv.Itoa(call.Page), req, res))
+	call.FromPayload = redactJSON(w.red, call.FromPayload)
+	asked, outcome := call.halves()
+	w.c.AddInteraction(jsonInteraction(callURL+call.Operation+"?page="+strconv.Itoa(call.Page), asked, outcome))
 }
 
 func redactJSON(red *capture.Redactor, raw []byte) []byte {

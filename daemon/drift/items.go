@@ -61,7 +61,7 @@ func CompareItems(old, new []Item) ([]protocol.Drift, int) {
 				Message: fmt.Sprintf("%s %s is new", n.Resource, n.Reference)})
 		case !bytes.Equal(o.JSON, n.JSON):
 			ol, nl := leaves(o.JSON), leaves(n.JSON)
-			for _, path := range sortedPaths2(ol, nl) {
+			for _, path := range sortedPaths(ol, nl) {
 				ov, oh := ol[path]
 				nv, nh := nl[path]
 				if oh && nh && bytes.Equal(ov, nv) {
@@ -115,15 +115,4 @@ func leaves(raw json.RawMessage) map[string]json.RawMessage {
 	}
 	walk("", v)
 	return out
-}
-
-func sortedPaths2(a, b map[string]json.RawMessage) []string {
-	m := map[string]bool{}
-	for k := range a {
-		m[k] = true
-	}
-	for k := range b {
-		m[k] = true
-	}
-	return sortedKeys(m)
 }

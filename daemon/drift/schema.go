@@ -172,7 +172,8 @@ func parentPresent(s Schema, path string) bool {
 	return ok
 }
 
-func sortedPaths(a, b Schema) []string {
+// sortedPaths returns the keys of a and b, once each, sorted.
+func sortedPaths[V any](a, b map[string]V) []string {
 	m := map[string]bool{}
 	for k := range a {
 		m[k] = true
