@@ -3,7 +3,6 @@ package stripe
 import (
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,8 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -26,41 +23,26 @@ import (
 // nowhere in the cassette.
 func TestRecordThenReplayStripeOffline(t *testing.T) {
 	url := stripeMockURL(t)
-	p, _ := connector.Default().Lookup(ProviderName)
-	reg := connector.NewRegistry()
-	reg.Register(p)
-	d := daemon.New(daemon.Options{Registry: reg})
-	defer d.Close()
-	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
-	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	items := map[string]map[string][]string{} // session -> resource -> items
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t",
-		client.WithNotificationHandler(func(method string, params json.RawMessage) {
-			if method != protocol.NotifyFetchPage {
-				return
-			}
-			var fp protocol.FetchPageParams
-			if json.Unmarshal(params, &fp) != nil {
-				return
-			}
-			var list []json.RawMessage
-			_ = json.Unmarshal(fp.Page.Items, &list)
-			if items[fp.SessionID] == nil {
-				items[fp.SessionID] = map[string][]string{}
-			}
-			for _, it := range list {
-				items[fp.SessionID][fp.Page.Resource] = append(items[fp.SessionID][fp.Page.Resource], string(it))
-			}
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := daemonClient(ctx, t, client.WithNotificationHandler(func(method string, params json.RawMessage) {
+		if method != protocol.NotifyFetchPage {
+			return
+		}
+		var fp protocol.FetchPageParams
+		if json.Unmarshal(params, &fp) != nil {
+			return
+		}
+		var list []json.RawMessage
+		_ = json.Unmarshal(fp.Page.Items, &list)
+		if items[fp.SessionID] == nil {
+			items[fp.SessionID] = map[string][]string{}
+		}
+		for _, it := range list {
+			items[fp.SessionID][fp.Page.Resource] = append(items[fp.SessionID][fp.Page.Resource], string(it))
+		}
+	}))
 	const key = "sk_test_recordSecret456"
 	path := filepath.Join(t.TempDir(), "stripe.yaml")
 	cfg, _ := json.Marshal(map[string]string{"apiKey": key, "endpoint": url})
