@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -288,4 +289,45 @@ func mountTmpfs(t *testing.T, size string) string {
 	}
 	t.Cleanup(func() { exec.Command("umount", dir).Run() })
 	return dir
+}
+
+// A replay session does not come back after a restart (it would run
+// live): the restored daemon serves the live session and drops the
+// replay one, and its data, from the store.
+func TestReplaySessionIsNotRestored(t *testing.T) {
+	dir := t.TempDir()
+	demo, _ := connector.Default().Lookup("demo")
+	open := func() *daemon.Daemon {
+		d, err := daemon.Open(context.Background(), daemon.Options{Registry: registryWith(demo), Logger: quietLogger(), StorePath: filepath.Join(dir, "s.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	bank, url := startBank(t, demobank.Config{Seed: 3, Accounts: 1, PaymentsPerAccount: 5})
+	path := filepath.Join(dir, "c.yaml")
+	d := open()
+	p := newPeer(t, dialWS(t, startWS(t, d)))
+	p.initialize()
+	cfg := map[string]any{"endpoint": url, "apiKey": bank.APIKey()}
+	var live, replay protocol.Session
+	p.ok("session/create", map[string]any{"provider": "demo", "record": path, "config": cfg}, &live)
+	p.ok("fetch/next", `{"sessionId":"`+live.ID+`","resource":"accounts"}`, nil)
+	p.ok("session/record", `{"sessionId":"`+live.ID+`","stop":true}`, nil)
+	p.ok("session/create", map[string]any{"replay": path, "config": cfg}, &replay)
+	p.ok("fetch/next", `{"sessionId":"`+replay.ID+`","resource":"accounts"}`, nil)
+	d.Close()
+
+	d = open()
+	defer d.Close()
+	q := newPeer(t, dialWS(t, startWS(t, d)))
+	q.initialize()
+	var list protocol.SessionListResult
+	q.ok("session/list", nil, &list)
+	if len(list.Sessions) != 1 || list.Sessions[0].ID != live.ID || list.Sessions[0].Replay != "" {
+		t.Fatalf("restored sessions %+v, want the live one only", list.Sessions)
+	}
+	if got := errCode(t, q.call("session/get", `{"sessionId":"`+replay.ID+`"}`)); got != protocol.CodeSessionNotFound {
+		t.Errorf("the replay session after a restart: code %d", got)
+	}
 }
