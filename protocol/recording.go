@@ -7,17 +7,24 @@ import "encoding/json"
 const (
 	// MethodSessionRecord starts recording a session into a cassette, or
 	// stops (and saves) the recording in progress.
-	MethodSessionRecord = "session/record" // SessionRecordParams -> SessionRecordResult
+	MethodSessionRecord = "session/record"
 	// MethodRecordingDiff runs a recorded session again, live or against a
 	// newer cassette, and reports schema and data drift.
-	MethodRecordingDiff = "recording/diff" // RecordingDiffParams -> RecordingDiffResult
+	MethodRecordingDiff = "recording/diff"
 )
 
 // Recording notifications.
 const (
 	// NotifyRecordingDrift streams each drift of a recording/diff as it is
 	// found; the result holds them all.
-	NotifyRecordingDrift = "recording/drift" // RecordingDriftParams
+	NotifyRecordingDrift = "recording/drift"
+)
+
+// The recording methods of the method table.
+var (
+	SessionRecord  = request[SessionRecordParams, SessionRecordResult](MethodSessionRecord, errs(CodeSessionNotFound, CodeRecordingFailed, CodePathRefused), client("SessionRecord"))
+	RecordingDiff  = request[RecordingDiffParams, RecordingDiffResult](MethodRecordingDiff, errs(CodeProviderNotFound, CodeConnectorError, CodeConnectorPanicked, CodeReplayMiss, CodeRecordingFailed, CodePathRefused), client("RecordingDiff"))
+	RecordingDrift = notification[RecordingDriftParams](NotifyRecordingDrift, dir(ServerToClient))
 )
 
 // Recording error codes.

@@ -10,33 +10,33 @@ import (
 )
 
 // sessionRecord answers session/record.
-func (s *Server) sessionRecord(ctx context.Context, c *conn, p protocol.SessionRecordParams) (any, error) {
+func (h handlers) SessionRecord(ctx context.Context, c *conn, p protocol.SessionRecordParams) (protocol.SessionRecordResult, error) {
 	ss, err := c.session(p.SessionID)
 	if err != nil {
-		return nil, err
+		return protocol.SessionRecordResult{}, err
 	}
 	if !p.Stop {
 		if err := checkCassetteTarget(p.Path, p.Overwrite); err != nil {
-			return nil, err
+			return protocol.SessionRecordResult{}, err
 		}
 	}
 	res, err := ss.Record(p)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
-	s.bus.SessionChanged(ss.Info(), protocol.SessionChangedRecording)
+	h.s.bus.SessionChanged(ss.Info(), protocol.SessionChangedRecording)
 	return res, nil
 }
 
 // recordingDiff answers recording/diff; each drift goes out as a
 // recording/drift notification as it is found.
-func (s *Server) recordingDiff(ctx context.Context, c *conn, p protocol.RecordingDiffParams) (any, error) {
+func (h handlers) RecordingDiff(ctx context.Context, c *conn, p protocol.RecordingDiffParams) (protocol.RecordingDiffResult, error) {
 	if err := checkDiffPaths(p); err != nil {
-		return nil, err
+		return protocol.RecordingDiffResult{}, err
 	}
-	prog := c.startProgress(ctx, p.WorkDoneToken, "Diffing "+p.From)
+	prog, ctx := c.startProgress(ctx, p.WorkDoneToken, "Diffing "+p.From)
 	n := 0
-	res, err := drift.Diff(ctx, s.sessions, p, func(d protocol.Drift) {
+	res, err := drift.Diff(ctx, h.s.sessions, p, func(d protocol.Drift) {
 		n++
 		// A full queue drops a notification, never the diff: the result
 		// holds every drift.
@@ -44,11 +44,11 @@ func (s *Server) recordingDiff(ctx context.Context, c *conn, p protocol.Recordin
 		prog.report(fmt.Sprintf("%d drifts", n))
 	})
 	if err != nil {
-		prog.end("diff failed")
+		err = prog.end("diff failed", err)
 		c.flush()
-		return nil, err
+		return protocol.RecordingDiffResult{}, err
 	}
-	prog.end(fmt.Sprintf("%d endpoints, %d schema drifts, %d data drifts", len(res.Endpoints), len(res.Schema), len(res.Data)+res.DataTruncated))
+	prog.end(fmt.Sprintf("%d endpoints, %d schema drifts, %d data drifts", len(res.Endpoints), len(res.Schema), len(res.Data)+res.DataTruncated), nil)
 	c.flush()
 	return res, nil
 }

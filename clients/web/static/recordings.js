@@ -4,6 +4,7 @@
 // stream in (recording/drift) and as a before/after table at the end.
 
 import { h, replace } from './dom.js';
+import { Methods } from './protocol.js';
 
 const state = {
   path: '',      // the cassette to record into
@@ -75,7 +76,7 @@ export function renderRecordings(body, s, rpc, rerender) {
 async function record(rpc, params, rerender) {
   state.error = '';
   try {
-    const r = await rpc.request('session/record', params);
+    const r = await rpc.request(Methods.SessionRecord, params);
     if (!r.recording) state.from = r.path;
   } catch (e) {
     state.error = `session/record failed: ${e.message || e}`;
@@ -93,7 +94,7 @@ async function diff(rpc, rerender) {
     const params = { from: state.from };
     if (state.against) params.against = state.against;
     if (state.save) params.save = state.save;
-    state.result = await rpc.request('recording/diff', params);
+    state.result = await rpc.request(Methods.RecordingDiff, params);
   } catch (e) {
     state.error = `recording/diff failed: ${e.message || e}`;
   }
