@@ -227,6 +227,7 @@ type FetchAllParams struct {
 	MaxPages      int             `json:"maxPages,omitempty"`
 	MaxItems      int             `json:"maxItems,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // FetchAllResult is the result of fetch/all.
@@ -246,6 +247,7 @@ type SyncRunParams struct {
 	SessionID       string          `json:"sessionId"`
 	MaxPagesPerTask int             `json:"maxPagesPerTask,omitempty"`
 	WorkDoneToken   json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // SyncRunResult is the result of sync/run.
@@ -505,6 +507,9 @@ type HTTPExchangeParams struct {
 	Response   *HTTPResponse `json:"response,omitempty"`
 	DurationMs float64       `json:"durationMs"`
 	Error      string        `json:"error,omitempty"`
+	// Fault is set when a fault rule (faults/set) replaced or altered the
+	// exchange.
+	Fault *InjectedFault `json:"fault,omitempty"`
 }
 
 // HTTPRequest is the request side of an exchange.

@@ -22,6 +22,7 @@ func newSyncCmd(g *globalOptions) *cobra.Command {
 		pageSize int
 		maxPages int
 		everyRun bool
+		ff       ruleFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync PROVIDER",
@@ -50,11 +51,54 @@ connector call) and prints what completed.`,
 			if err != nil {
 				return err
 			}
-			return runSync(cmd, g, &cf, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize}, maxPages, everyRun)
+			rules, err := ff.rules()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
+			cmd.SetContext(ctx)
+
+			out := cmd.OutOrStdout()
+			disp := newDisplay(out)
+			c, err := openConn(cmd, g, &cf, false, client.OnFetchPage(disp.page))
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize})
+			if err != nil {
+				return fmt.Errorf("session/create: %w", err)
+			}
+			defer func() {
+				cctx, cancel := cleanupContext()
+				defer cancel()
+				ff.report(cctx, cmd.ErrOrStderr(), c, sess.ID)
+				_ = c.CloseSession(cctx, sess.ID)
+			}()
+			if err := ff.apply(ctx, c, sess.ID, rules); err != nil {
+				return err
+			}
+			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
+			fctx, cancel := cleanupContext()
+			_ = c.Flush(fctx)
+			cancel()
+			disp.finish()
+			if err != nil {
+				if cancelled(err) {
+					fmt.Fprintln(out, "\ncancelled; pages completed before the cancel:")
+					_ = disp.writeSeen(out)
+					return errors.New("sync cancelled")
+				}
+				return fmt.Errorf("sync/run: %w", err)
+			}
+			return writeSyncSummary(out, res, everyRun)
 		},
 	}
 	f := cmd.Flags()
 	cf.register(f)
+	ff.register(f)
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")

@@ -1,16 +1,11 @@
 package stripe
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -19,10 +14,8 @@ import (
 // captured traffic without the key.
 func TestThroughTheDaemon(t *testing.T) {
 	url := stripeMockURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	var exchanges []protocol.HTTPExchangeParams
-	c := daemonClient(ctx, t, client.OnHTTPExchange(func(e protocol.HTTPExchangeParams) { exchanges = append(exchanges, e) }))
+	c, ctx := throughDaemon(t, client.OnHTTPExchange(func(e protocol.HTTPExchangeParams) { exchanges = append(exchanges, e) }))
 	const key = "sk_test_daemonSecret123"
 	cfg, _ := json.Marshal(map[string]string{"apiKey": key, "endpoint": url})
 	s, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: ProviderName, Config: cfg})
@@ -80,27 +73,4 @@ func TestThroughTheDaemon(t *testing.T) {
 	if !strings.Contains(string(all), `"Bearer ***"`) {
 		t.Error("no redacted Authorization header captured")
 	}
-}
-
-// daemonClient starts a daemon serving the Stripe provider over a loopback
-// websocket and returns an initialized client of it; both end with the
-// test.
-func daemonClient(ctx context.Context, t *testing.T, opts ...client.Option) *client.Client {
-	t.Helper()
-	p, _ := connector.Default().Lookup(ProviderName)
-	reg := connector.NewRegistry()
-	reg.Register(p)
-	d := daemon.New(daemon.Options{Registry: reg})
-	t.Cleanup(func() { d.Close() })
-	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
-	t.Cleanup(srv.Close)
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t", opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return c
 }

@@ -1,7 +1,6 @@
 package stripe
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -23,10 +22,8 @@ import (
 // nowhere in the cassette.
 func TestRecordThenReplayStripeOffline(t *testing.T) {
 	url := stripeMockURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	items := map[string]map[string][]string{} // session -> resource -> items
-	c := daemonClient(ctx, t, client.WithNotificationHandler(func(method string, params json.RawMessage) {
+	c, ctx := throughDaemon(t, client.WithNotificationHandler(func(method string, params json.RawMessage) {
 		if method != protocol.NotifyFetchPage {
 			return
 		}

@@ -27,6 +27,8 @@ import (
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -37,6 +39,7 @@ type Notifier interface {
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
 	HTTPExchange(p protocol.HTTPExchangeParams)
+	StepPaused(p protocol.StepPausedParams)
 }
 
 // Manager holds every session of the daemon.
@@ -163,9 +166,16 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		secrets: prov.SecretValues(rec.Config),
 		logs:    capture.NewRing[protocol.LogParams](keepLogs),
 		calls:   capture.NewRing[protocol.Call](keepCalls),
+		faults:  faults.New(),
 	}
 	s.http = capture.NewClient(s.rec)
+	// The cassette is the bottom layer (the network, or a replay), fault
+	// rules run above it and under the capture, so the capture records
+	// what they answer and a cassette only what the provider said.
 	s.layerTape(tape, match, s.secrets)
+	if t, ok := s.http.Transport.(*capture.Transport); ok {
+		t.Base = s.faults.Wrap(t.Base)
+	}
 	env := connector.Env{
 		HTTPClient: s.http,
 		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
@@ -360,10 +370,12 @@ type Session struct {
 	logs    *capture.Ring[protocol.LogParams]
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
+	faults  *faults.Injector // the fault rules of its HTTP transport
 
 	mu     sync.Mutex
-	states map[string]*stateEntry // key -> state; guarded by mu
-	busy   map[string]string      // key -> operation holding it; guarded by mu
+	states map[string]*stateEntry     // key -> state; guarded by mu
+	busy   map[string]string          // key -> operation holding it; guarded by mu
+	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
 }
 
 // ID returns the session id.

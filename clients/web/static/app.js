@@ -6,6 +6,7 @@ import { h, replace, $ } from './dom.js';
 import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCount, prettyJSON } from './format.js';
 import { configForm } from './schema-form.js';
 import { renderRecordings, onDrift } from './recordings.js';
+import { drawFaults } from './faults.js';
 
 const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others'];
 const RESOURCE_LABELS = {
@@ -775,6 +776,7 @@ function renderPanel() {
   else if (app.panel === 'http') renderHTTP();
   else if (app.panel === 'logs') renderLogs();
   else if (app.panel === 'recordings') renderRecordingsPanel();
+  else if (app.panel === 'faults') drawFaults($('#panel-faults'), app.rpc, app.current, (m) => console.warn(m));
   else renderItem();
 }
 
@@ -917,7 +919,8 @@ function drawHTTP() {
     },
     h('td.method', x.request?.method || ''),
     h('td.url', h('code', { title: x.request?.url || '' }, x.request?.url || '')),
-    h('td', status !== null ? h('span.http-status', { dataset: { class: String(status)[0] } }, String(status)) : h('span.http-status', { dataset: { class: 'x' } }, x.error ? 'error' : '—')),
+    h('td', status !== null ? h('span.http-status', { dataset: { class: String(status)[0] } }, String(status)) : h('span.http-status', { dataset: { class: 'x' } }, x.error ? 'error' : '—'),
+      x.fault ? h('span.fault-badge', { title: `fault rule ${x.fault.rule}: ${x.fault.detail}` }, `fault ${x.fault.kind}`) : null),
     h('td.num', formatDuration(x.durationMs)),
     h('td.muted', x.operation || ''),
     h('td.muted.num', x.page !== undefined ? `page ${x.page}` : '')));
@@ -938,6 +941,7 @@ function exchangeDetail(x) {
     ] : h('p.muted', 'No response.'));
   return h('div.exchange-grid',
     x.error ? h('p.error-text', x.error) : null,
+    x.fault ? h('p.fault-text', `Injected by fault rule ${x.fault.rule} (${x.fault.kind}): ${x.fault.detail}. The connector got this, not the server's answer.`) : null,
     side(`Request · ${x.request?.method || ''} ${x.request?.url || ''}`, x.request),
     side(x.response ? `Response · ${x.response.status}` : 'Response', x.response));
 }
