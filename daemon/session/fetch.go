@@ -76,9 +76,12 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	}
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
+	misses := s.missCount()
 	res, err := engine.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
+	err = s.replayError(err, misses)
+	s.recordFetch(call, resource, name, fromPayload, pageSize, reset, state, res, err)
 	params, _ := json.Marshal(map[string]any{"key": key, "pageSize": pageSize, "reset": reset})
 	if err != nil {
 		s.recordCall(call, started, params, "", err, state, nil)
