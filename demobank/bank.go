@@ -155,6 +155,7 @@ type Bank struct {
 	created  uint64         // transfers and payouts created, for their ids
 	lastGrow time.Time
 
+	voids voids // voided transactions (markets.go)
 	hooks hooks
 
 	srvMu sync.Mutex

@@ -28,6 +28,7 @@ func (b *Bank) routes() {
 	m.HandleFunc("GET /v1/transfers/{id}", b.getTransfer)
 	m.HandleFunc("POST /v1/payouts", b.createPayout)
 	m.HandleFunc("GET /v1/payouts/{id}", b.getPayout)
+	b.marketRoutes(m)
 	m.HandleFunc("POST /v1/webhook_endpoints", b.createEndpoint)
 	m.HandleFunc("GET /v1/webhook_endpoints", b.listEndpoints)
 	m.HandleFunc("GET /admin/webhooks", b.adminWebhooks)

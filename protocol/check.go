@@ -41,6 +41,10 @@ const (
 	CheckAssetDecimals = "asset-decimals"
 	// CheckFetch: a fetch failed (connector error or panic).
 	CheckFetch = "fetch"
+	// CheckNotImplemented: the fetch answered "not implemented"
+	// (connector.ErrNotImplemented); the capability is reported as absent.
+	// A warning.
+	CheckNotImplemented = "not-implemented"
 )
 
 // ConnectorCheckParams are the params of connector/check. The check calls

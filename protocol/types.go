@@ -102,6 +102,18 @@ type SessionCreateParams struct {
 	Name     string          `json:"name,omitempty"`
 	Config   json.RawMessage `json:"config,omitempty"`
 	PageSize int             `json:"pageSize,omitempty"`
+	// Record starts recording the session into this cassette (see
+	// session/record).
+	Record string `json:"record,omitempty"`
+	// Replay runs the session's connector against this cassette, with no
+	// network. Provider and config may then be left out: the recorded
+	// ones are used.
+	Replay string `json:"replay,omitempty"`
+	// ReplayMatch is ReplayStrict (the default) or ReplayLenient.
+	ReplayMatch string `json:"replayMatch,omitempty"`
+	// Overwrite lets Record replace an existing cassette (never a
+	// read-only one).
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // Session is a connector instance held by the daemon, usable from any
@@ -115,6 +127,10 @@ type Session struct {
 	// Config is echoed with every secret field replaced by "***".
 	Config       json.RawMessage `json:"config"`
 	Capabilities []string        `json:"capabilities"`
+	// Recording is the cassette the session records into, if any.
+	Recording string `json:"recording,omitempty"`
+	// Replay is the cassette the session replays, if any.
+	Replay string `json:"replay,omitempty"`
 }
 
 // SessionListParams are the params of session/list.
@@ -196,6 +212,11 @@ type Page struct {
 	NewState   json.RawMessage `json:"newState"`
 	HasMore    bool            `json:"hasMore"`
 	DurationMs float64         `json:"durationMs"`
+	// Deleted and Cancelled are the references of stored payments the
+	// page deleted, or marked CANCELLED (a payments page's
+	// paymentsToDelete and paymentsToCancel).
+	Deleted   []string `json:"deleted,omitempty"`
+	Cancelled []string `json:"cancelled,omitempty"`
 	// HTTPExchanges are the ids of the HTTP exchanges the page caused
 	// (see http/list).
 	HTTPExchanges []string `json:"httpExchanges,omitempty"`
@@ -305,6 +326,9 @@ type Balance struct {
 
 // Payment is a pay-in, payout, transfer or other movement.
 type Payment struct {
+	// ParentReference is the payment this one refunds, captures or
+	// disputes (Formance's ParentReference), or "".
+	ParentReference             string            `json:"parentReference,omitempty"`
 	Reference                   string            `json:"reference"`
 	CreatedAt                   time.Time         `json:"createdAt"`
 	Type                        string            `json:"type"`
@@ -522,9 +546,13 @@ type SessionChangedParams struct {
 
 // Reasons of session/changed.
 const (
-	SessionChangedCreated      = "created"
-	SessionChangedClosed       = "closed"
-	SessionChangedReset        = "reset"
-	SessionChangedState        = "state"
+	SessionChangedCreated = "created"
+	SessionChangedClosed  = "closed"
+	SessionChangedReset   = "reset"
+	SessionChangedState   = "state"
+	// SessionChangedCapabilities: a capability answered "not implemented"
+	// and is no longer reported.
+	SessionChangedCapabilities = "capabilities"
+	SessionChangedRecording    = "recording"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

@@ -49,6 +49,7 @@ const (
 	CheckResume         = protocol.CheckResume
 	CheckRerun          = protocol.CheckRerun
 	CheckFetch          = protocol.CheckFetch
+	CheckNotImplemented = protocol.CheckNotImplemented
 )
 
 // Run kinds, as in PageEvent.Kind.
@@ -590,6 +591,12 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		r, err := fetch(size, nil, KindFirst)
 		if err != nil {
 			return out, err
+		}
+		if c, ok := engine.IsNotImplemented(r.err); ok {
+			// A Formance stub: the capability is absent, not broken.
+			add(Finding{Check: CheckNotImplemented, PageSize: size, Warning: true,
+				Message: fmt.Sprintf("%s answered \"not implemented\" (connector.ErrNotImplemented): it is reported as absent, and not checked", c)})
+			return out, nil
 		}
 		firsts[i] = r
 		for _, ref := range r.refs(0) {

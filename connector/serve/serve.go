@@ -184,6 +184,13 @@ func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) 
 			res.Installs = i.Installs()
 		}
 	}
+	if b, ok := c.(connector.Bootstrapper); ok {
+		res.BootstrapOnInstall = b.BootstrapOnInstall()
+	}
+	if t, ok := c.(connector.PayoutThrottler); ok {
+		res.PayoutsPerSecond = t.PayoutsPerSecond()
+	}
+	_, res.Uninstalls = c.(connector.Uninstaller)
 	return res, nil
 }
 
@@ -205,6 +212,9 @@ func toRPCError(ctx context.Context, err error) error {
 	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return &connrpc.Error{Code: connrpc.CodeRequestCancelled, Message: "request cancelled"}
+	}
+	if errors.Is(err, connector.ErrNotImplemented) {
+		return &connrpc.Error{Code: connrpc.CodeNotImplemented, Message: err.Error()}
 	}
 	data := connrpc.ErrorData{InvalidState: errors.Is(err, connector.ErrInvalidState)}
 	var ce *connector.Error
@@ -260,6 +270,18 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 				return nil, unsupported(protocol.CapFetchOthers)
 			}
 			return fetch(ctx, req, f.FetchOthers, connrpc.OtherToWire)
+		case protocol.ResourceOrders:
+			f, ok := c.(connector.OrdersFetcher)
+			if !ok {
+				return nil, unsupported(protocol.CapFetchOrders)
+			}
+			return fetch(ctx, req, f.FetchOrders, connrpc.OrderToWire)
+		case protocol.ResourceConversions:
+			f, ok := c.(connector.ConversionsFetcher)
+			if !ok {
+				return nil, unsupported(protocol.CapFetchConversions)
+			}
+			return fetch(ctx, req, f.FetchConversions, connrpc.ConversionToWire)
 		}
 		return nil, &connrpc.Error{Code: connrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown resource %q", fp.Resource)}
 	case connrpc.MethodInstall:
@@ -272,6 +294,15 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 			return nil, err
 		}
 		return connrpc.InstallResult{Tasks: connrpc.TasksToWire(tasks)}, nil
+	case connrpc.MethodUninstall:
+		u, ok := c.(connector.Uninstaller)
+		if !ok {
+			return nil, unsupported("uninstall")
+		}
+		if err := u.Uninstall(ctx); err != nil {
+			return nil, err
+		}
+		return struct{}{}, nil
 	case connrpc.MethodCreateBankAccount:
 		f, ok := c.(connector.BankAccountCreator)
 		if !ok {
@@ -394,5 +425,6 @@ func fetch[T, W any](ctx context.Context, req connector.FetchRequest, f func(con
 	if len(state) == 0 {
 		state = json.RawMessage("null")
 	}
-	return connrpc.FetchResult{Items: raw, NewState: state, HasMore: page.HasMore}, nil
+	return connrpc.FetchResult{Items: raw, NewState: state, HasMore: page.HasMore,
+		PaymentsToDelete: page.PaymentsToDelete, PaymentsToCancel: page.PaymentsToCancel}, nil
 }

@@ -76,11 +76,19 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	}
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
+	misses := s.missCount()
 	res, err := engine.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
+	err = s.replayError(err, misses)
+	s.recordFetch(call, resource, name, fromPayload, pageSize, reset, state, res, err)
 	params, _ := json.Marshal(map[string]any{"key": key, "pageSize": pageSize, "reset": reset})
 	if err != nil {
+		s.recordCall(call, started, params, "", err, state, nil)
+		s.noteNotImplemented(err)
+		return protocol.Page{}, err
+	}
+	if err := s.applyCancels(ctx, &res); err != nil {
 		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
@@ -104,12 +112,13 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	n := e.pages
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
-	if err := s.commitPage(ctx, resource, res.Records, rec); err != nil {
+	if err := s.commitPage(ctx, resource, res.Records, res.Delete, rec); err != nil {
 		return protocol.Page{}, err
 	}
 	page := protocol.Page{
 		SessionID: s.id, Resource: resource, Key: key, Page: n,
 		Items: res.Items, ItemCount: res.Count, NewState: res.NewState, HasMore: res.HasMore,
+		Deleted: res.Delete, Cancelled: res.Cancel,
 		DurationMs:    float64(res.Duration.Microseconds()) / 1000,
 		HTTPExchanges: call.Exchanges(),
 	}
@@ -252,7 +261,12 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 		return protocol.SyncRunResult{}, err
 	}
 	defer done()
-	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
+	boot, err := s.runBootstrap(ctx, gate, onPage)
+	res := protocol.SyncRunResult{}
+	if err == nil {
+		res, err = engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
+	}
+	res.Tasks = append(boot, res.Tasks...)
 	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {
 		err = werr
 	}

@@ -13,10 +13,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,6 +26,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
@@ -90,6 +93,15 @@ func (m *Manager) Providers() []protocol.Provider {
 
 // create opens a session of a provider.
 func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+	tape, err := loadReplay(&p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Record != "" {
+		if err := cassette.CheckPath(p.Record); err != nil {
+			return nil, protocol.InvalidParams(protocol.FieldError{Field: "record", Message: err.Error()})
+		}
+	}
 	if p.Provider == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
 	}
@@ -125,10 +137,17 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 		pageSize = prov.Info.DefaultPageSize
 	}
 	rec := store.Session{ID: id, Provider: prov.Name, Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), PageSize: pageSize, Config: config}
-	s, err := m.open(ctx, prov, rec)
+	s, err := m.open(ctx, prov, rec, tape, p.ReplayMatch)
 	if err != nil {
 		return nil, err
 	}
+	if p.Record != "" {
+		if _, err := s.Record(protocol.SessionRecordParams{Path: p.Record}); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	rec.Provider = storedProvider(prov, tape != nil)
 	if err := m.store.PutSession(ctx, rec); err != nil {
 		s.close()
 		return nil, storeError(err)
@@ -141,22 +160,26 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 }
 
 // open opens the connector of a session record.
-func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session) (*Session, error) {
+func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session, tape *cassette.Tape, match string) (*Session, error) {
 	s := &Session{
 		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
-		rec:    capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
-		logs:   capture.NewRing[protocol.LogParams](keepLogs),
-		calls:  capture.NewRing[protocol.Call](keepCalls),
-		faults: faults.New(),
-		wh:     &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
+		rec:     capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		secrets: prov.SecretValues(rec.Config),
+		logs:    capture.NewRing[protocol.LogParams](keepLogs),
+		calls:   capture.NewRing[protocol.Call](keepCalls),
+		faults:  faults.New(),
+		wh:      &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
 
 		deliveries: capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
 	}
 	s.http = capture.NewClient(s.rec)
-	// Fault rules run under the capture, so it records what they answer.
+	// The cassette is the bottom layer (the network, or a replay), fault
+	// rules run above it and under the capture, so the capture records
+	// what they answer and a cassette only what the provider said.
+	s.layerTape(tape, match, s.secrets)
 	if t, ok := s.http.Transport.(*capture.Transport); ok {
 		t.Base = s.faults.Wrap(t.Base)
 	}
@@ -178,6 +201,7 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 	if s.caps == nil {
 		s.caps = []string{}
 	}
+	s.payouts = payoutLimiter(conn)
 	return s, nil
 }
 
@@ -196,12 +220,19 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		if open {
 			continue // restored already (Restore runs again once workspace connectors are registered)
 		}
+		if strings.HasPrefix(rec.Provider, replayProvider) {
+			m.logger.Warn("replay session not restored: a replay does not survive a restart", "session", rec.ID, "provider", rec.Provider)
+			if err := m.store.DeleteSession(ctx, rec.ID); err != nil {
+				m.logger.Error("replay session's data not deleted", "session", rec.ID, "err", err)
+			}
+			continue
+		}
 		prov, ok := m.registry.Lookup(rec.Provider)
 		if !ok {
 			m.logger.Warn("stored session not restored: provider unknown", "session", rec.ID, "provider", rec.Provider)
 			continue
 		}
-		s, err := m.open(ctx, prov, rec)
+		s, err := m.open(ctx, prov, rec, nil, "")
 		if err != nil {
 			err = capture.NewRedactor(prov.SecretValues(rec.Config)).Error(err)
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
@@ -277,14 +308,27 @@ func (m *Manager) List() []protocol.Session {
 
 // Close closes a session and its connector.
 func (m *Manager) Close(id string) error {
-	m.mu.Lock()
+	// A recording is saved before anything goes; when that fails the
+	// session stays open, recording, and the caller is told.
+	m.mu.RLock()
 	s, ok := m.sessions[id]
+	m.mu.RUnlock()
+	if ok {
+		if err := s.saveRecording(); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	s, ok = m.sessions[id]
 	delete(m.sessions, id)
 	m.mu.Unlock()
 	if !ok {
 		return protocol.SessionNotFound(id)
 	}
 	info := s.Info()
+	if err := s.uninstall(context.Background()); err != nil {
+		m.logger.Warn("connector's Uninstall failed; the session is closed all the same", "session", id, "err", m.RedactorFor(id).Error(err))
+	}
 	s.close()
 	m.refreshRedactor()
 	m.checkLeaks(s)
@@ -304,6 +348,9 @@ func (m *Manager) CloseAll() {
 	m.sessions = map[string]*Session{}
 	m.mu.Unlock()
 	for _, s := range ss {
+		if err := s.saveRecording(); err != nil {
+			m.logger.Error("recording not saved", "session", s.id, "err", err)
+		}
 		s.close()
 		_ = s.waitPending(context.Background())
 	}
@@ -319,8 +366,11 @@ type Session struct {
 	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
-	caps               []string
+	secrets            []string // the config's secret values, for redaction
+	tape               *tapeLayer
+	caps               []string // replaced, never changed in place; guarded by mu
 	conn               connector.Connector
+	payouts            *rate.Limiter // the connector's payout throttle, or nil
 	notifier           Notifier
 	store              *store.Store
 
@@ -341,6 +391,9 @@ type Session struct {
 	states map[string]*stateEntry     // key -> state; guarded by mu
 	busy   map[string]string          // key -> operation holding it; guarded by mu
 	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
+	// bootstrapped is set once the connector's bootstrap-on-install
+	// resources have run (or been started); guarded by mu.
+	bootstrapped bool
 }
 
 // ID returns the session id.
@@ -359,7 +412,8 @@ func (s *Session) PageSize() int { return s.pageSize }
 func (s *Session) Info() protocol.Session {
 	return protocol.Session{
 		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
-		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.caps,
+		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.Capabilities(),
+		Recording: s.Recording(), Replay: s.Replaying(),
 	}
 }
 

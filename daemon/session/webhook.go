@@ -284,13 +284,14 @@ func (s *Session) storeTranslated(ctx context.Context, t engine.Translated, out 
 		}
 	}
 	if len(t.Cancelled) > 0 {
-		if err := s.cancelPayments(ctx, t.Cancelled); err != nil {
+		done, err := s.cancelPayments(ctx, t.Cancelled)
+		if err != nil {
 			return err
 		}
-		out.Cancelled = t.Cancelled
+		out.Cancelled = done
 	}
 	if len(t.Deleted) > 0 {
-		if _, err := s.store.DeleteItems(ctx, s.id, protocol.ResourcePayments, t.Deleted); err != nil {
+		if err := s.store.DeleteItems(ctx, s.id, protocol.ResourcePayments, t.Deleted); err != nil {
 			return storeError(err)
 		}
 		out.Deleted = t.Deleted
@@ -298,39 +299,27 @@ func (s *Session) storeTranslated(ctx context.Context, t engine.Translated, out 
 	return nil
 }
 
-// cancelPayments marks stored payments CANCELLED. It reads every stored
-// payment: the store has no lookup by reference yet.
-func (s *Session) cancelPayments(ctx context.Context, refs []string) error {
-	want := map[string]bool{}
-	for _, r := range refs {
-		want[r] = true
-	}
+// cancelPayments marks stored payments CANCELLED and returns those it
+// found; a reference not stored is skipped.
+func (s *Session) cancelPayments(ctx context.Context, refs []string) ([]string, error) {
 	var items []store.Item
-	err := s.store.Each(ctx, s.id, protocol.ResourcePayments, func(_ string, data json.RawMessage) error {
-		var p map[string]json.RawMessage
-		if err := json.Unmarshal(data, &p); err != nil {
-			return nil
-		}
-		var ref string
-		if json.Unmarshal(p["reference"], &ref) != nil || !want[ref] {
-			return nil
-		}
-		p["status"] = json.RawMessage(`"` + protocol.PaymentStatusCancelled + `"`)
-		b, err := json.Marshal(p)
+	var done []string
+	for _, ref := range refs {
+		stored, ok, err := s.store.Get(ctx, s.id, protocol.ResourcePayments, ref)
 		if err != nil {
-			return err
+			return nil, storeError(err)
 		}
-		rec, err := engine.RecordOf(protocol.ResourcePayments, b)
+		if !ok {
+			continue
+		}
+		r, err := engine.CancelPayment(stored)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		items = append(items, toItems([]engine.Record{rec})...)
-		return nil
-	})
-	if err != nil {
-		return storeError(err)
+		items = append(items, toItems([]engine.Record{r})...)
+		done = append(done, ref)
 	}
-	return storeError(s.store.PutItems(ctx, s.id, protocol.ResourcePayments, items))
+	return done, storeError(s.store.PutItems(ctx, s.id, protocol.ResourcePayments, items))
 }
 
 // redactRequest is the delivery's request as shown: the session's secrets

@@ -327,7 +327,7 @@ func (s *Store) counted(tx *wtx, sessionID, resource string) (key, kind uint64, 
 // the group's writes or the database.
 func (tx *wtx) lookup(rk []byte) ([2]uint64, bool, error) {
 	if v, ok := tx.refs[string(rk)]; ok {
-		return v, true, nil
+		return v, v[0] != 0, nil // seq 0: deleted in this group (removals.go)
 	}
 	v, closer, err := tx.s.db.Get(rk)
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -400,36 +400,8 @@ func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, err
 	return int(n), s.readErr("count items", err)
 }
 
-// DeleteItems deletes items of one resource by reference (a webhook's
-// payments to delete) and returns how many were there. Its job runs
-// alone, so no write of the same group holds these references in memory.
-func (s *Store) DeleteItems(ctx context.Context, sessionID, resource string, refs []string) (int, error) {
-	deleted := 0
-	err := s.runAlone(ctx, func(tx *wtx) error {
-		deleted = 0
-		key, kind, n, err := s.counted(tx, sessionID, resource)
-		if err != nil {
-			return err
-		}
-		for _, ref := range refs {
-			rk := refKey(nil, key, kind, ref)
-			old, found, err := tx.lookup(rk)
-			if err != nil {
-				return err
-			}
-			if !found {
-				continue
-			}
-			tx.del(rk)
-			delete(tx.refs, string(rk))
-			tx.del(itemKey(nil, key, kind, old[0]))
-			tx.del(createdKey(nil, key, kind, int64(old[1]), old[0]))
-			n--
-			deleted++
-		}
-		tx.counts[[2]uint64{key, kind}] = n
-		tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
-		return nil
-	})
-	return deleted, err
+// DeleteItems deletes items of one resource by reference, outside any
+// page (a webhook's payments to delete); unknown references are skipped.
+func (s *Store) DeleteItems(ctx context.Context, sessionID, resource string, refs []string) error {
+	return s.run(ctx, func(tx *wtx) error { return s.deleteRefs(tx, sessionID, resource, refs) })
 }

@@ -15,9 +15,8 @@ func TestDeleteItems(t *testing.T) {
 	s := open(t, path)
 	addSession(t, s, "a")
 	commit(t, s, "a", []Item{payment(1, "PENDING", "acc_1"), payment(2, "SUCCEEDED", "acc_1"), payment(3, "PENDING", "acc_2")}, `{}`)
-	n, err := s.DeleteItems(ctx, "a", "payments", []string{"pay_001", "pay_999", "pay_003"})
-	if err != nil || n != 2 {
-		t.Fatalf("deleted %d, %v; want 2", n, err)
+	if err := s.DeleteItems(ctx, "a", "payments", []string{"pay_001", "pay_999", "pay_003"}); err != nil {
+		t.Fatal(err)
 	}
 	check := func(wantRefs ...string) {
 		t.Helper()

@@ -140,6 +140,8 @@ export const ResourceBalances = "balances";
 export const ResourceExternalAccounts = "externalAccounts";
 export const ResourcePayments = "payments";
 export const ResourceOthers = "others";
+export const ResourceOrders = "orders";
+export const ResourceConversions = "conversions";
 
 // Capability strings reported per provider and per session.
 export const CapFetchAccounts = "fetch:accounts";
@@ -147,6 +149,8 @@ export const CapFetchBalances = "fetch:balances";
 export const CapFetchExternalAccounts = "fetch:externalAccounts";
 export const CapFetchPayments = "fetch:payments";
 export const CapFetchOthers = "fetch:others";
+export const CapFetchOrders = "fetch:orders";
+export const CapFetchConversions = "fetch:conversions";
 export const CapCreateBankAccount = "create:bankAccount";
 export const CapCreateTransfer = "create:transfer";
 export const CapReverseTransfer = "reverse:transfer";
@@ -208,6 +212,12 @@ export const SessionChangedCreated = "created";
 export const SessionChangedClosed = "closed";
 export const SessionChangedReset = "reset";
 export const SessionChangedState = "state";
+/**
+ * SessionChangedCapabilities: a capability answered "not implemented"
+ * and is no longer reported.
+ */
+export const SessionChangedCapabilities = "capabilities";
+export const SessionChangedRecording = "recording";
 export const SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind";
 
 // Conformance check methods: the pagination check of connector/conformance,
@@ -258,6 +268,12 @@ export const CheckTimestampGroups = "timestamp-groups";
 export const CheckAssetDecimals = "asset-decimals";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
+/**
+ * CheckNotImplemented: the fetch answered "not implemented"
+ * (connector.ErrNotImplemented); the capability is reported as absent.
+ * A warning.
+ */
+export const CheckNotImplemented = "not-implemented";
 
 // Workspace connector methods: connectors built from a directory and run as
 // child processes, rebuilt and reloaded when their files change.
@@ -352,6 +368,54 @@ export const FaultReorder = "reorder";
  * never seen, an amount beyond int64.
  */
 export const FaultRewrite = "rewrite";
+
+// Recording methods: a session's HTTP exchanges and connector calls kept in
+// a go-vcr v4 cassette, replayed offline, and run again to detect drift.
+/**
+ * MethodSessionRecord starts recording a session into a cassette, or
+ * stops (and saves) the recording in progress.
+ * `session/record`: SessionRecordParams -> SessionRecordResult
+ */
+export const MethodSessionRecord = "session/record";
+/**
+ * MethodRecordingDiff runs a recorded session again, live or against a
+ * newer cassette, and reports schema and data drift.
+ * `recording/diff`: RecordingDiffParams -> RecordingDiffResult
+ */
+export const MethodRecordingDiff = "recording/diff";
+
+// Recording notifications.
+/**
+ * NotifyRecordingDrift streams each drift of a recording/diff as it is
+ * found; the result holds them all.
+ * `recording/drift`: RecordingDriftParams
+ */
+export const NotifyRecordingDrift = "recording/drift";
+
+// Recording error codes.
+/**
+ * CodeReplayMiss: a replayed connector made a request the cassette
+ * does not hold. The data (ReplayMissData) names the request and the
+ * nearest recorded one.
+ */
+export const CodeReplayMiss = -32060;
+/** CodeRecordingFailed: a cassette could not be read or written. */
+export const CodeRecordingFailed = -32061;
+
+// Replay match modes of SessionCreateParams.ReplayMatch.
+/** ReplayStrict matches method, URL with its query, and body. */
+export const ReplayStrict = "strict";
+/** ReplayLenient matches method and path only, in recorded order. */
+export const ReplayLenient = "lenient";
+
+// Drift kinds.
+export const DriftFieldAdded = "field-added";
+export const DriftFieldRemoved = "field-removed";
+export const DriftFieldRetyped = "field-retyped";
+export const DriftEnumAdded = "enum-value-added";
+export const DriftItemAdded = "item-added";
+export const DriftItemRemoved = "item-removed";
+export const DriftItemChanged = "item-changed";
 
 // Review rule names of a CheckFinding: the payments review rules that
 // connector/check runs by injecting faults (faults/set) into the session's
@@ -459,7 +523,9 @@ export type Resource =
   | typeof ResourceBalances
   | typeof ResourceExternalAccounts
   | typeof ResourcePayments
-  | typeof ResourceOthers;
+  | typeof ResourceOthers
+  | typeof ResourceOrders
+  | typeof ResourceConversions;
 
 /** A capability string of a provider or session. */
 export type Capability =
@@ -468,6 +534,8 @@ export type Capability =
   | typeof CapFetchExternalAccounts
   | typeof CapFetchPayments
   | typeof CapFetchOthers
+  | typeof CapFetchOrders
+  | typeof CapFetchConversions
   | typeof CapCreateBankAccount
   | typeof CapCreateTransfer
   | typeof CapReverseTransfer
@@ -499,6 +567,8 @@ export type ErrorCode =
   | typeof CodeSessionBusy
   | typeof CodeStoreFull
   | typeof CodeStoreDamaged
+  | typeof CodeReplayMiss
+  | typeof CodeRecordingFailed
   | typeof CodePathRefused
   | typeof CodeLimitExceeded;
 
@@ -531,10 +601,12 @@ export type SessionChangedReason =
   | typeof SessionChangedClosed
   | typeof SessionChangedReset
   | typeof SessionChangedState
+  | typeof SessionChangedCapabilities
+  | typeof SessionChangedRecording
   | typeof SessionChangedUnsubscribed;
 
 /** Resources lists every resource in the order a sync visits them. */
-export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
+export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers, ResourceOrders, ResourceConversions];
 
 /** FaultKinds lists every fault kind. */
 export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
@@ -563,6 +635,8 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeSessionBusy]: "SessionBusy",
   [CodeStoreFull]: "StoreFull",
   [CodeStoreDamaged]: "StoreDamaged",
+  [CodeReplayMiss]: "ReplayMiss",
+  [CodeRecordingFailed]: "RecordingFailed",
   [CodePathRefused]: "PathRefused",
   [CodeLimitExceeded]: "LimitExceeded",
 };
@@ -576,6 +650,7 @@ export interface ErrorDataMap {
   [CodeConnectorError]: ConnectorErrorData;
   [CodeConnectorPanicked]: PanicData;
   [CodeSessionBusy]: BusyData;
+  [CodeReplayMiss]: ReplayMissData;
   [CodePathRefused]: PathRefusedData;
   [CodeLimitExceeded]: LimitData;
 }
@@ -695,6 +770,12 @@ export interface CancelParams {
 export interface CapabilityData {
   provider: string;
   capability: string;
+  /**
+   * NotImplemented is set when the connector has the method but it
+   * answered "not implemented" (connector.ErrNotImplemented): the
+   * capability is reported as absent from then on.
+   */
+  notImplemented?: boolean;
 }
 
 /** CheckFinding is one failed check, phrased as a minimal reproduction. */
@@ -862,6 +943,26 @@ export interface ConnectorsListResult {
 }
 
 /**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap
+ * (Formance's PSPConversion).
+ */
+export interface Conversion {
+  reference: string;
+  createdAt: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  sourceAmount: string;
+  destinationAmount?: string;
+  fee?: string;
+  feeAsset?: string;
+  status: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
+}
+
+/**
  * DataExportParams are the params of data/export: the session's stored
  * items written as JSON Lines to Path on the daemon's machine. Without a
  * resource, every resource is exported. An existing file at Path is
@@ -955,6 +1056,29 @@ export interface Diagnostic {
   file: string;
   line: number;
   column: number;
+  message: string;
+}
+
+/** Drift is one difference between the recorded run and the new one. */
+export interface Drift {
+  /** Kind is one of the Drift* constants. */
+  kind: string;
+  /**
+   * Endpoint is "METHOD /path" with ids replaced by {id}, for schema
+   * drift.
+   */
+  endpoint?: string;
+  /** Resource and Reference name the item, for data drift. */
+  resource?: string;
+  reference?: string;
+  /** Field is the JSON path of the field ("data[].status"). */
+  field?: string;
+  /**
+   * Before and After are the recorded and the new type, enum value or
+   * field value.
+   */
+  before?: JsonValue;
+  after?: JsonValue;
   message: string;
 }
 
@@ -1269,6 +1393,37 @@ export interface LogParams {
   time: string;
 }
 
+/**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts
+ * are integer units written as decimal strings, like payments'.
+ */
+export interface Order {
+  reference: string;
+  clientOrderId?: string;
+  createdAt: string;
+  /** Direction is BUY or SELL. */
+  direction: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  /** Type is MARKET, LIMIT, STOP_LIMIT... */
+  type: string;
+  status: string;
+  baseQuantityOrdered: string;
+  baseQuantityFilled?: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  timeInForce?: string;
+  expiresAt?: string;
+  quoteAmount?: string;
+  quoteAsset?: string;
+  fee?: string;
+  feeAsset?: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
+}
+
 /** Other is an item of a provider-specific resource. */
 export interface Other {
   id: string;
@@ -1297,6 +1452,13 @@ export interface Page {
   hasMore: boolean;
   durationMs: number;
   /**
+   * Deleted and Cancelled are the references of stored payments the
+   * page deleted, or marked CANCELLED (a payments page's
+   * paymentsToDelete and paymentsToCancel).
+   */
+  deleted?: string[];
+  cancelled?: string[];
+  /**
    * HTTPExchanges are the ids of the HTTP exchanges the page caused
    * (see http/list).
    */
@@ -1321,6 +1483,11 @@ export interface PathRefusedData {
 
 /** Payment is a pay-in, payout, transfer or other movement. */
 export interface Payment {
+  /**
+   * ParentReference is the payment this one refunds, captures or
+   * disputes (Formance's ParentReference), or "".
+   */
+  parentReference?: string;
   reference: string;
   createdAt: string;
   type: string;
@@ -1412,6 +1579,67 @@ export interface ProvidersListResult {
   providers: Provider[];
 }
 
+/**
+ * RecordingDiffParams are the params of recording/diff. The fetch calls of
+ * the cassette From are run twice, each from its recorded state: once
+ * replayed from From, once live (or replayed from Against), and what came
+ * back is compared.
+ */
+export interface RecordingDiffParams {
+  from: string;
+  /** Against is a newer cassette to compare with; empty runs live. */
+  against?: string;
+  /** Config replaces the recorded (redacted) config for the live run. */
+  config?: JsonValue;
+  /**
+   * Save keeps the live run as a cassette: the baseline to compare a
+   * later run with (as Against, or as From).
+   */
+  save?: string;
+  /** Overwrite lets Save replace an existing cassette. */
+  overwrite?: boolean;
+  workDoneToken?: JsonValue;
+}
+
+/** RecordingDiffResult is the result of recording/diff. */
+export interface RecordingDiffResult {
+  from: string;
+  against?: string;
+  /** Saved is the cassette the live run was saved to. */
+  saved?: string;
+  /** Calls is how many recorded fetch calls were run again. */
+  calls: number;
+  /** Endpoints lists every endpoint compared. */
+  endpoints: string[];
+  /** Schema and Data hold the schema and the data drift. */
+  schema: Drift[];
+  /**
+   * Data is at most 1000 drifts; DataTruncated says how many more there
+   * were.
+   */
+  data: Drift[];
+  dataTruncated?: number;
+  drifted: boolean;
+  durationMs: number;
+}
+
+/** RecordingDriftParams are the params of recording/drift. */
+export interface RecordingDriftParams {
+  from: string;
+  drift: Drift;
+}
+
+/** ReplayMissData is the data of CodeReplayMiss. */
+export interface ReplayMissData {
+  cassette: string;
+  /** Request is the unmatched request, "METHOD URL", redacted. */
+  request: string;
+  /** Nearest is the recorded request closest to it, if any. */
+  nearest?: string;
+  /** Differences say how Nearest differs ("query limit: 25, recorded 50"). */
+  differences?: string[];
+}
+
 /** Reversal reverses (part of) a transfer or payout. */
 export interface Reversal {
   reference: string;
@@ -1457,6 +1685,10 @@ export interface Session {
   /** Config is echoed with every secret field replaced by "***". */
   config: JsonValue;
   capabilities: string[];
+  /** Recording is the cassette the session records into, if any. */
+  recording?: string;
+  /** Replay is the cassette the session replays, if any. */
+  replay?: string;
 }
 
 /** SessionChangedParams are the params of session/changed. */
@@ -1472,6 +1704,24 @@ export interface SessionCreateParams {
   name?: string;
   config?: JsonValue;
   pageSize?: number;
+  /**
+   * Record starts recording the session into this cassette (see
+   * session/record).
+   */
+  record?: string;
+  /**
+   * Replay runs the session's connector against this cassette, with no
+   * network. Provider and config may then be left out: the recorded
+   * ones are used.
+   */
+  replay?: string;
+  /** ReplayMatch is ReplayStrict (the default) or ReplayLenient. */
+  replayMatch?: string;
+  /**
+   * Overwrite lets Record replace an existing cassette (never a
+   * read-only one).
+   */
+  overwrite?: boolean;
 }
 
 /** SessionDetail is the result of session/get: the session and its states. */
@@ -1495,6 +1745,33 @@ export interface SessionNotFoundData {
 /** SessionParams are the params of every method that names only a session. */
 export interface SessionParams {
   sessionId: string;
+}
+
+/**
+ * SessionRecordParams are the params of session/record. With a path the
+ * session starts recording into it (a recording already in progress is
+ * saved and replaced); with stop the recording is saved and ended.
+ */
+export interface SessionRecordParams {
+  sessionId: string;
+  /** Path of the cassette, ending in .yaml. */
+  path?: string;
+  stop?: boolean;
+  /**
+   * Overwrite lets path replace an existing cassette (never a read-only
+   * one); without it an existing file is refused with CodePathRefused.
+   */
+  overwrite?: boolean;
+}
+
+/** SessionRecordResult describes the session's recording after the call. */
+export interface SessionRecordResult {
+  recording: boolean;
+  path?: string;
+  /** Interactions is how many HTTP exchanges the cassette holds. */
+  interactions: number;
+  /** Calls is how many connector calls the cassette holds. */
+  calls: number;
 }
 
 /**
@@ -1768,6 +2045,18 @@ export interface WorkspaceConnector {
 
 /** Requests the client sends to the daemon: method name to params and result. */
 export interface Methods {
+  /**
+   * MethodSessionRecord starts recording a session into a cassette, or
+   * stops (and saves) the recording in progress.
+   * MethodSessionRecord: SessionRecordParams -> SessionRecordResult
+   */
+  "session/record": { params: SessionRecordParams; result: SessionRecordResult };
+  /**
+   * MethodRecordingDiff runs a recorded session again, live or against a
+   * newer cassette, and reports schema and data drift.
+   * MethodRecordingDiff: RecordingDiffParams -> RecordingDiffResult
+   */
+  "recording/diff": { params: RecordingDiffParams; result: RecordingDiffResult };
   /** MethodInitialize: InitializeParams -> InitializeResult */
   "initialize": { params: InitializeParams; result: InitializeResult };
   /** MethodShutdown: none -> null */
@@ -1898,6 +2187,7 @@ export interface ClientNotifications {
 
 /** Notifications the daemon sends to the client: method name to params. */
 export interface Notifications {
+  "recording/drift": RecordingDriftParams;
   "fetch/page": FetchPageParams;
   "$/progress": ProgressParams;
   "log": LogParams;

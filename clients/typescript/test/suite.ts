@@ -50,7 +50,7 @@ export function clientSuite(transport: string, connect: () => Promise<Harness>):
       assert.equal(res.protocolVersion, '1');
       assert.equal(res.serverInfo.name, 'switchboard');
       assert.ok(res.capabilities.methods.includes('fetch/next'));
-      assert.deepEqual([...res.capabilities.resources].sort(), ['accounts', 'balances', 'externalAccounts', 'others', 'payments']);
+      assert.deepEqual([...res.capabilities.resources].sort(), ['accounts', 'balances', 'conversions', 'externalAccounts', 'orders', 'others', 'payments']);
     });
 
     let session: Session;

@@ -5,6 +5,8 @@
 
 /** Requests the client sends: name to method. */
 export const Methods = Object.freeze({
+  SessionRecord: "session/record",
+  RecordingDiff: "recording/diff",
   Initialize: "initialize",
   Shutdown: "shutdown",
   ProvidersList: "providers/list",
@@ -57,6 +59,7 @@ export const ClientNotifications = Object.freeze({
 
 /** Notifications the daemon sends: name to method. */
 export const Notifications = Object.freeze({
+  RecordingDrift: "recording/drift",
   FetchPage: "fetch/page",
   Progress: "$/progress",
   Log: "log",
@@ -91,12 +94,16 @@ export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
 export const CodeStoreFull = -32040;
 export const CodeStoreDamaged = -32041;
+export const CodeReplayMiss = -32060;
+export const CodeRecordingFailed = -32061;
 export const CodePathRefused = -32050;
 export const CodeLimitExceeded = -32051;
 
 /**
  * Params and result of each request the client sends.
  * @typedef {{
+ *   "session/record": { params: SessionRecordParams, result: SessionRecordResult },
+ *   "recording/diff": { params: RecordingDiffParams, result: RecordingDiffResult },
  *   "initialize": { params: InitializeParams, result: InitializeResult },
  *   "shutdown": { params: undefined, result: null },
  *   "providers/list": { params: ProvidersListParams, result: ProvidersListResult },
@@ -143,6 +150,7 @@ export const CodeLimitExceeded = -32051;
 /**
  * Params of each notification the daemon sends.
  * @typedef {{
+ *   "recording/drift": RecordingDriftParams,
  *   "fetch/page": FetchPageParams,
  *   "$/progress": ProgressParams,
  *   "log": LogParams,
@@ -253,6 +261,7 @@ export const CodeLimitExceeded = -32051;
  * @typedef {Object} CapabilityData
  * @property {string} provider 
  * @property {string} capability 
+ * @property {boolean} [notImplemented] NotImplemented is set when the connector has the method but it answered "not implemented" (connector.ErrNotImplemented): the capability is reported as absent from then on.
  */
 /**
  * CheckFinding is one failed check, phrased as a minimal reproduction.
@@ -356,6 +365,23 @@ export const CodeLimitExceeded = -32051;
  * @property {WorkspaceConnector[]} connectors 
  */
 /**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap (Formance's PSPConversion).
+ * @typedef {Object} Conversion
+ * @property {string} reference 
+ * @property {string} createdAt 
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} sourceAmount 
+ * @property {string} [destinationAmount] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} status 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
+ */
+/**
  * DataExportParams are the params of data/export: the session's stored items written as JSON Lines to Path on the daemon's machine. Without a resource, every resource is exported. An existing file at Path is replaced only with Overwrite, and never one whose mode says the user may not write it, nor anything but a regular file (CodePathRefused).
  * @typedef {Object} DataExportParams
  * @property {string} sessionId 
@@ -414,6 +440,18 @@ export const CodeLimitExceeded = -32051;
  * @property {string} file 
  * @property {number} line 
  * @property {number} column 
+ * @property {string} message 
+ */
+/**
+ * Drift is one difference between the recorded run and the new one.
+ * @typedef {Object} Drift
+ * @property {string} kind Kind is one of the Drift* constants.
+ * @property {string} [endpoint] Endpoint is "METHOD /path" with ids replaced by {id}, for schema drift.
+ * @property {string} [resource] Resource and Reference name the item, for data drift.
+ * @property {string} [reference] 
+ * @property {string} [field] Field is the JSON path of the field ("data[].status").
+ * @property {JsonValue} [before] Before and After are the recorded and the new type, enum value or field value.
+ * @property {JsonValue} [after] 
  * @property {string} message 
  */
 /**
@@ -642,6 +680,32 @@ export const CodeLimitExceeded = -32051;
  * @property {string} time 
  */
 /**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts are integer units written as decimal strings, like payments'.
+ * @typedef {Object} Order
+ * @property {string} reference 
+ * @property {string} [clientOrderId] 
+ * @property {string} createdAt 
+ * @property {string} direction Direction is BUY or SELL.
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} type Type is MARKET, LIMIT, STOP_LIMIT...
+ * @property {string} status 
+ * @property {string} baseQuantityOrdered 
+ * @property {string} [baseQuantityFilled] 
+ * @property {string} [limitPrice] 
+ * @property {string} [stopPrice] 
+ * @property {string} [timeInForce] 
+ * @property {string} [expiresAt] 
+ * @property {string} [quoteAmount] 
+ * @property {string} [quoteAsset] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
+ */
+/**
  * Other is an item of a provider-specific resource.
  * @typedef {Object} Other
  * @property {string} id 
@@ -659,6 +723,8 @@ export const CodeLimitExceeded = -32051;
  * @property {JsonValue} newState 
  * @property {boolean} hasMore 
  * @property {number} durationMs 
+ * @property {string[]} [deleted] Deleted and Cancelled are the references of stored payments the page deleted, or marked CANCELLED (a payments page's paymentsToDelete and paymentsToCancel).
+ * @property {string[]} [cancelled] 
  * @property {string[]} [httpExchanges] HTTPExchanges are the ids of the HTTP exchanges the page caused (see http/list).
  */
 /**
@@ -676,6 +742,7 @@ export const CodeLimitExceeded = -32051;
 /**
  * Payment is a pay-in, payout, transfer or other movement.
  * @typedef {Object} Payment
+ * @property {string} [parentReference] ParentReference is the payment this one refunds, captures or disputes (Formance's ParentReference), or "".
  * @property {string} reference 
  * @property {string} createdAt 
  * @property {string} type 
@@ -755,6 +822,44 @@ export const CodeLimitExceeded = -32051;
  * @property {Provider[]} providers 
  */
 /**
+ * RecordingDiffParams are the params of recording/diff. The fetch calls of the cassette From are run twice, each from its recorded state: once replayed from From, once live (or replayed from Against), and what came back is compared.
+ * @typedef {Object} RecordingDiffParams
+ * @property {string} from 
+ * @property {string} [against] Against is a newer cassette to compare with; empty runs live.
+ * @property {JsonValue} [config] Config replaces the recorded (redacted) config for the live run.
+ * @property {string} [save] Save keeps the live run as a cassette: the baseline to compare a later run with (as Against, or as From).
+ * @property {boolean} [overwrite] Overwrite lets Save replace an existing cassette.
+ * @property {JsonValue} [workDoneToken] 
+ */
+/**
+ * RecordingDiffResult is the result of recording/diff.
+ * @typedef {Object} RecordingDiffResult
+ * @property {string} from 
+ * @property {string} [against] 
+ * @property {string} [saved] Saved is the cassette the live run was saved to.
+ * @property {number} calls Calls is how many recorded fetch calls were run again.
+ * @property {string[]} endpoints Endpoints lists every endpoint compared.
+ * @property {Drift[]} schema Schema and Data hold the schema and the data drift.
+ * @property {Drift[]} data Data is at most 1000 drifts; DataTruncated says how many more there were.
+ * @property {number} [dataTruncated] 
+ * @property {boolean} drifted 
+ * @property {number} durationMs 
+ */
+/**
+ * RecordingDriftParams are the params of recording/drift.
+ * @typedef {Object} RecordingDriftParams
+ * @property {string} from 
+ * @property {Drift} drift 
+ */
+/**
+ * ReplayMissData is the data of CodeReplayMiss.
+ * @typedef {Object} ReplayMissData
+ * @property {string} cassette 
+ * @property {string} request Request is the unmatched request, "METHOD URL", redacted.
+ * @property {string} [nearest] Nearest is the recorded request closest to it, if any.
+ * @property {string[]} [differences] Differences say how Nearest differs ("query limit: 25, recorded 50").
+ */
+/**
  * Reversal reverses (part of) a transfer or payout.
  * @typedef {Object} Reversal
  * @property {string} reference 
@@ -796,6 +901,8 @@ export const CodeLimitExceeded = -32051;
  * @property {number} pageSize 
  * @property {JsonValue} config Config is echoed with every secret field replaced by "***".
  * @property {string[]} capabilities 
+ * @property {string} [recording] Recording is the cassette the session records into, if any.
+ * @property {string} [replay] Replay is the cassette the session replays, if any.
  */
 /**
  * SessionChangedParams are the params of session/changed.
@@ -810,6 +917,10 @@ export const CodeLimitExceeded = -32051;
  * @property {string} [name] 
  * @property {JsonValue} [config] 
  * @property {number} [pageSize] 
+ * @property {string} [record] Record starts recording the session into this cassette (see session/record).
+ * @property {string} [replay] Replay runs the session's connector against this cassette, with no network. Provider and config may then be left out: the recorded ones are used.
+ * @property {string} [replayMatch] ReplayMatch is ReplayStrict (the default) or ReplayLenient.
+ * @property {boolean} [overwrite] Overwrite lets Record replace an existing cassette (never a read-only one).
  */
 /**
  * SessionDetail is the result of session/get: the session and its states.
@@ -834,6 +945,22 @@ export const CodeLimitExceeded = -32051;
  * SessionParams are the params of every method that names only a session.
  * @typedef {Object} SessionParams
  * @property {string} sessionId 
+ */
+/**
+ * SessionRecordParams are the params of session/record. With a path the session starts recording into it (a recording already in progress is saved and replaced); with stop the recording is saved and ended.
+ * @typedef {Object} SessionRecordParams
+ * @property {string} sessionId 
+ * @property {string} [path] Path of the cassette, ending in .yaml.
+ * @property {boolean} [stop] 
+ * @property {boolean} [overwrite] Overwrite lets path replace an existing cassette (never a read-only one); without it an existing file is refused with CodePathRefused.
+ */
+/**
+ * SessionRecordResult describes the session's recording after the call.
+ * @typedef {Object} SessionRecordResult
+ * @property {boolean} recording 
+ * @property {string} [path] 
+ * @property {number} interactions Interactions is how many HTTP exchanges the cassette holds.
+ * @property {number} calls Calls is how many connector calls the cassette holds.
  */
 /**
  * SessionResetParams are the params of session/reset. Without a resource, every cached state of the session is cleared.

@@ -262,6 +262,26 @@ test('web console against the real daemon', async (t) => {
     await shot('11-item');
   });
 
+  await t.test('recordings panel records a page and diffs it', async () => {
+    const cassette = join(stateDir, 'web.yaml');
+    await page.click('.panel-tab[data-panel="recordings"]');
+    await page.waitForSelector('#panel-recordings:not([hidden])');
+    await page.fill('#panel-recordings input[aria-label="Record into"]', cassette);
+    await page.click('#panel-recordings button:has-text("Record")');
+    await page.waitForFunction(() => /Recording into/.test(document.querySelector('#panel-recordings').textContent), null, { timeout: 30000 });
+    await page.click('#btn-next');
+    await page.waitForSelector('#result[data-kind="ok"]', { timeout: 30000 });
+    await page.click('#panel-recordings button:has-text("Stop and save")');
+    await page.waitForSelector('#panel-recordings input[aria-label="Record into"]', { timeout: 30000 });
+    assert.equal(existsSync(cassette), true, 'no cassette written');
+    assert.match(readFileSync(cassette, 'utf8'), /method: SWITCHBOARD/);
+    assert.equal(await page.inputValue('#panel-recordings input[aria-label="From"]'), cassette);
+    await page.click('#panel-recordings button:has-text("Run diff")');
+    await page.waitForFunction(() => /\d+ calls, \d+ endpoints: \d+ schema drifts/.test(document.querySelector('#panel-recordings').textContent), null, { timeout: 60000 });
+    assert.match(await page.textContent('#panel-recordings'), /1 calls, \d+ endpoints: 0 schema drifts/);
+    await shot('11b-recordings');
+  });
+
   await t.test('breaks the connector with a fault rule from the Faults panel', async () => {
     await page.click('.panel-tab[data-panel="faults"]');
     await page.waitForSelector('#panel-faults form.fault-form');
@@ -282,6 +302,39 @@ test('web console against the real daemon', async (t) => {
     await page.waitForFunction(() => document.querySelector('#panel-faults .fault-fired')?.textContent === '1');
     await page.click('#faults-clear');
     await page.waitForFunction(() => /No fault rules/.test(document.querySelector('#panel-faults').textContent));
+  });
+
+  await t.test('refuses page sizes out of range, naming the range', async () => {
+    await createSession({ name: 'demo-pages', accounts: 2, paymentsPerAccount: 30 });
+    await page.click('#tabs [data-resource="payments"]');
+    for (const bad of ['-3', '0', '100001', '2.5']) {
+      await page.fill('#page-size', bad);
+      await page.click('#btn-next');
+      await page.waitForFunction(
+        (b) => (document.querySelector('#result')?.textContent || '').includes(`Page size ${b} is out of range: want a whole number from 1 to 100,000`),
+        bad, { timeout: 5000 });
+      assert.equal(await page.getAttribute('#result', 'data-kind'), 'error');
+      assert.match(await page.getAttribute('#page-size', 'class') || '', /invalid/);
+    }
+    await page.fill('#page-size', '-3');
+    await page.click('#btn-all');
+    await page.waitForFunction(() => /Page size -3 is out of range/.test(document.querySelector('#result')?.textContent || ''));
+    // Nothing was fetched: the first page to come is page 1.
+    await shot('03b-page-size-refused');
+    // In range, the next page is fetched with it.
+    await page.fill('#page-size', '4');
+    await page.click('#btn-next');
+    await page.waitForFunction(() => /Page 1 of payments: 4 items/.test(document.querySelector('#result')?.textContent || ''), null, { timeout: 15000 });
+    assert.doesNotMatch(await page.getAttribute('#page-size', 'class') || '', /invalid/);
+    await page.fill('#page-size', '');
+    // The new-session form refuses them the same way.
+    await page.click('#new-session');
+    await page.waitForSelector('#new-dialog[open]');
+    await page.selectOption('#ns-provider', 'demo');
+    await page.fill('#ns-pagesize', '-3');
+    await page.click('#ns-create');
+    await page.waitForFunction(() => /Page size -3 is out of range: want a whole number from 1 to 100,000/.test(document.querySelector('#new-dialog')?.textContent || ''));
+    await page.click('#ns-cancel');
   });
 
   assert.deepEqual(pageErrors, [], 'errors in the page');
