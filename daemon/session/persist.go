@@ -27,68 +27,6 @@ func toItems(recs []engine.Record) []store.Item {
 	return out
 }
 
-// commitPage queues the page's items and state for the store; the outcome
-// is collected by checkPending or waitPending.
-func (s *Session) commitPage(ctx context.Context, resource string, recs []engine.Record, st store.State) error {
-	if s.store == nil {
-		return nil
-	}
-	done, err := s.store.CommitPage(context.WithoutCancel(ctx), resource, toItems(recs), st)
-	if err != nil {
-		return storeError(err)
-	}
-	s.pmu.Lock()
-	s.pending = append(s.pending, done)
-	s.pmu.Unlock()
-	return nil
-}
-
-// checkPending collects the commits already done and returns the first
-// error among them.
-func (s *Session) checkPending() error {
-	s.pmu.Lock()
-	defer s.pmu.Unlock()
-	var first error
-	keep := s.pending[:0]
-	for _, ch := range s.pending {
-		select {
-		case err := <-ch:
-			if err != nil && first == nil {
-				first = err
-			}
-		default:
-			keep = append(keep, ch)
-		}
-	}
-	s.pending = keep
-	return storeError(first)
-}
-
-// waitPending waits for every queued commit of the session.
-func (s *Session) waitPending(ctx context.Context) error {
-	s.pmu.Lock()
-	pending := s.pending
-	s.pending = nil
-	s.pmu.Unlock()
-	if len(pending) > 0 {
-		// The writer may be holding these pages back to commit them with
-		// more; someone waits for them now.
-		s.store.Kick()
-	}
-	var first error
-	for _, ch := range pending {
-		select {
-		case err := <-ch:
-			if err != nil && first == nil {
-				first = err
-			}
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-	return storeError(first)
-}
-
 // storeError makes a store failure a coded error that says what to do.
 func storeError(err error) error {
 	if err == nil {
