@@ -175,7 +175,7 @@ func (s *Store) setErr(err error) {
 const (
 	maxGroup  = 256
 	maxLinger = 50 * time.Millisecond
-	maxOpen   = time.Second
+	maxOpen   = 50 * time.Millisecond // half of session.CommitWindow: a group commits before a walk waits for it
 	jobQueue  = 64
 )
 
