@@ -431,7 +431,8 @@ func TestTenThousandSessionsUnderFDLimit(t *testing.T) {
 			t.Fatalf("only %d sessions created in 3 minutes", done+window)
 		}
 	}
-	t.Logf("%d sessions created in %v; the daemon holds %d descriptors", sessions, time.Since(started).Round(time.Millisecond), openFDsOf(t, d.cmd.Process.Pid))
+	t.Logf("%d sessions created in %v; the daemon holds %d descriptors, %s resident", sessions, time.Since(started).Round(time.Millisecond),
+		openFDsOf(t, d.cmd.Process.Pid), residentOf(t, d.cmd.Process.Pid))
 	checkServing := func(d *served, when string) {
 		t.Helper()
 		if n := openFDsOf(t, d.cmd.Process.Pid); n > 100 {
@@ -489,4 +490,16 @@ func openFDsOf(t *testing.T, pid int) int {
 		t.Fatalf("count descriptors: %v", err)
 	}
 	return len(ents)
+}
+
+// residentOf reads a process's resident memory (VmRSS), for the log.
+func residentOf(t *testing.T, pid int) string {
+	t.Helper()
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
 }
