@@ -36,6 +36,8 @@ type Connector struct {
 	installs bool            // guarded by mu
 	closed   bool            // guarded by mu
 	retired  map[*child]bool // replaced children still pinned by a run; guarded by mu
+
+	idle idleStop // stops the child when no call came for a while (idle.go)
 }
 
 var (
@@ -102,6 +104,7 @@ func (c *Connector) Close() error {
 	for r := range retired {
 		r.kill()
 	}
+	c.idle.stop()
 	c.l.mu.Lock()
 	delete(c.l.live, c)
 	c.l.mu.Unlock()
@@ -278,7 +281,12 @@ func (c *Connector) call(ctx context.Context, method string, params, result any)
 	if err != nil {
 		return err
 	}
-	defer release()
+	c.idle.calls.Add(1)
+	defer func() {
+		release()
+		c.idle.calls.Add(-1)
+		c.used()
+	}()
 	cctx, cancel := context.WithTimeout(ctx, c.l.opts.CallTimeout)
 	defer cancel()
 	err = ch.peer.Call(cctx, method, params, result)
