@@ -109,7 +109,9 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := m.store.PutSession(ctx, rec); err != nil {
+	// Not cancelled half-way: a session the reply did not acknowledge must
+	// not come back at the next start.
+	if err := m.store.PutSession(context.WithoutCancel(ctx), rec); err != nil {
 		s.close()
 		return nil, storeError(err)
 	}

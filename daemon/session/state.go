@@ -94,7 +94,9 @@ func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error
 	e.updatedAt = time.Now().UTC()
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
-	if err := s.store.PutState(ctx, rec); err != nil {
+	// The reply acknowledges the write: it waits for the commit, whatever
+	// the request's cancellation.
+	if err := s.store.PutState(context.WithoutCancel(ctx), rec); err != nil {
 		return storeError(err)
 	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedState)
@@ -122,6 +124,9 @@ func (s *Session) Reset(ctx context.Context, resource string, purge bool) error 
 		}
 	}
 	s.mu.Unlock()
+	// The states are gone from the cache already: the store follows,
+	// whatever the request's cancellation.
+	ctx = context.WithoutCancel(ctx)
 	if err := s.waitPending(ctx); err != nil {
 		return err
 	}
