@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -48,7 +49,7 @@ func standaloneBank(t *testing.T, args ...string) string {
 	go func() {
 		s, _ := bufio.NewReader(out).ReadString('\n')
 		line <- strings.TrimSpace(s)
-		io_discard(out)
+		_, _ = io.Copy(io.Discard, out)
 	}()
 	select {
 	case u := <-line:
@@ -60,15 +61,6 @@ func standaloneBank(t *testing.T, args ...string) string {
 		t.Fatal("demobank printed no URL")
 	}
 	return ""
-}
-
-func io_discard(r interface{ Read([]byte) (int, error) }) {
-	buf := make([]byte, 512)
-	for {
-		if _, err := r.Read(buf); err != nil {
-			return
-		}
-	}
 }
 
 // killNow sends SIGKILL and waits for the process to be gone.
