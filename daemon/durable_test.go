@@ -386,10 +386,12 @@ func TestTenThousandSessionsUnderFDLimit(t *testing.T) {
 	}
 	const sessions, fdLimit = 10_000, 1024
 	limited := []string{prlimit, fmt.Sprintf("--nofile=%d:%d", fdLimit, fdLimit)}
+	// The default cap on open sessions (1,000) is a policy, not a cost.
+	maxSessions := []string{"--max-sessions", fmt.Sprint(sessions)}
 	dir := t.TempDir()
 	storeFile := filepath.Join(dir, "switchboard.db")
 	started := time.Now()
-	d := serveWrapped(t, limited, dir, storeFile)
+	d := serveWrapped(t, limited, dir, storeFile, maxSessions...)
 	if lim := openFileLimit(t, d.cmd.Process.Pid); lim != fdLimit {
 		t.Fatalf("the daemon's open file limit is %d, want %d", lim, fdLimit)
 	}
@@ -451,7 +453,7 @@ func TestTenThousandSessionsUnderFDLimit(t *testing.T) {
 	d.killNow(t)
 
 	restarted := time.Now()
-	d = serveWrapped(t, limited, dir, storeFile)
+	d = serveWrapped(t, limited, dir, storeFile, maxSessions...)
 	t.Logf("restarted with %d sessions in %v", sessions, time.Since(restarted).Round(time.Millisecond))
 	checkServing(d, "after a restart")
 }

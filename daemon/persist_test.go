@@ -35,11 +35,13 @@ func serve(t *testing.T, stateDir, storePath string) *served {
 }
 
 // serveWrapped is serve with the binary run by a wrapper command that
-// execs it (prlimit ...), so the wrapper's pid is the daemon's.
-func serveWrapped(t *testing.T, wrapper []string, stateDir, storePath string) *served {
+// execs it (prlimit ...), so the wrapper's pid is the daemon's, and with
+// extra flags.
+func serveWrapped(t *testing.T, wrapper []string, stateDir, storePath string, extra ...string) *served {
 	t.Helper()
 	os.Remove(filepath.Join(stateDir, daemon.InfoFile))
 	argv := append(append([]string(nil), wrapper...), binary(t), "serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn")
+	argv = append(argv, extra...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1")
 	cmd.Stderr = os.Stderr
