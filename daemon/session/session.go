@@ -101,7 +101,8 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	var opened *Session
+	defer func() { release(opened) }()
 	config := p.Config
 	if len(config) == 0 || string(config) == "null" {
 		config = json.RawMessage("{}")
@@ -129,9 +130,7 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 		s.close()
 		return nil, storeError(err)
 	}
-	m.mu.Lock()
-	m.sessions[id] = s
-	m.mu.Unlock()
+	opened = s // in m.sessions once the place is given back
 	m.logger.Info("session created", "session", id, "provider", prov.Name)
 	return s, nil
 }
