@@ -59,6 +59,11 @@ func (s *Session) checkPending() error {
 	}
 	clear(s.pending[len(keep):])
 	s.pending = keep
+	if first != nil {
+		s.pmu.Unlock()
+		s.storeFailed()
+		s.pmu.Lock()
+	}
 	return storeError(first)
 }
 
@@ -104,5 +109,36 @@ func (s *Session) waitQueued(ctx context.Context, cutoff time.Time) error {
 			return ctx.Err()
 		}
 	}
+	if first != nil {
+		s.storeFailed()
+	}
 	return storeError(first)
+}
+
+// storeFailed follows a failed page commit. A page's state is set in
+// memory before its commit, so the states ran ahead of the store: they are
+// read back from it once the session's other commits are done, and the
+// next page resumes from what is durable. Nothing fetched is skipped.
+func (s *Session) storeFailed() {
+	s.pmu.Lock()
+	pending := s.pending
+	s.pending = nil
+	s.pmu.Unlock()
+	for _, c := range pending {
+		<-c.done
+	}
+	states, err := s.store.States(context.Background(), s.id)
+	if err != nil {
+		return // the store refuses the session's pages until it can be read
+	}
+	s.mu.Lock()
+	clear(s.states)
+	for _, st := range states {
+		s.states[st.Key] = &stateEntry{
+			resource: st.Resource, name: st.Name, fromPayload: st.FromPayload, state: st.State,
+			hasMore: st.HasMore, pages: st.Pages, items: st.Items, updatedAt: st.UpdatedAt,
+		}
+	}
+	s.mu.Unlock()
+	s.store.ResumePages(s.id)
 }

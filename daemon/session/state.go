@@ -100,6 +100,7 @@ func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error
 	// The reply acknowledges the write: it waits for the commit, whatever
 	// the request's cancellation.
 	if err := s.store.PutState(context.WithoutCancel(ctx), rec); err != nil {
+		s.storeFailed() // the state in memory is not the store's
 		return storeError(err)
 	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedState)
@@ -134,6 +135,7 @@ func (s *Session) Reset(ctx context.Context, resource string, purge bool) error 
 		return err
 	}
 	if err := s.store.DeleteStates(ctx, s.id, resource, purge); err != nil {
+		s.storeFailed() // the states in memory are not the store's
 		return storeError(err)
 	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedReset)
