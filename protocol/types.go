@@ -26,11 +26,28 @@ type ClientInfo struct {
 // ClientCapabilities says what the client can take.
 type ClientCapabilities struct {
 	// WorkDoneProgress: the client accepts window/workDoneProgress/create and
-	// $/progress for tokens the server makes.
+	// $/progress for tokens the server makes. Kept as an alias of LSP's
+	// window.workDoneProgress, which editors send.
 	WorkDoneProgress bool `json:"workDoneProgress,omitempty"`
+	// Window holds LSP's window capabilities.
+	Window *WindowClientCapabilities `json:"window,omitempty"`
 	// PageItems: false asks for fetch/page notifications without their items
 	// (counts and state only). Absent means true.
 	PageItems *bool `json:"pageItems,omitempty"`
+}
+
+// WindowClientCapabilities are LSP's window capabilities, of which the
+// daemon reads one.
+type WindowClientCapabilities struct {
+	// WorkDoneProgress: as ClientCapabilities.WorkDoneProgress, in LSP's
+	// spelling.
+	WorkDoneProgress bool `json:"workDoneProgress,omitempty"`
+}
+
+// ProgressWanted reports whether the client accepts server-made progress
+// tokens, in either spelling.
+func (c *ClientCapabilities) ProgressWanted() bool {
+	return c != nil && (c.WorkDoneProgress || (c.Window != nil && c.Window.WorkDoneProgress))
 }
 
 // InitializeResult is the result of initialize.
@@ -194,6 +211,7 @@ type FetchAllParams struct {
 	MaxPages      int             `json:"maxPages,omitempty"`
 	MaxItems      int             `json:"maxItems,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // FetchAllResult is the result of fetch/all.
@@ -213,6 +231,7 @@ type SyncRunParams struct {
 	SessionID       string          `json:"sessionId"`
 	MaxPagesPerTask int             `json:"maxPagesPerTask,omitempty"`
 	WorkDoneToken   json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // SyncRunResult is the result of sync/run.
@@ -446,6 +465,12 @@ type WorkDoneProgressCreateParams struct {
 	Token json.RawMessage `json:"token"`
 }
 
+// WorkDoneProgressCancelParams are the params of
+// window/workDoneProgress/cancel: the client's Cancel button on a progress.
+type WorkDoneProgressCancelParams struct {
+	Token json.RawMessage `json:"token"`
+}
+
 // LogParams are the params of the log notification.
 type LogParams struct {
 	SessionID string         `json:"sessionId,omitempty"`
@@ -466,6 +491,9 @@ type HTTPExchangeParams struct {
 	Response   *HTTPResponse `json:"response,omitempty"`
 	DurationMs float64       `json:"durationMs"`
 	Error      string        `json:"error,omitempty"`
+	// Fault is set when a fault rule (faults/set) replaced or altered the
+	// exchange.
+	Fault *InjectedFault `json:"fault,omitempty"`
 }
 
 // HTTPRequest is the request side of an exchange.

@@ -29,6 +29,7 @@ type fetchOptions struct {
 	state       string
 	name        string
 	asJSON      bool
+	faults      ruleFlags
 }
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
@@ -71,6 +72,7 @@ Ctrl-C cancels a running fetch.`,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.faults.register(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&o.pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&o.pages, "pages", 1, "number of pages to fetch (with --all: the most to fetch, 0 for no limit)")
@@ -96,6 +98,10 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, provider, r
 		return err
 	}
 	state, err := jsonArg("state", o.state)
+	if err != nil {
+		return err
+	}
+	rules, err := o.faults.rules()
 	if err != nil {
 		return err
 	}
@@ -140,8 +146,12 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, provider, r
 	defer func() {
 		cctx, cancel := cleanupContext()
 		defer cancel()
+		o.faults.report(cctx, cmd.ErrOrStderr(), c, sess.ID)
 		_ = c.CloseSession(cctx, sess.ID)
 	}()
+	if err := o.faults.apply(ctx, c, sess.ID, rules); err != nil {
+		return err
+	}
 	if o.all {
 		return fetchAll(ctx, cmd, c, disp, o, sess.ID, resource, from)
 	}
@@ -210,10 +220,11 @@ func fetchAll(ctx context.Context, cmd *cobra.Command, c *conn, disp *display, o
 }
 
 // cancelled reports a request that ended because of Ctrl-C: the daemon's
-// -32800, or the context error when it did not answer in time.
+// -32800 (or -32802 when it stopped the walk itself), or the context error
+// when it did not answer in time.
 func cancelled(err error) bool {
 	var pe *protocol.Error
-	if errors.As(err, &pe) && pe.Code == protocol.CodeRequestCancelled {
+	if errors.As(err, &pe) && (pe.Code == protocol.CodeRequestCancelled || pe.Code == protocol.CodeServerCancelled) {
 		return true
 	}
 	return errors.Is(err, context.Canceled)

@@ -22,6 +22,7 @@ func newSyncCmd(g *globalOptions) *cobra.Command {
 		pageSize int
 		maxPages int
 		everyRun bool
+		ff       ruleFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "sync PROVIDER",
@@ -50,6 +51,10 @@ connector call) and prints what completed.`,
 			if err != nil {
 				return err
 			}
+			rules, err := ff.rules()
+			if err != nil {
+				return err
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
@@ -69,8 +74,12 @@ connector call) and prints what completed.`,
 			defer func() {
 				cctx, cancel := cleanupContext()
 				defer cancel()
+				ff.report(cctx, cmd.ErrOrStderr(), c, sess.ID)
 				_ = c.CloseSession(cctx, sess.ID)
 			}()
+			if err := ff.apply(ctx, c, sess.ID, rules); err != nil {
+				return err
+			}
 			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
 			fctx, cancel := cleanupContext()
 			_ = c.Flush(fctx)
@@ -89,6 +98,7 @@ connector call) and prints what completed.`,
 	}
 	f := cmd.Flags()
 	cf.register(f)
+	ff.register(f)
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")

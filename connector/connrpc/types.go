@@ -59,6 +59,9 @@ const (
 type DaemonInfo struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// HTTP is true when the daemon makes HTTP requests for the connector
+	// (connector/httpRequest).
+	HTTP bool `json:"http,omitempty"`
 }
 
 // HandshakeParams are the params of connector/handshake.

@@ -74,6 +74,7 @@ type server struct {
 
 	mu         sync.Mutex
 	handshaken bool                // guarded by mu
+	daemonHTTP bool                // the daemon makes our HTTP requests (connector/httpRequest); guarded by mu
 	conn       connector.Connector // guarded by mu
 }
 
@@ -108,6 +109,7 @@ func (s *server) handle(ctx context.Context, id json.RawMessage, method string, 
 		}
 		s.mu.Lock()
 		s.handshaken = true
+		s.daemonHTTP = hp.Daemon.HTTP
 		s.mu.Unlock()
 		caps := s.p.Capabilities()
 		if caps == nil {
@@ -145,8 +147,15 @@ func (s *server) handle(ctx context.Context, id json.RawMessage, method string, 
 
 func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) {
 	s.closeConn()
+	s.mu.Lock()
+	viaDaemon := s.daemonHTTP
+	s.mu.Unlock()
+	var transport http.RoundTripper = &forwardTransport{base: http.DefaultTransport.(*http.Transport).Clone(), peer: s.peer}
+	if viaDaemon {
+		transport = &daemonTransport{peer: s.peer}
+	}
 	env := connector.Env{
-		HTTPClient: &http.Client{Transport: &forwardTransport{base: http.DefaultTransport.(*http.Transport).Clone(), peer: s.peer}},
+		HTTPClient: &http.Client{Transport: transport},
 		Logger:     slog.New(&logHandler{peer: s.peer}),
 	}
 	c, err := s.p.Open(ctx, config, env)

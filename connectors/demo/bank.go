@@ -157,3 +157,17 @@ func (l *lazyBank) listening() string {
 	}
 	return l.url
 }
+
+// advance moves the in-process bank's clock (connector.Grower), making the
+// bank if needed; it needs no listener.
+func (l *lazyBank) advance(a demobank.Advance) (demobank.AdvanceResult, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return demobank.AdvanceResult{}, errClosed
+	}
+	if l.bank == nil {
+		l.bank = demobank.New(l.cfg)
+	}
+	return l.bank.Advance(a), nil
+}

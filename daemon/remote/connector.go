@@ -141,7 +141,7 @@ func (c *Connector) restartLocked(ctx context.Context) error {
 		c.ch = nil
 	}
 	command, gen := c.l.current()
-	ch, err := startChild(command, c.l.dir, c.l.opts.Env, c.logStderr, c.onNotify)
+	ch, err := startChild(command, c.l.dir, c.l.opts.Env, c.logStderr, c.onNotify, c.onRequest)
 	if err != nil {
 		return err
 	}

@@ -173,7 +173,12 @@ func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPag
 	if p.PageSize < 0 || p.MaxPages < 0 || p.MaxItems < 0 {
 		return protocol.FetchAllResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "pageSize, maxPages and maxItems must not be negative"})
 	}
-	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems}
+	gate, done, err := s.gate(p.StepOptions)
+	if err != nil {
+		return protocol.FetchAllResult{}, err
+	}
+	defer done()
+	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate}
 	target := engine.Target{Resource: p.Resource, Name: p.Name, FromPayload: p.FromPayload, PageSize: p.PageSize}
 	if compact(p.FromPayload) == nil {
 		tasks, err := s.Install(ctx)
@@ -245,7 +250,12 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
-	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, onPage)
+	gate, done, err := s.gate(p.StepOptions)
+	if err != nil {
+		return protocol.SyncRunResult{}, err
+	}
+	defer done()
+	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
 	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {
 		err = werr
 	}

@@ -25,6 +25,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -35,6 +37,7 @@ type Notifier interface {
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
 	HTTPExchange(p protocol.HTTPExchangeParams)
+	StepPaused(p protocol.StepPausedParams)
 }
 
 // Manager holds every session of the daemon.
@@ -142,11 +145,16 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
-		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
-		logs:  capture.NewRing[protocol.LogParams](keepLogs),
-		calls: capture.NewRing[protocol.Call](keepCalls),
+		rec:    capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		logs:   capture.NewRing[protocol.LogParams](keepLogs),
+		calls:  capture.NewRing[protocol.Call](keepCalls),
+		faults: faults.New(),
 	}
 	s.http = capture.NewClient(s.rec)
+	// Fault rules run under the capture, so it records what they answer.
+	if t, ok := s.http.Transport.(*capture.Transport); ok {
+		t.Base = s.faults.Wrap(t.Base)
+	}
 	env := connector.Env{
 		HTTPClient: s.http,
 		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
@@ -346,10 +354,12 @@ type Session struct {
 	logs    *capture.Ring[protocol.LogParams]
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
+	faults  *faults.Injector // the fault rules of its HTTP transport
 
 	mu     sync.Mutex
-	states map[string]*stateEntry // key -> state; guarded by mu
-	busy   map[string]string      // key -> operation holding it; guarded by mu
+	states map[string]*stateEntry     // key -> state; guarded by mu
+	busy   map[string]string          // key -> operation holding it; guarded by mu
+	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
 }
 
 // ID returns the session id.

@@ -14,20 +14,27 @@ export type JsonValue = unknown;
 export const Version = "1";
 
 // Lifecycle methods, with LSP semantics.
-/** `initialize`: request: InitializeParams -> InitializeResult */
+/** `initialize`: InitializeParams -> InitializeResult */
 export const MethodInitialize = "initialize";
-/** `initialized`: notification: {} */
+/** `initialized`: {} */
 export const MethodInitialized = "initialized";
-/** `shutdown`: request: none -> null */
+/** `shutdown`: none -> null */
 export const MethodShutdown = "shutdown";
-/** `exit`: notification: none */
+/** `exit`: none */
 export const MethodExit = "exit";
 /**
  * MethodCancelRequest is the client's notification that cancels a request
  * in flight; that request then answers CodeRequestCancelled.
- * `$/cancelRequest`: notification: CancelParams
+ * `$/cancelRequest`: CancelParams
  */
 export const MethodCancelRequest = "$/cancelRequest";
+/**
+ * MethodWorkDoneProgressCancel is the client's notification that
+ * cancels the request a server-made progress token belongs to (LSP's
+ * Cancel button); that request then answers CodeRequestCancelled.
+ * `window/workDoneProgress/cancel`: WorkDoneProgressCancelParams
+ */
+export const MethodWorkDoneProgressCancel = "window/workDoneProgress/cancel";
 
 // Provider and session methods.
 /** `providers/list`: ProvidersListParams -> ProvidersListResult */
@@ -40,7 +47,11 @@ export const MethodSessionList = "session/list";
 export const MethodSessionGet = "session/get";
 /** `session/close`: SessionParams -> Empty */
 export const MethodSessionClose = "session/close";
-/** `session/reset`: SessionResetParams -> Empty */
+/**
+ * MethodSessionReset clears the cached state of one resource of a
+ * session, or of all of them when resource is empty.
+ * `session/reset`: SessionResetParams -> Empty
+ */
 export const MethodSessionReset = "session/reset";
 /** `session/install`: SessionParams -> InstallResult */
 export const MethodSessionInstall = "session/install";
@@ -50,11 +61,22 @@ export const MethodSessionSubscribe = "session/subscribe";
 export const MethodSessionUnsubscribe = "session/unsubscribe";
 
 // Fetching and state methods.
-/** `fetch/next`: FetchNextParams -> Page */
+/**
+ * MethodFetchNext fetches the next page of a resource; the Go client
+ * decodes its items with DecodeItems.
+ * `fetch/next`: FetchNextParams -> Page
+ */
 export const MethodFetchNext = "fetch/next";
-/** `fetch/all`: FetchAllParams -> FetchAllResult */
+/**
+ * MethodFetchAll fetches pages until the resource has no more or a limit
+ * is reached; the pages arrive as fetch/page notifications first.
+ * `fetch/all`: FetchAllParams -> FetchAllResult
+ */
 export const MethodFetchAll = "fetch/all";
-/** `sync/run`: SyncRunParams -> SyncRunResult */
+/**
+ * MethodSyncRun runs the session's whole task tree.
+ * `sync/run`: SyncRunParams -> SyncRunResult
+ */
 export const MethodSyncRun = "sync/run";
 /** `state/get`: SessionParams -> StateGetResult */
 export const MethodStateGet = "state/get";
@@ -64,13 +86,27 @@ export const MethodStateSet = "state/set";
 // Payment initiation methods.
 /** `bankAccount/create`: BankAccountCreateParams -> BankAccountCreateResult */
 export const MethodBankAccountCreate = "bankAccount/create";
-/** `transfer/create`: InitiationParams -> InitiationResult */
+/**
+ * MethodTransferCreate initiates a transfer; the result holds the
+ * payment, or a polling id for transfer/poll.
+ * `transfer/create`: InitiationParams -> InitiationResult
+ */
 export const MethodTransferCreate = "transfer/create";
-/** `payout/create`: InitiationParams -> InitiationResult */
+/**
+ * MethodPayoutCreate initiates a payout, as MethodTransferCreate.
+ * `payout/create`: InitiationParams -> InitiationResult
+ */
 export const MethodPayoutCreate = "payout/create";
-/** `transfer/poll`: PollParams -> PollResult */
+/**
+ * MethodTransferPoll polls a pending transfer: neither payment nor error
+ * in the result means still pending.
+ * `transfer/poll`: PollParams -> PollResult
+ */
 export const MethodTransferPoll = "transfer/poll";
-/** `payout/poll`: PollParams -> PollResult */
+/**
+ * MethodPayoutPoll polls a pending payout, as MethodTransferPoll.
+ * `payout/poll`: PollParams -> PollResult
+ */
 export const MethodPayoutPoll = "payout/poll";
 /** `transfer/reverse`: ReverseParams -> ReverseResult */
 export const MethodTransferReverse = "transfer/reverse";
@@ -197,6 +233,17 @@ export const CheckResume = "resume";
  * (a warning).
  */
 export const CheckRerun = "rerun";
+/**
+ * CheckTimestampGroups: a group of items sharing one timestamp, larger
+ * than the page, is fetched whole; reported instead of same-references
+ * when the state pages by the timestamp the skipped items share.
+ */
+export const CheckTimestampGroups = "timestamp-groups";
+/**
+ * CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
+ * minor units (JPY/0, KWD/3).
+ */
+export const CheckAssetDecimals = "asset-decimals";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
 
@@ -234,6 +281,11 @@ export const CodeInvalidParams = -32602;
 export const CodeInternalError = -32603;
 export const CodeNotInitialized = -32002;
 export const CodeRequestCancelled = -32800;
+/**
+ * CodeServerCancelled (LSP 3.17) answers a request the server ended
+ * itself, as a walk stopped by shutdown; editors mute -32800.
+ */
+export const CodeServerCancelled = -32802;
 export const CodeSessionNotFound = -32001;
 export const CodeProviderNotFound = -32010;
 export const CodeCapabilityUnsupported = -32011;
@@ -242,6 +294,91 @@ export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
 export const CodeStoreFull = -32040;
 export const CodeStoreDamaged = -32041;
+
+// Fault injection methods: rules a session's HTTP transport applies to the
+// connector's requests, whatever the connector (built-in, child process,
+// Stripe), so that a connector can be broken on purpose.
+/** `faults/set`: FaultsSetParams -> FaultsListResult */
+export const MethodFaultsSet = "faults/set";
+/** `faults/list`: SessionParams -> FaultsListResult */
+export const MethodFaultsList = "faults/list";
+/** `faults/clear`: SessionParams -> Empty */
+export const MethodFaultsClear = "faults/clear";
+
+// Fault kinds.
+/**
+ * FaultStatus answers Status (500 when unset) without sending the
+ * request; a 429 carries Retry-After (RetryAfter seconds, 1 when unset).
+ */
+export const FaultStatus = "status";
+/**
+ * FaultTimeout sends nothing and fails, after DelayMs, with a network
+ * timeout error (as an http.Client timeout does).
+ */
+export const FaultTimeout = "timeout";
+/** FaultReset sends nothing and fails with "connection reset by peer". */
+export const FaultReset = "reset";
+/**
+ * FaultTruncate sends the request and cuts the response body in half:
+ * the connector reads the first half, then an unexpected EOF.
+ */
+export const FaultTruncate = "truncate";
+/**
+ * FaultDuplicate sends the request and answers the response of the
+ * previous request of the same operation and URL path instead: the page
+ * before, served again.
+ */
+export const FaultDuplicate = "duplicate";
+/**
+ * FaultReorder sends the request and reverses the order of the items of
+ * the first JSON array in the response (the page's items).
+ */
+export const FaultReorder = "reorder";
+/**
+ * FaultRewrite sends the request and sets Field to Value (raw JSON) in
+ * every item of the page that has Field: a status the connector has
+ * never seen, an amount beyond int64.
+ */
+export const FaultRewrite = "rewrite";
+
+// Review rule names of a CheckFinding: the payments review rules that
+// connector/check runs by injecting faults (faults/set) into the session's
+// HTTP transport. A connector that makes no HTTP request through the
+// client the daemon hands it is not reviewed (nothing to inject into).
+/**
+ * CheckFailedPage: a page whose request failed (5xx, reset, cut body)
+ * is an error, never a page: a state returned for it would advance
+ * past data the connector never read.
+ */
+export const CheckFailedPage = "failed-page";
+/**
+ * CheckAuthNotRetryable: a 401 is reported as not retryable, with its
+ * status.
+ */
+export const CheckAuthNotRetryable = "auth-not-retryable";
+/**
+ * CheckRateLimit: a 429 is either retried by the connector no sooner
+ * than its Retry-After, or reported as retryable with its status.
+ */
+export const CheckRateLimit = "rate-limit";
+/**
+ * CheckUnknownStatus: a payment status the connector has never seen
+ * (the page's status fields rewritten) becomes OTHER, or an error,
+ * never a known status.
+ */
+export const CheckUnknownStatus = "unknown-status";
+/**
+ * CheckAmountExact: an amount beyond int64 (the page's amount fields
+ * rewritten) is kept digit for digit, or refused with an error.
+ */
+export const CheckAmountExact = "amount-exact";
+/**
+ * CheckIncremental: a key walked to its end and walked again from its
+ * final state returns nothing, then, after new payments are added,
+ * exactly those. It runs on connectors whose source can be grown on
+ * demand (the demo connector's bank, the test providers).
+ */
+export const CheckIncremental = "incremental";
 
 // Error codes of the daemon's defences: a file it will not touch, and a
 // request over one of its limits.
@@ -259,6 +396,45 @@ export const PathNotRegular = "notRegular";
 export const PathOutsideRoot = "outsideRoot";
 /** connectors/add over websocket with no --connector-root */
 export const PathNoConnectorRoot = "noConnectorRoot";
+
+// Step mode: fetch/all and sync/run with step (or breakpoints) pause before
+// a page and announce it with step/paused; the walk waits for step/next,
+// step/continue or step/abort. A paused walk is released by its request's
+// cancellation, its connection closing, the daemon shutting down, and its
+// step timeout: it never waits forever.
+/** `step/next`: StepParams -> Empty */
+export const MethodStepNext = "step/next";
+/** `step/continue`: StepParams -> Empty */
+export const MethodStepContinue = "step/continue";
+/** `step/abort`: StepParams -> Empty */
+export const MethodStepAbort = "step/abort";
+
+// Step mode notifications.
+/**
+ * NotifyStepPaused is sent to the session's subscribers when a walk
+ * pauses before a page.
+ * `step/paused`: StepPausedParams
+ */
+export const NotifyStepPaused = "step/paused";
+
+// Breakpoint conditions: each is checked on the page just fetched, and
+// pauses the walk before the next one.
+/** BreakEmptyWithMore: a page with no items and hasMore true. */
+export const BreakEmptyWithMore = "emptyPageWithMore";
+/**
+ * BreakStateUnchanged: a page with hasMore true whose new state is
+ * the state it was fetched from.
+ */
+export const BreakStateUnchanged = "stateUnchanged";
+/**
+ * BreakUnknownStatus: a payment whose status is OTHER or none of the
+ * known ones.
+ */
+export const BreakUnknownStatus = "unknownStatus";
+
+// Step pause reasons.
+export const StepReasonStep = "step";
+export const StepReasonBreakpoint = "breakpoint";
 
 /** A resource a connector can fetch. */
 export type Resource =
@@ -293,6 +469,7 @@ export type ErrorCode =
   | typeof CodeInternalError
   | typeof CodeNotInitialized
   | typeof CodeRequestCancelled
+  | typeof CodeServerCancelled
   | typeof CodeSessionNotFound
   | typeof CodeProviderNotFound
   | typeof CodeCapabilityUnsupported
@@ -338,6 +515,15 @@ export type SessionChangedReason =
 /** Resources lists every resource in the order a sync visits them. */
 export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
 
+/** FaultKinds lists every fault kind. */
+export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
+
+/** ReviewRules lists the review rules in the order they run. */
+export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact, CheckIncremental];
+
+/** StepConditions lists every breakpoint condition. */
+export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
+
 /** The name of each error code, without its Code prefix. */
 export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeParseError]: "ParseError",
@@ -347,6 +533,7 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeInternalError]: "InternalError",
   [CodeNotInitialized]: "NotInitialized",
   [CodeRequestCancelled]: "RequestCancelled",
+  [CodeServerCancelled]: "ServerCancelled",
   [CodeSessionNotFound]: "SessionNotFound",
   [CodeProviderNotFound]: "ProviderNotFound",
   [CodeCapabilityUnsupported]: "CapabilityUnsupported",
@@ -416,6 +603,15 @@ export interface BankAccountCreateParams {
 /** BankAccountCreateResult is the result of bankAccount/create. */
 export interface BankAccountCreateResult {
   account: Account;
+}
+
+/**
+ * Breakpoint pauses a walk before page Page (of the walk, 1-based), or
+ * before the page after one where When holds. Set one of them.
+ */
+export interface Breakpoint {
+  page?: number;
+  when?: string;
 }
 
 /** BuildInfo describes one build of a workspace connector. */
@@ -536,13 +732,34 @@ export interface CheckResource {
   findings: CheckFinding[];
 }
 
+/** CheckReview is what the review rules of connector/check ran on. */
+export interface CheckReview {
+  resource: string;
+  /**
+   * Parent is the reference of the parent item the resource was
+   * fetched for, for a child resource.
+   */
+  parent?: string;
+  /** Rules are the rules that ran. */
+  rules: string[];
+  /**
+   * Skipped says why the fault rules did not run, if so (a connector
+   * that makes no HTTP request through the session's client cannot be
+   * broken by faults).
+   */
+  skipped?: string;
+}
+
 /** ClientCapabilities says what the client can take. */
 export interface ClientCapabilities {
   /**
    * WorkDoneProgress: the client accepts window/workDoneProgress/create and
-   * $/progress for tokens the server makes.
+   * $/progress for tokens the server makes. Kept as an alias of LSP's
+   * window.workDoneProgress, which editors send.
    */
   workDoneProgress?: boolean;
+  /** Window holds LSP's window capabilities. */
+  window?: WindowClientCapabilities;
   /**
    * PageItems: false asks for fetch/page notifications without their items
    * (counts and state only). Absent means true.
@@ -566,7 +783,7 @@ export interface ConnectorCheckParams {
   /** Resources to check (default: every fetch capability of the session). */
   resources?: string[];
   /**
-   * PageSizes to run each resource with (default 1, 2, 7 and the
+   * PageSizes to run each resource with (default 1, 2, 3, 7 and the
    * session's page size).
    */
   pageSizes?: number[];
@@ -578,6 +795,11 @@ export interface ConnectorCheckParams {
    */
   maxParents?: number;
   workDoneToken?: JsonValue;
+  /**
+   * SkipReview leaves out the review rules (review.go), which inject
+   * faults into the session's HTTP transport for a few pages.
+   */
+  skipReview?: boolean;
 }
 
 /** ConnectorCheckResult is the result of connector/check. */
@@ -585,6 +807,11 @@ export interface ConnectorCheckResult {
   resources: CheckResource[];
   passed: boolean;
   durationMs: number;
+  /**
+   * Review says what the review rules ran on; their findings are in
+   * the resource's findings.
+   */
+  review?: CheckReview;
 }
 
 /** ConnectorErrorData is the data of CodeConnectorError. */
@@ -735,8 +962,84 @@ export interface ExportLine {
   item: JsonValue;
 }
 
+/**
+ * FaultRule is one fault: what it does, to which requests, and when. A
+ * request matches when its operation and URL match; of the matching
+ * requests, the rule fires at page Page, or every Every-th, or with
+ * probability Probability (drawn from a generator seeded with Seed), and at
+ * most Times times when Times is set. With no trigger it fires on every
+ * matching request.
+ */
+export interface FaultRule {
+  /**
+   * ID names the rule in faults/list and in the exchanges it marks;
+   * faults/set numbers rules without one ("f1", "f2"…).
+   */
+  id?: string;
+  kind: string;
+  /** Status is the status of a status fault (500 when unset). */
+  status?: number;
+  /** RetryAfter is the Retry-After of a 429, in seconds (1 when unset). */
+  retryAfter?: number;
+  /**
+   * DelayMs is how long a timeout fault waits before failing (100 when
+   * unset).
+   */
+  delayMs?: number;
+  /**
+   * Field and Value are the item field a rewrite fault sets and its new
+   * value, as JSON ("\"on_hold\"", "92233720368547758070").
+   */
+  field?: string;
+  value?: JsonValue;
+  /**
+   * Operation matches the connector call ("fetch/payments"); "" matches
+   * every call.
+   */
+  operation?: string;
+  /** URL matches a request whose URL contains it; "" matches every URL. */
+  url?: string;
+  /** Page fires on the requests made for page Page of a key (1-based). */
+  page?: number;
+  /** Every fires on every Every-th matching request. */
+  every?: number;
+  /**
+   * Probability fires on a matching request with this probability (0 to
+   * 1), drawn from a generator seeded with Seed: the same seed gives the
+   * same faults.
+   */
+  probability?: number;
+  seed?: number;
+  /** Times caps how many times the rule fires; 0 is no cap. */
+  times?: number;
+}
+
+/** FaultRuleStatus is a rule and how it fared. */
+export interface FaultRuleStatus {
+  rule: FaultRule;
+  /**
+   * Matched counts the requests the rule matched; Fired those it
+   * injected its fault into.
+   */
+  matched: number;
+  fired: number;
+}
+
+/** FaultsListResult is the result of faults/list and faults/set. */
+export interface FaultsListResult {
+  rules: FaultRuleStatus[];
+}
+
+/** FaultsSetParams are the params of faults/set. */
+export interface FaultsSetParams {
+  sessionId: string;
+  /** Rules are added to the session's rules, or replace them with Replace. */
+  rules: FaultRule[];
+  replace?: boolean;
+}
+
 /** FetchAllParams are the params of fetch/all. */
-export interface FetchAllParams {
+export interface FetchAllParams extends StepOptions {
   sessionId: string;
   resource: string;
   fromPayload?: JsonValue;
@@ -811,6 +1114,11 @@ export interface HTTPExchangeParams {
   response?: HTTPResponse;
   durationMs: number;
   error?: string;
+  /**
+   * Fault is set when a fault rule (faults/set) replaced or altered the
+   * exchange.
+   */
+  fault?: InjectedFault;
 }
 
 /**
@@ -882,6 +1190,20 @@ export interface InitiationParams {
 export interface InitiationResult {
   payment?: Payment;
   pollingId?: string;
+}
+
+/**
+ * InjectedFault marks an HTTP exchange that a fault rule replaced or
+ * altered: what the connector got is the fault's, not the server's.
+ */
+export interface InjectedFault {
+  rule: string;
+  kind: string;
+  /**
+   * Detail says what was done ("429, Retry-After 1", "body cut at 812 of
+   * 1624 bytes").
+   */
+  detail: string;
 }
 
 /** InstallResult is the result of session/install. */
@@ -1192,8 +1514,73 @@ export interface StateSetParams {
   state: JsonValue;
 }
 
+/** StepOptions are the step-mode fields of fetch/all and sync/run. */
+export interface StepOptions {
+  /** Step pauses before every page. */
+  step?: boolean;
+  /**
+   * Breakpoints pause before the pages they name; with Step false the
+   * walk runs freely between them.
+   */
+  breakpoints?: Breakpoint[];
+  /**
+   * StepTimeoutMs ends a walk that waited this long at a pause with no
+   * step/* call (default 300000, five minutes).
+   */
+  stepTimeoutMs?: number;
+}
+
+/** StepPage summarizes a page in step/paused. */
+export interface StepPage {
+  page: number;
+  itemCount: number;
+  hasMore: boolean;
+  newState: JsonValue;
+}
+
+/**
+ * StepParams are the params of step/next, step/continue and step/abort.
+ * step/next fetches one page and pauses again; step/continue runs on to the
+ * next breakpoint (or the end); step/abort ends the walk, which answers
+ * CodeRequestCancelled with the pages fetched so far stored.
+ */
+export interface StepParams {
+  sessionId: string;
+  stepId: string;
+}
+
+/** StepPausedParams are the params of step/paused. */
+export interface StepPausedParams {
+  sessionId: string;
+  /**
+   * StepID names the paused walk in step/next, step/continue and
+   * step/abort.
+   */
+  stepId: string;
+  /** Task is the sync task path ("accounts/payments"), "" for fetch/all. */
+  task?: string;
+  resource: string;
+  key: string;
+  /** Page is the page of the walk about to be fetched (1-based). */
+  page: number;
+  reason: string;
+  /**
+   * Breakpoint is the breakpoint that paused the walk, with reason
+   * "breakpoint"; Detail says what it saw.
+   */
+  breakpoint?: Breakpoint;
+  detail?: string;
+  /**
+   * State is the state the next page starts from ("null" at the start
+   * of a key).
+   */
+  state: JsonValue;
+  /** Last describes the page fetched before the pause, if any. */
+  last?: StepPage;
+}
+
 /** SyncRunParams are the params of sync/run. */
-export interface SyncRunParams {
+export interface SyncRunParams extends StepOptions {
   sessionId: string;
   maxPagesPerTask?: number;
   workDoneToken?: JsonValue;
@@ -1232,6 +1619,26 @@ export interface TaskRun {
 }
 
 /**
+ * WindowClientCapabilities are LSP's window capabilities, of which the
+ * daemon reads one.
+ */
+export interface WindowClientCapabilities {
+  /**
+   * WorkDoneProgress: as ClientCapabilities.WorkDoneProgress, in LSP's
+   * spelling.
+   */
+  workDoneProgress?: boolean;
+}
+
+/**
+ * WorkDoneProgressCancelParams are the params of
+ * window/workDoneProgress/cancel: the client's Cancel button on a progress.
+ */
+export interface WorkDoneProgressCancelParams {
+  token: JsonValue;
+}
+
+/**
  * WorkDoneProgressCreateParams are the params of
  * window/workDoneProgress/create.
  */
@@ -1260,9 +1667,9 @@ export interface WorkspaceConnector {
 
 /** Requests the client sends to the daemon: method name to params and result. */
 export interface Methods {
-  /** MethodInitialize: request: InitializeParams -> InitializeResult */
+  /** MethodInitialize: InitializeParams -> InitializeResult */
   "initialize": { params: InitializeParams; result: InitializeResult };
-  /** MethodShutdown: request: none -> null */
+  /** MethodShutdown: none -> null */
   "shutdown": { params: undefined; result: null };
   /** MethodProvidersList: ProvidersListParams -> ProvidersListResult */
   "providers/list": { params: ProvidersListParams; result: ProvidersListResult };
@@ -1274,7 +1681,11 @@ export interface Methods {
   "session/get": { params: SessionParams; result: SessionDetail };
   /** MethodSessionClose: SessionParams -> Empty */
   "session/close": { params: SessionParams; result: Empty };
-  /** MethodSessionReset: SessionResetParams -> Empty */
+  /**
+   * MethodSessionReset clears the cached state of one resource of a
+   * session, or of all of them when resource is empty.
+   * MethodSessionReset: SessionResetParams -> Empty
+   */
   "session/reset": { params: SessionResetParams; result: Empty };
   /** MethodSessionInstall: SessionParams -> InstallResult */
   "session/install": { params: SessionParams; result: InstallResult };
@@ -1282,11 +1693,22 @@ export interface Methods {
   "session/subscribe": { params: SessionParams; result: Empty };
   /** MethodSessionUnsubscribe: SessionParams -> Empty */
   "session/unsubscribe": { params: SessionParams; result: Empty };
-  /** MethodFetchNext: FetchNextParams -> Page */
+  /**
+   * MethodFetchNext fetches the next page of a resource; the Go client
+   * decodes its items with DecodeItems.
+   * MethodFetchNext: FetchNextParams -> Page
+   */
   "fetch/next": { params: FetchNextParams; result: Page };
-  /** MethodFetchAll: FetchAllParams -> FetchAllResult */
+  /**
+   * MethodFetchAll fetches pages until the resource has no more or a limit
+   * is reached; the pages arrive as fetch/page notifications first.
+   * MethodFetchAll: FetchAllParams -> FetchAllResult
+   */
   "fetch/all": { params: FetchAllParams; result: FetchAllResult };
-  /** MethodSyncRun: SyncRunParams -> SyncRunResult */
+  /**
+   * MethodSyncRun runs the session's whole task tree.
+   * MethodSyncRun: SyncRunParams -> SyncRunResult
+   */
   "sync/run": { params: SyncRunParams; result: SyncRunResult };
   /** MethodStateGet: SessionParams -> StateGetResult */
   "state/get": { params: SessionParams; result: StateGetResult };
@@ -1294,13 +1716,27 @@ export interface Methods {
   "state/set": { params: StateSetParams; result: Empty };
   /** MethodBankAccountCreate: BankAccountCreateParams -> BankAccountCreateResult */
   "bankAccount/create": { params: BankAccountCreateParams; result: BankAccountCreateResult };
-  /** MethodTransferCreate: InitiationParams -> InitiationResult */
+  /**
+   * MethodTransferCreate initiates a transfer; the result holds the
+   * payment, or a polling id for transfer/poll.
+   * MethodTransferCreate: InitiationParams -> InitiationResult
+   */
   "transfer/create": { params: InitiationParams; result: InitiationResult };
-  /** MethodPayoutCreate: InitiationParams -> InitiationResult */
+  /**
+   * MethodPayoutCreate initiates a payout, as MethodTransferCreate.
+   * MethodPayoutCreate: InitiationParams -> InitiationResult
+   */
   "payout/create": { params: InitiationParams; result: InitiationResult };
-  /** MethodTransferPoll: PollParams -> PollResult */
+  /**
+   * MethodTransferPoll polls a pending transfer: neither payment nor error
+   * in the result means still pending.
+   * MethodTransferPoll: PollParams -> PollResult
+   */
   "transfer/poll": { params: PollParams; result: PollResult };
-  /** MethodPayoutPoll: PollParams -> PollResult */
+  /**
+   * MethodPayoutPoll polls a pending payout, as MethodTransferPoll.
+   * MethodPayoutPoll: PollParams -> PollResult
+   */
   "payout/poll": { params: PollParams; result: PollResult };
   /** MethodTransferReverse: ReverseParams -> ReverseResult */
   "transfer/reverse": { params: ReverseParams; result: ReverseResult };
@@ -1320,6 +1756,22 @@ export interface Methods {
   "calls/list": { params: CallsListParams; result: CallsListResult };
   /** MethodConnectorCheck: ConnectorCheckParams -> ConnectorCheckResult */
   "connector/check": { params: ConnectorCheckParams; result: ConnectorCheckResult };
+  /** MethodConnectorsAdd: ConnectorsAddParams -> WorkspaceConnector */
+  "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
+  /** MethodConnectorsList: ConnectorsListParams -> ConnectorsListResult */
+  "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
+  /** MethodFaultsSet: FaultsSetParams -> FaultsListResult */
+  "faults/set": { params: FaultsSetParams; result: FaultsListResult };
+  /** MethodFaultsList: SessionParams -> FaultsListResult */
+  "faults/list": { params: SessionParams; result: FaultsListResult };
+  /** MethodFaultsClear: SessionParams -> Empty */
+  "faults/clear": { params: SessionParams; result: Empty };
+  /** MethodStepNext: StepParams -> Empty */
+  "step/next": { params: StepParams; result: Empty };
+  /** MethodStepContinue: StepParams -> Empty */
+  "step/continue": { params: StepParams; result: Empty };
+  /** MethodStepAbort: StepParams -> Empty */
+  "step/abort": { params: StepParams; result: Empty };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
@@ -1331,6 +1783,12 @@ export interface ClientNotifications {
    * in flight; that request then answers CodeRequestCancelled.
    */
   "$/cancelRequest": CancelParams;
+  /**
+   * MethodWorkDoneProgressCancel is the client's notification that
+   * cancels the request a server-made progress token belongs to (LSP's
+   * Cancel button); that request then answers CodeRequestCancelled.
+   */
+  "window/workDoneProgress/cancel": WorkDoneProgressCancelParams;
 }
 
 /** Notifications the daemon sends to the client: method name to params. */
@@ -1343,6 +1801,7 @@ export interface Notifications {
   "check/page": CheckPageParams;
   "provider/reloaded": ProviderReloadedParams;
   "provider/buildFailed": ProviderBuildFailedParams;
+  "step/paused": StepPausedParams;
 }
 
 /** Requests the daemon sends to the client: method name to params and result. */
@@ -1352,8 +1811,6 @@ export interface ServerRequests {
    * declared workDoneProgress, before it uses a token it made itself.
    */
   "window/workDoneProgress/create": { params: WorkDoneProgressCreateParams; result: null };
-  "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
-  "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
 }
 
 export type MethodName = keyof Methods;

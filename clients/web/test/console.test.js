@@ -262,5 +262,27 @@ test('web console against the real daemon', async (t) => {
     await shot('11-item');
   });
 
+  await t.test('breaks the connector with a fault rule from the Faults panel', async () => {
+    await page.click('.panel-tab[data-panel="faults"]');
+    await page.waitForSelector('#panel-faults form.fault-form');
+    await page.selectOption('#panel-faults select[name="kind"]', 'status');
+    await page.fill('#panel-faults input[name="status"]', '503');
+    await page.fill('#panel-faults input[name="times"]', '1');
+    await page.click('#panel-faults button[type="submit"]');
+    await page.waitForSelector('#panel-faults tr.fault-rule');
+    await shot('12-fault-rule');
+    await page.click('#btn-next');
+    await page.waitForSelector('#result[data-kind="error"]', { timeout: 30000 });
+    assert.match(await page.textContent('#result'), /503/);
+    await page.click('.panel-tab[data-panel="http"]');
+    await page.waitForSelector('#panel-http .fault-badge', { timeout: 30000 });
+    assert.match(await page.textContent('#panel-http .fault-badge'), /fault status/);
+    await shot('13-fault-marked');
+    await page.click('.panel-tab[data-panel="faults"]');
+    await page.waitForFunction(() => document.querySelector('#panel-faults .fault-fired')?.textContent === '1');
+    await page.click('#faults-clear');
+    await page.waitForFunction(() => /No fault rules/.test(document.querySelector('#panel-faults').textContent));
+  });
+
   assert.deepEqual(pageErrors, [], 'errors in the page');
 });
