@@ -281,15 +281,16 @@ func (s *Server) table() map[string]handlerFunc {
 			}
 			return protocol.BankAccountCreateResult{Account: acc}, nil
 		}),
-		protocol.MethodTransferCreate:  initiate(s, (*session.Session).CreateTransfer),
-		protocol.MethodPayoutCreate:    initiate(s, (*session.Session).CreatePayout),
-		protocol.MethodTransferPoll:    poll(s, (*session.Session).PollTransfer),
-		protocol.MethodPayoutPoll:      poll(s, (*session.Session).PollPayout),
-		protocol.MethodTransferReverse: reverse(s, (*session.Session).ReverseTransfer),
-		protocol.MethodPayoutReverse:   reverse(s, (*session.Session).ReversePayout),
-		protocol.MethodConnectorsAdd:   handle(s.connectorsAdd),
-		protocol.MethodConnectorsList:  handle(s.connectorsList),
-		protocol.MethodConnectorCheck:  connectorCheck(s),
+		protocol.MethodTransferCreate:    initiate(s, (*session.Session).CreateTransfer),
+		protocol.MethodPayoutCreate:      initiate(s, (*session.Session).CreatePayout),
+		protocol.MethodTransferPoll:      poll(s, (*session.Session).PollTransfer),
+		protocol.MethodPayoutPoll:        poll(s, (*session.Session).PollPayout),
+		protocol.MethodTransferReverse:   reverse(s, (*session.Session).ReverseTransfer),
+		protocol.MethodPayoutReverse:     reverse(s, (*session.Session).ReversePayout),
+		protocol.MethodConnectorsAdd:     handle(s.connectorsAdd),
+		protocol.MethodConnectorsList:    handle(s.connectorsList),
+		protocol.MethodConnectorCheck:    connectorCheck(s),
+		protocol.MethodConnectorsMethods: handle(s.connectorsMethods),
 	}
 }
 
