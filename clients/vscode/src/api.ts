@@ -60,8 +60,66 @@ export interface OutputChannelLike {
   dispose(): void;
 }
 
+export interface UriLike {
+  readonly scheme: string;
+  readonly path: string;
+  readonly fsPath: string;
+  toString(): string;
+}
+
 export interface TextDocumentLike {
+  readonly uri: UriLike;
   getText(): string;
+}
+
+export interface PositionLike {
+  readonly line: number;
+  readonly character: number;
+}
+
+export interface RangeLike {
+  readonly start: PositionLike;
+  readonly end: PositionLike;
+}
+
+export interface DiagnosticLike {
+  range: RangeLike;
+  message: string;
+  severity: number;
+  source?: string;
+}
+
+/** A named set of diagnostics, by file (vscode.DiagnosticCollection). */
+export interface DiagnosticCollectionLike {
+  set(uri: UriLike, diagnostics: readonly DiagnosticLike[] | undefined): void;
+  clear(): void;
+  dispose(): void;
+}
+
+export interface CodeLensLike {
+  range: RangeLike;
+  command?: CommandLike;
+}
+
+export interface CodeLensProviderLike {
+  onDidChangeCodeLenses?: Event<void>;
+  // The lenses are made with the host's CodeLens class (VscodeApi.CodeLens);
+  // the result is left untyped because that class is wider than
+  // CodeLensLike and VS Code's provider type asks for it exactly.
+  provideCodeLenses(document: TextDocumentLike, token: CancellationTokenLike): any;
+}
+
+/** Documents of a URI scheme; each path's content is fixed once opened. */
+export interface TextDocumentContentProviderLike {
+  provideTextDocumentContent(uri: UriLike, token: CancellationTokenLike): string | undefined;
+}
+
+export interface StatusBarItemLike {
+  text: string;
+  tooltip?: string | unknown;
+  command?: string | CommandLike;
+  show(): void;
+  dispose(): void;
 }
 
 export interface CommandLike {
@@ -113,17 +171,42 @@ export interface VscodeApi {
     createOutputChannel(name: string): OutputChannelLike;
     registerTreeDataProvider<T>(viewId: string, provider: TreeDataProviderLike<T>): Disposable;
     showTextDocument(document: TextDocumentLike): Thenable<unknown>;
+    createStatusBarItem(alignment?: number, priority?: number): StatusBarItemLike;
   };
   commands: {
     registerCommand(command: string, callback: (...args: any[]) => any): Disposable;
+    /** Runs a command, e.g. vscode.diff. */
+    executeCommand(command: string, ...rest: any[]): Thenable<unknown>;
   };
   workspace: {
     /** The open folders (vscode.workspace.workspaceFolders). */
     readonly workspaceFolders?: readonly { readonly uri: { readonly fsPath: string } }[];
     openTextDocument(options: { language?: string; content?: string }): Thenable<TextDocumentLike>;
+    openTextDocument(uri: UriLike): Thenable<TextDocumentLike>;
+    openTextDocument(path: string): Thenable<TextDocumentLike>;
+    registerTextDocumentContentProvider(scheme: string, provider: TextDocumentContentProviderLike): Disposable;
+    onDidSaveTextDocument(listener: (document: TextDocumentLike) => unknown): Disposable;
     getConfiguration(section?: string): ConfigurationLike;
     onDidChangeConfiguration(listener: (e: { affectsConfiguration(section: string): boolean }) => unknown): Disposable;
   };
+  languages: {
+    createDiagnosticCollection(name?: string): DiagnosticCollectionLike;
+    registerCodeLensProvider(selector: { language: string; scheme?: string }, provider: CodeLensProviderLike): Disposable;
+  };
+  env: {
+    clipboard: { writeText(value: string): Thenable<void> };
+  };
+  Uri: {
+    file(path: string): UriLike;
+    parse(value: string): UriLike;
+  };
+  Range: new (startLine: number, startCharacter: number, endLine: number, endCharacter: number) => RangeLike;
+  // range is one made with Range above; typed any because the host's
+  // constructors take its own Range class, wider than RangeLike.
+  Diagnostic: new (range: any, message: string, severity?: number) => DiagnosticLike;
+  DiagnosticSeverity: { readonly Error: number; readonly Warning: number; readonly Information: number };
+  CodeLens: new (range: any, command?: CommandLike) => CodeLensLike;
+  StatusBarAlignment: { readonly Left: number };
   EventEmitter: new <T>() => EventEmitterLike<T>;
   TreeItem: new (label: string, collapsibleState?: number) => TreeItemLike;
   TreeItemCollapsibleState: { readonly None: number; readonly Collapsed: number; readonly Expanded: number };
