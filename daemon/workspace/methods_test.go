@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
 	"github.com/switchboardpay/switchboard/daemon/workspace"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -85,5 +87,19 @@ func TestSourceMethodsWithSyntaxError(t *testing.T) {
 	}
 	if _, _, err := workspace.SourceMethods(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing directory is no error")
+	}
+}
+
+// A go that cannot run at all prints nothing; the failed build still says
+// why, so the editor has something to show.
+func TestBuildWithoutGoSaysWhy(t *testing.T) {
+	w := workspace.New(workspace.Options{Registry: connector.NewRegistry(), GoCommand: filepath.Join(t.TempDir(), "no-go")})
+	t.Cleanup(func() { w.Close() })
+	wc, err := w.Add(t.Context(), copyModule(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wc.State != protocol.ConnectorStateFailed || wc.LastBuild == nil || wc.LastBuild.OK || !strings.Contains(wc.LastBuild.Output, "no-go") {
+		t.Fatalf("build without go: %+v %+v", wc, wc.LastBuild)
 	}
 }

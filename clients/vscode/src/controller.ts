@@ -197,8 +197,9 @@ export class Controller {
       else this.store.upsert(c.session);
     });
     client.onNotification(NotifyProviderBuildFailed, (b) => {
-      this.output.appendLine(`build of ${b.dir} failed: ${b.diagnostics.length} message(s)`);
-      this.problems.setBuild(b.dir, b.diagnostics);
+      this.output.appendLine(`build of ${b.dir} failed: ${plural(b.diagnostics.length, 'message')}`);
+      if (b.output) this.output.appendLine(b.output.trimEnd());
+      this.problems.setBuild(b.dir, b.diagnostics, b.output);
       void this.refreshConnectors(client);
     });
     client.onNotification(NotifyProviderReloaded, (r) => {

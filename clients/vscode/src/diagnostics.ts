@@ -23,9 +23,18 @@ export class ConnectorProblems {
     this.check = vscode.languages.createDiagnosticCollection('switchboard-check');
   }
 
-  /** Shows a connector's last build messages (none after a good build). */
-  setBuild(dir: string, diags: BuildDiagnostic[]): void {
+  /**
+   * Shows a connector's last build messages (none after a good build). A
+   * failed build without a message on a line (go could not run, the new
+   * process would not start) shows its output on the first line of go.mod.
+   */
+  setBuild(dir: string, diags: BuildDiagnostic[], output?: string): void {
     const byFile = new Map<string, DiagnosticLike[]>();
+    if (diags.length === 0 && output?.trim()) {
+      const x = new this.vscode.Diagnostic(new this.vscode.Range(0, 0, 0, 1), `build failed: ${output.trim()}`, this.vscode.DiagnosticSeverity.Error);
+      x.source = 'switchboard';
+      byFile.set(path.join(dir, 'go.mod'), [x]);
+    }
     for (const d of diags) {
       const file = path.isAbsolute(d.file) ? d.file : path.join(dir, d.file);
       const line = Math.max(0, d.line - 1);
@@ -38,7 +47,10 @@ export class ConnectorProblems {
   }
 
   setConnectors(list: WorkspaceConnector[]): void {
-    for (const c of list) this.setBuild(c.dir, c.lastBuild && !c.lastBuild.ok ? c.diagnostics : []);
+    for (const c of list) {
+      const failed = c.lastBuild && !c.lastBuild.ok;
+      this.setBuild(c.dir, failed ? c.diagnostics : [], failed ? c.lastBuild?.output : undefined);
+    }
   }
 
   /**

@@ -71,6 +71,9 @@ describe('Problems of workspace connectors', () => {
     assert.ok(build.byFile.has('/abs/other.go'));
     problems.setBuild('/ws/acme', []);
     assert.equal(build.byFile.size, 0);
+    // No line to put it on: the output goes on go.mod.
+    problems.setBuild('/ws/acme', [], 'go build: exec: "go": executable file not found in $PATH');
+    assert.match(build.byFile.get('/ws/acme/go.mod')![0].message, /^build failed: go build: exec/);
   });
 
   it("puts check findings on the line of the resource's fetch method; others are returned", () => {

@@ -1,0 +1,211 @@
+// The Switchboard extension in a real VS Code (code-server 4.139.1, VS Code
+// 1.139.1) driven by Playwright in Debian's Chromium: the packaged .vsix
+// installed, the real `switchboard stdio` (bin/switchboard), a connector of
+// the workspace built and watched by the daemon. Every step is done the way
+// a user does it (command palette, quick picks, tree, notifications,
+// CodeLens, Problems) and leaves a screenshot in artifacts/.
+
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { BIN, VSCode, sleep } from './harness.js';
+
+let vs;
+let bank;
+let bankURL;
+let p;
+
+/** Starts `switchboard demobank` on a free loopback port; resolves its URL. */
+function startBank() {
+  return new Promise((resolve, reject) => {
+    bank = spawn(BIN, ['demobank', '--listen', '127.0.0.1:0', '--accounts', '3', '--payments-per-account', '120'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    bank.stdout.on('data', (d) => {
+      out += d;
+      const m = /^(http:\/\/\S+)\s*$/m.exec(out);
+      if (m) resolve(m[1]);
+    });
+    bank.on('exit', (code) => reject(new Error(`demobank exited with ${code}`)));
+    setTimeout(() => reject(new Error('demobank did not print its URL')), 20000);
+  });
+}
+
+before(async () => {
+  bankURL = await startBank();
+  vs = new VSCode({
+    settings: { 'switchboard.connectors': ['acme'] },
+    // The author's connector: the scaffold `switchboard new connector` writes.
+    prepare: (ws) => execFileSync(BIN, ['new', 'connector', 'acme', '--dir', join(ws, 'acme')], { stdio: 'pipe' }),
+  });
+  await vs.start();
+  p = vs.page;
+});
+
+after(async () => {
+  if (p) await vs.shot('end').catch(() => {});
+  await vs?.stop();
+  bank?.kill();
+});
+
+// A screenshot after every step, named after it: the artifact of a failure.
+afterEach(async (t) => {
+  if (p) await vs.shot(`after-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => {});
+});
+
+/** Opens the Switchboard view (the activity-bar container's Sessions view). */
+async function showSessions() {
+  await vs.command('Switchboard: Focus on Sessions View');
+  await p.locator('.part.sidebar .composite.title', { hasText: 'Sessions' }).first().waitFor();
+}
+
+/** The tree row whose text starts with label. */
+function row(label) {
+  return p.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`^\\s*${label}(\\s|$)`) }).first();
+}
+
+async function until(what, fn, ms = 30000) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+test('creates a demo session in one pick', async () => {
+  await showSessions();
+  await vs.command('Switchboard: Create Session');
+  await vs.pick('demo');
+  await row('demo').waitFor();
+  await row('payments').waitFor();
+  assert.match(await row('payments').innerText(), /not fetched/);
+  await p.locator('.statusbar-item', { hasText: 'Switchboard: connected' }).waitFor();
+  await vs.shot('session-created');
+});
+
+test('fetches a page from the command palette', async () => {
+  await vs.command('Switchboard: Fetch Next Page');
+  await vs.pick('payments');
+  await until('page 1 in the tree', async () => /1 page · 100 items · more/.test(await row('payments').innerText()));
+  await vs.shot('page-fetched');
+});
+
+test('edits the state in an input box', async () => {
+  await vs.command('Switchboard: Edit State');
+  await vs.pick('payments');
+  const shown = await vs.input('null');
+  assert.ok(shown && shown !== 'null', `the box showed the state after page 1: ${shown}`);
+  await vs.command('Switchboard: Fetch Next Page');
+  await vs.pick('payments');
+  // From null again: page 1 once more.
+  await until('the refetched page', async () => /· 100 items · more/.test(await row('payments').innerText()));
+  await vs.command('Switchboard: Show Output');
+  await p.locator('.output-view, .panel', { hasText: 'state of payments set to null' }).first().waitFor();
+  await vs.shot('state-edited');
+});
+
+test('opens an HTTP exchange as a read-only JSON document, and a page state diff', async () => {
+  await showSessions();
+  await row('HTTP exchanges').click();
+  const x = p.locator('.part.sidebar .monaco-list-row', { hasText: /GET / }).first();
+  await x.waitFor();
+  await x.click();
+  await until('the exchange document', async () => /"request"/.test(await vs.editorText().catch(() => '')));
+  const text = await vs.editorText();
+  assert.match(text, /"method": "GET"/);
+  assert.doesNotMatch(text, /demo-key/, 'the API key is redacted');
+  await vs.shot('exchange-open');
+});
+
+test("runs a sync and cancels it from VS Code's progress notification", async () => {
+  // A big bank, configured in the config document (validated by the
+  // provider's JSON Schema), so the sync runs long enough to cancel.
+  await vs.command('Switchboard: Edit Config');
+  await vs.pick('demo');
+  const editor = p.locator('.editor-group-container.active .monaco-editor').first();
+  await editor.waitFor();
+  await until('the config document', async () => /\$schema/.test(await vs.editorText()));
+  await editor.click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.press('Delete');
+  const schema = /"\$schema": "([^"]+)"/.exec(readFileSync(await configFile(), 'utf8'))[1];
+  await p.keyboard.insertText(`{"$schema": "${schema}", "accounts": "many"}`);
+  // VS Code's JSON support checks it against the provider's schema.
+  await vs.command('View: Focus Problems (Errors, Warnings, Infos)');
+  await p.locator('.markers-panel', { hasText: 'Incorrect type' }).first().waitFor({ timeout: 30000 });
+  await vs.shot('config-invalid');
+  await editor.click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.press('Delete');
+  await p.keyboard.insertText(`{"$schema": "${schema}", "accounts": 40, "paymentsPerAccount": 50000}`);
+  await p.keyboard.press('Control+S');
+  await showSessions();
+  await row('demo-2').waitFor();
+
+  await vs.command('Switchboard: Run Sync');
+  await vs.pick('demo-2');
+  const toast = await vs.notification('Running sync');
+  await p.locator('.statusbar-item', { hasText: '1 running' }).waitFor();
+  await until('a progress message', async () => /pages?/.test(await toast.innerText()));
+  await vs.shot('sync-running');
+  await toast.locator('.monaco-button, a.monaco-button', { hasText: 'Cancel' }).first().click();
+  await vs.notification('Sync cancelled after');
+  await vs.shot('sync-cancelled');
+});
+
+async function configFile() {
+  const title = await p.locator('.tab.active').first().getAttribute('title');
+  return title.replace(/^~/, process.env.HOME);
+}
+
+test('shows CodeLens above the connector methods and runs them', async () => {
+  const file = join(vs.workspace, 'acme', 'connector.go');
+  await vs.command('Go to File...');
+  await p.keyboard.insertText('acme/connector.go');
+  await p.locator('.quick-input-widget .monaco-list-row', { hasText: 'connector.go' }).first().waitFor();
+  await p.keyboard.press('Enter');
+  const lens = p.locator('.codelens-decoration a', { hasText: 'Fetch next page' });
+  await until('the lenses', async () => (await lens.count()) === 2, 60000);
+  assert.equal(await p.locator('.codelens-decoration a', { hasText: 'Reset state' }).count(), 2);
+  await vs.shot('codelens');
+  // acme needs config: the first lens opens its document; saving it
+  // creates the session; the lens then fetches.
+  await lens.first().click();
+  await until('the acme config document', async () => /\$schema/.test(await vs.editorText()));
+  const editor = p.locator('.editor-group-container.active .monaco-editor').first();
+  const schema = /"\$schema": "([^"]+)"/.exec(await vs.editorText())[1];
+  await editor.click();
+  await p.keyboard.press('Control+A');
+  await p.keyboard.press('Delete');
+  await p.keyboard.insertText(`{"$schema": "${schema}", "apiKey": "demo-key", "baseUrl": "${bankURL}"}`);
+  await p.keyboard.press('Control+S');
+  await showSessions();
+  await row('acme').waitFor();
+  await vs.command('View: Open Previous Editor');
+  await until('the connector source', async () => /FetchAccounts/.test(await vs.editorText()), 10000).catch(() => {});
+  await p.locator('.tab', { hasText: 'connector.go' }).first().click();
+  // Accounts is the first fetch method in the scaffold.
+  await lens.first().click();
+  await until('acme accounts fetched', async () => /1 page · \d+ items/.test(await row('accounts').innerText().catch(() => '')));
+  await vs.shot('codelens-fetched');
+  assert.ok(file);
+});
+
+test('shows a build error of the workspace connector as a diagnostic on its line', async () => {
+  const file = join(vs.workspace, 'acme', 'connector.go');
+  const src = readFileSync(file, 'utf8');
+  const broken = src.replace('func asset(', 'var _ = undefinedHelper()\n\nfunc asset(');
+  assert.notEqual(broken, src);
+  writeFileSync(file, broken);
+  await vs.command('View: Focus Problems (Errors, Warnings, Infos)');
+  await p.locator('.markers-panel', { hasText: 'undefined: undefinedHelper' }).first().waitFor({ timeout: 120000 });
+  await p.locator('.statusbar-item', { hasText: '1 build failed' }).waitFor();
+  await vs.shot('build-error');
+  writeFileSync(file, src);
+  await until('the problem cleared', async () => !(await p.locator('.markers-panel').innerText()).includes('undefinedHelper'), 120000);
+});
