@@ -188,22 +188,29 @@ export class VSCode {
     await input.fill(label);
     await p.locator('.quick-input-widget .monaco-list-row', { hasText: label }).first().waitFor();
     await input.press('Enter');
-    await p.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => {});
+    // What comes next (another pick, an input box, nothing) waits for its own sign.
+    await sleep(300);
   }
 
-  /** Answers the input box on screen; returns the value it proposed. */
-  async input(value) {
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor();
+  /**
+   * Answers the input box that shows prompt (a quick pick closing and an
+   * input box opening share one widget: the prompt tells them apart);
+   * returns the value it proposed.
+   */
+  async input(value, prompt) {
+    const p = this.page;
+    await p.locator('.quick-input-widget', { hasText: prompt }).waitFor();
+    const input = p.locator('.quick-input-widget .quick-input-box input');
     const shown = await input.inputValue();
     await input.fill(value);
     await input.press('Enter');
+    await p.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     return shown;
   }
 
   /** The Switchboard view's tree rows' texts. */
   async rows() {
-    return this.page.locator('.pane-body .monaco-list-row').allInnerTexts();
+    return this.page.locator('.part.sidebar .monaco-list-row').allInnerTexts();
   }
 
   /** Waits for a notification toast with that text; returns its locator. */
@@ -215,7 +222,8 @@ export class VSCode {
 
   /** The text of the editor in front (Monaco renders only what is visible). */
   async editorText() {
-    return this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+    const t = await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().innerText();
+    return t.replace(/\u00a0/g, ' ');
   }
 
   async stop() {

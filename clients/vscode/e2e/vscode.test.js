@@ -61,9 +61,12 @@ async function showSessions() {
   await p.locator('.part.sidebar .composite.title', { hasText: 'Sessions' }).first().waitFor();
 }
 
-/** The tree row whose text starts with label. */
+/** The tree row of that label (its description is rendered beside it). */
 function row(label) {
-  return p.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`^\\s*${label}(\\s|$)`) }).first();
+  return p
+    .locator('.part.sidebar .monaco-list-row')
+    .filter({ has: p.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+    .first();
 }
 
 async function until(what, fn, ms = 30000) {
@@ -98,14 +101,14 @@ test('fetches a page from the command palette', async () => {
 test('edits the state in an input box', async () => {
   await vs.command('Switchboard: Edit State');
   await vs.pick('payments');
-  const shown = await vs.input('null');
+  const shown = await vs.input('null', 'The connector state as JSON');
   assert.ok(shown && shown !== 'null', `the box showed the state after page 1: ${shown}`);
   await vs.command('Switchboard: Fetch Next Page');
   await vs.pick('payments');
-  // From null again: page 1 once more.
-  await until('the refetched page', async () => /· 100 items · more/.test(await row('payments').innerText()));
+  // The page after the edit is counted on (page 2) and fetched from null.
+  await until('the refetched page', async () => /2 pages · 200 items · more/.test(await row('payments').innerText()));
   await vs.command('Switchboard: Show Output');
-  await p.locator('.output-view, .panel', { hasText: 'state of payments set to null' }).first().waitFor();
+  await p.locator('.part.panel', { hasText: /state\sof\spayments\sset\sto\snull/ }).first().waitFor();
   await vs.shot('state-edited');
 });
 
@@ -130,10 +133,10 @@ test("runs a sync and cancels it from VS Code's progress notification", async ()
   const editor = p.locator('.editor-group-container.active .monaco-editor').first();
   await editor.waitFor();
   await until('the config document', async () => /\$schema/.test(await vs.editorText()));
+  const schema = /"\$schema": "([^"]+)"/.exec(await vs.editorText())[1];
   await editor.click();
   await p.keyboard.press('Control+A');
   await p.keyboard.press('Delete');
-  const schema = /"\$schema": "([^"]+)"/.exec(readFileSync(await configFile(), 'utf8'))[1];
   await p.keyboard.insertText(`{"$schema": "${schema}", "accounts": "many"}`);
   // VS Code's JSON support checks it against the provider's schema.
   await vs.command('View: Focus Problems (Errors, Warnings, Infos)');
@@ -158,17 +161,38 @@ test("runs a sync and cancels it from VS Code's progress notification", async ()
   await vs.shot('sync-cancelled');
 });
 
-async function configFile() {
-  const title = await p.locator('.tab.active').first().getAttribute('title');
-  return title.replace(/^~/, process.env.HOME);
+/** Opens a workspace file at a line with Quick Open (Ctrl+P) and Go to Line (Ctrl+G). */
+async function openAt(rel, line) {
+  const input = p.locator('.quick-input-widget .quick-input-box input');
+  const name = rel.split('/').at(-1);
+  const tab = p.locator('.tabs-container .tab', { hasText: name }).first();
+  await p.keyboard.press('Escape');
+  if (await tab.count()) {
+    await tab.click();
+  } else {
+    await p.keyboard.press('Control+P');
+    await input.waitFor();
+    await input.fill(rel);
+    await p.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor();
+    await input.press('Enter');
+  }
+  await p.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor();
+  await p.keyboard.press('Control+G');
+  await input.waitFor();
+  await input.fill(`:${line}`);
+  await input.press('Enter');
+}
+
+function lineOf(file, text) {
+  const i = readFileSync(file, 'utf8').split('\n').findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} not in ${file}`);
+  return i + 1;
 }
 
 test('shows CodeLens above the connector methods and runs them', async () => {
   const file = join(vs.workspace, 'acme', 'connector.go');
-  await vs.command('Go to File...');
-  await p.keyboard.insertText('acme/connector.go');
-  await p.locator('.quick-input-widget .monaco-list-row', { hasText: 'connector.go' }).first().waitFor();
-  await p.keyboard.press('Enter');
+  const line = lineOf(file, 'func (c *Connector) FetchAccounts(');
+  await openAt('acme/connector.go', line);
   const lens = p.locator('.codelens-decoration a', { hasText: 'Fetch next page' });
   await until('the lenses', async () => (await lens.count()) === 2, 60000);
   assert.equal(await p.locator('.codelens-decoration a', { hasText: 'Reset state' }).count(), 2);
@@ -186,14 +210,12 @@ test('shows CodeLens above the connector methods and runs them', async () => {
   await p.keyboard.press('Control+S');
   await showSessions();
   await row('acme').waitFor();
-  await vs.command('View: Open Previous Editor');
-  await until('the connector source', async () => /FetchAccounts/.test(await vs.editorText()), 10000).catch(() => {});
-  await p.locator('.tab', { hasText: 'connector.go' }).first().click();
-  // Accounts is the first fetch method in the scaffold.
+  // Back in the source, the same lens now fetches from the acme session.
+  await openAt('acme/connector.go', line);
   await lens.first().click();
-  await until('acme accounts fetched', async () => /1 page · \d+ items/.test(await row('accounts').innerText().catch(() => '')));
+  await vs.command('Switchboard: Show Output');
+  await p.locator('.part.panel', { hasText: /fetch\/next\saccounts:\spage\s1,\s\d+\sitems/ }).first().waitFor();
   await vs.shot('codelens-fetched');
-  assert.ok(file);
 });
 
 test('shows a build error of the workspace connector as a diagnostic on its line', async () => {
