@@ -123,6 +123,30 @@ test('opens an HTTP exchange as a read-only JSON document, and a page state diff
   assert.match(text, /"method": "GET"/);
   assert.doesNotMatch(text, /demo-key/, 'the API key is redacted');
   await vs.shot('exchange-open');
+
+  // Copy as curl: the inline action of the exchange row, into the browser's clipboard.
+  await x.hover();
+  await x.locator('.action-label[aria-label="Copy as curl"]').click();
+  await vs.notification('curl command copied');
+  const curl = await p.evaluate(() => navigator.clipboard.readText());
+  assert.match(curl, /^curl 'http:\/\/127\.0\.0\.1:\d+\/v1\/transactions\?/);
+  assert.match(curl, /-H 'Authorization: \*\*\*'/);
+  assert.doesNotMatch(curl, /demo-key/);
+
+  // The state before and after a page, in the diff editor.
+  await row('payments').click();
+  const page = p.locator('.part.sidebar .monaco-list-row').filter({ has: p.locator('.label-name', { hasText: /^page 2$/ }) }).first();
+  await page.waitFor();
+  await page.hover();
+  await page.locator('.action-label[aria-label="Compare State Before and After"]').click();
+  const diff = p.locator('.editor-group-container.active .monaco-diff-editor').first();
+  await diff.waitFor();
+  await p.locator('.tabs-container .tab.active', { hasText: 'before ↔ after page 2' }).first().waitFor();
+  const sides = (await diff.locator('.view-lines').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' '));
+  assert.equal(sides.length, 2, 'two sides');
+  assert.match(sides[0], /cursor|null/);
+  assert.notEqual(sides[0], sides[1], 'the page moved the state');
+  await vs.shot('state-diff');
 });
 
 test("runs a sync and cancels it from VS Code's progress notification", async () => {
