@@ -156,6 +156,47 @@ export interface ConfigurationLike {
   get<T>(section: string): T | undefined;
 }
 
+export interface TestItemLike {
+  readonly id: string;
+  label: string;
+  description?: string;
+  readonly children: TestItemCollectionLike;
+}
+
+export interface TestItemCollectionLike {
+  replace(items: readonly TestItemLike[]): void;
+  get(id: string): TestItemLike | undefined;
+  forEach(callback: (item: TestItemLike) => unknown): void;
+}
+
+export interface TestRunLike {
+  started(test: TestItemLike): void;
+  passed(test: TestItemLike, duration?: number): void;
+  failed(test: TestItemLike, message: unknown, duration?: number): void;
+  errored(test: TestItemLike, message: unknown, duration?: number): void;
+  appendOutput(output: string): void;
+  end(): void;
+}
+
+export interface TestRunRequestLike {
+  readonly include: readonly TestItemLike[] | undefined;
+  readonly exclude: readonly TestItemLike[] | undefined;
+}
+
+/** The Test Explorer's controller (vscode.TestController), as far as the extension uses it. */
+export interface TestControllerLike {
+  readonly items: TestItemCollectionLike;
+  createTestItem(id: string, label: string, uri?: UriLike): TestItemLike;
+  createRunProfile(
+    label: string,
+    kind: number,
+    runHandler: (request: TestRunRequestLike, token: CancellationTokenLike) => Thenable<void> | void,
+    isDefault?: boolean,
+  ): Disposable;
+  createTestRun(request: TestRunRequestLike, name?: string, persist?: boolean): TestRunLike;
+  dispose(): void;
+}
+
 /** The subset of the `vscode` module the extension uses. */
 export interface VscodeApi {
   window: {
@@ -196,6 +237,14 @@ export interface VscodeApi {
   env: {
     clipboard: { writeText(value: string): Thenable<void> };
   };
+  tests: {
+    createTestController(id: string, label: string): TestControllerLike;
+  };
+  TestRunProfileKind: { readonly Run: number };
+  // location is a Location made with Location below (typed any for the
+  // same reason as Diagnostic's range).
+  TestMessage: new (message: string) => { message: unknown; location?: any };
+  Location: new (uri: any, range: any) => unknown;
   Uri: {
     file(path: string): UriLike;
     parse(value: string): UriLike;

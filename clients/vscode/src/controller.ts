@@ -20,7 +20,8 @@ import {
   NotifyProviderReloaded,
 } from '@switchboard/client';
 
-import type { Disposable, OutputChannelLike, ProgressLike, QuickPickItemLike, TextDocumentLike, VscodeApi } from './api';
+import type { CancellationTokenLike, Disposable, OutputChannelLike, ProgressLike, QuickPickItemLike, TextDocumentLike, VscodeApi } from './api';
+import { CheckTests } from './checks';
 import { ConfigFiles, needsConfig, parseConfig } from './configdoc';
 import { curlCommand } from './curl';
 import { ConnectorProblems } from './diagnostics';
@@ -144,6 +145,7 @@ export class Controller {
       { dispose: () => void this.close() },
       this.problems,
       this.status,
+      new CheckTests(this.vscode, this.store, this.lenses, (sessionId, resources, token) => this.check(sessionId, resources, token)),
     ];
   }
 
@@ -637,20 +639,42 @@ export class Controller {
   async checkSession(n?: Node): Promise<ConnectorCheckResult | undefined> {
     const sessionId = await this.pickSession(n);
     if (!sessionId) return undefined;
+    const result = await this.check(sessionId);
+    if (!result) return undefined;
+    const findings = result.resources.flatMap((r) => r.findings);
+    const msg = `Check: ${result.passed ? 'passed' : `${plural(findings.filter((f) => !f.warning).length, 'finding')}`} over ${plural(result.resources.length, 'resource')}`;
+    void (result.passed ? this.vscode.window.showInformationMessage(msg) : this.vscode.window.showWarningMessage(msg + '; see Problems'));
+    return result;
+  }
+
+  /**
+   * Runs connector/check on a session (some resources, or all) under a
+   * cancellable progress notification; its findings go to the Problems on
+   * the fetch method they concern and to the output channel. Undefined
+   * when cancelled (from the notification or token).
+   */
+  async check(sessionId: string, resources?: string[], outer?: CancellationTokenLike): Promise<ConnectorCheckResult | undefined> {
     const client = await this.getClient();
     const provider = this.store.get(sessionId)?.session.provider ?? '';
-    const result = await this.cancellable('Checking pagination', client, (_progress, token, workDoneToken) =>
-      client.request('connector/check', { sessionId, workDoneToken }, token),
-    );
+    const result = await this.cancellable('Checking pagination', client, (_progress, token, workDoneToken) => {
+      // Cancelled from the notification or from the Test Explorer.
+      const cts = new CancellationTokenSource();
+      const sub = outer?.onCancellationRequested(() => cts.cancel());
+      const inner = token.onCancellationRequested(() => cts.cancel());
+      if (outer?.isCancellationRequested) cts.cancel();
+      return client.request('connector/check', { sessionId, resources, workDoneToken }, cts.token).finally(() => {
+        sub?.dispose();
+        inner.dispose();
+        cts.dispose();
+      });
+    });
     if (result === 'cancelled') return undefined;
     const findings: CheckFinding[] = result.resources.flatMap((r) => r.findings);
-    const unplaced = this.problems.setCheck(provider, findings);
+    this.problems.setCheck(provider, findings);
     for (const r of result.resources) {
       this.output.appendLine(`check ${r.resource}: ${r.passed ? 'passed' : 'FAILED'} (${plural(r.runs, 'run')}, ${plural(r.pages, 'page')}, ${plural(r.items, 'item')})`);
     }
     for (const f of findings) this.output.appendLine(`  ${f.warning ? 'warning' : 'finding'} ${f.resource} ${f.check}: ${f.message}`);
-    const msg = `Check: ${result.passed ? 'passed' : `${findings.filter((f) => !f.warning).length} finding(s)`} over ${plural(result.resources.length, 'resource')}` + (unplaced.length && findings.length > unplaced.length ? '; see Problems' : '');
-    void (result.passed ? this.vscode.window.showInformationMessage(msg) : this.vscode.window.showWarningMessage(msg));
     return result;
   }
 

@@ -10,7 +10,7 @@ import type { Disposable } from '../src/api';
 import { Commands, Controller, SessionsViewId, connectorArgs } from '../src/controller';
 import { exchangeLine } from '../src/format';
 import { Node } from '../src/tree';
-import { FakeOutputChannel, FakeTreeItem, FakeVscode } from './fakeVscode';
+import { FakeOutputChannel, FakeTestItemCollection, FakeTreeItem, FakeVscode } from './fakeVscode';
 
 const packageDir = path.resolve(__dirname, '..', '..');
 // The extension spawns `switchboard stdio` with VS Code's environment: give
@@ -204,6 +204,25 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     const balances = await item(resourceNode(session.id, 'balances'));
     assert.match(String(balances.description), /· 2 keys$/);
     assert.ok(fake.progresses.at(-1)!.options.cancellable);
+  });
+
+  it('lists the pagination check per resource in the Test Explorer and runs it from there', async () => {
+    const ctrl = fake.testControllers.get('switchboard.checks')!;
+    const [sessionItem] = (ctrl.items as FakeTestItemCollection).all();
+    assert.equal(sessionItem.id, `session:${session.id}`);
+    const resources = (sessionItem.children as FakeTestItemCollection).all();
+    assert.deepEqual(resources.map((r) => r.label), ['accounts', 'balances', 'externalAccounts', 'payments']);
+    const run = await ctrl.run([resources[0], resources[3]]);
+    assert.ok(run.ended);
+    assert.deepEqual(
+      [...run.results.entries()].map(([id, r]) => [id, r.state]),
+      [
+        [`resource:${session.id}:accounts`, 'passed'],
+        [`resource:${session.id}:payments`, 'passed'],
+      ],
+      run.output,
+    );
+    assert.match(run.output, /^accounts: passed \(\d+ runs, \d+ pages, 2 items\)/);
   });
 
   it("cancels fetch all from the progress notification's cancel button ($/cancelRequest)", async () => {

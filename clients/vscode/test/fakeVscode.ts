@@ -17,6 +17,11 @@ import type {
   PositionLike,
   RangeLike,
   StatusBarItemLike,
+  TestControllerLike,
+  TestItemCollectionLike,
+  TestItemLike,
+  TestRunLike,
+  TestRunRequestLike,
   TextDocumentContentProviderLike,
   UriLike,
   Disposable,
@@ -126,6 +131,75 @@ export class FakeStatusBarItem implements StatusBarItemLike {
   shown = false;
   show(): void {
     this.shown = true;
+  }
+  dispose(): void {}
+}
+
+export class FakeTestItemCollection implements TestItemCollectionLike {
+  private items: TestItemLike[] = [];
+  replace(items: readonly TestItemLike[]): void {
+    this.items = [...items];
+  }
+  get(id: string): TestItemLike | undefined {
+    return this.items.find((i) => i.id === id);
+  }
+  forEach(callback: (item: TestItemLike) => unknown): void {
+    for (const i of this.items) callback(i);
+  }
+  all(): TestItemLike[] {
+    return [...this.items];
+  }
+}
+
+/** One test run: what the Test Explorer would show for each item. */
+export class FakeTestRun implements TestRunLike {
+  readonly results = new Map<string, { state: 'started' | 'passed' | 'failed' | 'errored'; messages: unknown[] }>();
+  output = '';
+  ended = false;
+  started(t: TestItemLike): void {
+    this.results.set(t.id, { state: 'started', messages: [] });
+  }
+  passed(t: TestItemLike): void {
+    this.results.set(t.id, { state: 'passed', messages: [] });
+  }
+  failed(t: TestItemLike, message: unknown): void {
+    this.results.set(t.id, { state: 'failed', messages: Array.isArray(message) ? message : [message] });
+  }
+  errored(t: TestItemLike, message: unknown): void {
+    this.results.set(t.id, { state: 'errored', messages: [message] });
+  }
+  appendOutput(output: string): void {
+    this.output += output;
+  }
+  end(): void {
+    this.ended = true;
+  }
+}
+
+export class FakeTestController implements TestControllerLike {
+  readonly items = new FakeTestItemCollection();
+  readonly runs: FakeTestRun[] = [];
+  runHandler?: (request: TestRunRequestLike, token: CancellationTokenLike) => Thenable<void> | void;
+  constructor(
+    readonly id: string,
+    readonly label: string,
+  ) {}
+  createTestItem(id: string, label: string): TestItemLike {
+    return { id, label, children: new FakeTestItemCollection() };
+  }
+  createRunProfile(_label: string, _kind: number, runHandler: (request: TestRunRequestLike, token: CancellationTokenLike) => Thenable<void> | void): Disposable {
+    this.runHandler = runHandler;
+    return { dispose: () => (this.runHandler = undefined) };
+  }
+  createTestRun(): TestRunLike {
+    const r = new FakeTestRun();
+    this.runs.push(r);
+    return r;
+  }
+  /** Presses the run button of some items (all when none). */
+  async run(include?: TestItemLike[]): Promise<FakeTestRun> {
+    await this.runHandler!({ include, exclude: undefined }, neverCancelled);
+    return this.runs.at(-1)!;
   }
   dispose(): void {}
 }
@@ -343,6 +417,26 @@ export class FakeVscode implements VscodeApi {
       this.codeLensProviders.push(e);
       return { dispose: () => this.codeLensProviders.splice(this.codeLensProviders.indexOf(e), 1) };
     },
+  };
+
+  readonly testControllers = new Map<string, FakeTestController>();
+  tests: VscodeApi['tests'] = {
+    createTestController: (id: string, label: string) => {
+      const c = new FakeTestController(id, label);
+      this.testControllers.set(id, c);
+      return c;
+    },
+  };
+  TestRunProfileKind = { Run: 1 } as const;
+  TestMessage = class {
+    location?: unknown;
+    constructor(readonly message: string) {}
+  };
+  Location = class {
+    constructor(
+      readonly uri: UriLike,
+      readonly range: RangeLike,
+    ) {}
   };
 
   env: VscodeApi['env'] = {

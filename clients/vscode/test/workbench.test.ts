@@ -6,10 +6,12 @@ import { describe, it } from 'node:test';
 
 import type { CheckFinding, ConnectorMethods, HTTPExchangeParams } from '@switchboard/client';
 
+import { CheckTests } from '../src/checks';
 import { curlCommand } from '../src/curl';
+import { SessionStore } from '../src/model';
 import { ConnectorProblems } from '../src/diagnostics';
 import { SourceLenses, lensesFor } from '../src/lenses';
-import { FakeUri, FakeVscode } from './fakeVscode';
+import { FakeTestItemCollection, FakeUri, FakeVscode } from './fakeVscode';
 
 const methods: ConnectorMethods[] = [
   {
@@ -121,5 +123,42 @@ describe('Copy as curl', () => {
 
   it('says when the captured body was cut', () => {
     assert.match(curlCommand({ ...x, request: { ...x.request, method: 'GET', body: 'abc', bodyTruncated: true } }), /^curl 'https.*# body truncated by the capture$/);
+  });
+});
+
+describe('the pagination check in the Test Explorer', () => {
+  it('fails a resource with its findings, located on the fetch method', async () => {
+    const fake = new FakeVscode();
+    const lenses = new SourceLenses(fake);
+    lenses.set(methods);
+    const store = new SessionStore();
+    store.upsert({ id: 's1', provider: 'acme', name: 'mine', capabilities: ['fetch:accounts', 'fetch:payments'], config: {}, pageSize: 50 } as never);
+    const asked: string[][] = [];
+    new CheckTests(fake, store, lenses, async (_id, resources) => {
+      asked.push(resources);
+      return {
+        passed: false,
+        durationMs: 1,
+        resources: [
+          { resource: 'accounts', pageSizes: [1], runs: 2, pages: 3, items: 2, passed: true, findings: [] },
+          {
+            resource: 'payments', pageSizes: [1], runs: 2, pages: 9, items: 5, passed: false,
+            findings: [{ resource: 'payments', check: 'termination', pageSize: 1, state: { cursor: 'x' }, references: [], message: 'the state repeated' }],
+          },
+        ],
+      };
+    });
+    const ctrl = fake.testControllers.get('switchboard.checks')!;
+    const [item] = (ctrl.items as FakeTestItemCollection).all();
+    assert.equal(item.label, 'mine');
+    const run = await ctrl.run(); // everything
+    assert.deepEqual(asked, [['accounts', 'payments']]);
+    assert.equal(run.results.get('resource:s1:accounts')!.state, 'passed');
+    const failed = run.results.get('resource:s1:payments')!;
+    assert.equal(failed.state, 'failed');
+    const [m] = failed.messages as Array<{ message: string; location: { uri: { fsPath: string }; range: { start: { line: number } } } }>;
+    assert.match(m.message, /^termination \(page size 1\): the state repeated/);
+    assert.equal(m.location.uri.fsPath, '/ws/acme/connector.go');
+    assert.equal(m.location.range.start.line, 39);
   });
 });
