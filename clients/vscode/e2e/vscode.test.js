@@ -242,6 +242,35 @@ test('shows CodeLens above the connector methods and runs them', async () => {
   await vs.shot('codelens-fetched');
 });
 
+test('runs the pagination check from the Test Explorer; a finding lands on the fetch method', async () => {
+  const file = join(vs.workspace, 'acme', 'connector.go');
+  const src = readFileSync(file, 'utf8');
+  // The classic bug: the page hands back the state it was given.
+  const buggy = src
+    .replace('page, newState, err := c.list(ctx, "/v1/transactions", req)', 'page, _, err := c.list(ctx, "/v1/transactions", req)')
+    .replace('out := connector.Page[connector.Payment]{NewState: newState,', 'out := connector.Page[connector.Payment]{NewState: req.State,');
+  assert.notEqual(buggy, src);
+  writeFileSync(file, buggy);
+  await vs.command('Switchboard: Show Output');
+  await p.locator('.part.panel', { hasText: /acme\srebuilt\sand\sreloaded/ }).first().waitFor({ timeout: 120000 });
+
+  await vs.command('Testing: Focus on Test Explorer View');
+  const acme = p.locator('.part.sidebar .monaco-list-row', { hasText: /^\s*acme/ }).first();
+  await acme.waitFor();
+  await acme.hover();
+  await acme.locator('.action-label[aria-label^="Run Test"]').first().click();
+  await vs.command('View: Focus Problems (Errors, Warnings, Infos)');
+  const finding = p.locator('.markers-panel .monaco-list-row', { hasText: /payments\stermination/ }).first();
+  await finding.waitFor({ timeout: 120000 });
+  assert.match(await finding.innerText(), new RegExp(`Ln ${lineOf(file, 'func (c *Connector) FetchPayments(')},`));
+  await vs.command('Testing: Focus on Test Explorer View');
+  await acme.click(); // expand: payments failed, accounts passed
+  await p.locator('.part.sidebar .monaco-list-row', { hasText: /^\s*payments/ }).first().waitFor();
+  await vs.shot('check-in-test-explorer');
+  writeFileSync(file, src);
+  await vs.command('Switchboard: Show Output');
+});
+
 test('shows a build error of the workspace connector as a diagnostic on its line', async () => {
   const file = join(vs.workspace, 'acme', 'connector.go');
   const src = readFileSync(file, 'utf8');
