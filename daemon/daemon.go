@@ -9,7 +9,6 @@ package daemon
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/discovery"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
@@ -51,6 +52,15 @@ type Options struct {
 	// StorePath is the store Open opens: a file path, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// MaxSessions caps the open sessions (default
+	// session.DefaultMaxSessions).
+	MaxSessions int
+	// MaxStateSize caps a config, state or fromPayload a client sends, in
+	// bytes (default session.DefaultMaxStateSize).
+	MaxStateSize int
+	// ConnectorRoot is the directory under which connectors/add over
+	// websocket may add connectors; "" refuses it over websocket.
+	ConnectorRoot string
 }
 
 // DefaultCallTimeout bounds one connector call: one page, one transfer.
@@ -73,8 +83,8 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 	path := opts.StorePath
 	if path == "" {
 		dir := DefaultStateDir()
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("state directory: %w", err)
+		if err := discovery.PrepareDir(dir); err != nil {
+			return nil, err
 		}
 		path = filepath.Join(dir, "switchboard.db")
 	}
@@ -112,7 +122,16 @@ func New(opts Options) *Daemon {
 		opts.CallTimeout = DefaultCallTimeout
 	}
 	b := bus.New(opts.QueueSize)
-	sessions := session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
+	// The daemon's own log is scrubbed of every open session's secrets.
+	var sessions *session.Manager
+	opts.Logger = slog.New(capture.NewRedactingHandler(opts.Logger.Handler(), func() *capture.Redactor {
+		if sessions == nil {
+			return nil
+		}
+		return sessions.Redactor()
+	}))
+	sessions = session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
+	sessions.SetLimits(session.Limits{MaxSessions: opts.MaxSessions, MaxStateSize: opts.MaxStateSize})
 	d := &Daemon{
 		opts:     opts,
 		store:    opts.Store,
@@ -120,6 +139,7 @@ func New(opts Options) *Daemon {
 		sessions: sessions,
 		server:   dispatch.New(sessions, b, protocol.ServerInfo{Name: "switchboard", Version: Version}, opts.Logger),
 	}
+	d.server.SetConnectorRoot(opts.ConnectorRoot)
 	d.initConnectors()
 	return d
 }

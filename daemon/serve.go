@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/switchboardpay/switchboard/daemon/discovery"
 )
 
 // ServeOptions configure ListenAndServe.
@@ -88,23 +90,32 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	if o.Access.Token == "" {
 		o.Access.Token = NewToken()
 	}
+	if err := CheckToken(o.Access.Token); err != nil {
+		return err
+	}
+	if err := discovery.PrepareDir(o.StateDir); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return err
 	}
 	addr := ln.Addr().String()
+	o.Access.ListenAddr = addr
 	info := Info{
 		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
 		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),
 	}
 	infoPath := filepath.Join(o.StateDir, InfoFile)
-	if err := writeInfo(infoPath, info); err != nil {
+	if err := writeInfo(o.StateDir, info); err != nil {
 		ln.Close()
 		return err
 	}
 	defer os.Remove(infoPath)
-	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  websocket: %s (Authorization: Bearer %s)\n  browser:   http://%s/?token=%s\n  info:      %s\n",
-		Version, info.URL, info.Token, addr, info.Token, infoPath)
+	// The token is printed once, in the console's URL; the websocket line
+	// says where to send it.
+	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  browser:   http://%s/?token=%s\n  websocket: %s (Authorization: Bearer, the token above)\n  info:      %s (mode 0600)\n",
+		Version, addr, info.Token, info.URL, infoPath)
 	if o.Ready != nil {
 		o.Ready(info)
 	}
@@ -137,17 +148,22 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	}
 }
 
-func writeInfo(path string, info Info) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("state directory: %w", err)
+// MinTokenLength is the shortest access token accepted.
+const MinTokenLength = 16
+
+// CheckToken refuses a token too short to be the boundary it is.
+func CheckToken(token string) error {
+	if len(token) < MinTokenLength {
+		return fmt.Errorf("the access token has %d characters: at least %d are required (leave it out for a random one)", len(token), MinTokenLength)
 	}
+	return nil
+}
+
+// writeInfo writes daemon.json into dir (see discovery.WriteFile).
+func writeInfo(dir string, info Info) error {
 	b, err := json.MarshalIndent(info, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	return os.Rename(tmp, path)
+	return discovery.WriteFile(dir, InfoFile, b)
 }

@@ -24,6 +24,12 @@ type Access struct {
 	// allowed besides the daemon's own address. A request without an Origin
 	// header (not a browser) is not checked.
 	AllowedOrigins []string
+	// AllowedHosts lists extra names the daemon answers to in the Host
+	// header (--allow-host), besides loopback names and ListenAddr.
+	AllowedHosts []string
+	// ListenAddr is the address the daemon listens on; its host is
+	// allowed in the Host header. ListenAndServe sets it.
+	ListenAddr string
 }
 
 // NewToken returns a random 128-bit token.
@@ -64,7 +70,7 @@ func (d *Daemon) Handler(access Access) http.Handler {
 	})
 	// The web console: index.html at "/", its files at their paths.
 	mux.Handle("/", web.Handler())
-	return mux
+	return checkHost(mux, access)
 }
 
 func tokenOK(r *http.Request, token string) bool {

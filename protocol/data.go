@@ -39,11 +39,14 @@ type DataListResult struct {
 
 // DataExportParams are the params of data/export: the session's stored
 // items written as JSON Lines to Path on the daemon's machine. Without a
-// resource, every resource is exported.
+// resource, every resource is exported. An existing file at Path is
+// replaced only with Overwrite, and never one whose mode says the user may
+// not write it, nor anything but a regular file (CodePathRefused).
 type DataExportParams struct {
 	SessionID string `json:"sessionId"`
 	Resource  string `json:"resource,omitempty"`
 	Path      string `json:"path"`
+	Overwrite bool   `json:"overwrite,omitempty"`
 }
 
 // DataExportResult is the result of data/export.
@@ -61,6 +64,8 @@ type ExportLine struct {
 
 // DataImportParams are the params of data/import: JSON Lines of
 // ExportLine read from Path on the daemon's machine into a session.
+// Path must be a regular file (a FIFO or device is refused with
+// CodePathRefused, never waited on).
 type DataImportParams struct {
 	SessionID string `json:"sessionId"`
 	Path      string `json:"path"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,7 @@ type connFlags struct {
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.connect, "connect", false, `talk to the daemon of "switchboard serve", found through daemon.json in the state directory, instead of a private in-process one`)
 	fs.StringVar(&f.url, "url", "", "websocket URL of a running daemon, e.g. ws://127.0.0.1:7777/rpc (implies --connect)")
-	fs.StringVar(&f.token, "token", "", "access token for --url (default: the one in daemon.json)")
+	fs.StringVar(&f.token, "token", "", "access token for --url (default: $SWITCHBOARD_TOKEN with --url, the one in daemon.json without)")
 }
 
 // remote reports whether the command talks to a running daemon. An explicit
@@ -85,13 +86,16 @@ func openConn(cmd *cobra.Command, g *globalOptions, f *connFlags, pageItems bool
 // names.
 func dialDaemon(ctx context.Context, g *globalOptions, f *connFlags, opts []client.Option) (*conn, error) {
 	url, token := f.url, f.token
+	if token == "" {
+		token = os.Getenv(TokenEnv) // off the command line, where every user can read it
+	}
 	if url == "" {
 		info, err := client.Discover(g.stateDir)
 		if err != nil {
 			return nil, fmt.Errorf(`%w (start one with "switchboard serve", or leave out --connect to use an in-process daemon)`, err)
 		}
 		url = info.URL
-		if token == "" {
+		if f.token == "" {
 			token = info.Token
 		}
 	}

@@ -52,13 +52,15 @@ func newExportCmd(g *globalOptions) *cobra.Command {
 		resource  string
 		out       string
 		storeFile string
+		overwrite bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export SESSION --out FILE",
 		Short: "Write a session's fetched items to a JSON Lines file",
 		Long: `Write every item a session has fetched (and the daemon stored) to FILE, one
 JSON object per line: {"resource": "payments", "item": {...}}. The file is
-written by the daemon, through a temporary file renamed at the end.
+written by the daemon, through a temporary file renamed at the end. An
+existing FILE is replaced only with --overwrite, and never a read-only one.
 
 By default the running daemon (switchboard serve) does it; with --store the
 command opens that store file itself, so no daemon needs to run.`,
@@ -79,7 +81,7 @@ command opens that store file itself, so no daemon needs to run.`,
 			}
 			defer c.Close()
 			var res protocol.DataExportResult
-			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: args[0], Resource: resource, Path: abs}, &res); err != nil {
+			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: args[0], Resource: resource, Path: abs, Overwrite: overwrite}, &res); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %s items (%s bytes) to %s\n", count(res.Items), count(int(res.Bytes)), res.Path)
@@ -89,6 +91,7 @@ command opens that store file itself, so no daemon needs to run.`,
 	f.register(cmd.Flags())
 	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others)")
 	cmd.Flags().StringVar(&out, "out", "", "the file to write")
+	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace FILE if it exists (never a read-only one)")
 	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
 	return cmd
 }

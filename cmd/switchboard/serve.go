@@ -18,20 +18,26 @@ import (
 
 	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/discovery"
+	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
 // storePath resolves --store: a file, "memory", or switchboard.db in the
-// state directory.
-func storePath(g *globalOptions, flag string) string {
+// state directory, which is created 0700 or refused if others can write it
+// (they could replace the store, sessions' secrets and all).
+func storePath(g *globalOptions, flag string) (string, error) {
 	if flag != "" {
-		return flag
+		return flag, nil
 	}
 	dir := g.stateDir
 	if dir == "" {
 		dir = daemon.DefaultStateDir()
 	}
-	return filepath.Join(dir, "switchboard.db")
+	if err := discovery.PrepareDir(dir); err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "switchboard.db"), nil
 }
 
 const storeHelp = `where sessions, states and fetched items are kept: a file, or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
@@ -43,16 +49,21 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		lim        limits
 		cpuProfile string
 		traceFile  string
+		tok        tokenFlags
+		connRoot   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the daemon with its websocket API",
 		Long: `Run the daemon and serve JSON-RPC 2.0 over websocket at ws://HOST:PORT/rpc.
 
-A random token is made at start unless --token is given; clients send it as
+A random token is made at start unless one is given in $SWITCHBOARD_TOKEN,
+--token-file or --token (at least 16 characters); clients send it as
 "Authorization: Bearer TOKEN" or "?token=TOKEN". The URLs and the token are
 printed on stderr and written to daemon.json (mode 0600) in the state
-directory, where the CLI (--connect) and editor extensions find them.
+directory (mode 0700; one others can write is refused), where the CLI
+(--connect) and editor extensions find them. Only requests whose Host is a
+loopback name or the listen address are served (--allow-host adds names).
 Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 		Example: `  switchboard serve
   switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb
@@ -61,8 +72,12 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := stopContext(cmd.Context(), cmd.ErrOrStderr())
 			defer stop()
+			var err error
 			o.StateDir = g.stateDir
 			o.Stderr = cmd.ErrOrStderr()
+			if o.Access.Token, err = tok.resolve(cmd.ErrOrStderr()); err != nil {
+				return err
+			}
 			stopProfile, err := recordTo(cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
 			if err != nil {
 				return err
@@ -73,7 +88,11 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 				return err
 			}
 			defer stopTrace()
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: storePath(g, storeFlag)}))
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: path, ConnectorRoot: connRoot}))
 			if err != nil {
 				return err
 			}
@@ -92,10 +111,12 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "127.0.0.1:7777", "address to listen on (loopback unless --allow-remote); port 0 picks a free one")
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a listen address that is not loopback")
-	f.StringVar(&o.Access.Token, "token", "", "access token (default: random, printed at start)")
+	tok.register(f)
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
+	f.StringSliceVar(&o.Access.AllowedHosts, "allow-host", nil, "extra name the daemon answers to in the Host header, for a remote daemon (repeatable; loopback names and the listen address always are)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
+	f.StringVar(&connRoot, "connector-root", "", "directory under which connectors/add over websocket may add connector directories (they are built and run as this user); without it connectors/add is refused over websocket")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Second, "on SIGTERM, how long to wait for requests in flight before cancelling them")
 	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the daemon to this file until it stops (for benchmarks)")
 	_ = f.MarkHidden("cpuprofile")
@@ -131,7 +152,11 @@ exit, 1 on exit without shutdown or when stdin closes first.`,
 			ctx, cancelServe := context.WithCancel(context.Background())
 			defer cancelServe()
 			signalled := false
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: storePath(g, storeFlag)}))
+			path, err := storePath(g, storeFlag)
+			if err != nil {
+				return err
+			}
+			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: path}))
 			if err != nil {
 				return err
 			}
@@ -219,18 +244,23 @@ func stopContext(parent context.Context, stderr io.Writer) (context.Context, fun
 // limits are the daemon's protective limits, the same for serve and stdio
 // (see the README's reliability section).
 type limits struct {
-	maxMessage  int
-	callTimeout time.Duration
-	queue       int
+	maxMessage   int
+	callTimeout  time.Duration
+	queue        int
+	maxSessions  int
+	maxStateSize int
 }
 
 func (l *limits) register(f *pflag.FlagSet) {
 	f.IntVar(&l.maxMessage, "max-message-size", transport.DefaultMaxMessageSize, "largest JSON-RPC message accepted, in bytes; a larger one is answered with an error and its connection closed")
 	f.DurationVar(&l.callTimeout, "call-timeout", daemon.DefaultCallTimeout, "longest a connector call (one page, one transfer) may take before it is answered with a coded error")
 	f.IntVar(&l.queue, "queue-size", bus.DefaultQueueSize, "notifications a subscriber may have waiting before it is dropped (it is also bounded to 64 MiB)")
+	f.IntVar(&l.maxSessions, "max-sessions", session.DefaultMaxSessions, "most sessions open at once; session/create past it is answered with a coded error")
+	f.IntVar(&l.maxStateSize, "max-state-size", session.DefaultMaxStateSize, "largest config, state or fromPayload a client may send, in bytes")
 }
 
 func (l *limits) options(o daemon.Options) daemon.Options {
 	o.MaxMessageSize, o.CallTimeout, o.QueueSize = l.maxMessage, l.callTimeout, l.queue
+	o.MaxSessions, o.MaxStateSize = l.maxSessions, l.maxStateSize
 	return o
 }

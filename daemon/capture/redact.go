@@ -1,7 +1,9 @@
 package capture
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"strings"
 )
@@ -88,6 +90,11 @@ func NewRedactor(secrets []string) *Redactor {
 		add(strings.TrimRight(base64.StdEncoding.EncodeToString([]byte(s)), "="))
 		add(base64.StdEncoding.EncodeToString([]byte(s + ":")))
 		add(base64.StdEncoding.EncodeToString([]byte(":" + s)))
+		// As it appears inside JSON text, escaped.
+		if b, err := json.Marshal(s); err == nil {
+			add(string(b[1 : len(b)-1]))
+		}
+		add(jsonNoHTML(s))
 	}
 	// Longest first, so a value containing another is replaced whole.
 	for i := 1; i < len(r.values); i++ {
@@ -96,6 +103,16 @@ func NewRedactor(secrets []string) *Redactor {
 		}
 	}
 	return r
+}
+
+// jsonNoHTML is s as a JSON string body without HTML escaping.
+func jsonNoHTML(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	b := bytes.TrimRight(buf.Bytes(), "\n")
+	return string(b[1 : len(b)-1])
 }
 
 // String scrubs the session's secret values out of s.
@@ -286,3 +303,6 @@ func formKey(k string) string {
 // Redact scrubs the session's secret values out of s (for logs and
 // errors).
 func (r *Recorder) Redact(s string) string { return r.redactor.String(s) }
+
+// Redactor returns the recorder's redactor.
+func (r *Recorder) Redactor() *Redactor { return r.redactor }

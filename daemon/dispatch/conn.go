@@ -33,6 +33,9 @@ type Server struct {
 	logger     *slog.Logger
 	methods    map[string]handlerFunc
 	connectors Connectors // connectors/add and connectors/list; nil answers an error
+	// connectorRoot is where connectors/add over websocket may look; set
+	// before serving (SetConnectorRoot).
+	connectorRoot string
 
 	inflight sync.WaitGroup // requests running on any connection
 	stop     chan struct{}  // closed by Stop
@@ -342,7 +345,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		cancelledByClient = false
 	}
 	if err != nil {
-		_ = c.rpc.ReplyWithError(context.Background(), req.ID, toRPCError(ctx, err, cancelledByClient))
+		_ = c.rpc.ReplyWithError(context.Background(), req.ID, c.srv.redactError(toRPCError(ctx, err, cancelledByClient)))
 		return
 	}
 	if res == nil {
@@ -361,7 +364,7 @@ func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err er
 		}
 		return
 	}
-	if rerr := c.rpc.Reply(context.Background(), req.ID, res); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
+	if rerr := c.rpc.Reply(context.Background(), req.ID, c.srv.redactResult(req.Params, res)); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
 		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)
 	}
 }

@@ -2,6 +2,9 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -17,9 +20,19 @@ type Connectors interface {
 // before serving any connection.
 func (s *Server) SetConnectors(w Connectors) { s.connectors = w }
 
+// SetConnectorRoot confines connectors/add over websocket to directories
+// under root (serve --connector-root); "" refuses it there. Over stdio the
+// peer is the process that spawned the daemon, and any directory goes.
+func (s *Server) SetConnectorRoot(root string) { s.connectorRoot = root }
+
 func (s *Server) connectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (any, error) {
 	if p.Dir == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "dir", Message: "is required"})
+	}
+	if c.stream.Networked() {
+		if err := underRoot(s.connectorRoot, p.Dir); err != nil {
+			return nil, err
+		}
 	}
 	if s.connectors == nil {
 		return nil, &protocol.Error{Code: protocol.CodeInternalError, Message: "this daemon has no connector workspace"}
@@ -33,4 +46,37 @@ func (s *Server) connectorsList(ctx context.Context, c *conn, p protocol.Connect
 		res.Connectors = append(res.Connectors, s.connectors.List()...)
 	}
 	return res, nil
+}
+
+// underRoot checks that dir, symlinks resolved, is root or below it. A
+// connector directory is built and run as the daemon's user, so over the
+// network only the directories the user chose at start may be added.
+func underRoot(root, dir string) error {
+	if root == "" {
+		return protocol.PathRefused(dir, protocol.PathNoConnectorRoot,
+			"connectors/add over websocket needs the daemon started with --connector-root DIR (a connector is built and run as the daemon's user); add it with serve --connector, or over stdio")
+	}
+	outside := protocol.PathRefused(dir, protocol.PathOutsideRoot,
+		fmt.Sprintf("connectors/add over websocket accepts only directories under --connector-root %s (a connector is built and run as the daemon's user); %s is not", root, dir))
+	r, err := realPath(root)
+	if err != nil {
+		return outside
+	}
+	d, err := realPath(dir)
+	if err != nil {
+		return outside
+	}
+	rel, err := filepath.Rel(r, d)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return outside
+	}
+	return nil
+}
+
+func realPath(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(abs)
 }

@@ -13,7 +13,8 @@ import (
 
 // exportData writes the session's stored items as JSON Lines to p.Path,
 // through a temporary file renamed at the end, so a failed export never
-// leaves half a file under the name the user gave.
+// leaves half a file under the name the user gave. An existing file is
+// replaced only as checkExportTarget allows.
 func exportData(ctx context.Context, ss *session.Session, p protocol.DataExportParams) (protocol.DataExportResult, error) {
 	if p.Path == "" {
 		return protocol.DataExportResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: "is required"})
@@ -21,6 +22,9 @@ func exportData(ctx context.Context, ss *session.Session, p protocol.DataExportP
 	path, err := filepath.Abs(p.Path)
 	if err != nil {
 		return protocol.DataExportResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: err.Error()})
+	}
+	if err := checkExportTarget(path, p.Overwrite); err != nil {
+		return protocol.DataExportResult{}, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".export-*")
 	if err != nil {
@@ -30,6 +34,9 @@ func exportData(ctx context.Context, ss *session.Session, p protocol.DataExportP
 	w := bufio.NewWriterSize(f, 256<<10)
 	var size int64
 	n, err := ss.Export(ctx, p.Resource, func(line []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err // $/cancelRequest or the connection gone
+		}
 		size += int64(len(line)) + 1
 		if _, err := w.Write(line); err != nil {
 			return err
@@ -41,6 +48,10 @@ func exportData(ctx context.Context, ss *session.Session, p protocol.DataExportP
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// Again: a file may have appeared while the items were written.
+		err = checkExportTarget(path, p.Overwrite)
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
@@ -61,15 +72,18 @@ func importData(ctx context.Context, ss *session.Session, p protocol.DataImportP
 	if p.Path == "" {
 		return protocol.DataImportResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: "is required"})
 	}
-	f, err := os.Open(p.Path)
+	f, err := openRegular(p.Path)
 	if err != nil {
-		return protocol.DataImportResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: err.Error()})
+		return protocol.DataImportResult{}, err
 	}
 	defer f.Close()
 	n, err := ss.Import(ctx, func(yield func([]byte) error) error {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 		for sc.Scan() {
+			if err := ctx.Err(); err != nil {
+				return err // $/cancelRequest or the connection gone
+			}
 			if len(sc.Bytes()) == 0 {
 				continue
 			}

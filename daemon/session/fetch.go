@@ -22,6 +22,9 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if p.PageSize < 0 {
 		return protocol.Page{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "must not be negative"})
 	}
+	if err := s.checkState(p.State, p.FromPayload); err != nil {
+		return protocol.Page{}, err
+	}
 	key := Key(p.Resource, p.Name, p.FromPayload)
 	release, err := s.acquire(key, protocol.MethodFetchNext)
 	if err != nil {
@@ -81,6 +84,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
+	s.scrubItems(&res, call.Operation)
 	summary := fmt.Sprintf("%d items, hasMore %v", res.Count, res.HasMore)
 	for _, w := range res.Warnings {
 		summary += "; warning: " + w

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -33,15 +34,7 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		if h.group != "" {
 			k = h.group + "." + k
 		}
-		v := a.Value.Resolve().Any()
-		switch x := v.(type) {
-		case error:
-			v = h.redact(x.Error())
-		case string:
-			v = h.redact(x)
-		case fmt.Stringer:
-			v = h.redact(x.String())
-		}
+		v := h.clean(a.Value.Resolve().Any())
 		fields[k] = v
 	}
 	for _, a := range h.attrs {
@@ -64,10 +57,7 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 		// The daemon's own log gets the redacted record too.
 		r2 := slog.NewRecord(r.Time, r.Level, p.Message, r.PC)
 		r.Attrs(func(a slog.Attr) bool {
-			if a.Value.Kind() == slog.KindString {
-				a.Value = slog.StringValue(h.redact(a.Value.String()))
-			}
-			r2.AddAttrs(a)
+			r2.AddAttrs(slog.Any(a.Key, h.clean(a.Value.Resolve().Any())))
 			return true
 		})
 		r2.AddAttrs(slog.String("session", h.session))
@@ -76,11 +66,43 @@ func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 
+// clean returns a log attribute's value with the session's secrets
+// redacted: strings, errors and Stringers as text, anything else but plain
+// numbers, booleans and times as its JSON.
+func (h *logHandler) clean(v any) any {
+	switch x := v.(type) {
+	case error:
+		return h.redact(x.Error())
+	case string:
+		return h.redact(x)
+	case fmt.Stringer:
+		return h.redact(x.String())
+	case nil, bool, int64, uint64, float64, time.Duration, time.Time:
+		return v
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return h.redact(fmt.Sprint(v))
+	}
+	red := h.redact(string(b))
+	if red == string(b) {
+		return v
+	}
+	if json.Valid([]byte(red)) {
+		return json.RawMessage(red)
+	}
+	return capture.Redacted
+}
+
 func (h *logHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	h2 := *h
 	h2.attrs = append(append([]slog.Attr(nil), h.attrs...), attrs...)
 	if h.next != nil {
-		h2.next = h.next.WithAttrs(attrs)
+		clean := make([]slog.Attr, len(attrs))
+		for i, a := range attrs {
+			clean[i] = slog.Any(a.Key, h.clean(a.Value.Resolve().Any()))
+		}
+		h2.next = h.next.WithAttrs(clean)
 	}
 	return &h2
 }

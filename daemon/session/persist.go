@@ -161,6 +161,7 @@ func (s *Session) Import(ctx context.Context, lines func(yield func(line []byte)
 		if err != nil {
 			return fmt.Errorf("line %d: %v", n, err)
 		}
+		s.scrubRecord(&rec, protocol.MethodDataImport)
 		byResource[l.Resource] = append(byResource[l.Resource], toItems([]engine.Record{rec})...)
 		return nil
 	})

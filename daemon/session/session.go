@@ -46,8 +46,12 @@ type Manager struct {
 	logger   *slog.Logger
 	store    *store.Store
 
+	red    atomic.Pointer[capture.Redactor] // the open sessions' secrets (Redactor)
+	limits Limits                           // set before serving
+
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
+	opening  int                 // sessions being created, counted against MaxSessions; guarded by mu
 }
 
 // NewManager returns a manager opening providers from registry and
@@ -56,7 +60,9 @@ func NewManager(registry *connector.Registry, notifier Notifier, logger *slog.Lo
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}}
+	m := &Manager{registry: registry, notifier: notifier, logger: logger, store: st, sessions: map[string]*Session{}, limits: Limits{}.withDefaults()}
+	m.red.Store(capture.Merge())
+	return m
 }
 
 // Providers describes every registered provider.
@@ -76,8 +82,8 @@ func (m *Manager) Providers() []protocol.Provider {
 	return out
 }
 
-// Create opens a session of a provider.
-func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+// create opens a session of a provider.
+func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
 	if p.Provider == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
 	}
@@ -88,6 +94,14 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if p.PageSize < 0 {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "must not be negative"})
 	}
+	if err := m.checkCreate(p); err != nil {
+		return nil, err
+	}
+	release, err := m.reserve()
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	config := p.Config
 	if len(config) == 0 || string(config) == "null" {
 		config = json.RawMessage("{}")
@@ -124,7 +138,7 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session) (*Session, error) {
 	s := &Session{
 		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
-		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config),
+		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
 		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
@@ -175,6 +189,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		}
 		s, err := m.open(ctx, prov, rec)
 		if err != nil {
+			err = capture.NewRedactor(prov.SecretValues(rec.Config)).Error(err)
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
 			continue
 		}
@@ -194,6 +209,7 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		m.mu.Unlock()
 		restored++
 	}
+	m.refreshRedactor()
 	return restored, nil
 }
 
@@ -256,6 +272,7 @@ func (m *Manager) Close(id string) error {
 	}
 	info := s.Info()
 	s.close()
+	m.refreshRedactor()
 	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
@@ -285,6 +302,7 @@ type Session struct {
 	id, provider, name string
 	createdAt          time.Time
 	pageSize           int
+	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
 	caps               []string

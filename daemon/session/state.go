@@ -82,6 +82,9 @@ func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error
 	if protocol.FetchCapability(p.Resource) == "" {
 		return badResource(p.Resource)
 	}
+	if err := s.checkState(p.State, p.FromPayload); err != nil {
+		return err
+	}
 	key := Key(p.Resource, p.Name, p.FromPayload)
 	s.mu.Lock()
 	if op, busy := s.busy[key]; busy {

@@ -46,7 +46,13 @@ type Stream struct {
 	// OnBadMessage, if set, is told of each message answered with an error
 	// (for logs and tests).
 	OnBadMessage func(code int, err error)
+
+	networked bool // a websocket: its peer may be anyone who has the token
 }
+
+// Networked reports whether the stream came over the network (a
+// websocket) rather than from the process that spawned the daemon (stdio).
+func (s *Stream) Networked() bool { return s.networked }
 
 func newStream(f framer) *Stream { return &Stream{f: f} }
 

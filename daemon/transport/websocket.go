@@ -22,7 +22,9 @@ func NewWebsocketStream(c *websocket.Conn, maxSize int) *Stream {
 		maxSize = DefaultMaxMessageSize
 	}
 	c.SetReadLimit(int64(maxSize))
-	return newStream(&wsFramer{c: c})
+	s := newStream(&wsFramer{c: c})
+	s.networked = true
+	return s
 }
 
 func (f *wsFramer) readMessage() ([]byte, error) {

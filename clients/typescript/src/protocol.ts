@@ -241,6 +241,23 @@ export const CodeConnectorError = -32020;
 export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
 
+// Error codes of the daemon's defences: a file it will not touch, and a
+// request over one of its limits.
+export const CodePathRefused = -32050;
+export const CodeLimitExceeded = -32051;
+
+// Reasons of a CodePathRefused error.
+/** data/export onto a file, without overwrite */
+export const PathExists = "exists";
+/** data/export onto a file its mode says the user may not write */
+export const PathNotWritable = "notWritable";
+/** a FIFO, device, directory or socket */
+export const PathNotRegular = "notRegular";
+/** connectors/add over websocket outside --connector-root */
+export const PathOutsideRoot = "outsideRoot";
+/** connectors/add over websocket with no --connector-root */
+export const PathNoConnectorRoot = "noConnectorRoot";
+
 // Source location methods: where the connector methods of workspace
 // connectors are in their Go source, so an editor can put actions (fetch
 // the next page, reset the state) and check findings on those lines. The
@@ -286,7 +303,9 @@ export type ErrorCode =
   | typeof CodeCapabilityUnsupported
   | typeof CodeConnectorError
   | typeof CodeConnectorPanicked
-  | typeof CodeSessionBusy;
+  | typeof CodeSessionBusy
+  | typeof CodePathRefused
+  | typeof CodeLimitExceeded;
 
 /** The type of a payment. */
 export type PaymentType =
@@ -337,6 +356,8 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeConnectorError]: "ConnectorError",
   [CodeConnectorPanicked]: "ConnectorPanicked",
   [CodeSessionBusy]: "SessionBusy",
+  [CodePathRefused]: "PathRefused",
+  [CodeLimitExceeded]: "LimitExceeded",
 };
 
 /** The type of an error's data, by error code (codes without data are left out). */
@@ -348,6 +369,8 @@ export interface ErrorDataMap {
   [CodeConnectorError]: ConnectorErrorData;
   [CodeConnectorPanicked]: PanicData;
   [CodeSessionBusy]: BusyData;
+  [CodePathRefused]: PathRefusedData;
+  [CodeLimitExceeded]: LimitData;
 }
 
 // ---------------------------------------------------------------------------
@@ -629,12 +652,15 @@ export interface ConnectorsMethodsResult {
 /**
  * DataExportParams are the params of data/export: the session's stored
  * items written as JSON Lines to Path on the daemon's machine. Without a
- * resource, every resource is exported.
+ * resource, every resource is exported. An existing file at Path is
+ * replaced only with Overwrite, and never one whose mode says the user may
+ * not write it, nor anything but a regular file (CodePathRefused).
  */
 export interface DataExportParams {
   sessionId: string;
   resource?: string;
   path: string;
+  overwrite?: boolean;
 }
 
 /** DataExportResult is the result of data/export. */
@@ -661,6 +687,8 @@ export interface DataFilter {
 /**
  * DataImportParams are the params of data/import: JSON Lines of
  * ExportLine read from Path on the daemon's machine into a session.
+ * Path must be a regular file (a FIFO or device is refused with
+ * CodePathRefused, never waited on).
  */
 export interface DataImportParams {
   sessionId: string;
@@ -891,6 +919,16 @@ export interface InvalidParamsData {
   errors: FieldError[];
 }
 
+/** LimitData is the data of CodeLimitExceeded. */
+export interface LimitData {
+  /** Limit names what is limited: sessionName, config, state, sessions. */
+  limit: string;
+  max: number;
+  got: number;
+  /** Flag is the daemon flag that raises the limit, if any. */
+  flag?: string;
+}
+
 /** LogListParams are the params of log/list. */
 export interface LogListParams {
   sessionId: string;
@@ -951,6 +989,16 @@ export interface Page {
 export interface PanicData {
   provider: string;
   operation: string;
+}
+
+/** PathRefusedData is the data of CodePathRefused. */
+export interface PathRefusedData {
+  path: string;
+  /**
+   * Reason is one of exists, notWritable, notRegular, outsideRoot,
+   * noConnectorRoot.
+   */
+  reason: string;
 }
 
 /** Payment is a pay-in, payout, transfer or other movement. */
