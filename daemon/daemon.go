@@ -49,9 +49,12 @@ type Options struct {
 	// Store keeps sessions, states and items. New uses an in-memory store
 	// when it is nil; Open opens StorePath.
 	Store *store.Store
-	// StorePath is the store Open opens: a file path, store.Memory, or ""
+	// StorePath is the store Open opens: a directory, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// StoreReserve is the free space under which the store refuses writes
+	// (0: store.DefaultReserve).
+	StoreReserve int64
 	// MaxSessions caps the open sessions (default
 	// session.DefaultMaxSessions).
 	MaxSessions int
@@ -88,7 +91,7 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 		path = filepath.Join(dir, "switchboard.db")
 	}
-	st, err := store.Open(path)
+	st, err := store.OpenWith(path, store.Options{Reserve: opts.StoreReserve})
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +103,9 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.opts.Logger.Info("store opened", "path", path, "sessions", n)
+	if why := st.ReadOnly(); why != "" {
+		d.opts.Logger.Warn("store opened READ-ONLY: every write is refused with \"store full\"", "path", path, "reason", why)
+	}
 	return d, nil
 }
 

@@ -29,10 +29,10 @@ type served struct {
 
 // serve starts the real binary with a store file, and waits for its
 // daemon.json.
-func serve(t *testing.T, stateDir, storePath string) *served {
+func serve(t *testing.T, stateDir, storePath string, extra ...string) *served {
 	t.Helper()
 	os.Remove(filepath.Join(stateDir, daemon.InfoFile))
-	cmd := exec.Command(binary(t), "serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn")
+	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn"}, extra...)...)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -103,8 +103,15 @@ func TestRestartContinuesWhereItStopped(t *testing.T) {
 	}
 	p.w.close()
 	d.stop(t)
-	if fi, err := os.Stat(store); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("store mode: %v %v", fi.Mode(), err)
+	if fi, err := os.Stat(store); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("store directory mode: %v %v", fi.Mode(), err)
+	}
+	// Session configs hold secrets: every file of the store is the owner's.
+	files, _ := os.ReadDir(store)
+	for _, e := range files {
+		if fi, err := e.Info(); err == nil && !e.IsDir() && fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("store file %s has mode %v", e.Name(), fi.Mode().Perm())
+		}
 	}
 
 	d = serve(t, dir, store)

@@ -328,22 +328,26 @@ func TestNoSecretLeaves(t *testing.T) {
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// At rest: the SQLite file (configs with their secrets) and the item
-	// logs are the user's alone.
-	for _, f := range []string{"switchboard.db", "switchboard.db.items"} {
-		fi, err := os.Stat(filepath.Join(dir, f))
+	// At rest: the store (configs with their secrets, and the items), a
+	// directory and every file in it, is the user's alone.
+	storeDir := filepath.Join(dir, "switchboard.db")
+	err = filepath.Walk(storeDir, func(path string, fi os.FileInfo, err error) error {
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if fi.Mode().Perm()&0o077 != 0 {
-			t.Errorf("%s has mode %v: others may read it", f, fi.Mode().Perm())
+			t.Errorf("%s has mode %v: others may read it", path, fi.Mode().Perm())
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	err = filepath.Walk(dir, func(path string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() || strings.HasSuffix(path, "-dirty.jsonl") {
 			return err
 		}
-		if base := filepath.Base(path); strings.HasPrefix(base, "switchboard.db") {
+		if strings.HasPrefix(path, storeDir+string(filepath.Separator)) {
 			return nil // sessions' configs: the key, by design
 		}
 		b, err := os.ReadFile(path)

@@ -34,7 +34,14 @@ type DataFilter struct {
 type DataListResult struct {
 	Items      []json.RawMessage `json:"items"`
 	NextCursor string            `json:"nextCursor,omitempty"`
-	Total      int               `json:"total"`
+	// Total is the number of items matching the filter. Without a filter
+	// it is exact (a counter). With one, it counts at most 10,000 items,
+	// so that a page costs the same however many are stored: past them,
+	// Total is a lower bound and TotalAtLeast is true.
+	Total int `json:"total"`
+	// TotalAtLeast says Total is a lower bound (a filtered list of more
+	// than 10,000 items); absent when Total is exact.
+	TotalAtLeast bool `json:"totalAtLeast,omitempty"`
 }
 
 // DataExportParams are the params of data/export: the session's stored

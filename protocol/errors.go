@@ -21,6 +21,8 @@ const (
 	CodeConnectorError        = -32020
 	CodeConnectorPanicked     = -32021
 	CodeSessionBusy           = -32030
+	CodeStoreFull             = -32040
+	CodeStoreDamaged          = -32041
 )
 
 // Error is a coded error. Domain code returns it (wrapped with %w as it
@@ -93,6 +95,16 @@ type BusyData struct {
 	SessionID string `json:"sessionId"`
 	Operation string `json:"operation"`
 }
+
+// StoreFull builds a CodeStoreFull error: a write refused because the
+// disk holding the store is short of space (under --store-reserve). Reads
+// go on, and writes resume by themselves once space is back.
+func StoreFull(message string) *Error { return &Error{Code: CodeStoreFull, Message: message} }
+
+// StoreDamaged builds a CodeStoreDamaged error: the store failed a
+// checksum; the message names it and the commands that check and salvage
+// it.
+func StoreDamaged(message string) *Error { return &Error{Code: CodeStoreDamaged, Message: message} }
 
 // InvalidParams builds a CodeInvalidParams error listing each bad field.
 func InvalidParams(errs ...FieldError) *Error {

@@ -58,6 +58,9 @@ type benchResult struct {
 	// CloseMs is how long session/close took: the session's stored items
 	// are deleted before it answers.
 	CloseMs float64 `json:"closeMs,omitempty"`
+	// StoreBench is data/list and data/export on the synced store (the
+	// last round's).
+	StoreBench *storeResult `json:"storeBench,omitempty"`
 }
 
 func newBenchCmd(g *globalOptions) *cobra.Command {
@@ -302,6 +305,11 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 	// Read the peak after the sync, before the daemon goes.
 	res.DaemonPeakRSS, _ = procMemory(pid, "VmHWM")
 	res.StoreBytes = d.storeBytes()
+	sb, err := benchStore(ctx, creator.c, d, sess.ID)
+	if err != nil {
+		return err
+	}
+	res.StoreBench = &sb
 	closeStart := time.Now()
 	if err := creator.c.CloseSession(ctx, sess.ID); err != nil {
 		return fmt.Errorf("session/close: %w", err)
@@ -353,6 +361,7 @@ func writeBench(w io.Writer, r benchResult) {
 		fmt.Fprintf(w, "same run with --store memory: %s, %s payments/s; disk/memory: %.2fx\n",
 			seconds(msDuration(m.WallMs)), count(int(m.PaymentsPerSec)), r.StoreRatio)
 	}
+	writeStore(w, r.StoreBench)
 	if r.CloseMs > 0 {
 		fmt.Fprintf(w, "session/close, deleting the stored items: %s\n", seconds(msDuration(r.CloseMs)))
 	}

@@ -196,6 +196,7 @@ func TestBench(t *testing.T) {
 		"2,000 payments over 4 accounts",
 		"direct connector", "daemon + websocket", "ratio daemon/direct",
 		"subscriber 1: received", "subscriber 2: received",
+		"data/list, 50 payments:", "data/export:", "cp of it", "store on disk / its export:",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bench output lacks %q:\n%s\nstderr:\n%s", want, out, errOut)
@@ -215,6 +216,9 @@ func TestBench(t *testing.T) {
 	if !res.AllReceived || res.Direct.Payments != 1000 || res.Daemon.Payments != 1000 ||
 		res.Subscribers[0].Items != int64(res.Daemon.Items) || res.Daemon.Pages != res.Direct.Pages {
 		t.Errorf("bench result %+v", res)
+	}
+	if sb := res.StoreBench; sb == nil || sb.ExportBytes == 0 || sb.ListMs <= 0 || sb.ListSmallMs <= 0 || sb.CopyMs <= 0 || sb.SizeRatio <= 0 {
+		t.Errorf("bench store measures: %+v", res.StoreBench)
 	}
 	// CPU times are not checked: a run this small may take less than the
 	// kernel's 10 ms tick.

@@ -45,7 +45,7 @@ Try it:
 		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newTransferCmd(g), newPayoutCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
-		newSessionsCmd(g), newExportCmd(g), newImportCmd(g),
+		newSessionsCmd(g), newExportCmd(g), newImportCmd(g), newStoreCmd(g),
 	)
 	return root
 }

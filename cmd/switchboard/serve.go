@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -23,9 +24,9 @@ import (
 	"github.com/switchboardpay/switchboard/daemon/transport"
 )
 
-// storePath resolves --store: a file, "memory", or switchboard.db in the
-// state directory, which is created 0700 or refused if others can write it
-// (they could replace the store, sessions' secrets and all).
+// storePath resolves --store: a directory, "memory", or switchboard.db in
+// the state directory, which is created 0700 or refused if others can write
+// it (they could replace the store, sessions' secrets and all).
 func storePath(g *globalOptions, flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
@@ -40,7 +41,7 @@ func storePath(g *globalOptions, flag string) (string, error) {
 	return filepath.Join(dir, "switchboard.db"), nil
 }
 
-const storeHelp = `where sessions, states and fetched items are kept: a file, or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
+const storeHelp = `where sessions, states and fetched items are kept: a directory (an older store's file is upgraded), or "memory" for a throw-away daemon (default switchboard.db in the state directory)`
 
 func newServeCmd(g *globalOptions) *cobra.Command {
 	var (
@@ -247,20 +248,43 @@ type limits struct {
 	maxMessage   int
 	callTimeout  time.Duration
 	queue        int
+	storeReserve byteSize
 	maxSessions  int
 	maxStateSize int
 }
+
+// byteSize is a flag of a size in bytes: 268435456, 256MiB, 1GB.
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return "0"
+	}
+	return humanize.IBytes(uint64(*b))
+}
+
+func (b *byteSize) Set(v string) error {
+	n, err := humanize.ParseBytes(v)
+	if err != nil {
+		return fmt.Errorf("want a size such as 256MiB or 1GB: %v", err)
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+func (b *byteSize) Type() string { return "size" }
 
 func (l *limits) register(f *pflag.FlagSet) {
 	f.IntVar(&l.maxMessage, "max-message-size", transport.DefaultMaxMessageSize, "largest JSON-RPC message accepted, in bytes; a larger one is answered with an error and its connection closed")
 	f.DurationVar(&l.callTimeout, "call-timeout", daemon.DefaultCallTimeout, "longest a connector call (one page, one transfer) may take before it is answered with a coded error")
 	f.IntVar(&l.queue, "queue-size", bus.DefaultQueueSize, "notifications a subscriber may have waiting before it is dropped (it is also bounded to 64 MiB)")
+	f.Var(&l.storeReserve, "store-reserve", `free disk space under which writes are refused with "store full" while reads go on (default the larger of 256MiB and 2% of the filesystem, at most a quarter of it)`)
 	f.IntVar(&l.maxSessions, "max-sessions", session.DefaultMaxSessions, "most sessions open at once; session/create past it is answered with a coded error")
 	f.IntVar(&l.maxStateSize, "max-state-size", session.DefaultMaxStateSize, "largest config, state or fromPayload a client may send, in bytes")
 }
 
 func (l *limits) options(o daemon.Options) daemon.Options {
-	o.MaxMessageSize, o.CallTimeout, o.QueueSize = l.maxMessage, l.callTimeout, l.queue
+	o.MaxMessageSize, o.CallTimeout, o.QueueSize, o.StoreReserve = l.maxMessage, l.callTimeout, l.queue, int64(l.storeReserve)
 	o.MaxSessions, o.MaxStateSize = l.maxSessions, l.maxStateSize
 	return o
 }

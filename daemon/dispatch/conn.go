@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
+	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -398,6 +399,12 @@ func toRPCError(ctx context.Context, err error, cancelledByClient bool) *jsonrpc
 			e.SetError(pe.Data)
 		}
 		return e
+	}
+	switch {
+	case errors.Is(err, store.ErrFull):
+		return &jsonrpc2.Error{Code: protocol.CodeStoreFull, Message: err.Error()}
+	case errors.Is(err, store.ErrDamaged):
+		return &jsonrpc2.Error{Code: protocol.CodeStoreDamaged, Message: err.Error()}
 	}
 	return &jsonrpc2.Error{Code: protocol.CodeInternalError, Message: fmt.Sprintf("internal error: %v", err)}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
+	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -61,6 +62,11 @@ func (s *Session) checkPending() error {
 		}
 	}
 	s.pending = keep
+	if first != nil {
+		s.pmu.Unlock()
+		s.storeFailed()
+		s.pmu.Lock()
+	}
 	return storeError(first)
 }
 
@@ -86,7 +92,38 @@ func (s *Session) waitPending(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+	if first != nil {
+		s.storeFailed()
+	}
 	return storeError(first)
+}
+
+// storeFailed follows a failed page commit. A page's state is set in
+// memory before its commit, so the states ran ahead of the store: they are
+// read back from it once the session's other commits are done, and the
+// next page resumes from what is durable. Nothing fetched is skipped.
+func (s *Session) storeFailed() {
+	s.pmu.Lock()
+	pending := s.pending
+	s.pending = nil
+	s.pmu.Unlock()
+	for _, ch := range pending {
+		<-ch
+	}
+	states, err := s.store.States(context.Background(), s.id)
+	if err != nil {
+		return // the store refuses the session's pages until it can be read
+	}
+	s.mu.Lock()
+	clear(s.states)
+	for _, st := range states {
+		s.states[st.Key] = &stateEntry{
+			resource: st.Resource, name: st.Name, fromPayload: st.FromPayload, state: st.State,
+			hasMore: st.HasMore, pages: st.Pages, items: st.Items, updatedAt: st.UpdatedAt,
+		}
+	}
+	s.mu.Unlock()
+	s.store.ResumePages(s.id)
 }
 
 // storeError makes a store failure a coded error that says what to do.
@@ -94,8 +131,14 @@ func storeError(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) {
+	var perr *protocol.Error
+	switch {
+	case errors.Is(err, context.Canceled), errors.As(err, &perr):
 		return err
+	case errors.Is(err, store.ErrFull):
+		return protocol.StoreFull(err.Error())
+	case errors.Is(err, store.ErrDamaged):
+		return protocol.StoreDamaged(err.Error())
 	}
 	return &protocol.Error{Code: protocol.CodeInternalError, Message: err.Error()}
 }
@@ -108,21 +151,23 @@ func (s *Session) ListData(ctx context.Context, p protocol.DataListParams) (prot
 	if p.Limit < 0 {
 		return protocol.DataListResult{}, protocol.InvalidParams(protocol.FieldError{Field: "limit", Message: "must not be negative"})
 	}
-	if err := s.waitPending(ctx); err != nil {
+	// The pages queued before are listed; a failed one is the walk's
+	// error (the store is full, say), not this read's.
+	if err := s.waitPending(ctx); errors.Is(err, context.Canceled) {
 		return protocol.DataListResult{}, err
 	}
 	q := store.Query{SessionID: s.id, Resource: p.Resource, Limit: p.Limit, Cursor: p.Cursor}
 	if f := p.Filter; f != nil {
 		q.Status, q.Type, q.Asset, q.Account, q.After, q.Before = f.Status, f.Type, f.Asset, f.Account, f.CreatedAfter, f.CreatedBefore
 	}
-	items, next, total, err := s.store.List(ctx, q)
+	page, err := s.store.ListPage(ctx, q)
 	if errors.Is(err, store.ErrBadCursor) {
 		return protocol.DataListResult{}, protocol.InvalidParams(protocol.FieldError{Field: "cursor", Message: "is not a cursor from data/list"})
 	}
 	if err != nil {
 		return protocol.DataListResult{}, storeError(err)
 	}
-	return protocol.DataListResult{Items: items, NextCursor: next, Total: total}, nil
+	return protocol.DataListResult{Items: page.Items, NextCursor: page.Next, Total: page.Total, TotalAtLeast: page.TotalAtLeast}, nil
 }
 
 // Export streams the session's stored items to fn as export lines.
@@ -130,15 +175,20 @@ func (s *Session) Export(ctx context.Context, resource string, fn func(line []by
 	if resource != "" && protocol.FetchCapability(resource) == "" {
 		return 0, badResource(resource)
 	}
-	if err := s.waitPending(ctx); err != nil {
+	if err := s.waitPending(ctx); errors.Is(err, context.Canceled) {
 		return 0, err
 	}
 	n := 0
+	var line []byte
 	err := s.store.Each(ctx, s.id, resource, func(res string, data json.RawMessage) error {
-		line, err := json.Marshal(protocol.ExportLine{Resource: res, Item: data})
-		if err != nil {
-			return err
-		}
+		// protocol.ExportLine, written by hand: json.Marshal validates and
+		// compacts the item, which the store holds compact and valid,
+		// and that was most of an export's time.
+		line = append(line[:0], `{"resource":`...)
+		line = jsonenc.AppendString(line, res)
+		line = append(line, `,"item":`...)
+		line = append(line, data...)
+		line = append(line, '}')
 		n++
 		return fn(line)
 	})

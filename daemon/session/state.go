@@ -98,6 +98,7 @@ func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
 	if err := s.store.PutState(ctx, rec); err != nil {
+		s.storeFailed() // the state in memory is not the store's
 		return storeError(err)
 	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedState)
@@ -129,6 +130,7 @@ func (s *Session) Reset(ctx context.Context, resource string, purge bool) error 
 		return err
 	}
 	if err := s.store.DeleteStates(ctx, s.id, resource, purge); err != nil {
+		s.storeFailed() // the states in memory are not the store's
 		return storeError(err)
 	}
 	s.notifier.SessionChanged(s.Info(), protocol.SessionChangedReset)

@@ -6,8 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,15 +32,19 @@ type Query struct {
 // ErrBadCursor is returned for a cursor this store did not make.
 var ErrBadCursor = fmt.Errorf("bad cursor")
 
-// match reports whether an item's 'r' entry passes the query's filters.
-func (q Query) match(r record) bool {
+// filtered reports whether the query has any filter.
+func (q Query) filtered() bool {
+	return q.Status != "" || q.Type != "" || q.Asset != "" || q.Account != "" || q.After != nil || q.Before != nil
+}
+
+// match reports whether an item's filter fields pass the query's filters
+// (its time is checked by the key range).
+func (q Query) match(f filterFields) bool {
 	switch {
-	case q.Status != "" && r.status != q.Status,
-		q.Type != "" && r.typ != q.Type,
-		q.Asset != "" && r.asset != q.Asset,
-		q.Account != "" && !strings.Contains(r.accounts, " "+q.Account+" "),
-		q.After != nil && r.created < q.After.UnixNano(),
-		q.Before != nil && r.created >= q.Before.UnixNano():
+	case q.Status != "" && f.status != q.Status,
+		q.Type != "" && f.typ != q.Type,
+		q.Asset != "" && f.asset != q.Asset,
+		q.Account != "" && !strings.Contains(f.accounts, " "+q.Account+" "):
 		return false
 	}
 	return true
@@ -48,64 +52,60 @@ func (q Query) match(r record) bool {
 
 func unixNano(n int64) time.Time { return time.Unix(0, n).UTC() }
 
+// CountBudget is how many index entries a filtered total counts at most:
+// past it, the total is a lower bound (Page.TotalAtLeast). It keeps a
+// filtered page's cost the same at a million items as at ten thousand.
+const CountBudget = 10_000
+
+// Page is one page of List.
+type Page struct {
+	Items []json.RawMessage
+	// Next is the cursor of the next page, "" at the end.
+	Next string
+	// Total is the number of items matching the query: exact without
+	// filters (a counter), and with filters exact unless TotalAtLeast
+	// says it is a lower bound (more than CountBudget entries to count).
+	Total        int
+	TotalAtLeast bool
+}
+
 // List returns a page of items, the cursor of the next page ("" at the
 // end) and the number of items matching the filter.
 func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, next string, total int, err error) {
+	p, err := s.ListPage(ctx, q)
+	return p.Items, p.Next, p.Total, err
+}
+
+// ListPage returns a page of items, newest first.
+func (s *Store) ListPage(ctx context.Context, q Query) (Page, error) {
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	if q.Limit > 1000 {
 		q.Limit = 1000
 	}
-	var curCreated, curOff int64
+	var curCreated int64
+	var curSeq uint64
 	if q.Cursor != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(q.Cursor)
-		createdText, offText, ok := strings.Cut(string(raw), "\x00")
+		createdText, seqText, ok := strings.Cut(string(raw), "\x00")
 		created, perr := strconv.ParseInt(createdText, 10, 64)
-		off, ierr := strconv.ParseInt(offText, 10, 64)
+		seq, ierr := strconv.ParseUint(seqText, 10, 64)
 		if err != nil || !ok || perr != nil || ierr != nil {
-			return nil, "", 0, ErrBadCursor
+			return Page{}, ErrBadCursor
 		}
-		curCreated, curOff = created, off
+		curCreated, curSeq = created, seq
 	}
-	key, ok, err := s.sessionKey(ctx, s.db, q.SessionID)
-	if err != nil {
-		return nil, "", 0, wrap("list items", err)
-	}
-	items = []json.RawMessage{}
+	page := Page{Items: []json.RawMessage{}}
+	key, ok := s.sessionKey(q.SessionID)
 	if !ok {
-		return items, "", 0, nil
-	}
-	l, ok, err := s.items.log(key, false)
-	if err != nil || !ok {
-		return items, "", 0, wrap("list items", err)
+		return page, nil
 	}
 	kind := resourceKind(q.Resource)
-	s.items.reading.RLock()
-	defer s.items.reading.RUnlock()
-	snap := s.items.db.NewSnapshot()
+	snap := s.db.NewSnapshot()
 	defer snap.Close()
 
-	// The total counts the latest records that match: one pass over the
-	// reference entries, which carry the filtered fields.
-	rp := kindPrefix(key, tagRef, kind)
-	refs, err := snap.NewIter(&pebble.IterOptions{LowerBound: rp, UpperBound: prefixEnd(rp)})
-	if err != nil {
-		return nil, "", 0, wrap("list items", err)
-	}
-	defer refs.Close()
-	for ok := refs.First(); ok; ok = refs.Next() {
-		if r, ok := decodeRefValue(refs.Value()); ok && q.match(r) {
-			total++
-		}
-	}
-	if err := refs.Error(); err != nil {
-		return nil, "", 0, wrap("count items", err)
-	}
-
-	// The page walks the created-at entries backwards (newest first; of
-	// equal times, the latest written first), skipping superseded ones.
-	cp := kindPrefix(key, tagCreated, kind)
+	cp := subPrefix(key, subCreated, kind)
 	lower, upper := cp, prefixEnd(cp)
 	if q.After != nil {
 		lower = appendU64(bytes.Clone(cp), timeOrder(q.After.UnixNano()))
@@ -113,143 +113,282 @@ func (s *Store) List(ctx context.Context, q Query) (items []json.RawMessage, nex
 	if q.Before != nil {
 		upper = appendU64(bytes.Clone(cp), timeOrder(q.Before.UnixNano()))
 	}
+	if !q.filtered() {
+		n, err := readCount(snap, key, kind)
+		if err != nil {
+			return Page{}, s.readErr("count items", err)
+		}
+		page.Total = int(n)
+	} else {
+		n, atLeast, err := countMatches(snap, q, lower, upper)
+		if err != nil {
+			return Page{}, s.readErr("count items", err)
+		}
+		page.Total, page.TotalAtLeast = n, atLeast
+	}
+	pageUpper := upper
 	if q.Cursor != "" {
-		c := appendU64(appendU64(bytes.Clone(cp), timeOrder(curCreated)), uint64(curOff))
-		if bytes.Compare(c, upper) < 0 {
-			upper = c
+		c := createdKey(nil, key, kind, curCreated, curSeq)
+		if bytes.Compare(c, pageUpper) < 0 {
+			pageUpper = c
 		}
 	}
-	created, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	// The page walks the created-at entries backwards (newest first; of
+	// equal times, the latest written first) and reads each match's item.
+	created, err := snap.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: pageUpper})
 	if err != nil {
-		return nil, "", 0, wrap("list items", err)
+		return Page{}, s.readErr("list items", err)
 	}
 	defer created.Close()
-	var kbuf, buf []byte
-	var lastCreated, lastOff int64
+	var ibuf []byte
+	var lastCreated int64
+	var lastSeq uint64
 	for ok := created.Last(); ok; ok = created.Prev() {
 		k := created.Key()
 		if len(k) != len(cp)+16 {
 			continue
 		}
-		at := timeFromOrder(binary.BigEndian.Uint64(k[len(cp):]))
-		off := int64(binary.BigEndian.Uint64(k[len(cp)+8:]))
-		kbuf = refIndexKey(kbuf, key, kind, string(created.Value()))
-		r, ok := lookup(refs, kbuf)
-		if !ok || r.off != off || !q.match(r) {
+		f, ok := decodeFilter(created.Value())
+		if !ok || !q.match(f) {
 			continue
 		}
-		if len(items) == q.Limit {
-			next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastCreated, 10) + "\x00" + strconv.FormatInt(lastOff, 10)))
+		if len(page.Items) == q.Limit {
+			page.Next = base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(lastCreated, 10) + "\x00" + strconv.FormatUint(lastSeq, 10)))
 			break
 		}
-		var rec record
-		rec, buf, err = readRecord(l.f, off, buf)
+		at := timeFromOrder(binary.BigEndian.Uint64(k[len(cp):]))
+		seq := binary.BigEndian.Uint64(k[len(cp)+8:])
+		ibuf = itemKey(ibuf, key, kind, seq)
+		v, closer, err := snap.Get(ibuf)
 		if err != nil {
-			return nil, "", 0, wrap("list items", err)
+			if errors.Is(err, pebble.ErrNotFound) {
+				err = fmt.Errorf("%w: item %d of %s is indexed but missing", pebble.ErrCorruption, seq, q.Resource)
+			}
+			return Page{}, s.readErr("list items", err)
 		}
-		items = append(items, json.RawMessage(bytes.Clone(rec.data)))
-		lastCreated, lastOff = at, off
+		d, ok := decodeItem(v)
+		if !ok {
+			closer.Close()
+			return Page{}, damaged(s.path, fmt.Errorf("item %d of %s does not decode", seq, q.Resource))
+		}
+		page.Items = append(page.Items, json.RawMessage(bytes.Clone(d.data)))
+		closer.Close()
+		lastCreated, lastSeq = at, seq
 	}
-	return items, next, total, wrap("list items", created.Error())
+	return page, s.readErr("list items", created.Error())
+}
+
+// countMatches counts the created-at entries in [lower, upper) that pass
+// q's filters, up to CountBudget entries; atLeast says it stopped there.
+func countMatches(r pebble.Reader, q Query, lower, upper []byte) (n int, atLeast bool, err error) {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return 0, false, err
+	}
+	defer it.Close()
+	seen := 0
+	for ok := it.Last(); ok; ok = it.Prev() {
+		if seen == CountBudget {
+			return n, true, nil
+		}
+		seen++
+		if f, ok := decodeFilter(it.Value()); ok && q.match(f) {
+			n++
+		}
+	}
+	return n, false, it.Error()
+}
+
+func readCount(r pebble.Reader, key, kind uint64) (int64, error) {
+	n, err := readU64(r, countKey(key, kind))
+	return int64(n), err
+}
+
+// readU64 reads a counter entry; a missing one is 0.
+func readU64(r pebble.Reader, k []byte) (uint64, error) {
+	v, closer, err := r.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer closer.Close()
+	if len(v) != 8 {
+		return 0, fmt.Errorf("%w: entry %q is %d bytes, not 8", pebble.ErrCorruption, k, len(v))
+	}
+	return binary.BigEndian.Uint64(v), nil
 }
 
 // Each calls fn for every stored item of a session (of one resource, or
-// all for ""), by resource and oldest first, reading them as it goes.
+// all for ""), by resource and in the order they were stored, reading them
+// as it goes: one sequential pass over the items.
 func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(resource string, data json.RawMessage) error) error {
-	if err := s.Flush(ctx); err != nil {
+	// After what is queued; a full disk does not stop reads.
+	if err := s.run(ctx, func(*wtx) error { return nil }); err != nil && !errors.Is(err, ErrFull) {
 		return err
 	}
-	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
-	if err != nil || !ok {
-		return wrap("read items", err)
+	key, ok := s.sessionKey(sessionID)
+	if !ok {
+		return nil
 	}
-	l, ok, err := s.items.log(key, false)
-	if err != nil || !ok {
-		return wrap("read items", err)
-	}
-	s.items.reading.RLock()
-	defer s.items.reading.RUnlock()
-	snap := s.items.db.NewSnapshot()
-	defer snap.Close()
-	// Which created-at entries are current comes from one pass over the
-	// reference entries (8 bytes an item, held while the export runs), not
-	// a lookup per entry, which costs about 15 µs on a large index.
-	kind := int64(0)
-	cp := append(sessionPrefix(key), tagCreated)
+	kind := uint64(0)
 	if resource != "" {
 		kind = resourceKind(resource)
-		cp = kindPrefix(key, tagCreated, kind)
 	}
-	live, err := liveOffsets(snap, key, kind)
+	p := subPrefix(key, subItem, kind)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
-		return wrap("read items", err)
+		return s.readErr("read items", err)
 	}
-	created, err := snap.NewIter(&pebble.IterOptions{LowerBound: cp, UpperBound: prefixEnd(cp)})
-	if err != nil {
-		return wrap("read items", err)
-	}
-	defer created.Close()
-	base := len(sessionPrefix(key)) + 1
-	var buf []byte
-	for ok := created.First(); ok; ok = created.Next() {
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		k := created.Key()
-		if len(k) != base+24 {
-			continue
+		d, ok := decodeItem(it.Value())
+		if !ok {
+			return damaged(s.path, fmt.Errorf("item %x does not decode", it.Key()))
 		}
-		off := int64(binary.BigEndian.Uint64(k[base+16:]))
-		if _, found := slices.BinarySearch(live, off); !found {
-			continue
-		}
-		var rec record
-		rec, buf, err = readRecord(l.f, off, buf)
-		if err != nil {
-			return wrap("read items", err)
-		}
-		if err := fn(rec.resource, bytes.Clone(rec.data)); err != nil {
+		if err := fn(d.resource, d.data); err != nil {
 			return err
 		}
 	}
-	return wrap("read items", created.Error())
+	return s.readErr("read items", it.Error())
 }
 
 // PutItems upserts items of one resource outside any page (data/import).
 func (s *Store) PutItems(ctx context.Context, sessionID, resource string, items []Item) error {
-	return s.run(ctx, func(tx *wtx) error { return s.putItems(ctx, tx, sessionID, resource, items) })
+	return s.run(ctx, func(tx *wtx) error { return s.putItems(tx, sessionID, resource, items) })
 }
 
-// putItems appends items to the session's log in the writer's group.
-func (s *Store) putItems(ctx context.Context, tx *wtx, sessionID, resource string, items []Item) error {
+// putItems upserts items into the group's batch: each gets the next seq,
+// and the entries of the item it supersedes, if any, are deleted.
+func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) error {
 	if len(items) == 0 {
 		return nil
 	}
-	key, ok, err := s.sessionKey(ctx, tx, sessionID)
-	if err != nil {
-		return err
-	}
+	key, ok := s.sessionKey(sessionID)
 	if !ok {
 		return fmt.Errorf("session %s is not in the store", sessionID)
 	}
-	return tx.items.put(key, resource, items)
+	kind := resourceKind(resource)
+	n, err := tx.count(key, kind)
+	if err != nil {
+		return err
+	}
+	f, err := s.filter(key, kind, n+int64(len(items)))
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		rk := refKey(tx.kbuf, key, kind, it.Ref)
+		tx.kbuf = rk
+		ref := rk[len(rk)-len(it.Ref):]
+		var old [2]uint64
+		found := false
+		if f.mayHave(ref) { // the group's own writes are in the filter too
+			if old, found, err = tx.lookup(rk); err != nil {
+				return err
+			}
+		}
+		f.add(ref)
+		if found {
+			tx.del(itemKey(tx.ibuf, key, kind, old[0]))
+			tx.del(createdKey(tx.ibuf, key, kind, int64(old[1]), old[0]))
+		} else {
+			n++
+		}
+		s.seq++
+		seq, created := s.seq, it.CreatedAt.UnixNano()
+		tx.set(rk, refValue(tx.vbuf, seq, created))
+		tx.refs[string(rk)] = [2]uint64{seq, uint64(created)}
+		tx.vbuf = itemValue(tx.vbuf, resource, it)
+		tx.ibuf = itemKey(tx.ibuf, key, kind, seq)
+		tx.set(tx.ibuf, tx.vbuf)
+		tx.vbuf = filterValue(tx.vbuf, it)
+		tx.ibuf = createdKey(tx.ibuf, key, kind, created, seq)
+		tx.set(tx.ibuf, tx.vbuf)
+	}
+	tx.counts[[2]uint64{key, kind}] = n
+	tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
+	tx.set(metaKey("seq"), appendU64(nil, s.seq))
+	return nil
+}
+
+// lookup returns the (seq, created) of a reference's latest item, from
+// the group's writes or the database.
+func (tx *wtx) lookup(rk []byte) ([2]uint64, bool, error) {
+	if v, ok := tx.refs[string(rk)]; ok {
+		return v, true, nil
+	}
+	v, closer, err := tx.s.db.Get(rk)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return [2]uint64{}, false, nil
+	}
+	if err != nil {
+		return [2]uint64{}, false, tx.s.readErr("look up an item", err)
+	}
+	defer closer.Close()
+	seq, created, ok := decodeRef(v)
+	if !ok {
+		return [2]uint64{}, false, damaged(tx.s.path, fmt.Errorf("reference entry %x does not decode", rk))
+	}
+	return [2]uint64{seq, uint64(created)}, true, nil
+}
+
+// count returns the item count of a session's resource as the group sees it.
+func (tx *wtx) count(key, kind uint64) (int64, error) {
+	k := [2]uint64{key, kind}
+	if n, ok := tx.counts[k]; ok {
+		return n, nil
+	}
+	if n, ok := tx.s.counts[k]; ok {
+		return n, nil
+	}
+	n, err := readCount(tx.s.db, key, kind)
+	if err != nil {
+		return 0, tx.s.readErr("count items", err)
+	}
+	tx.s.counts[k] = n
+	return n, nil
+}
+
+// deleteData deletes a session's items of one kind, or all its data for
+// kind 0. Its job runs alone (job.alone), so the group has no writes of
+// these items in memory.
+func (tx *wtx) deleteData(key, kind uint64) {
+	tx.freeing = true
+	if kind == 0 {
+		p := dataPrefix(key)
+		tx.b.DeleteRange(p, prefixEnd(p), nil)
+	} else {
+		for _, sub := range []byte{subItem, subRef, subCreated} {
+			p := subPrefix(key, sub, kind)
+			tx.b.DeleteRange(p, prefixEnd(p), nil)
+		}
+		tx.del(countKey(key, kind))
+	}
+	tx.cleared = append(tx.cleared, func() {
+		for k := range tx.s.counts {
+			if k[0] == key && (kind == 0 || k[1] == kind) {
+				delete(tx.s.counts, k)
+			}
+		}
+		for k := range tx.s.filters {
+			if k[0] == key && (kind == 0 || k[1] == kind) {
+				delete(tx.s.filters, k)
+			}
+		}
+	})
 }
 
 // Count returns the number of stored items of a session's resource.
 func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, error) {
-	key, ok, err := s.sessionKey(ctx, s.db, sessionID)
-	if err != nil || !ok {
-		return 0, wrap("count items", err)
+	key, ok := s.sessionKey(sessionID)
+	if !ok {
+		return 0, nil
 	}
-	p := kindPrefix(key, tagRef, resourceKind(resource))
-	it, err := s.items.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if err != nil {
-		return 0, wrap("count items", err)
-	}
-	defer it.Close()
-	n := 0
-	for ok := it.First(); ok; ok = it.Next() {
-		n++
-	}
-	return n, wrap("count items", it.Error())
+	n, err := readCount(s.db, key, resourceKind(resource))
+	return int(n), s.readErr("count items", err)
 }

@@ -1,19 +1,47 @@
 package store
 
 import (
+	"bytes"
 	"crypto/sha256"
-	"database/sql/driver"
 	"encoding/binary"
-	"fmt"
-
-	"modernc.org/sqlite"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// resourceKinds number the resources in the items' index keys and log
-// records. Append only: the numbers are stored.
-var resourceKinds = map[string]int64{
+// Everything is in one Pebble database, under these keys (big-endian
+// integers, so keys sort as numbers):
+//
+//	'm' name                              -> metadata (schema version, counters)
+//	's' session id                        -> the session (JSON)
+//	't' session id 0x00 state key         -> a state (JSON)
+//	'd' key 'i' kind seq                  -> an item (itemValue)
+//	'd' key 'r' kind reference            -> seq, created: the reference's latest item
+//	'd' key 'c' kind created seq          -> the filter fields (filterValue)
+//	'd' key 'n' kind                      -> how many items the kind holds
+//
+// key is the session's small integer (its 36-character id would repeat in
+// every entry), kind the resource's number, seq a store-wide number that
+// grows with every item written: a sync appends at the end of its 'i'
+// range, which is what made the old append-only logs fast, and Pebble
+// gives the same sequential writes with its own WAL and checksums. An
+// item fetched again gets a new seq; its old 'i' and 'c' entries are
+// deleted in the same batch, so nothing superseded stays. The 'n' counter
+// is kept in the same batches, so a total costs one read.
+const (
+	tagMeta    = 'm'
+	tagSession = 's'
+	tagState   = 't'
+	tagData    = 'd'
+
+	subItem    = 'i'
+	subRef     = 'r'
+	subCreated = 'c'
+	subCount   = 'n'
+)
+
+// resourceKinds number the resources in keys. Append only: the numbers are
+// stored.
+var resourceKinds = map[string]uint64{
 	protocol.ResourceAccounts:         1,
 	protocol.ResourceExternalAccounts: 2,
 	protocol.ResourceBalances:         3,
@@ -23,58 +51,82 @@ var resourceKinds = map[string]int64{
 
 // resourceKind returns the stored number of a resource. A name outside
 // the protocol's list gets a number derived from it, above the list's.
-func resourceKind(resource string) int64 {
+func resourceKind(resource string) uint64 {
 	if k, ok := resourceKinds[resource]; ok {
 		return k
 	}
 	h := sha256.Sum256([]byte(resource))
-	return 1<<20 + int64(binary.BigEndian.Uint32(h[:4])>>12)
+	return 1<<20 + uint64(binary.BigEndian.Uint32(h[:4])>>12)
 }
 
-// refKey was the key of a reference in schema 3's items table: the first
-// 63 bits of SHA-256 over resource and reference. Only the migration to
-// version 3 computes it now (items live in logs since version 4, keyed by
-// the reference itself).
-func refKey(resource, ref string) int64 {
-	h := sha256.New()
-	h.Write([]byte(resource))
-	h.Write([]byte{0})
-	h.Write([]byte(ref))
-	var sum [sha256.Size]byte
-	return int64(binary.BigEndian.Uint64(h.Sum(sum[:0])) >> 1)
+func appendU64(b []byte, v uint64) []byte { return binary.BigEndian.AppendUint64(b, v) }
+
+func metaKey(name string) []byte { return append([]byte{tagMeta}, name...) }
+
+func sessionKeyOf(id string) []byte { return append([]byte{tagSession}, id...) }
+
+func statePrefix(id string) []byte {
+	b := append([]byte{tagState}, id...)
+	return append(b, 0)
 }
 
-// The schema's migration to version 3 computes both keys in SQL.
-func init() {
-	text := func(v driver.Value) (string, error) {
-		switch v := v.(type) {
-		case string:
-			return v, nil
-		case []byte:
-			return string(v), nil
-		}
-		return "", fmt.Errorf("want text, got %T", v)
+func stateKey(id, key string) []byte { return append(statePrefix(id), key...) }
+
+// dataPrefix is every data entry of a session.
+func dataPrefix(key uint64) []byte { return appendU64([]byte{tagData}, key) }
+
+// subPrefix is one kind of entry of a session, of one resource kind (or of
+// all for kind 0).
+func subPrefix(key uint64, sub byte, kind uint64) []byte {
+	b := append(dataPrefix(key), sub)
+	if kind != 0 {
+		b = appendU64(b, kind)
 	}
-	if err := sqlite.RegisterDeterministicScalarFunction("switchboard_kind", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		r, err := text(args[0])
-		if err != nil {
-			return nil, err
+	return b
+}
+
+func itemKey(dst []byte, key, kind, seq uint64) []byte {
+	dst = append(dst[:0], tagData)
+	dst = appendU64(dst, key)
+	dst = append(dst, subItem)
+	dst = appendU64(dst, kind)
+	return appendU64(dst, seq)
+}
+
+func refKey(dst []byte, key, kind uint64, ref string) []byte {
+	dst = append(dst[:0], tagData)
+	dst = appendU64(dst, key)
+	dst = append(dst, subRef)
+	dst = appendU64(dst, kind)
+	return append(dst, ref...)
+}
+
+// timeOrder maps a signed Unix time onto unsigned order.
+func timeOrder(t int64) uint64 { return uint64(t) ^ 1<<63 }
+
+func timeFromOrder(u uint64) int64 { return int64(u ^ 1<<63) }
+
+func createdKey(dst []byte, key, kind uint64, created int64, seq uint64) []byte {
+	dst = append(dst[:0], tagData)
+	dst = appendU64(dst, key)
+	dst = append(dst, subCreated)
+	dst = appendU64(dst, kind)
+	dst = appendU64(dst, timeOrder(created))
+	return appendU64(dst, seq)
+}
+
+func countKey(key, kind uint64) []byte {
+	return appendU64(append(dataPrefix(key), subCount), kind)
+}
+
+// prefixEnd is the first key after every key starting with p.
+func prefixEnd(p []byte) []byte {
+	end := bytes.Clone(p)
+	for i := len(end) - 1; i >= 0; i-- {
+		end[i]++
+		if end[i] != 0 {
+			return end[:i+1]
 		}
-		return resourceKind(r), nil
-	}); err != nil {
-		panic(err)
 	}
-	if err := sqlite.RegisterDeterministicScalarFunction("switchboard_rkey", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		r, err := text(args[0])
-		if err != nil {
-			return nil, err
-		}
-		ref, err := text(args[1])
-		if err != nil {
-			return nil, err
-		}
-		return refKey(r, ref), nil
-	}); err != nil {
-		panic(err)
-	}
+	return nil
 }

@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	crerrors "github.com/cockroachdb/errors"
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // Session is a stored session, config with its secrets.
@@ -45,162 +50,238 @@ type Item struct {
 	Data json.RawMessage
 }
 
+// sessionValue is a session as stored: the session and its data key.
+type sessionValue struct {
+	Session
+	Key uint64
+}
+
+// load reads the schema version, the sessions and the counters.
+func (s *Store) load() error {
+	v, err := s.metaU64("version")
+	if err != nil {
+		return s.readErr("read schema version", err)
+	}
+	if v > SchemaVersion {
+		return fmt.Errorf("%w: %s has schema version %d, newer than this switchboard understands (%d): upgrade switchboard, or start with another --store", ErrStore, s.path, v, SchemaVersion)
+	}
+	if v == 0 && s.readOnly == "" {
+		b := s.db.NewBatch()
+		b.Set(metaKey("version"), appendU64(nil, SchemaVersion), nil)
+		if err := b.Commit(s.syncOpt()); err != nil {
+			return wrap("write schema version", err)
+		}
+	}
+	if s.seq, err = s.metaU64("seq"); err != nil {
+		return s.readErr("read counters", err)
+	}
+	if s.nextKey, err = s.metaU64("nextKey"); err != nil {
+		return s.readErr("read counters", err)
+	}
+	p := []byte{tagSession}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+	if err != nil {
+		return s.readErr("list sessions", err)
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		var sv sessionValue
+		if err := json.Unmarshal(it.Value(), &sv); err != nil {
+			return damaged(s.path, fmt.Errorf("session %q does not decode: %v", it.Key()[1:], err))
+		}
+		s.keys[sv.ID], s.sessions[sv.ID] = sv.Key, sv.Session
+		s.nextKey = max(s.nextKey, sv.Key+1)
+	}
+	if err := it.Error(); err != nil {
+		return s.readErr("list sessions", err)
+	}
+	s.nextKey = max(s.nextKey, 1)
+	return nil
+}
+
+func (s *Store) metaU64(name string) (uint64, error) { return readU64(s.db, metaKey(name)) }
+
+// readErr wraps a read error; a failed checksum names the next step.
+func (s *Store) readErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if isCorruption(err) {
+		return damaged(s.path, fmt.Errorf("%s: %w", op, err))
+	}
+	return wrap(op, err)
+}
+
+// isCorruption reports a failed checksum or a missing file: Pebble marks
+// them with cockroachdb/errors, which the standard errors.Is cannot see.
+func isCorruption(err error) bool {
+	return crerrors.Is(err, pebble.ErrCorruption) || errors.Is(err, pebble.ErrCorruption)
+}
+
+func (s *Store) syncOpt() *pebble.WriteOptions {
+	if s.noSync {
+		return pebble.NoSync
+	}
+	return pebble.Sync
+}
+
 // PutSession inserts or replaces a session.
 func (s *Store) PutSession(ctx context.Context, r Session) error {
 	return s.run(ctx, func(tx *wtx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, provider, name, created_at, page_size, config) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name, page_size = excluded.page_size, config = excluded.config`,
-			r.ID, r.Provider, r.Name, r.CreatedAt.UTC().Format(time.RFC3339Nano), r.PageSize, string(r.Config))
+		s.keyMu.Lock()
+		key, ok := s.keys[r.ID]
+		if !ok {
+			key = s.nextKey
+			s.nextKey++
+			tx.set(metaKey("nextKey"), appendU64(nil, s.nextKey))
+		}
+		s.keyMu.Unlock()
+		r.CreatedAt = r.CreatedAt.UTC()
+		if old, ok := s.session(r.ID); ok {
+			r.CreatedAt = old.CreatedAt // as SQLite's upsert kept it
+		}
+		v, err := json.Marshal(sessionValue{Session: r, Key: key})
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, "INSERT OR IGNORE INTO session_keys (id) VALUES (?)", r.ID)
-		return err
+		tx.set(sessionKeyOf(r.ID), v)
+		// The maps run ahead of the commit (a page queued after this job
+		// may be in its batch); a failed commit reloads them.
+		s.keyMu.Lock()
+		s.keys[r.ID], s.sessions[r.ID] = key, r
+		s.keyMu.Unlock()
+		return nil
 	})
 }
 
-// querier is a *sql.DB or a *sql.Tx.
-type querier interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+func (s *Store) session(id string) (Session, bool) {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	r, ok := s.sessions[id]
+	return r, ok
 }
 
-// sessionKey returns the integer key items use for a session; ok is false
-// for a session the store does not know.
-func (s *Store) sessionKey(ctx context.Context, q querier, id string) (key int64, ok bool, err error) {
+// sessionKey returns the data key of a session; ok is false for a session
+// the store does not know.
+func (s *Store) sessionKey(id string) (key uint64, ok bool) {
 	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
 	key, ok = s.keys[id]
-	s.keyMu.Unlock()
-	if ok {
-		return key, true, nil
-	}
-	err = q.QueryRowContext(ctx, "SELECT key FROM session_keys WHERE id = ?", id).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, err
-	}
-	s.keyMu.Lock()
-	s.keys[id] = key
-	s.keyMu.Unlock()
-	return key, true, nil
+	return key, ok
 }
 
 // DeleteSession deletes a session with its states and items, after every
-// commit queued before it, so none of them resurrects its data. Its items
-// go with one range deletion in the index and the removal of its log.
+// commit queued before it, so none of them resurrects its data. It runs
+// alone, in a batch of its own.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	return s.run(ctx, func(tx *wtx) error {
-		key, ok, err := s.sessionKey(ctx, tx, id)
-		if err != nil || !ok {
-			return err
+	return s.runAlone(ctx, func(tx *wtx) error {
+		key, ok := s.sessionKey(id)
+		if !ok {
+			return nil
 		}
-		for _, q := range []string{"DELETE FROM session_keys WHERE id = ?", "DELETE FROM states WHERE session_id = ?", "DELETE FROM sessions WHERE id = ?"} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
-		}
+		tx.freeing = true
+		tx.del(sessionKeyOf(id))
+		p := statePrefix(id)
+		tx.b.DeleteRange(p, prefixEnd(p), nil)
+		tx.deleteData(key, 0)
 		s.keyMu.Lock()
 		delete(s.keys, id)
+		delete(s.sessions, id)
 		s.keyMu.Unlock()
-		return tx.items.deleteSession(key)
+		return nil
 	})
 }
 
 // Sessions returns every stored session, oldest first.
 func (s *Store) Sessions(ctx context.Context) ([]Session, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id, provider, name, created_at, page_size, config FROM sessions ORDER BY created_at, id")
-	if err != nil {
-		return nil, wrap("list sessions", err)
-	}
-	defer rows.Close()
-	var out []Session
-	for rows.Next() {
-		var r Session
-		var created, config string
-		if err := rows.Scan(&r.ID, &r.Provider, &r.Name, &created, &r.PageSize, &config); err != nil {
-			return nil, wrap("list sessions", err)
-		}
-		r.CreatedAt, _ = time.Parse(time.RFC3339Nano, created)
-		r.Config = json.RawMessage(config)
+	s.keyMu.Lock()
+	out := make([]Session, 0, len(s.sessions))
+	for _, r := range s.sessions {
 		out = append(out, r)
 	}
-	return out, wrap("list sessions", rows.Err())
+	s.keyMu.Unlock()
+	slices.SortFunc(out, func(a, b Session) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }
 
-// States returns the stored states of a session.
+// stateValue is a state as stored.
+type stateValue struct {
+	Resource    string          `json:"resource"`
+	Name        string          `json:"name,omitempty"`
+	FromPayload json.RawMessage `json:"fromPayload,omitempty"`
+	State       json.RawMessage `json:"state,omitempty"`
+	HasMore     bool            `json:"hasMore,omitempty"`
+	Pages       int             `json:"pages,omitempty"`
+	Items       int             `json:"items,omitempty"`
+	UpdatedAt   time.Time       `json:"updatedAt"`
+}
+
+// States returns the stored states of a session, by key.
 func (s *Store) States(ctx context.Context, sessionID string) ([]State, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, resource, name, from_payload, state, has_more, pages, items, updated_at
-		FROM states WHERE session_id = ? ORDER BY key`, sessionID)
+	p := statePrefix(sessionID)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
-		return nil, wrap("list states", err)
+		return nil, s.readErr("list states", err)
 	}
-	defer rows.Close()
+	defer it.Close()
 	var out []State
-	for rows.Next() {
-		r := State{SessionID: sessionID}
-		var from, state sql.NullString
-		var updated string
-		if err := rows.Scan(&r.Key, &r.Resource, &r.Name, &from, &state, &r.HasMore, &r.Pages, &r.Items, &updated); err != nil {
-			return nil, wrap("list states", err)
+	for ok := it.First(); ok; ok = it.Next() {
+		var v stateValue
+		if err := json.Unmarshal(it.Value(), &v); err != nil {
+			return nil, damaged(s.path, fmt.Errorf("a state of session %s does not decode: %v", sessionID, err))
 		}
-		if from.Valid {
-			r.FromPayload = json.RawMessage(from.String)
-		}
-		if state.Valid {
-			r.State = json.RawMessage(state.String)
-		}
-		r.UpdatedAt, _ = time.Parse(time.RFC3339Nano, updated)
-		out = append(out, r)
+		out = append(out, State{SessionID: sessionID, Key: string(it.Key()[len(p):]), Resource: v.Resource, Name: v.Name, FromPayload: v.FromPayload,
+			State: v.State, HasMore: v.HasMore, Pages: v.Pages, Items: v.Items, UpdatedAt: v.UpdatedAt})
 	}
-	return out, wrap("list states", rows.Err())
+	return out, s.readErr("list states", it.Error())
 }
 
 // PutState saves one state entry now (state/set).
 func (s *Store) PutState(ctx context.Context, r State) error {
-	return s.run(ctx, func(tx *wtx) error { return s.putState(ctx, tx.Tx, r) })
+	return s.run(ctx, func(tx *wtx) error { return s.putState(tx, r) })
 }
 
-// DeleteStates deletes the states of one resource of a session, or all of
-// them for resource "", and with purge the stored items too.
-func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, purge bool) error {
-	return s.run(ctx, func(tx *wtx) error {
-		q := "DELETE FROM states WHERE session_id = ?"
-		args := []any{sessionID}
-		if resource != "" {
-			q += " AND resource = ?"
-			args = append(args, resource)
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil || !purge {
-			return err
-		}
-		key, ok, err := s.sessionKey(ctx, tx, sessionID)
-		if err != nil || !ok {
-			return err
-		}
-		return tx.items.deleteItems(key, resource)
-	})
-}
-
-const putStateSQL = `INSERT INTO states (session_id, key, resource, name, from_payload, state, has_more, pages, items, updated_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-	ON CONFLICT (session_id, key) DO UPDATE SET state = excluded.state, has_more = excluded.has_more,
-		pages = excluded.pages, items = excluded.items, updated_at = excluded.updated_at`
-
-func (s *Store) putState(ctx context.Context, tx *sql.Tx, r State) error {
-	stmt, err := s.preparedSQL(putStateSQL)
+func (s *Store) putState(tx *wtx, r State) error {
+	if _, ok := s.sessionKey(r.SessionID); !ok {
+		return fmt.Errorf("session %s is not in the store", r.SessionID)
+	}
+	v, err := json.Marshal(stateValue{Resource: r.Resource, Name: r.Name, FromPayload: r.FromPayload, State: r.State,
+		HasMore: r.HasMore, Pages: r.Pages, Items: r.Items, UpdatedAt: r.UpdatedAt.UTC()})
 	if err != nil {
 		return err
 	}
-	_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx,
-		r.SessionID, r.Key, r.Resource, r.Name, nullJSON(r.FromPayload), nullJSON(r.State), r.HasMore, r.Pages, r.Items,
-		r.UpdatedAt.UTC().Format(time.RFC3339Nano))
-	return err
+	tx.set(stateKey(r.SessionID, r.Key), v)
+	return nil
 }
 
-func nullJSON(b json.RawMessage) any {
-	if len(b) == 0 {
+// DeleteStates deletes the states of one resource of a session, or all of
+// them for resource "", and with purge the stored items too. It runs
+// alone, after the writes queued before it are committed, so it sees them.
+func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, purge bool) error {
+	return s.runAlone(ctx, func(tx *wtx) error {
+		states, err := s.States(ctx, sessionID)
+		if err != nil {
+			return err
+		}
+		for _, st := range states {
+			if resource == "" || st.Resource == resource {
+				tx.del(stateKey(sessionID, st.Key))
+			}
+		}
+		key, ok := s.sessionKey(sessionID)
+		if !purge || !ok {
+			return nil
+		}
+		kind := uint64(0)
+		if resource != "" {
+			kind = resourceKind(resource)
+		}
+		tx.deleteData(key, kind)
 		return nil
-	}
-	return string(b)
+	})
 }

@@ -1,46 +1,56 @@
 // Package store keeps the daemon's sessions, their pagination states and
 // every item their connectors fetched, so that a restart, or a crash,
-// loses nothing. Sessions and states are in one SQLite file (pure Go,
-// through modernc.org/sqlite); items, which a long sync writes by the
-// million, are appended to a log per session and found through a Pebble
-// index beside it (items.go).
+// loses nothing. Everything is in one Pebble database (keys.go): its
+// write-ahead log, checksums and recovery are the engine's, not ours.
 //
-// The one rule that makes crash recovery work: a page's state is never
-// saved before its items are. After any crash the store holds the items of
-// every page whose state it saved, so resuming from that state refetches
-// at most the pages that were lost, and items, upserted by reference, are
-// never duplicated.
+// A page's items and the state that follows them are one atomic batch, so
+// after any crash the store holds the items of every page whose state it
+// saved, and never a state ahead of its items. Items are upserted by
+// reference, so resuming from a state refetches at most the pages lost
+// and duplicates nothing.
 //
 // Pages are committed by one writer goroutine in the order they were
-// fetched, so a sync does not wait for the disk on every page; callers that
-// must know a page is durable wait for it (Commit's done channel, Flush).
+// fetched, several per synced batch (group commit, at most maxOpen
+// apart); callers that must know a page is durable wait for it (CommitPage's
+// done channel, Flush). Every other write is synced before it returns.
 package store
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
 // Memory is the --store value of a throw-away store held in memory.
 const Memory = "memory"
 
-// Store is one SQLite database.
+// SchemaVersion is the version this build writes. 1 to 4 were SQLite
+// files (4 with item logs and a Pebble index beside them); 5 is one
+// Pebble database (upgrade.go moves older stores into it).
+const SchemaVersion uint64 = 5
+
+// Store is one Pebble database.
+//
+// Lock order: cmu before keyMu; mu and keyMu are never held together.
 type Store struct {
-	db     *sql.DB
-	wconn  *sql.Conn // the writer's connection
-	path   string    // as given: a file or Memory
-	file   string    // the database file
-	tmpDir string    // removed on Close for Memory
+	db       *pebble.DB
+	path     string // as given: a directory or Memory
+	dir      string // the database directory
+	tmpDir   string // removed on Close for Memory
+	noSync   bool   // the throw-away store does not sync
+	readOnly string // why writes are refused for good ("" when they are not)
+	space    *space // nil for Memory
 
 	jobs   chan *job
 	wg     sync.WaitGroup
@@ -49,27 +59,63 @@ type Store struct {
 
 	mu      sync.Mutex
 	lastErr error // the latest failed asynchronous commit, reported once; guarded by mu
+	// failedPages are the sessions whose page commit failed, refused pages
+	// until ResumePages; guarded by mu.
+	failedPages map[string]error
 
-	keyMu sync.Mutex
-	keys  map[string]int64 // session id -> items' session key; guarded by keyMu
+	keyMu    sync.Mutex
+	keys     map[string]uint64 // session id -> its data key; guarded by keyMu
+	nextKey  uint64            // the next session's data key; guarded by keyMu
+	sessions map[string]Session
 
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // prepared statements by SQL; guarded by stmtMu
-
-	items *itemStore // the items' logs and index (items.go)
+	// The writer goroutine's own: the next item seq and the item counts
+	// it has read or written ((key, kind) -> count).
+	seq     uint64
+	counts  map[[2]uint64]int64
+	filters map[[2]uint64]*refFilter // (key, kind) -> its references (reffilter.go)
+	spare   *wtx                     // the last group's buffers
 }
 
-// Open opens (creating if needed) the store at path, or an in-memory store
-// for Memory, and migrates it to the current schema. A file written by a
-// newer Switchboard is refused.
-func Open(path string) (*Store, error) {
-	file := path
-	sync := "NORMAL"
-	var tmpDir string
+// Options tune Open. The zero value is the daemon's default.
+type Options struct {
+	// Reserve is the free space, in bytes, under which writes are refused
+	// with ErrFull. 0 means the default (DefaultReserve).
+	Reserve int64
+}
+
+// ErrStore wraps every error of the store, so callers can tell a disk
+// problem from a connector one.
+var ErrStore = errors.New("store")
+
+// ErrInUse is the error of a store another process holds.
+var ErrInUse = errors.New("store in use")
+
+// ErrDamaged is the error of a store that fails its checksums or does not
+// open: its message names the directory and the next step.
+var ErrDamaged = errors.New("store damaged")
+
+// testNoCompactions keeps every flush in a table of its own (tests).
+var testNoCompactions bool
+
+// lockWait is how long Open waits for another process to release the
+// store. A variable so tests can shorten it.
+var lockWait = 15 * time.Second
+
+// Open opens (creating if needed) the store at path with the default
+// options. See OpenWith.
+func Open(path string) (*Store, error) { return OpenWith(path, Options{}) }
+
+// OpenWith opens (creating if needed) the store at path, a directory, or
+// an in-memory store for Memory. An older store (a SQLite file) is
+// upgraded; a store written by a newer Switchboard is refused, and so is
+// a damaged one, with the commands that inspect and salvage it. On a full
+// disk the store opens read-only (ReadOnly says why).
+func OpenWith(path string, o Options) (*Store, error) {
+	s := &Store{path: path, dir: path, jobs: make(chan *job, jobQueue), keys: map[string]uint64{}, sessions: map[string]Session{}, counts: map[[2]uint64]int64{}, failedPages: map[string]error{}, filters: map[[2]uint64]*refFilter{}}
 	if path == Memory {
-		// A throw-away store is a file in RAM (/dev/shm) or the temp dir,
-		// deleted on Close: the same SQLite code path as a real one, so
-		// readers never wait for the writer.
+		// A throw-away store is a directory in RAM (/dev/shm) or the temp
+		// dir, deleted on Close: the same code path as a real one, off the
+		// Go heap.
 		base := os.TempDir()
 		if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
 			base = "/dev/shm"
@@ -78,57 +124,166 @@ func Open(path string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
-		tmpDir = d
-		file = filepath.Join(d, "switchboard.db")
-		sync = "OFF"
+		s.tmpDir, s.dir, s.noSync = d, d, true
+	} else {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		if err := upgradeIfOld(path); err != nil {
+			return nil, err
+		}
+		sp, err := newSpace(path, o.Reserve)
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s.space = sp
+		if err := sp.check(0); err != nil {
+			s.readOnly = fmt.Sprintf("the disk holding %s was full when the daemon started (%s); free space and restart the daemon to write again", path, err)
+		}
 	}
-	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE, 0o600)
+	db, err := openPebble(s.dir, s.noSync, s.readOnly != "", s.memtableSize())
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		s.removeTmp()
+		return nil, s.openError(err)
 	}
-	f.Close()
-	// Secrets live here: owner only, whatever the umask.
-	if err := os.Chmod(file, 0o600); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	// temp_store(MEMORY): upserts keep a statement journal, which would
-	// otherwise be a temporary file written on every page.
-	dsn := "file:" + file + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-		"&_pragma=temp_store(MEMORY)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	db.SetMaxOpenConns(6)
-	s := &Store{db: db, path: path, file: file, tmpDir: tmpDir, jobs: make(chan *job, jobQueue), stmts: map[string]*sql.Stmt{}, keys: map[string]int64{}}
-	if err := s.openItems(path == Memory); err != nil {
-		s.closeDB()
+	s.db = db
+	if err := s.load(); err != nil {
+		db.Close()
+		s.removeTmp()
 		return nil, err
-	}
-	// Every write goes through one connection owned by the writer
-	// goroutine: SQLite has one writer anyway, and statements prepared on
-	// it stay usable inside its transactions.
-	s.wconn, err = db.Conn(context.Background())
-	if err != nil {
-		s.closeDB()
-		return nil, wrap("open", err)
-	}
-	// SQLite holds sessions and states only (items are in their logs):
-	// its default cache and automatic checkpoints, run inside the
-	// committing call, are enough for commits of a few state rows.
-	for _, suffix := range []string{"-wal", "-shm"} {
-		_ = os.Chmod(file+suffix, 0o600)
 	}
 	s.wg.Add(1)
 	go s.writer()
 	return s, nil
 }
 
-// Path returns the file path, or Memory.
+// memtableSize keeps a flush well inside the reserve on a small disk.
+func (s *Store) memtableSize() uint64 {
+	const most = 16 << 20
+	if s.space == nil {
+		return most
+	}
+	return uint64(min(most, max(4<<20, s.space.reserve/4)))
+}
+
+func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB, error) {
+	if !readOnly {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	opts := &pebble.Options{
+		Logger: quietLogger{},
+		// The plain file system: Pebble's default wraps it in a disk
+		// health checker whose goroutines a failed Open leaves behind.
+		FS:                 privateFS{vfs.Default},
+		MemTableSize:       memtable,
+		Cache:              pebble.NewCache(32 << 20),
+		FormatMajorVersion: pebble.FormatNewest,
+		ReadOnly:           readOnly,
+		DisableWAL:         noSync,
+		// Tests that damage one table of several keep them apart.
+		DisableAutomaticCompactions: testNoCompactions,
+		EventListener: &pebble.EventListener{
+			// Pebble's default is Logger.Fatalf: a damaged block would end
+			// the daemon. The read that met it fails instead (ErrDamaged),
+			// and the damage is logged once per file.
+			DataCorruption: func(info pebble.DataCorruptionInfo) {
+				if _, seen := reported.LoadOrStore(info.Path, true); seen {
+					return
+				}
+				slog.Error("store: damaged file: run `switchboard store check` with the daemon stopped", "file", info.Path, "err", info.Details.Error())
+			},
+			BackgroundError: func(err error) {
+				slog.Error("store: background work failed", "err", err.Error())
+			},
+		},
+	}
+	defer opts.Cache.Unref()
+	// Every item written looks its reference up (is it new?): most are
+	// not there, which a Bloom filter answers without reading a block.
+	for i := range opts.Levels {
+		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	// JSON compresses: Snappy where data is rewritten soon, zstd at the
+	// bottom of the tree where most of it lives.
+	opts.ApplyCompressionSettings(func() pebble.DBCompressionSettings { return pebble.DBCompressionBalanced })
+	// One process at a time. A daemon that is restarted (the editor's
+	// extension does when its settings change) meets the old one still
+	// closing: it waits for it, a while.
+	deadline := time.Now().Add(lockWait)
+	for {
+		db, err := pebble.Open(dir, opts)
+		if err == nil {
+			_ = os.Chmod(filepath.Join(dir, "LOCK"), 0o600) // made by Pebble's Lock, not Create
+			return db, nil
+		}
+		if !isLocked(err) {
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: another switchboard process has this store open; stop it, or give this one another --store or --state-dir (export, import and sessions reach a running daemon without --store)", ErrInUse)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func isLocked(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "lock held") || strings.Contains(msg, "temporarily unavailable") || strings.Contains(msg, "resource temporarily")
+}
+
+// openError explains why the database did not open.
+func (s *Store) openError(err error) error {
+	if errors.Is(err, ErrInUse) {
+		return fmt.Errorf("%w: %s: %w", ErrStore, s.path, err)
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%w: open %s: %v (the store directory is not writable)", ErrStore, s.path, err)
+	}
+	return damaged(s.path, err)
+}
+
+// damaged is the error of a store that does not open or fails its
+// checksums: what failed, and what to run next.
+func damaged(path string, err error) error {
+	return fmt.Errorf("%w: %w: %s: %v; nothing was changed: run `switchboard store check --store %s` to see what is damaged, and `switchboard store salvage --store %s --out FILE` to export every readable item as JSON Lines", ErrStore, ErrDamaged, path, err, path, path)
+}
+
+// reported are the damaged files already logged.
+var reported sync.Map
+
+// privateFS creates the database's files owner-only, whatever the umask:
+// secrets (session configs) live in them.
+type privateFS struct{ vfs.FS }
+
+func (p privateFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := p.FS.Create(name, category)
+	if err == nil {
+		err = os.Chmod(name, 0o600)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return f, err
+}
+
+// quietLogger keeps Pebble's informational lines off the daemon's stderr.
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)         {}
+func (quietLogger) Errorf(string, ...any)        {}
+func (quietLogger) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+
+// Path returns the store's directory, or Memory.
 func (s *Store) Path() string { return s.path }
+
+// ReadOnly says why the store refuses every write, or "" when it does not.
+func (s *Store) ReadOnly() string { return s.readOnly }
 
 // Close commits what is queued and closes the database.
 func (s *Store) Close() error {
@@ -140,42 +295,33 @@ func (s *Store) Close() error {
 	close(s.jobs)
 	s.cmu.Unlock()
 	s.wg.Wait()
-	s.stmtMu.Lock()
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.stmtMu.Unlock()
-	if s.wconn != nil {
-		s.wconn.Close()
-	}
-	return s.closeDB()
-}
-
-func (s *Store) closeDB() error {
 	var err error
-	if s.items != nil {
-		err = s.items.close()
+	if s.readOnly == "" && !s.noSync {
+		// Everything into checksummed tables: after a clean stop no item
+		// depends on the WAL, whose damaged tail Pebble cannot tell from
+		// a torn write.
+		err = s.db.Flush()
 	}
 	err = errors.Join(err, s.db.Close())
-	if s.tmpDir != "" {
-		os.RemoveAll(s.tmpDir)
-	}
+	s.removeTmp()
 	return err
 }
 
-// Size returns the bytes the store takes on disk: its SQLite file and
-// WAL, and the items' logs and index.
-func (s *Store) Size() int64 {
-	var n int64
-	for _, suffix := range []string{"", "-wal"} {
-		if fi, err := os.Stat(s.file + suffix); err == nil {
-			n += fi.Size()
-		}
+func (s *Store) removeTmp() {
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
 	}
-	_ = filepath.WalkDir(s.file+".items", func(_ string, d fs.DirEntry, err error) error {
+}
+
+// Size returns the bytes the store takes on disk.
+func (s *Store) Size() int64 { return dirSize(s.dir) }
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if fi, err := d.Info(); err == nil {
-				n += diskBytes(fi) // a compacted log has holes
+				n += fi.Size()
 			}
 		}
 		return nil
@@ -183,25 +329,12 @@ func (s *Store) Size() int64 {
 	return n
 }
 
-// ErrStore wraps every error of the store, so callers can tell a disk
-// problem from a connector one.
-var ErrStore = errors.New("store")
-
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%w: %s: %v", ErrStore, op, explain(err))
-}
-
-// explain turns SQLite's terse codes into advice.
-func explain(err error) string {
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "SQLITE_FULL") || strings.Contains(msg, "database or disk is full"):
-		return msg + " (the disk is full: free space, or start the daemon with --store memory)"
-	case strings.Contains(msg, "SQLITE_READONLY") || strings.Contains(msg, "readonly database"):
-		return msg + " (the store file or its directory is read-only)"
+	if errors.Is(err, ErrStore) {
+		return err
 	}
-	return msg
+	return fmt.Errorf("%w: %s: %w", ErrStore, op, err)
 }

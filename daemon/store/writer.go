@@ -1,18 +1,79 @@
 package store
 
 import (
+	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
-// wtx is what a job writes with: the group's SQLite transaction and the
-// items written with it (see items.go for the order they commit in).
+// wtx is what a job writes with: the group's batch, and what the group
+// wrote that the database does not show yet. The writer goroutine's own.
 type wtx struct {
-	*sql.Tx
-	items *itemGroup
+	s *Store
+	b *pebble.Batch
+	// refs are the references the group wrote: ref key -> its latest
+	// (seq, created), which a lookup in the database would not see.
+	refs map[string][2]uint64
+	// counts are the item counts the group changed: (key, kind) -> count.
+	counts map[[2]uint64]int64
+	// cleared are the counts a deletion in the group dropped.
+	cleared []func()
+	// freeing marks a group that deletes (its job runs alone): a full disk
+	// does not refuse it, since it is how space is given back.
+	freeing bool
+	kbuf    []byte
+	ibuf    []byte
+	vbuf    []byte
+
+	// Point writes wait here, to go into the batch in key order: the
+	// memtable's skiplist then inserts each next to the one before instead
+	// of searching from its head, which at random references was the
+	// largest cost of a commit. Range deletions go to the batch at once
+	// (their jobs run alone).
+	arena []byte
+	ops   []op
+}
+
+// op is a point write waiting in its group's arena: arena[k:v] is the key,
+// arena[v:end] the value; del deletes.
+type op struct {
+	k, v, end int
+	del       bool
+}
+
+func (tx *wtx) set(k, v []byte) {
+	o := op{k: len(tx.arena)}
+	tx.arena = append(tx.arena, k...)
+	o.v = len(tx.arena)
+	tx.arena = append(tx.arena, v...)
+	o.end = len(tx.arena)
+	tx.ops = append(tx.ops, o)
+}
+
+func (tx *wtx) del(k []byte) {
+	o := op{k: len(tx.arena), del: true}
+	tx.arena = append(tx.arena, k...)
+	o.v, o.end = len(tx.arena), len(tx.arena)
+	tx.ops = append(tx.ops, o)
+}
+
+// flush moves the waiting writes into the batch, sorted by key; of two
+// writes of one key, the later stays later, and wins.
+func (tx *wtx) flush() {
+	a := tx.arena
+	slices.SortStableFunc(tx.ops, func(x, y op) int { return bytes.Compare(a[x.k:x.v], a[y.k:y.v]) })
+	for _, o := range tx.ops {
+		if o.del {
+			tx.b.Delete(a[o.k:o.v], nil)
+		} else {
+			tx.b.Set(a[o.k:o.v], a[o.v:o.end], nil)
+		}
+	}
+	tx.ops, tx.arena = tx.ops[:0], tx.arena[:0]
 }
 
 // job is one transaction for the writer goroutine.
@@ -22,75 +83,57 @@ type job struct {
 	// page marks a page commit nobody waits on: the writer may hold it a
 	// few milliseconds to commit it with the pages that follow.
 	page bool
+	// alone runs the job in a batch of its own, after the jobs before it
+	// are committed: it reads what they wrote (deletions).
+	alone bool
+	// session is the session of a page job.
+	session string
 }
 
-// writer commits jobs in order, several per transaction (group commit).
-// A transaction is opened for the first job and each job runs as soon as
-// it arrives; a job that fails gets its error and the others of the group
-// still commit.
+// writer commits jobs in order, several per batch (group commit). A batch
+// is opened for the first job and each job writes into it as soon as it
+// arrives; a job that fails before writing gets its error and the others
+// of the group still commit.
 //
-// Page jobs keep the transaction open while pages keep coming (maxLinger
-// between two, maxOpen in all, maxGroup pages): one commit for many pages
-// syncs the item logs once and writes each SQLite page of states once.
-// Any other job commits the group at once: its caller waits.
-//
-// A job that fails is undone by SQLite; items it appended stay in their
-// log without its state, so a resume fetches them again and, upserted by
-// reference, they are not duplicated.
-//
-// Once the store has been idle for idleTruncate after writing, the WAL is
-// copied into the database and truncated (it could otherwise stay large
-// until the daemon stops), and item logs that are mostly superseded
-// records are compacted (items.go).
+// Page jobs keep the batch open while pages keep coming (maxLinger
+// between two, maxOpen in all, maxGroup pages): one synced commit for
+// many pages. Any other job commits the group at once: its caller waits.
 func (s *Store) writer() {
 	defer s.wg.Done()
 	linger := time.NewTimer(maxLinger)
 	linger.Stop()
-	idle := time.NewTimer(idleTruncate)
-	idle.Stop()
+	var next *job
 	for {
-		select {
-		case j, ok := <-s.jobs:
-			if !ok {
+		j := next
+		if j == nil {
+			var ok bool
+			if j, ok = <-s.jobs; !ok {
 				return
 			}
-			idle.Stop()
-			if !s.runGroup(j, linger) {
-				return
-			}
-			idle.Reset(idleTruncate)
-		case <-idle.C:
-			_, _ = s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
-			if err := s.items.compactIdle(); err != nil {
-				s.setErr(wrap("compact item logs", err))
-			}
+		}
+		var open bool
+		next, open = s.runGroup(j, linger)
+		if !open && next == nil {
+			return
 		}
 	}
 }
 
-// idleTruncate is how long the writer waits, idle, before truncating the
-// WAL. A variable so tests can shorten it.
-var idleTruncate = 3 * time.Second
-
-// runGroup runs first and the jobs that follow it in one transaction and
-// delivers their outcomes. It returns false once the job queue is closed.
-func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
+// runGroup runs first and the jobs that follow it in one batch and
+// delivers their outcomes. It returns a job that must start the next
+// group, and false once the job queue is closed.
+func (s *Store) runGroup(first *job, linger *time.Timer) (next *job, open bool) {
 	open = true
+	tx := s.newTx()
+	defer s.releaseTx(tx)
 	var group []*job
-	sqlTx, err := s.wconn.BeginTx(context.Background(), nil)
-	if err != nil {
-		s.fail([]*job{first}, wrap("begin", err))
-		return true
-	}
-	tx := &wtx{Tx: sqlTx, items: s.items.newGroup()}
-	defer tx.items.release()
 	errs := map[*job]error{}
 	run := func(j *job) {
 		group = append(group, j)
 		if err := j.fn(tx); err != nil {
 			errs[j] = wrap("write", err)
 		}
-		j.fn = nil // its page's items are in the log now
+		j.fn = nil // its page's items are in the batch now
 	}
 	run(first)
 	// A page that waits is a sync going on: the group waits for the next
@@ -99,7 +142,7 @@ func (s *Store) runGroup(first *job, linger *time.Timer) (open bool) {
 	lingering := first.page
 	started := time.Now()
 collect:
-	for len(group) < maxGroup {
+	for len(group) < maxGroup && !first.alone {
 		var (
 			j  *job
 			ok bool
@@ -110,40 +153,43 @@ collect:
 			if !lingering {
 				break collect
 			}
-			linger.Reset(maxLinger)
+			wait := min(maxLinger, maxOpen-time.Since(started))
+			if wait <= 0 {
+				break collect
+			}
+			linger.Reset(wait)
 			select {
 			case j, ok = <-s.jobs:
 				// Since Go 1.23 a stopped timer delivers nothing stale.
 				linger.Stop()
 			case <-linger.C:
-				lingering = false
-				continue
+				break collect
 			}
 		}
 		if !ok {
 			open = false
 			break
 		}
+		if j.alone {
+			next = j
+			break
+		}
 		run(j)
 		lingering = lingering && j.page && time.Since(started) < maxOpen
 	}
-	// Items first: a state must never be saved without its page's items.
-	// Every job of the group fails with a failed commit: a commit fails
-	// for the disk's reasons (full, read-only, I/O), which no retry cures,
-	// and the jobs' pages are not kept for one, to bound the memory a long
-	// group holds.
-	if err := tx.items.commit(); err != nil {
-		tx.items.discard()
-		_ = tx.Rollback()
-		s.fail(group, wrap("commit items", err))
-		return open
-	}
-	if err := tx.Commit(); err != nil {
-		s.fail(group, wrap("commit", err))
-		return open
-	}
-	if err := tx.items.afterCommit(); err != nil {
-		s.setErr(wrap("delete item log", err))
+	if err := s.commit(tx); err != nil {
+		s.fail(group, err)
+		// The pages queued after a failed one were fetched from states
+		// the store does not hold: they must not commit (a state ahead of
+		// lost items), until the session has read its states back.
+		s.mu.Lock()
+		for _, j := range group {
+			if j.page {
+				s.failedPages[j.session] = err
+			}
+		}
+		s.mu.Unlock()
+		return next, open
 	}
 	for _, j := range group {
 		err := errs[j]
@@ -152,7 +198,73 @@ collect:
 		}
 		j.done <- err
 	}
-	return open
+	return next, open
+}
+
+// newTx returns the writer's transaction, its buffers kept from the last
+// group: growing them from nothing for every group was a tenth of the
+// writer's CPU.
+func (s *Store) newTx() *wtx {
+	tx := s.spare
+	if tx == nil {
+		tx = &wtx{s: s, refs: map[string][2]uint64{}, counts: map[[2]uint64]int64{}}
+	}
+	s.spare = nil
+	tx.b = s.db.NewBatch()
+	return tx
+}
+
+func (s *Store) releaseTx(tx *wtx) {
+	tx.b.Close()
+	tx.b = nil
+	clear(tx.refs)
+	clear(tx.counts)
+	tx.cleared, tx.freeing = tx.cleared[:0], false
+	tx.ops, tx.arena = tx.ops[:0], tx.arena[:0]
+	if cap(tx.arena) > 64<<20 {
+		tx.arena, tx.ops = nil, nil
+	}
+	s.spare = tx
+}
+
+// commit commits the group's batch, synced, unless the disk is short of
+// space; on failure it forgets what the group changed in memory.
+func (s *Store) commit(tx *wtx) error {
+	tx.flush()
+	if tx.b.Empty() {
+		return nil
+	}
+	var err error
+	if !tx.freeing || tx.b.Len() > 1<<20 {
+		err = s.space.check(int64(tx.b.Len()))
+	}
+	if err == nil {
+		err = wrap("commit", tx.b.Commit(s.syncOpt()))
+	}
+	if err != nil {
+		s.forget()
+		return err
+	}
+	for _, f := range tx.cleared {
+		f()
+	}
+	for k, n := range tx.counts {
+		s.counts[k] = n
+	}
+	return nil
+}
+
+// forget drops the in-memory views a failed commit made wrong: the
+// counts are read again, and the sessions.
+func (s *Store) forget() {
+	clear(s.counts)
+	s.keyMu.Lock()
+	clear(s.keys)
+	clear(s.sessions)
+	s.keyMu.Unlock()
+	if err := s.load(); err != nil {
+		s.setErr(err)
+	}
 }
 
 func (s *Store) fail(jobs []*job, err error) {
@@ -169,13 +281,13 @@ func (s *Store) setErr(err error) {
 }
 
 // maxGroup bounds a group commit; maxLinger is how long a group of pages
-// waits for the next page, and maxOpen how long it stays open in all (the
-// pages a crash could take back). jobQueue is small: a group's pages are
-// written as they arrive, not held in the queue.
+// waits for the next page, and maxOpen how long it stays open in all: the
+// pages a crash can take back. jobQueue is small: a group's pages are
+// written into its batch as they arrive, not held in the queue.
 const (
 	maxGroup  = 256
 	maxLinger = 50 * time.Millisecond
-	maxOpen   = time.Second
+	maxOpen   = 100 * time.Millisecond
 	jobQueue  = 64
 )
 
@@ -187,6 +299,9 @@ func (s *Store) enqueue(ctx context.Context, fn func(tx *wtx) error) (<-chan err
 }
 
 func (s *Store) enqueueJob(ctx context.Context, j *job) (<-chan error, error) {
+	if s.readOnly != "" {
+		return nil, fmt.Errorf("%w: %w: %s", ErrStore, ErrFull, s.readOnly)
+	}
 	s.cmu.RLock()
 	defer s.cmu.RUnlock()
 	if s.closed.Load() {
@@ -205,7 +320,7 @@ func (s *Store) enqueueJob(ctx context.Context, j *job) (<-chan error, error) {
 func (s *Store) Kick() {
 	s.cmu.RLock()
 	defer s.cmu.RUnlock()
-	if s.closed.Load() {
+	if s.closed.Load() || s.readOnly != "" {
 		return
 	}
 	select {
@@ -215,9 +330,19 @@ func (s *Store) Kick() {
 	}
 }
 
-// run executes fn in a transaction after everything queued before it.
+// run executes fn in a batch after everything queued before it, and
+// returns once that batch is durable.
 func (s *Store) run(ctx context.Context, fn func(tx *wtx) error) error {
-	done, err := s.enqueue(ctx, fn)
+	return s.wait(ctx, &job{fn: fn, done: make(chan error, 1)})
+}
+
+// runAlone is run with a batch of its own (see job.alone).
+func (s *Store) runAlone(ctx context.Context, fn func(tx *wtx) error) error {
+	return s.wait(ctx, &job{fn: fn, alone: true, done: make(chan error, 1)})
+}
+
+func (s *Store) wait(ctx context.Context, j *job) error {
+	done, err := s.enqueueJob(ctx, j)
 	if err != nil {
 		return err
 	}
@@ -232,10 +357,22 @@ func (s *Store) run(ctx context.Context, fn func(tx *wtx) error) error {
 // Flush waits until every commit queued before it is done, and returns the
 // first asynchronous commit error not yet reported.
 func (s *Store) Flush(ctx context.Context) error {
+	if s.readOnly != "" {
+		return s.TakeError()
+	}
 	if err := s.run(ctx, func(*wtx) error { return nil }); err != nil {
 		return err
 	}
 	return s.TakeError()
+}
+
+// ResumePages lets a session commit pages again after a failed page
+// commit: the caller has read its states back from the store (States) and
+// fetches on from them. Until then its pages are refused.
+func (s *Store) ResumePages(sessionID string) {
+	s.mu.Lock()
+	delete(s.failedPages, sessionID)
+	s.mu.Unlock()
 }
 
 // TakeError returns, once, the latest asynchronous commit error.
@@ -248,39 +385,19 @@ func (s *Store) TakeError() error {
 }
 
 // CommitPage queues one page: its items upserted by reference and the state
-// that follows them, committed together. The channel gets the outcome.
+// that follows them, in one atomic batch. The channel gets the outcome
+// once the batch is durable.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
-	return s.enqueueJob(ctx, &job{page: true, done: make(chan error, 1), fn: func(tx *wtx) error {
-		if err := s.putItems(ctx, tx, st.SessionID, resource, items); err != nil {
+	return s.enqueueJob(ctx, &job{page: true, session: st.SessionID, done: make(chan error, 1), fn: func(tx *wtx) error {
+		s.mu.Lock()
+		failed := s.failedPages[st.SessionID]
+		s.mu.Unlock()
+		if failed != nil {
+			return fmt.Errorf("an earlier page of the session was not stored: %w", failed)
+		}
+		if err := s.putItems(tx, st.SessionID, resource, items); err != nil {
 			return err
 		}
-		return s.putState(context.Background(), tx.Tx, st)
+		return s.putState(tx, st)
 	}})
-}
-
-// preparedSQL prepares a statement once. It is prepared on the pool, not
-// on the writer's *sql.Conn: database/sql re-prepares a Conn's statement
-// in every transaction that uses it (Tx.Stmt). A pool statement is
-// prepared once per connection and reused by every transaction on it.
-func (s *Store) preparedSQL(q string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if st, ok := s.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := s.db.PrepareContext(context.Background(), q)
-	if err != nil {
-		return nil, err
-	}
-	s.stmts[q] = st
-	return st, nil
-}
-
-// accountsColumn stores references space-delimited on both ends, so that
-// a filter finds whole references only.
-func accountsColumn(refs []string) string {
-	if len(refs) == 0 {
-		return ""
-	}
-	return " " + strings.Join(refs, " ") + " "
 }

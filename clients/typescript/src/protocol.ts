@@ -240,6 +240,8 @@ export const CodeCapabilityUnsupported = -32011;
 export const CodeConnectorError = -32020;
 export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
+export const CodeStoreFull = -32040;
+export const CodeStoreDamaged = -32041;
 
 // Error codes of the daemon's defences: a file it will not touch, and a
 // request over one of its limits.
@@ -304,6 +306,8 @@ export type ErrorCode =
   | typeof CodeConnectorError
   | typeof CodeConnectorPanicked
   | typeof CodeSessionBusy
+  | typeof CodeStoreFull
+  | typeof CodeStoreDamaged
   | typeof CodePathRefused
   | typeof CodeLimitExceeded;
 
@@ -356,6 +360,8 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeConnectorError]: "ConnectorError",
   [CodeConnectorPanicked]: "ConnectorPanicked",
   [CodeSessionBusy]: "SessionBusy",
+  [CodeStoreFull]: "StoreFull",
+  [CodeStoreDamaged]: "StoreDamaged",
   [CodePathRefused]: "PathRefused",
   [CodeLimitExceeded]: "LimitExceeded",
 };
@@ -721,7 +727,18 @@ export interface DataListParams {
 export interface DataListResult {
   items: JsonValue[];
   nextCursor?: string;
+  /**
+   * Total is the number of items matching the filter. Without a filter
+   * it is exact (a counter). With one, it counts at most 10,000 items,
+   * so that a page costs the same however many are stored: past them,
+   * Total is a lower bound and TotalAtLeast is true.
+   */
   total: number;
+  /**
+   * TotalAtLeast says Total is a lower bound (a filtered list of more
+   * than 10,000 items); absent when Total is exact.
+   */
+  totalAtLeast?: boolean;
 }
 
 /**
