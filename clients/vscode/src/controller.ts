@@ -5,7 +5,6 @@ import {
   CancellationTokenSource,
   CheckFinding,
   ConnectorCheckResult,
-  ConnectorsListResult,
   FetchAllResult,
   Page,
   Payment,
@@ -240,9 +239,7 @@ export class Controller {
    */
   private async refreshConnectors(client: SwitchboardClient): Promise<void> {
     try {
-      // protocol.ts files connectors/list under ServerRequests (a generator
-      // slip), so the typed request() does not take it yet.
-      const list = (await (client.request as (m: string, p: unknown) => Promise<ConnectorsListResult>)(MethodConnectorsList, {})).connectors;
+      const list = (await client.request(MethodConnectorsList, {})).connectors;
       this.problems.setConnectors(list);
       this.status.setFailedBuilds(list.filter((c) => c.lastBuild && !c.lastBuild.ok).length);
       if (list.length === 0) return this.lenses.set([]);
