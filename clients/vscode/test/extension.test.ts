@@ -9,6 +9,7 @@ import type { Account, FetchAllResult, Page, Payment, Session, SyncRunResult } f
 import type { Disposable } from '../src/api';
 import { Commands, Controller, SessionsViewId, connectorArgs } from '../src/controller';
 import { exchangeLine } from '../src/format';
+import { sessionResources } from '../src/model';
 import { Node } from '../src/tree';
 import { FakeOutputChannel, FakeTestItemCollection, FakeTreeItem, FakeVscode } from './fakeVscode';
 
@@ -211,7 +212,7 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     const [sessionItem] = (ctrl.items as FakeTestItemCollection).all();
     assert.equal(sessionItem.id, `session:${session.id}`);
     const resources = (sessionItem.children as FakeTestItemCollection).all();
-    assert.deepEqual(resources.map((r) => r.label), ['accounts', 'balances', 'externalAccounts', 'payments']);
+    assert.deepEqual(resources.map((r) => r.label), sessionResources(session));
     const run = await ctrl.run([resources[0], resources[3]]);
     assert.ok(run.ended);
     assert.deepEqual(
