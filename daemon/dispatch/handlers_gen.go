@@ -75,6 +75,8 @@ type server interface {
 	ConnectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (protocol.WorkspaceConnector, error)
 	// ConnectorsList answers connectors/list.
 	ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error)
+	// ConnectorsMethods answers connectors/methods.
+	ConnectorsMethods(ctx context.Context, c *conn, p protocol.ConnectorsMethodsParams) (protocol.ConnectorsMethodsResult, error)
 	// FaultsSet answers faults/set.
 	FaultsSet(ctx context.Context, c *conn, p protocol.FaultsSetParams) (protocol.FaultsListResult, error)
 	// FaultsList answers faults/list.
@@ -124,6 +126,7 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodConnectorCheck:     handle(h.ConnectorCheck),
 		protocol.MethodConnectorsAdd:      handle(h.ConnectorsAdd),
 		protocol.MethodConnectorsList:     handle(h.ConnectorsList),
+		protocol.MethodConnectorsMethods:  handle(h.ConnectorsMethods),
 		protocol.MethodFaultsSet:          handle(h.FaultsSet),
 		protocol.MethodFaultsList:         handle(h.FaultsList),
 		protocol.MethodFaultsClear:        handle(h.FaultsClear),
