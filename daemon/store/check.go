@@ -142,7 +142,7 @@ func Salvage(path string, w io.Writer) (Report, error) {
 		for _, n := range counts {
 			r.Expected += n
 		}
-		ip := append(dataPrefix(ss.key), subItem)
+		ip := itemPrefix(ss.key)
 		var read int64
 		scanItems(db, ip, func(k, val []byte) {
 			d, ok := decodeItem(val)
@@ -177,11 +177,11 @@ func scanRange(db *pebble.DB, lower, upper []byte, fn func(k, v []byte), fail fu
 	}
 }
 
-// scanItems calls fn for each readable item under p (a session's 'i'
-// prefix: p, kind, seq). A damaged block fails every seek that lands in
-// it and none past it, so after an error the scan binary-searches, over
-// the 16 bytes of kind and seq, the first position a seek succeeds from,
-// and goes on there: only the damaged block's items are lost.
+// scanItems calls fn for each readable item under p (a session's 'b'
+// prefix: p, seq). A damaged block fails every seek that lands in it and
+// none past it, so after an error the scan binary-searches, over the 8
+// bytes of seq, the first position a seek succeeds from, and goes on
+// there: only the damaged block's items are lost.
 func scanItems(db *pebble.DB, p []byte, fn func(k, v []byte), fail func(error)) {
 	upper := prefixEnd(p)
 	from := bytes.Clone(p)
@@ -203,18 +203,13 @@ func scanItems(db *pebble.DB, p []byte, fn func(k, v []byte), fail func(error)) 
 	}
 }
 
-// position is the kind and seq of an item key under p as one number (the
-// kind's high bits are small, so 128 bits are not needed: kinds are below
-// 2^21 and seqs below 2^42 in any store that fits a disk).
+// position is the seq of an item key under p (0 for p itself).
 func position(p, k []byte) uint64 {
-	rest := append(bytes.Clone(k[len(p):]), make([]byte, 16)...)[:16]
-	kind, seq := binary.BigEndian.Uint64(rest), binary.BigEndian.Uint64(rest[8:])
-	return kind<<42 | seq&(1<<42-1)
+	rest := append(bytes.Clone(k[len(p):]), make([]byte, 8)...)[:8]
+	return binary.BigEndian.Uint64(rest)
 }
 
-func keyAt(p []byte, pos uint64) []byte {
-	return appendU64(appendU64(bytes.Clone(p), pos>>42), pos&(1<<42-1))
-}
+func keyAt(p []byte, pos uint64) []byte { return appendU64(bytes.Clone(p), pos) }
 
 // scanFrom scans [from, upper) and returns the last key read.
 func scanFrom(db *pebble.DB, from, upper []byte, fn func(k, v []byte)) (last []byte, err error) {

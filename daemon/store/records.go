@@ -183,7 +183,9 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		tx.del(sessionKeyOf(id))
 		p := statePrefix(id)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)
-		tx.deleteData(key, 0)
+		if err := tx.deleteData(key, 0); err != nil {
+			return err
+		}
 		s.keyMu.Lock()
 		delete(s.keys, id)
 		delete(s.sessions, id)
@@ -281,7 +283,6 @@ func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, pu
 		if resource != "" {
 			kind = resourceKind(resource)
 		}
-		tx.deleteData(key, kind)
-		return nil
+		return tx.deleteData(key, kind)
 	})
 }

@@ -16,6 +16,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -203,6 +204,11 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		},
 	}
 	defer opts.Cache.Unref()
+	// Every flushed or compacted table ends where the items begin and
+	// where they end: a table of items never spans index keys, so the
+	// items, appended in key order, move down the tree (keys.go).
+	items := []byte{tagItem}
+	opts.Experimental.SpanPolicyFunc = pebble.MakeStaticSpanPolicyFunc(bytes.Compare, pebble.KeyRange{Start: items, End: prefixEnd(items)}, pebble.SpanPolicy{})
 	// Every item written looks its reference up (is it new?): most are
 	// not there, which a Bloom filter answers without reading a block.
 	for i := range opts.Levels {
