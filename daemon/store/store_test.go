@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -228,6 +229,19 @@ func TestPurgedItemsStayPurgedAfterReopen(t *testing.T) {
 	}
 	if n, err := s.Count(ctx, "a", "accounts"); err != nil || n != 1 {
 		t.Errorf("%d accounts, want the unpurged 1 (%v)", n, err)
+	}
+	// The items themselves, not only the counters: a session's items of
+	// every resource share one key range, so the purge deleted the
+	// payments one by one among the accounts.
+	var left []string
+	if err := s.Each(ctx, "a", "", func(resource string, data json.RawMessage) error {
+		left = append(left, resource+" "+string(data))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`accounts {"reference":"acc"}`}; !slices.Equal(left, want) {
+		t.Errorf("stored items after the purge %q, want %q", left, want)
 	}
 }
 
