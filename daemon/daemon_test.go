@@ -108,7 +108,10 @@ func TestErrorsLeaveConnectionServing(t *testing.T) {
 				{"malformed JSON", `{"jsonrpc":"2.0","id":1,"method":`, "null", protocol.CodeParseError, ""},
 				{"batch", `[{"jsonrpc":"2.0","id":2,"method":"providers/list"}]`, "null", protocol.CodeInvalidRequest, ""},
 				{"not an object", `42`, "null", protocol.CodeInvalidRequest, ""},
-				{"neither request nor response", `{"jsonrpc":"2.0","id":3}`, "3", protocol.CodeInvalidRequest, ""},
+				// {"jsonrpc":"2.0","id":3} is a response with a null result
+				// (x/exp/jsonrpc2 sends those), to no request: ignored.
+				{"neither request nor response", `{"jsonrpc":"2.0","params":{}}`, "null", protocol.CodeInvalidRequest, ""},
+				{"no jsonrpc member", `{"id":3,"method":"providers/list"}`, "3", protocol.CodeInvalidRequest, ""},
 				{"bad id type", `{"jsonrpc":"2.0","id":{"x":1},"method":"providers/list"}`, "null", protocol.CodeInvalidRequest, ""},
 				{"unknown method", `{"jsonrpc":"2.0","id":4,"method":"nope/nope"}`, "4", protocol.CodeMethodNotFound, ""},
 				{"params not an object", `{"jsonrpc":"2.0","id":5,"method":"fetch/next","params":[1,2]}`, "5", protocol.CodeInvalidParams, ""},
@@ -349,23 +352,43 @@ func TestLifecycleExitCodes(t *testing.T) {
 	}
 }
 
+// TestBinaryExitCode checks the exit status stdio --help promises: 0 once
+// shutdown was answered, whether exit follows or stdin just closes; 1 on
+// exit or on stdin closing before shutdown.
 func TestBinaryExitCode(t *testing.T) {
-	w, cmd := spawnStdio(t)
-	p := newPeer(t, w)
-	p.initialize()
-	var init protocol.InitializeResult
-	_ = init
-	p.ok("shutdown", nil, nil)
-	p.notify("exit", "")
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("binary did not exit")
+	for _, tc := range []struct {
+		name           string
+		shutdown, exit bool
+		want           int
+	}{
+		{"shutdown then exit", true, true, 0},
+		{"shutdown then stdin closes", true, false, 0},
+		{"exit without shutdown", false, true, 1},
+		{"stdin closes without shutdown", false, false, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, cmd := spawnStdio(t)
+			p := newPeer(t, w)
+			p.initialize()
+			if tc.shutdown {
+				p.ok("shutdown", nil, nil)
+			}
+			if tc.exit {
+				p.notify("exit", "")
+			} else {
+				w.close()
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+				if got := cmd.ProcessState.ExitCode(); got != tc.want {
+					t.Errorf("exit status %d, want %d", got, tc.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("binary did not exit")
+			}
+		})
 	}
 }
 

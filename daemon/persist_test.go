@@ -212,7 +212,7 @@ func TestSIGTERMFinishesPagesAndExits(t *testing.T) {
 	start := time.Now()
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	m := <-ch
-	if m.Error == nil || m.Error.Code != protocol.CodeRequestCancelled || !strings.Contains(m.Error.Message, "between pages") {
+	if m.Error == nil || m.Error.Code != protocol.CodeServerCancelled || !strings.Contains(m.Error.Message, "between pages") {
 		t.Fatalf("fetch/all during SIGTERM: %+v", m.Error)
 	}
 	select {

@@ -54,6 +54,16 @@ type peer struct {
 	notifs []message
 	resp   map[string]chan message
 	done   chan struct{}
+	// answer, if set, gives the body answering a request of the daemon
+	// (window/workDoneProgress/create), or "" to leave it unanswered; by
+	// default it is answered with a null result.
+	answer func(m message) string // guarded by mu
+}
+
+func (p *peer) setAnswer(f func(m message) string) {
+	p.mu.Lock()
+	p.answer = f
+	p.mu.Unlock()
 }
 
 func newPeer(t *testing.T, w wire) *peer {
@@ -84,10 +94,17 @@ func (p *peer) read() {
 		p.mu.Lock()
 		if m.Method != "" {
 			p.notifs = append(p.notifs, m)
+			answer := p.answer
 			p.mu.Unlock()
 			if len(m.ID) > 0 && string(m.ID) != "null" {
 				// A request from the daemon (window/workDoneProgress/create).
-				p.w.send([]byte(`{"jsonrpc":"2.0","id":` + string(m.ID) + `,"result":null}`))
+				body := `{"jsonrpc":"2.0","id":` + string(m.ID) + `,"result":null}`
+				if answer != nil {
+					body = answer(m)
+				}
+				if body != "" {
+					p.w.send([]byte(body))
+				}
 			}
 			continue
 		}

@@ -5,12 +5,12 @@ import "encoding/json"
 // Conformance check methods: the pagination check of connector/conformance,
 // run on a session's connector.
 const (
-	MethodConnectorCheck = "connector/check" // ConnectorCheckParams -> ConnectorCheckResult
+	MethodConnectorCheck = "connector/check"
 )
 
 // Conformance check notifications.
 const (
-	NotifyCheckPage = "check/page" // CheckPageParams
+	NotifyCheckPage = "check/page"
 )
 
 // Check names of a CheckFinding.

@@ -5,16 +5,16 @@ import "time"
 // Workspace connector methods: connectors built from a directory and run as
 // child processes, rebuilt and reloaded when their files change.
 const (
-	MethodConnectorsAdd  = "connectors/add"  // ConnectorsAddParams -> WorkspaceConnector
-	MethodConnectorsList = "connectors/list" // ConnectorsListParams -> ConnectorsListResult
+	MethodConnectorsAdd  = "connectors/add"
+	MethodConnectorsList = "connectors/list"
 
 	// NotifyProviderReloaded is sent to every connection when a workspace
 	// connector was rebuilt and its process swapped: open sessions keep
 	// their config and state and use the new process from their next call.
-	NotifyProviderReloaded = "provider/reloaded" // ProviderReloadedParams
+	NotifyProviderReloaded = "provider/reloaded"
 	// NotifyProviderBuildFailed is sent to every connection when a
 	// rebuild failed; the last good process keeps serving.
-	NotifyProviderBuildFailed = "provider/buildFailed" // ProviderBuildFailedParams
+	NotifyProviderBuildFailed = "provider/buildFailed"
 )
 
 // Workspace connector states.

@@ -14,6 +14,9 @@ const (
 	CodeInternalError    = -32603
 	CodeNotInitialized   = -32002
 	CodeRequestCancelled = -32800
+	// CodeServerCancelled (LSP 3.17) answers a request the server ended
+	// itself, as a walk stopped by shutdown; editors mute -32800.
+	CodeServerCancelled = -32802
 
 	CodeSessionNotFound       = -32001
 	CodeProviderNotFound      = -32010

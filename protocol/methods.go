@@ -13,60 +13,77 @@ const Version = "1"
 
 // Lifecycle methods, with LSP semantics.
 const (
-	MethodInitialize  = "initialize"  // request: InitializeParams -> InitializeResult
-	MethodInitialized = "initialized" // notification: {}
-	MethodShutdown    = "shutdown"    // request: none -> null
-	MethodExit        = "exit"        // notification: none
+	MethodInitialize  = "initialize"
+	MethodInitialized = "initialized"
+	MethodShutdown    = "shutdown"
+	MethodExit        = "exit"
 	// MethodCancelRequest is the client's notification that cancels a request
 	// in flight; that request then answers CodeRequestCancelled.
-	MethodCancelRequest = "$/cancelRequest" // notification: CancelParams
+	MethodCancelRequest = "$/cancelRequest"
+	// MethodWorkDoneProgressCancel is the client's notification that
+	// cancels the request a server-made progress token belongs to (LSP's
+	// Cancel button); that request then answers CodeRequestCancelled.
+	MethodWorkDoneProgressCancel = "window/workDoneProgress/cancel"
 )
 
 // Provider and session methods.
 const (
-	MethodProvidersList      = "providers/list"      // ProvidersListParams -> ProvidersListResult
-	MethodSessionCreate      = "session/create"      // SessionCreateParams -> Session
-	MethodSessionList        = "session/list"        // SessionListParams -> SessionListResult
-	MethodSessionGet         = "session/get"         // SessionParams -> SessionDetail
-	MethodSessionClose       = "session/close"       // SessionParams -> Empty
-	MethodSessionReset       = "session/reset"       // SessionResetParams -> Empty
-	MethodSessionInstall     = "session/install"     // SessionParams -> InstallResult
-	MethodSessionSubscribe   = "session/subscribe"   // SessionParams -> Empty
-	MethodSessionUnsubscribe = "session/unsubscribe" // SessionParams -> Empty
+	MethodProvidersList = "providers/list"
+	MethodSessionCreate = "session/create"
+	MethodSessionList   = "session/list"
+	MethodSessionGet    = "session/get"
+	MethodSessionClose  = "session/close"
+	// MethodSessionReset clears the cached state of one resource of a
+	// session, or of all of them when resource is empty.
+	MethodSessionReset       = "session/reset"
+	MethodSessionInstall     = "session/install"
+	MethodSessionSubscribe   = "session/subscribe"
+	MethodSessionUnsubscribe = "session/unsubscribe"
 )
 
 // Fetching and state methods.
 const (
-	MethodFetchNext = "fetch/next" // FetchNextParams -> Page
-	MethodFetchAll  = "fetch/all"  // FetchAllParams -> FetchAllResult
-	MethodSyncRun   = "sync/run"   // SyncRunParams -> SyncRunResult
-	MethodStateGet  = "state/get"  // SessionParams -> StateGetResult
-	MethodStateSet  = "state/set"  // StateSetParams -> Empty
+	// MethodFetchNext fetches the next page of a resource; the Go client
+	// decodes its items with DecodeItems.
+	MethodFetchNext = "fetch/next"
+	// MethodFetchAll fetches pages until the resource has no more or a limit
+	// is reached; the pages arrive as fetch/page notifications first.
+	MethodFetchAll = "fetch/all"
+	// MethodSyncRun runs the session's whole task tree.
+	MethodSyncRun  = "sync/run"
+	MethodStateGet = "state/get"
+	MethodStateSet = "state/set"
 )
 
 // Payment initiation methods.
 const (
-	MethodBankAccountCreate = "bankAccount/create" // BankAccountCreateParams -> BankAccountCreateResult
-	MethodTransferCreate    = "transfer/create"    // InitiationParams -> InitiationResult
-	MethodPayoutCreate      = "payout/create"      // InitiationParams -> InitiationResult
-	MethodTransferPoll      = "transfer/poll"      // PollParams -> PollResult
-	MethodPayoutPoll        = "payout/poll"        // PollParams -> PollResult
-	MethodTransferReverse   = "transfer/reverse"   // ReverseParams -> ReverseResult
-	MethodPayoutReverse     = "payout/reverse"     // ReverseParams -> ReverseResult
+	MethodBankAccountCreate = "bankAccount/create"
+	// MethodTransferCreate initiates a transfer; the result holds the
+	// payment, or a polling id for transfer/poll.
+	MethodTransferCreate = "transfer/create"
+	// MethodPayoutCreate initiates a payout, as MethodTransferCreate.
+	MethodPayoutCreate = "payout/create"
+	// MethodTransferPoll polls a pending transfer: neither payment nor error
+	// in the result means still pending.
+	MethodTransferPoll = "transfer/poll"
+	// MethodPayoutPoll polls a pending payout, as MethodTransferPoll.
+	MethodPayoutPoll      = "payout/poll"
+	MethodTransferReverse = "transfer/reverse"
+	MethodPayoutReverse   = "payout/reverse"
 )
 
 // Notifications from the daemon to the client, and the one request the
 // daemon sends to clients.
 const (
-	NotifyFetchPage      = "fetch/page"      // FetchPageParams
-	NotifyProgress       = "$/progress"      // ProgressParams
-	NotifyLog            = "log"             // LogParams
-	NotifyHTTPExchange   = "http/exchange"   // HTTPExchangeParams
-	NotifySessionChanged = "session/changed" // SessionChangedParams
+	NotifyFetchPage      = "fetch/page"
+	NotifyProgress       = "$/progress"
+	NotifyLog            = "log"
+	NotifyHTTPExchange   = "http/exchange"
+	NotifySessionChanged = "session/changed"
 
 	// MethodWorkDoneProgressCreate is sent by the daemon to a client that
 	// declared workDoneProgress, before it uses a token it made itself.
-	MethodWorkDoneProgressCreate = "window/workDoneProgress/create" // WorkDoneProgressCreateParams -> null
+	MethodWorkDoneProgressCreate = "window/workDoneProgress/create"
 )
 
 // Resources a connector can fetch.
@@ -110,14 +127,14 @@ func FetchCapability(resource string) string {
 
 // Stored data methods (with a store).
 const (
-	MethodDataList   = "data/list"   // DataListParams -> DataListResult
-	MethodDataExport = "data/export" // DataExportParams -> DataExportResult
-	MethodDataImport = "data/import" // DataImportParams -> DataImportResult
+	MethodDataList   = "data/list"
+	MethodDataExport = "data/export"
+	MethodDataImport = "data/import"
 )
 
 // Inspection methods: what a connector did.
 const (
-	MethodHTTPList  = "http/list"  // HTTPListParams -> HTTPListResult
-	MethodLogList   = "log/list"   // LogListParams -> LogListResult
-	MethodCallsList = "calls/list" // CallsListParams -> CallsListResult
+	MethodHTTPList  = "http/list"
+	MethodLogList   = "log/list"
+	MethodCallsList = "calls/list"
 )

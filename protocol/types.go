@@ -26,11 +26,28 @@ type ClientInfo struct {
 // ClientCapabilities says what the client can take.
 type ClientCapabilities struct {
 	// WorkDoneProgress: the client accepts window/workDoneProgress/create and
-	// $/progress for tokens the server makes.
+	// $/progress for tokens the server makes. Kept as an alias of LSP's
+	// window.workDoneProgress, which editors send.
 	WorkDoneProgress bool `json:"workDoneProgress,omitempty"`
+	// Window holds LSP's window capabilities.
+	Window *WindowClientCapabilities `json:"window,omitempty"`
 	// PageItems: false asks for fetch/page notifications without their items
 	// (counts and state only). Absent means true.
 	PageItems *bool `json:"pageItems,omitempty"`
+}
+
+// WindowClientCapabilities are LSP's window capabilities, of which the
+// daemon reads one.
+type WindowClientCapabilities struct {
+	// WorkDoneProgress: as ClientCapabilities.WorkDoneProgress, in LSP's
+	// spelling.
+	WorkDoneProgress bool `json:"workDoneProgress,omitempty"`
+}
+
+// ProgressWanted reports whether the client accepts server-made progress
+// tokens, in either spelling.
+func (c *ClientCapabilities) ProgressWanted() bool {
+	return c != nil && (c.WorkDoneProgress || (c.Window != nil && c.Window.WorkDoneProgress))
 }
 
 // InitializeResult is the result of initialize.
@@ -443,6 +460,12 @@ type ProgressValue struct {
 // WorkDoneProgressCreateParams are the params of
 // window/workDoneProgress/create.
 type WorkDoneProgressCreateParams struct {
+	Token json.RawMessage `json:"token"`
+}
+
+// WorkDoneProgressCancelParams are the params of
+// window/workDoneProgress/cancel: the client's Cancel button on a progress.
+type WorkDoneProgressCancelParams struct {
 	Token json.RawMessage `json:"token"`
 }
 

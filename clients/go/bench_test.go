@@ -403,3 +403,62 @@ func benchFetchNext(b *testing.B, transport string, result, note []byte, items b
 	}
 	reportPaymentRate(b, payments, len(result))
 }
+
+// BenchmarkDecodePage decodes a 100-payment page as a fetch/page
+// notification and as a fetch/next result, the way the client did with its
+// hand-written scanner (old, oldscan_test.go) and the way it does now with
+// segmentio/encoding in one pass (new). The ratio old/new is the speedup;
+// both run in the same process, on the same bytes.
+func BenchmarkDecodePage(b *testing.B) {
+	note := benchNotification(b)
+	page := benchPage(b)
+	pageJSON, err := json.Marshal(page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	result := append(append([]byte(`{"jsonrpc":"2.0","id":7,"result":`), pageJSON...), '}')
+	b.Run("notification/old", func(b *testing.B) {
+		b.SetBytes(int64(len(note)))
+		for i := 0; i < b.N; i++ {
+			m, err := oldParseMessage(note)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var p protocol.FetchPageParams
+			if err := oldDecodeInto(m.params, &p); err != nil || p.Page.ItemCount != benchPageSize {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("notification/new", func(b *testing.B) {
+		b.SetBytes(int64(len(note)))
+		for i := 0; i < b.N; i++ {
+			p, ok := decodePageNotification(note)
+			if !ok || p.Page.ItemCount != benchPageSize {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+	b.Run("result/old", func(b *testing.B) {
+		b.SetBytes(int64(len(result)))
+		for i := 0; i < b.N; i++ {
+			m, err := oldParseMessage(result)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var p protocol.Page
+			if err := oldDecodeInto(m.result, &p); err != nil || p.ItemCount != benchPageSize {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("result/new", func(b *testing.B) {
+		b.SetBytes(int64(len(result)))
+		for i := 0; i < b.N; i++ {
+			_, p, ok := decodePageResponse(result)
+			if !ok || p.ItemCount != benchPageSize {
+				b.Fatal("not decoded")
+			}
+		}
+	})
+}

@@ -32,14 +32,14 @@
 // request is answered with null automatically.
 //
 // The JSON-RPC layer is the package's own, built for streaming pages: each
-// incoming message is read into one buffer and validated once by a
-// hand-written scanner that also locates its members; params and results are
-// then decoded once, straight from that buffer, into their Go types (pages
-// by a dedicated decoder that leaves their items in place for
-// [DecodeItems]).
+// incoming message is read into one buffer and decoded with
+// segmentio/encoding, which validates it and leaves strings and items in
+// that buffer; fetch/page notifications and page results are decoded in one
+// pass, their items left in place for [DecodeItems].
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +53,8 @@ import (
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/switchboardpay/switchboard/internal/rpc"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -70,7 +72,7 @@ const (
 // Client is a connection to a Switchboard daemon. Its methods are safe for
 // concurrent use. Close it when done.
 type Client struct {
-	t    transport
+	t    rpc.Framer
 	opts options
 
 	nextID atomic.Uint64
@@ -79,6 +81,7 @@ type Client struct {
 
 	mu      sync.Mutex               // guards pending and closed
 	pending map[uint64]chan response // calls waiting for their answer, by id
+	pages   map[uint64]bool          // pending calls whose result is a page; guarded by mu
 	closed  bool                     // t is closed (by Close or after a read error)
 	done    chan struct{}            // closed when the read loop has ended
 
@@ -199,11 +202,11 @@ func NewStream(ctx context.Context, rwc io.ReadWriteCloser, opts ...Option) (*Cl
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return newClient(newLSPTransport(rwc), buildOptions(opts)), nil
+	return newClient(rpc.NewLSP(rwc, rwc, rwc, maxMessage), buildOptions(opts)), nil
 }
 
-func newClient(t transport, o options) *Client {
-	c := &Client{t: t, opts: o, pending: map[uint64]chan response{}, done: make(chan struct{})}
+func newClient(t rpc.Framer, o options) *Client {
+	c := &Client{t: t, opts: o, pending: map[uint64]chan response{}, pages: map[uint64]bool{}, done: make(chan struct{})}
 	c.notes = newNotifyQueue(c.deliver)
 	go c.readLoop()
 	return c
@@ -287,6 +290,9 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		return fmt.Errorf("client: %s: %w", method, ErrClosed)
 	}
 	c.pending[id] = ch
+	if _, ok := result.(*protocol.Page); ok {
+		c.pages[id] = true
+	}
 	c.mu.Unlock()
 	if err := c.write(msg); err != nil {
 		c.forget(id)
@@ -321,6 +327,9 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 		return r.err
 	case result == nil:
 		return nil
+	case r.page != nil:
+		*result.(*protocol.Page) = *r.page
+		return nil
 	}
 	if err := decodeInto(r.result, result); err != nil {
 		return fmt.Errorf("client: decoding result of %s: %w", method, err)
@@ -346,6 +355,7 @@ func (c *Client) Notify(ctx context.Context, method string, params any) error {
 // response is the outcome of a call: the raw result (a span of the
 // answer's buffer), an error response, or the connection's end.
 type response struct {
+	page   *protocol.Page // a page result, decoded with its message
 	result []byte
 	err    *protocol.Error
 	closed bool
@@ -376,7 +386,7 @@ func (c *Client) write(msg []byte) error {
 	if c.isClosed() {
 		return ErrClosed
 	}
-	if err := c.t.writeMessage(msg); err != nil {
+	if err := c.t.WriteMessage(msg); err != nil {
 		if c.isClosed() || isClosedErr(err) {
 			return ErrClosed
 		}
@@ -395,6 +405,7 @@ func (c *Client) isClosed() bool {
 func (c *Client) forget(id uint64) {
 	c.mu.Lock()
 	delete(c.pending, id)
+	delete(c.pages, id)
 	c.mu.Unlock()
 }
 
@@ -410,7 +421,7 @@ func (c *Client) shutdown() error {
 	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
-	err := c.t.close()
+	err := c.t.Close()
 	for _, ch := range pending {
 		ch <- response{closed: true}
 	}
@@ -425,7 +436,7 @@ func (c *Client) shutdown() error {
 func (c *Client) readLoop() {
 	defer close(c.done)
 	for {
-		msg, err := c.t.readMessage()
+		msg, err := c.t.ReadMessage()
 		if err != nil {
 			if !c.isClosed() && !isClosedErr(err) {
 				c.opts.logf("client: connection broken: %v", err)
@@ -442,6 +453,16 @@ func (c *Client) readLoop() {
 }
 
 func (c *Client) handleMessage(msg []byte) error {
+	// Pages, most of the traffic, are decoded in one pass.
+	if len(c.opts.raw) == 0 {
+		if p, ok := decodePageNotification(msg); ok {
+			c.notes.push(notification{method: protocol.NotifyFetchPage, decoded: &p})
+			return nil
+		}
+	}
+	if c.pageResult(msg) {
+		return nil
+	}
 	m, err := parseMessage(msg)
 	if err != nil {
 		return err
@@ -458,6 +479,7 @@ func (c *Client) handleMessage(msg []byte) error {
 			c.mu.Lock()
 			ch = c.pending[id]
 			delete(c.pending, id)
+			delete(c.pages, id)
 			c.mu.Unlock()
 		}
 		if ch == nil {
@@ -477,6 +499,45 @@ func (c *Client) handleMessage(msg []byte) error {
 		c.opts.logf("client: ignoring a message with neither method nor id")
 	}
 	return nil
+}
+
+// replyPrefix is how the daemon begins every answer (daemon/dispatch).
+var replyPrefix = []byte(`{"jsonrpc":"2.0","id":`)
+
+// pageResult delivers msg, decoded in one pass, when it is the page
+// answer of a pending call that asked for one; false otherwise.
+func (c *Client) pageResult(msg []byte) bool {
+	rest, ok := bytes.CutPrefix(msg, replyPrefix)
+	if !ok {
+		return false
+	}
+	end := bytes.IndexByte(rest, ',')
+	if end < 0 {
+		return false
+	}
+	id, ok := parseID(rest[:end])
+	if !ok {
+		return false
+	}
+	c.mu.Lock()
+	wants := c.pages[id]
+	c.mu.Unlock()
+	if !wants {
+		return false
+	}
+	rid, page, ok := decodePageResponse(msg)
+	if !ok || rid != id {
+		return false
+	}
+	c.mu.Lock()
+	ch := c.pending[id]
+	delete(c.pending, id)
+	delete(c.pages, id)
+	c.mu.Unlock()
+	if ch != nil {
+		ch <- response{page: page}
+	}
+	return true
 }
 
 // replyError is the error of an answer to a daemon's request.
@@ -549,7 +610,9 @@ func dispatch[T any](c *Client, n notification, hs []func(T)) {
 		return
 	}
 	var v T
-	if err := decodeInto(n.params, &v); err != nil {
+	if d, ok := n.decoded.(*T); ok {
+		v = *d
+	} else if err := decodeInto(n.params, &v); err != nil {
 		c.opts.logf("client: dropping %s notification: %v", n.method, err)
 		return
 	}
@@ -559,8 +622,9 @@ func dispatch[T any](c *Client, n notification, hs []func(T)) {
 }
 
 type notification struct {
-	method string
-	params json.RawMessage
+	method  string
+	params  json.RawMessage
+	decoded any // params already decoded (a *protocol.FetchPageParams), or nil
 }
 
 // notifyQueue delivers notifications in order on one goroutine. It is

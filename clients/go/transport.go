@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/switchboardpay/switchboard/internal/rpc"
 )
 
 // HandshakeError is returned by [Dial] when the daemon refuses the
@@ -66,7 +68,7 @@ func Dial(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 		}
 		return nil, fmt.Errorf("client: dial %s: %w", url, err)
 	}
-	return newClient(&wsTransport{conn: conn}, buildOptions(opts)), nil
+	return newClient(rpc.NewWebsocket(conn, maxMessage), buildOptions(opts)), nil
 }
 
 // Spawn starts `binary stdio args...` and talks to it over its stdin and
@@ -116,7 +118,7 @@ func Spawn(ctx context.Context, binary string, args []string, opts ...Option) (*
 		p.err = cmd.Wait()
 		close(p.exited)
 	}()
-	c := newClient(newLSPTransport(stdioPipe{r: outR, w: inW}), o)
+	c := newClient(rpc.NewLSP(outR, inW, stdioPipe{r: outR, w: inW}, maxMessage), o)
 	c.proc = p
 	return c, nil
 }

@@ -210,10 +210,11 @@ func fetchAll(ctx context.Context, cmd *cobra.Command, c *conn, disp *display, o
 }
 
 // cancelled reports a request that ended because of Ctrl-C: the daemon's
-// -32800, or the context error when it did not answer in time.
+// -32800 (or -32802 when it stopped the walk itself), or the context error
+// when it did not answer in time.
 func cancelled(err error) bool {
 	var pe *protocol.Error
-	if errors.As(err, &pe) && pe.Code == protocol.CodeRequestCancelled {
+	if errors.As(err, &pe) && (pe.Code == protocol.CodeRequestCancelled || pe.Code == protocol.CodeServerCancelled) {
 		return true
 	}
 	return errors.Is(err, context.Canceled)

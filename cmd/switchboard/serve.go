@@ -137,8 +137,9 @@ func newStdioCmd(g *globalOptions) *cobra.Command {
 		Short: "Serve one JSON-RPC connection on stdin/stdout (for editors)",
 		Long: `Serve one JSON-RPC 2.0 connection with LSP framing (Content-Length headers)
 on stdin and stdout, the way an editor spawns a language server. Stdout carries
-only protocol bytes; logs go to stderr. The process exits 0 after shutdown and
-exit, 1 on exit without shutdown or when stdin closes first.`,
+only protocol bytes; logs go to stderr. Exit status, as LSP says: 0 once
+shutdown was answered, whether exit follows or stdin just closes; 1 on exit, or
+stdin closing, before any shutdown.`,
 		Example: `  # what an editor extension runs:
   switchboard stdio --log-level debug
   # with the connector the author is writing, rebuilt on every save:

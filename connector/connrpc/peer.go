@@ -1,7 +1,6 @@
 package connrpc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
+
+	"github.com/switchboardpay/switchboard/internal/rpc"
 )
 
-// DefaultMaxMessageSize caps one incoming message.
-const DefaultMaxMessageSize = 256 << 20
+// DefaultMaxMessageSize caps one incoming message: the one limit of every
+// JSON-RPC end (internal/rpc).
+const DefaultMaxMessageSize = rpc.DefaultMaxMessageSize
 
 // Error is a JSON-RPC error, sent or received.
 type Error struct {
@@ -41,12 +42,10 @@ type NotifyHandler func(method string, params json.RawMessage)
 // end may call the other; $/cancelRequest cancels the context of the
 // incoming request it names.
 type Peer struct {
-	r       *bufio.Reader
-	w       io.Writer
-	wmu     sync.Mutex
-	handle  Handler
-	notify  NotifyHandler
-	maxSize int
+	f      rpc.Framer // LSP framing, internal/rpc's
+	wmu    sync.Mutex // serialises writes
+	handle Handler
+	notify NotifyHandler
 
 	mu       sync.Mutex
 	nextID   int64
@@ -74,8 +73,7 @@ type inMessage struct {
 // request answers method not found), notify too.
 func NewPeer(r io.Reader, w io.Writer, handle Handler, notify NotifyHandler) *Peer {
 	return &Peer{
-		r: bufio.NewReaderSize(r, 64<<10), w: w, handle: handle, notify: notify,
-		maxSize: DefaultMaxMessageSize,
+		f: rpc.NewLSP(r, w, nil, DefaultMaxMessageSize), handle: handle, notify: notify,
 		pending: map[int64]*pendingCall{}, inflight: map[string]context.CancelFunc{},
 		done: make(chan struct{}),
 	}
@@ -114,7 +112,7 @@ func (p *Peer) Run(ctx context.Context) error {
 
 func (p *Peer) loop(ctx context.Context) error {
 	for {
-		body, err := p.readFrame()
+		body, err := p.f.ReadMessage()
 		if err != nil {
 			return err
 		}
@@ -294,57 +292,5 @@ func (p *Peer) write(v any) error {
 	}
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
-	buf := make([]byte, 0, len(body)+32)
-	buf = append(buf, "Content-Length: "...)
-	buf = strconv.AppendInt(buf, int64(len(body)), 10)
-	buf = append(buf, "\r\n\r\n"...)
-	buf = append(buf, body...)
-	_, err = p.w.Write(buf)
-	return err
-}
-
-// readFrame reads one LSP-framed message body.
-func (p *Peer) readFrame() ([]byte, error) {
-	length := -1
-	for first := true; ; first = false {
-		line, err := p.r.ReadSlice('\n')
-		if err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				return nil, fmt.Errorf("not a message header (garbage on the stream?): %.200q", line)
-			}
-			if err == io.EOF && first && len(line) == 0 {
-				return nil, io.EOF
-			}
-			if err == io.EOF {
-				return nil, fmt.Errorf("input ended inside a header: %.200q", line)
-			}
-			return nil, err
-		}
-		s := strings.TrimRight(string(line), "\r\n")
-		if s == "" {
-			if length < 0 {
-				return nil, errors.New("message header without Content-Length")
-			}
-			break
-		}
-		name, value, ok := strings.Cut(s, ":")
-		if !ok {
-			return nil, fmt.Errorf("not a message header (garbage on the stream?): %.200q", s)
-		}
-		if strings.EqualFold(strings.TrimSpace(name), "Content-Length") {
-			n, err := strconv.Atoi(strings.TrimSpace(value))
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("bad Content-Length %q", value)
-			}
-			if n > p.maxSize {
-				return nil, fmt.Errorf("message of %d bytes is over the limit of %d", n, p.maxSize)
-			}
-			length = n
-		}
-	}
-	body := make([]byte, length)
-	if _, err := io.ReadFull(p.r, body); err != nil {
-		return nil, fmt.Errorf("reading a message body: %w", err)
-	}
-	return body, nil
+	return p.f.WriteMessage(body)
 }

@@ -170,6 +170,15 @@ func (s *Subscriber) finalNotice(body []byte) {
 // the message was not queued.
 func (s *Subscriber) Send(body []byte) bool { return s.enqueue(body) }
 
+// SendFinal queues a message that must not be dropped, as the end of a
+// progress: it waits up to wait for room, then sends the message ahead of
+// the queue rather than lose it.
+func (s *Subscriber) SendFinal(body []byte, wait time.Duration) {
+	if !s.enqueueWait(body, wait) {
+		s.finalNotice(body)
+	}
+}
+
 // Flush waits until everything queued before it has been written, so that a
 // response can follow the notifications it caused.
 func (s *Subscriber) Flush(ctx context.Context) error {

@@ -16,58 +16,57 @@ import (
 // the session's cached states stay as they are. Every page is told to the
 // requesting connection in a check/page notification, and to its progress
 // token.
-func connectorCheck(s *Server) handlerFunc {
-	return handle(func(ctx context.Context, c *conn, p protocol.ConnectorCheckParams) (any, error) {
-		ss, err := c.session(p.SessionID)
-		if err != nil {
-			return nil, err
+func (h handlers) ConnectorCheck(ctx context.Context, c *conn, p protocol.ConnectorCheckParams) (protocol.ConnectorCheckResult, error) {
+	var none protocol.ConnectorCheckResult
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return none, err
+	}
+	for _, n := range p.PageSizes {
+		if n <= 0 {
+			return none, protocol.InvalidParams(protocol.FieldError{Field: "pageSizes", Message: "every page size must be positive"})
 		}
-		for _, n := range p.PageSizes {
-			if n <= 0 {
-				return nil, protocol.InvalidParams(protocol.FieldError{Field: "pageSizes", Message: "every page size must be positive"})
-			}
+	}
+	if p.MaxPages < 0 || p.MaxParents < 0 {
+		return none, protocol.InvalidParams(protocol.FieldError{Field: "maxPages", Message: "maxPages and maxParents must not be negative"})
+	}
+	for _, r := range p.Resources {
+		capability := protocol.FetchCapability(strings.SplitN(r, "#", 2)[0])
+		if capability == "" {
+			return none, protocol.InvalidParams(protocol.FieldError{Field: "resources", Message: fmt.Sprintf("unknown resource %q: want one of %s", r, strings.Join(protocol.Resources, ", "))})
 		}
-		if p.MaxPages < 0 || p.MaxParents < 0 {
-			return nil, protocol.InvalidParams(protocol.FieldError{Field: "maxPages", Message: "maxPages and maxParents must not be negative"})
+		if !connector.Supports(ss.Connector(), capability) {
+			return none, protocol.CapabilityUnsupported(ss.Provider(), capability)
 		}
-		for _, r := range p.Resources {
-			capability := protocol.FetchCapability(strings.SplitN(r, "#", 2)[0])
-			if capability == "" {
-				return nil, protocol.InvalidParams(protocol.FieldError{Field: "resources", Message: fmt.Sprintf("unknown resource %q: want one of %s", r, strings.Join(protocol.Resources, ", "))})
-			}
-			if !connector.Supports(ss.Connector(), capability) {
-				return nil, protocol.CapabilityUnsupported(ss.Provider(), capability)
-			}
-		}
-		prog := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
-		pages, items := 0, 0
-		rep, err := conformance.Check(ctx, ss.Connector(), conformance.Options{
-			Provider: ss.Provider(), Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
-			MaxPages: p.MaxPages, MaxParents: p.MaxParents,
-			OnPage: func(e conformance.PageEvent) {
-				pages++
-				items += e.ItemCount
-				// A full queue drops a notification, never the check.
-				c.sub.Send(bus.EncodeNotification(protocol.NotifyCheckPage, protocol.CheckPageParams{
-					SessionID: ss.ID(), Resource: e.Resource, Parent: e.Parent, PageSize: e.PageSize,
-					Run: e.Run, Kind: e.Kind, Page: e.Page, ItemCount: e.ItemCount, State: e.State, HasMore: e.HasMore,
-				}))
-				prog.report(fmt.Sprintf("%s, page size %d, %s run %d: page %d; %s pages, %s items in all", e.Resource, e.PageSize, e.Kind, e.Run, e.Page, count(pages), count(items)))
-			},
-		})
-		if err != nil {
-			prog.end("check failed")
-			c.flush()
-			return nil, err
-		}
-		verdict := "passed"
-		if !rep.Passed {
-			verdict = fmt.Sprintf("failed: %d findings", len(rep.Findings()))
-		}
-		prog.end(fmt.Sprintf("%s pages, %s items; %s", count(pages), count(items), verdict))
-		c.flush()
-		return checkResult(rep), nil
+	}
+	prog, ctx := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
+	pages, items := 0, 0
+	rep, err := conformance.Check(ctx, ss.Connector(), conformance.Options{
+		Provider: ss.Provider(), Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
+		MaxPages: p.MaxPages, MaxParents: p.MaxParents,
+		OnPage: func(e conformance.PageEvent) {
+			pages++
+			items += e.ItemCount
+			// A full queue drops a notification, never the check.
+			c.sub.Send(bus.EncodeNotification(protocol.NotifyCheckPage, protocol.CheckPageParams{
+				SessionID: ss.ID(), Resource: e.Resource, Parent: e.Parent, PageSize: e.PageSize,
+				Run: e.Run, Kind: e.Kind, Page: e.Page, ItemCount: e.ItemCount, State: e.State, HasMore: e.HasMore,
+			}))
+			prog.report(fmt.Sprintf("%s, page size %d, %s run %d: page %d; %s pages, %s items in all", e.Resource, e.PageSize, e.Kind, e.Run, e.Page, count(pages), count(items)))
+		},
 	})
+	if err != nil {
+		err = prog.end("check failed", err)
+		c.flush()
+		return none, err
+	}
+	verdict := "passed"
+	if !rep.Passed {
+		verdict = fmt.Sprintf("failed: %d findings", len(rep.Findings()))
+	}
+	prog.end(fmt.Sprintf("%s pages, %s items; %s", count(pages), count(items), verdict), nil)
+	c.flush()
+	return checkResult(rep), nil
 }
 
 // checkResult converts a report to its wire form.

@@ -6,6 +6,7 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -67,7 +68,7 @@ func New(sessions *session.Manager, b *bus.Bus, info protocol.ServerInfo, logger
 		logger = slog.Default()
 	}
 	s := &Server{sessions: sessions, bus: b, info: info, logger: logger, stop: make(chan struct{})}
-	s.methods = s.table()
+	s.methods = routes(handlers{s})
 	return s
 }
 
@@ -111,6 +112,7 @@ type conn struct {
 	cancelled        map[jsonrpc2.ID]bool               // ids the client cancelled; guarded by mu
 	pageItems        bool                               // guarded by mu
 	workDoneProgress bool                               // guarded by mu
+	progress         map[string]*progress               // by token (compact JSON); guarded by mu
 }
 
 // Serve serves one connection until the peer goes away or sends exit, and
@@ -125,6 +127,7 @@ func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 		exit:      make(chan int, 1),
 		inflight:  map[jsonrpc2.ID]context.CancelFunc{},
 		cancelled: map[jsonrpc2.ID]bool{},
+		progress:  map[string]*progress{},
 		pageItems: true,
 	}
 	stream.OnBadMessage = func(code int, err error) {
@@ -303,6 +306,12 @@ func (c *conn) notification(req *jsonrpc2.Request) {
 		if ok {
 			cancel()
 		}
+	case protocol.MethodWorkDoneProgressCancel:
+		var p protocol.WorkDoneProgressCancelParams
+		if req.Params == nil || json.Unmarshal(*req.Params, &p) != nil || len(p.Token) == 0 {
+			return
+		}
+		c.cancelProgress(p.Token)
 	default:
 		// initialized and unknown notifications need no answer.
 	}
@@ -322,7 +331,7 @@ func (c *conn) initialize(req *jsonrpc2.Request) (any, error) {
 	}
 	c.state = stateInitialized
 	if p.Capabilities != nil {
-		c.workDoneProgress = p.Capabilities.WorkDoneProgress
+		c.workDoneProgress = p.Capabilities.ProgressWanted()
 		if p.Capabilities.PageItems != nil && !*p.Capabilities.PageItems {
 			c.pageItems = false
 		}
@@ -338,35 +347,43 @@ func (c *conn) initialize(req *jsonrpc2.Request) (any, error) {
 	}, nil
 }
 
-// reply sends the result or the coded error of a request.
+// reply sends the result or the coded error of a request. Every answer is
+// written here, with the id exactly as the client sent it (see
+// transport.Stream.ReplyID).
 func (c *conn) reply(ctx context.Context, req *jsonrpc2.Request, res any, err error, cancelledByClient bool) {
 	if err == nil && cancelledByClient {
 		// The work finished, but the client asked to cancel: LSP lets us
 		// answer either way; the result is more useful.
 		cancelledByClient = false
 	}
-	if err != nil {
-		_ = c.rpc.ReplyWithError(context.Background(), req.ID, c.srv.redactError(toRPCError(ctx, err, cancelledByClient)))
-		return
-	}
-	if res == nil {
-		res = json.RawMessage("null")
-	}
-	if rr, ok := res.(rawResult); ok {
-		id, _ := json.Marshal(req.ID)
-		buf := make([]byte, 0, 4096)
-		buf = append(buf, `{"jsonrpc":"2.0","id":`...)
-		buf = append(buf, id...)
+	id := c.stream.ReplyID(req.ID)
+	buf := make([]byte, 0, 4096)
+	buf = append(buf, `{"jsonrpc":"2.0","id":`...)
+	buf = append(buf, id...)
+	switch rr, raw := res.(rawResult); {
+	case err != nil:
+		b, merr := json.Marshal(c.srv.redactError(toRPCError(ctx, err, cancelledByClient)))
+		if merr != nil {
+			b, _ = json.Marshal(&jsonrpc2.Error{Code: protocol.CodeInternalError, Message: "internal error: encode error: " + merr.Error()})
+		}
+		buf = append(buf, `,"error":`...)
+		buf = append(buf, b...)
+	case raw:
 		buf = append(buf, `,"result":`...)
 		buf = rr.AppendJSON(buf)
-		buf = append(buf, '}')
-		if err := c.stream.WriteRaw(buf); err != nil {
-			c.srv.logger.Debug("reply failed", "method", req.Method, "err", err)
+	default:
+		member := `,"result":`
+		b, merr := json.Marshal(c.srv.redactResult(req.Params, res))
+		if merr != nil {
+			member = `,"error":`
+			b, _ = json.Marshal(&jsonrpc2.Error{Code: protocol.CodeInternalError, Message: "internal error: encode result: " + merr.Error()})
 		}
-		return
+		buf = append(buf, member...)
+		buf = append(buf, b...)
 	}
-	if rerr := c.rpc.Reply(context.Background(), req.ID, c.srv.redactResult(req.Params, res)); rerr != nil && !errors.Is(rerr, jsonrpc2.ErrClosed) {
-		c.srv.logger.Debug("reply failed", "method", req.Method, "err", rerr)
+	buf = append(buf, '}')
+	if werr := c.stream.WriteRaw(buf); werr != nil {
+		c.srv.logger.Debug("reply failed", "method", req.Method, "err", werr)
 	}
 }
 
@@ -376,6 +393,14 @@ func (c *conn) flush() {
 	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
 	defer cancel()
 	_ = c.sub.Flush(ctx)
+}
+
+func compactJSON(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return string(raw)
+	}
+	return b.String()
 }
 
 func notInitialized() error {

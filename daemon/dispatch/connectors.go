@@ -25,25 +25,25 @@ func (s *Server) SetConnectors(w Connectors) { s.connectors = w }
 // peer is the process that spawned the daemon, and any directory goes.
 func (s *Server) SetConnectorRoot(root string) { s.connectorRoot = root }
 
-func (s *Server) connectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (any, error) {
+func (h handlers) ConnectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (protocol.WorkspaceConnector, error) {
 	if p.Dir == "" {
-		return nil, protocol.InvalidParams(protocol.FieldError{Field: "dir", Message: "is required"})
+		return protocol.WorkspaceConnector{}, protocol.InvalidParams(protocol.FieldError{Field: "dir", Message: "is required"})
 	}
 	if c.stream.Networked() {
-		if err := underRoot(s.connectorRoot, p.Dir); err != nil {
-			return nil, err
+		if err := underRoot(h.s.connectorRoot, p.Dir); err != nil {
+			return protocol.WorkspaceConnector{}, err
 		}
 	}
-	if s.connectors == nil {
-		return nil, &protocol.Error{Code: protocol.CodeInternalError, Message: "this daemon has no connector workspace"}
+	if h.s.connectors == nil {
+		return protocol.WorkspaceConnector{}, &protocol.Error{Code: protocol.CodeInternalError, Message: "this daemon has no connector workspace"}
 	}
-	return s.connectors.Add(ctx, p.Dir)
+	return h.s.connectors.Add(ctx, p.Dir)
 }
 
-func (s *Server) connectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (any, error) {
+func (h handlers) ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error) {
 	res := protocol.ConnectorsListResult{Connectors: []protocol.WorkspaceConnector{}}
-	if s.connectors != nil {
-		res.Connectors = append(res.Connectors, s.connectors.List()...)
+	if h.s.connectors != nil {
+		res.Connectors = append(res.Connectors, h.s.connectors.List()...)
 	}
 	return res, nil
 }

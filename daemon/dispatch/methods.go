@@ -17,14 +17,22 @@ import (
 type handlerFunc func(ctx context.Context, c *conn, params json.RawMessage) (any, error)
 
 // handle adapts a typed handler: params are decoded once, here, and every
-// decoding problem is reported by field.
-func handle[P any](fn func(ctx context.Context, c *conn, p P) (any, error)) handlerFunc {
+// decoding problem is reported by field. A page result is written
+// pre-encoded (pageResult).
+func handle[P, R any](fn func(ctx context.Context, c *conn, p P) (R, error)) handlerFunc {
 	return func(ctx context.Context, c *conn, raw json.RawMessage) (any, error) {
 		var p P
 		if err := decodeParams(raw, &p); err != nil {
 			return nil, err
 		}
-		return fn(ctx, c, p)
+		res, err := fn(ctx, c, p)
+		if err != nil {
+			return nil, err
+		}
+		if page, ok := any(&res).(*protocol.Page); ok {
+			return pageResult{page}, nil
+		}
+		return res, nil
 	}
 }
 
@@ -77,254 +85,279 @@ func (c *conn) session(id string) (*session.Session, error) {
 	return c.srv.sessions.Get(id)
 }
 
-func (s *Server) table() map[string]handlerFunc {
-	return map[string]handlerFunc{
-		protocol.MethodProvidersList: handle(func(ctx context.Context, c *conn, p protocol.ProvidersListParams) (any, error) {
-			return protocol.ProvidersListResult{Providers: s.sessions.Providers()}, nil
-		}),
-		protocol.MethodSessionCreate: handle(func(ctx context.Context, c *conn, p protocol.SessionCreateParams) (any, error) {
-			ss, err := s.sessions.Create(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			s.bus.Subscribe(ss.ID(), c.sub)
-			return ss.Info(), nil
-		}),
-		protocol.MethodSessionList: handle(func(ctx context.Context, c *conn, p protocol.SessionListParams) (any, error) {
-			return protocol.SessionListResult{Sessions: s.sessions.List()}, nil
-		}),
-		protocol.MethodSessionGet: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return ss.Detail(), nil
-		}),
-		protocol.MethodSessionClose: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			if p.SessionID == "" {
-				_, err := c.session("")
-				return nil, err
-			}
-			if err := s.sessions.Close(p.SessionID); err != nil {
-				return nil, err
-			}
-			s.bus.DropSession(p.SessionID)
-			return protocol.Empty{}, nil
-		}),
-		protocol.MethodSessionReset: handle(func(ctx context.Context, c *conn, p protocol.SessionResetParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.Empty{}, ss.Reset(ctx, p.Resource, p.Purge)
-		}),
-		protocol.MethodSessionInstall: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			tasks, err := ss.Install(ctx)
-			if err != nil {
-				return nil, err
-			}
-			if tasks == nil {
-				tasks = []protocol.Task{}
-			}
-			return protocol.InstallResult{Tasks: tasks}, nil
-		}),
-		protocol.MethodSessionSubscribe: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			s.bus.Subscribe(ss.ID(), c.sub)
-			return protocol.Empty{}, nil
-		}),
-		protocol.MethodSessionUnsubscribe: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			s.bus.Unsubscribe(ss.ID(), c.sub)
-			return protocol.Empty{}, nil
-		}),
-		protocol.MethodFetchNext: handle(func(ctx context.Context, c *conn, p protocol.FetchNextParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			page, err := ss.FetchNext(ctx, p)
-			if err != nil {
-				return nil, err
-			}
-			c.flushIfSubscribed(ss.ID())
-			return pageResult{&page}, nil
-		}),
-		protocol.MethodFetchAll: handle(func(ctx context.Context, c *conn, p protocol.FetchAllParams) (any, error) {
-			// A connector reload never lands in the middle of a run.
-			ctx, unpin := remote.Pin(ctx)
-			defer unpin()
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			prog := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
-			pages, items := 0, 0
-			res, err := ss.FetchAll(ctx, p, func(task string, page *protocol.Page) {
-				pages++
-				items += page.ItemCount
-				prog.report(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
-			})
-			prog.end(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
-			c.flushIfSubscribed(ss.ID())
-			if err != nil {
-				return nil, err
-			}
-			return res, nil
-		}),
-		protocol.MethodSyncRun: handle(func(ctx context.Context, c *conn, p protocol.SyncRunParams) (any, error) {
-			// A connector reload never lands in the middle of a run.
-			ctx, unpin := remote.Pin(ctx)
-			defer unpin()
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			defer s.bus.BeginRequest(ss.ID(), c.sub)()
-			prog := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
-			pages, items := 0, 0
-			res, err := ss.Sync(ctx, p, func(task string, page *protocol.Page) {
-				pages++
-				items += page.ItemCount
-				prog.report(fmt.Sprintf("%s: page %d; %s pages, %s items in all", task, page.Page, count(pages), count(items)))
-			})
-			prog.end(fmt.Sprintf("%s pages, %s items", count(pages), count(items)))
-			c.flushIfSubscribed(ss.ID())
-			if err != nil {
-				return nil, err
-			}
-			return res, nil
-		}),
-		protocol.MethodStateGet: handle(func(ctx context.Context, c *conn, p protocol.SessionParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.StateGetResult{States: ss.States()}, nil
-		}),
-		protocol.MethodStateSet: handle(func(ctx context.Context, c *conn, p protocol.StateSetParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			if p.State == nil {
-				return nil, protocol.InvalidParams(protocol.FieldError{Field: "state", Message: "is required (null resets to the beginning)"})
-			}
-			return protocol.Empty{}, ss.SetState(ctx, p)
-		}),
-		protocol.MethodDataList: handle(func(ctx context.Context, c *conn, p protocol.DataListParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return ss.ListData(ctx, p)
-		}),
-		protocol.MethodDataExport: handle(func(ctx context.Context, c *conn, p protocol.DataExportParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return exportData(ctx, ss, p)
-		}),
-		protocol.MethodDataImport: handle(func(ctx context.Context, c *conn, p protocol.DataImportParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return importData(ctx, ss, p)
-		}),
-		protocol.MethodHTTPList: handle(func(ctx context.Context, c *conn, p protocol.HTTPListParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.HTTPListResult{Exchanges: ss.HTTPExchanges(p)}, nil
-		}),
-		protocol.MethodLogList: handle(func(ctx context.Context, c *conn, p protocol.LogListParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			logs, err := ss.Logs(p)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.LogListResult{Logs: logs}, nil
-		}),
-		protocol.MethodCallsList: handle(func(ctx context.Context, c *conn, p protocol.CallsListParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.CallsListResult{Calls: ss.Calls(p)}, nil
-		}),
-		protocol.MethodBankAccountCreate: handle(func(ctx context.Context, c *conn, p protocol.BankAccountCreateParams) (any, error) {
-			ss, err := c.session(p.SessionID)
-			if err != nil {
-				return nil, err
-			}
-			acc, err := ss.CreateBankAccount(ctx, p.BankAccount)
-			if err != nil {
-				return nil, err
-			}
-			return protocol.BankAccountCreateResult{Account: acc}, nil
-		}),
-		protocol.MethodTransferCreate:  initiate(s, (*session.Session).CreateTransfer),
-		protocol.MethodPayoutCreate:    initiate(s, (*session.Session).CreatePayout),
-		protocol.MethodTransferPoll:    poll(s, (*session.Session).PollTransfer),
-		protocol.MethodPayoutPoll:      poll(s, (*session.Session).PollPayout),
-		protocol.MethodTransferReverse: reverse(s, (*session.Session).ReverseTransfer),
-		protocol.MethodPayoutReverse:   reverse(s, (*session.Session).ReversePayout),
-		protocol.MethodConnectorsAdd:   handle(s.connectorsAdd),
-		protocol.MethodConnectorsList:  handle(s.connectorsList),
-		protocol.MethodConnectorCheck:  connectorCheck(s),
+// handlers implements server: the daemon's answer to each request of the
+// method table (routes, generated, maps the names).
+type handlers struct{ s *Server }
+
+var _ server = handlers{}
+
+func (h handlers) ProvidersList(ctx context.Context, c *conn, p protocol.ProvidersListParams) (protocol.ProvidersListResult, error) {
+	return protocol.ProvidersListResult{Providers: h.s.sessions.Providers()}, nil
+}
+
+func (h handlers) SessionCreate(ctx context.Context, c *conn, p protocol.SessionCreateParams) (protocol.Session, error) {
+	ss, err := h.s.sessions.Create(ctx, p)
+	if err != nil {
+		return protocol.Session{}, err
 	}
+	h.s.bus.Subscribe(ss.ID(), c.sub)
+	return ss.Info(), nil
 }
 
-func initiate(s *Server, fn func(*session.Session, context.Context, protocol.Initiation) (protocol.InitiationResult, error)) handlerFunc {
-	return handle(func(ctx context.Context, c *conn, p protocol.InitiationParams) (any, error) {
-		ss, err := c.session(p.SessionID)
-		if err != nil {
-			return nil, err
-		}
-		return fn(ss, ctx, p.Initiation)
-	})
+func (h handlers) SessionList(ctx context.Context, c *conn, p protocol.SessionListParams) (protocol.SessionListResult, error) {
+	return protocol.SessionListResult{Sessions: h.s.sessions.List()}, nil
 }
 
-func poll(s *Server, fn func(*session.Session, context.Context, string) (protocol.PollResult, error)) handlerFunc {
-	return handle(func(ctx context.Context, c *conn, p protocol.PollParams) (any, error) {
-		ss, err := c.session(p.SessionID)
-		if err != nil {
-			return nil, err
-		}
-		return fn(ss, ctx, p.PollingID)
-	})
+func (h handlers) SessionGet(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.SessionDetail, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.SessionDetail{}, err
+	}
+	return ss.Detail(), nil
 }
 
-func reverse(s *Server, fn func(*session.Session, context.Context, protocol.Reversal) (protocol.Payment, error)) handlerFunc {
-	return handle(func(ctx context.Context, c *conn, p protocol.ReverseParams) (any, error) {
-		ss, err := c.session(p.SessionID)
-		if err != nil {
-			return nil, err
-		}
-		pay, err := fn(ss, ctx, p.Reversal)
-		if err != nil {
-			return nil, err
-		}
-		return protocol.ReverseResult{Payment: pay}, nil
+func (h handlers) SessionClose(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.Empty, error) {
+	if p.SessionID == "" {
+		_, err := c.session("")
+		return protocol.Empty{}, err
+	}
+	if err := h.s.sessions.Close(p.SessionID); err != nil {
+		return protocol.Empty{}, err
+	}
+	h.s.bus.DropSession(p.SessionID)
+	return protocol.Empty{}, nil
+}
+
+func (h handlers) SessionReset(ctx context.Context, c *conn, p protocol.SessionResetParams) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	return protocol.Empty{}, ss.Reset(ctx, p.Resource, p.Purge)
+}
+
+func (h handlers) SessionInstall(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.InstallResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.InstallResult{}, err
+	}
+	tasks, err := ss.Install(ctx)
+	if err != nil {
+		return protocol.InstallResult{}, err
+	}
+	if tasks == nil {
+		tasks = []protocol.Task{}
+	}
+	return protocol.InstallResult{Tasks: tasks}, nil
+}
+
+func (h handlers) SessionSubscribe(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	h.s.bus.Subscribe(ss.ID(), c.sub)
+	return protocol.Empty{}, nil
+}
+
+func (h handlers) SessionUnsubscribe(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	h.s.bus.Unsubscribe(ss.ID(), c.sub)
+	return protocol.Empty{}, nil
+}
+
+func (h handlers) FetchNext(ctx context.Context, c *conn, p protocol.FetchNextParams) (protocol.Page, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Page{}, err
+	}
+	defer h.s.bus.BeginRequest(ss.ID(), c.sub)()
+	page, err := ss.FetchNext(ctx, p)
+	if err != nil {
+		return protocol.Page{}, err
+	}
+	c.flushIfSubscribed(ss.ID())
+	return page, nil
+}
+
+func (h handlers) FetchAll(ctx context.Context, c *conn, p protocol.FetchAllParams) (protocol.FetchAllResult, error) {
+	// A connector reload never lands in the middle of a run.
+	ctx, unpin := remote.Pin(ctx)
+	defer unpin()
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.FetchAllResult{}, err
+	}
+	defer h.s.bus.BeginRequest(ss.ID(), c.sub)()
+	prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
+	pages, items := 0, 0
+	res, err := ss.FetchAll(wctx, p, func(task string, page *protocol.Page) {
+		pages++
+		items += page.ItemCount
+		prog.report(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
 	})
+	err = prog.end(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)), err)
+	c.flushIfSubscribed(ss.ID())
+	return res, err
+}
+
+func (h handlers) SyncRun(ctx context.Context, c *conn, p protocol.SyncRunParams) (protocol.SyncRunResult, error) {
+	// A connector reload never lands in the middle of a run.
+	ctx, unpin := remote.Pin(ctx)
+	defer unpin()
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.SyncRunResult{}, err
+	}
+	defer h.s.bus.BeginRequest(ss.ID(), c.sub)()
+	prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
+	pages, items := 0, 0
+	res, err := ss.Sync(wctx, p, func(task string, page *protocol.Page) {
+		pages++
+		items += page.ItemCount
+		prog.report(fmt.Sprintf("%s: page %d; %s pages, %s items in all", task, page.Page, count(pages), count(items)))
+	})
+	err = prog.end(fmt.Sprintf("%s pages, %s items", count(pages), count(items)), err)
+	c.flushIfSubscribed(ss.ID())
+	return res, err
+}
+
+func (h handlers) StateGet(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.StateGetResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.StateGetResult{}, err
+	}
+	return protocol.StateGetResult{States: ss.States()}, nil
+}
+
+func (h handlers) StateSet(ctx context.Context, c *conn, p protocol.StateSetParams) (protocol.Empty, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.Empty{}, err
+	}
+	if p.State == nil {
+		return protocol.Empty{}, protocol.InvalidParams(protocol.FieldError{Field: "state", Message: "is required (null resets to the beginning)"})
+	}
+	return protocol.Empty{}, ss.SetState(ctx, p)
+}
+
+func (h handlers) DataList(ctx context.Context, c *conn, p protocol.DataListParams) (protocol.DataListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.DataListResult{}, err
+	}
+	return ss.ListData(ctx, p)
+}
+
+func (h handlers) DataExport(ctx context.Context, c *conn, p protocol.DataExportParams) (protocol.DataExportResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.DataExportResult{}, err
+	}
+	return exportData(ctx, ss, p)
+}
+
+func (h handlers) DataImport(ctx context.Context, c *conn, p protocol.DataImportParams) (protocol.DataImportResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.DataImportResult{}, err
+	}
+	return importData(ctx, ss, p)
+}
+
+func (h handlers) HTTPList(ctx context.Context, c *conn, p protocol.HTTPListParams) (protocol.HTTPListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.HTTPListResult{}, err
+	}
+	return protocol.HTTPListResult{Exchanges: ss.HTTPExchanges(p)}, nil
+}
+
+func (h handlers) LogList(ctx context.Context, c *conn, p protocol.LogListParams) (protocol.LogListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.LogListResult{}, err
+	}
+	logs, err := ss.Logs(p)
+	if err != nil {
+		return protocol.LogListResult{}, err
+	}
+	return protocol.LogListResult{Logs: logs}, nil
+}
+
+func (h handlers) CallsList(ctx context.Context, c *conn, p protocol.CallsListParams) (protocol.CallsListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.CallsListResult{}, err
+	}
+	return protocol.CallsListResult{Calls: ss.Calls(p)}, nil
+}
+
+func (h handlers) BankAccountCreate(ctx context.Context, c *conn, p protocol.BankAccountCreateParams) (protocol.BankAccountCreateResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.BankAccountCreateResult{}, err
+	}
+	acc, err := ss.CreateBankAccount(ctx, p.BankAccount)
+	if err != nil {
+		return protocol.BankAccountCreateResult{}, err
+	}
+	return protocol.BankAccountCreateResult{Account: acc}, nil
+}
+
+func (h handlers) TransferCreate(ctx context.Context, c *conn, p protocol.InitiationParams) (protocol.InitiationResult, error) {
+	return initiate(ctx, c, p, (*session.Session).CreateTransfer)
+}
+
+func (h handlers) PayoutCreate(ctx context.Context, c *conn, p protocol.InitiationParams) (protocol.InitiationResult, error) {
+	return initiate(ctx, c, p, (*session.Session).CreatePayout)
+}
+
+func (h handlers) TransferPoll(ctx context.Context, c *conn, p protocol.PollParams) (protocol.PollResult, error) {
+	return poll(ctx, c, p, (*session.Session).PollTransfer)
+}
+
+func (h handlers) PayoutPoll(ctx context.Context, c *conn, p protocol.PollParams) (protocol.PollResult, error) {
+	return poll(ctx, c, p, (*session.Session).PollPayout)
+}
+
+func (h handlers) TransferReverse(ctx context.Context, c *conn, p protocol.ReverseParams) (protocol.ReverseResult, error) {
+	return reverse(ctx, c, p, (*session.Session).ReverseTransfer)
+}
+
+func (h handlers) PayoutReverse(ctx context.Context, c *conn, p protocol.ReverseParams) (protocol.ReverseResult, error) {
+	return reverse(ctx, c, p, (*session.Session).ReversePayout)
+}
+
+func initiate(ctx context.Context, c *conn, p protocol.InitiationParams, fn func(*session.Session, context.Context, protocol.Initiation) (protocol.InitiationResult, error)) (protocol.InitiationResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	return fn(ss, ctx, p.Initiation)
+}
+
+func poll(ctx context.Context, c *conn, p protocol.PollParams, fn func(*session.Session, context.Context, string) (protocol.PollResult, error)) (protocol.PollResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.PollResult{}, err
+	}
+	return fn(ss, ctx, p.PollingID)
+}
+
+func reverse(ctx context.Context, c *conn, p protocol.ReverseParams, fn func(*session.Session, context.Context, protocol.Reversal) (protocol.Payment, error)) (protocol.ReverseResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.ReverseResult{}, err
+	}
+	pay, err := fn(ss, ctx, p.Reversal)
+	if err != nil {
+		return protocol.ReverseResult{}, err
+	}
+	return protocol.ReverseResult{Payment: pay}, nil
 }
 
 // flushIfSubscribed lets the notifications this connection is owed go out

@@ -131,7 +131,7 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 // ErrStopping ends a walk between two pages when the daemon, or the
 // connection that asked for it, is shutting down: the page in flight is
 // finished and stored, no new one is started.
-var ErrStopping = &protocol.Error{Code: protocol.CodeRequestCancelled, Message: "shutting down: stopped between pages; the pages fetched so far are stored and the state is after the last of them"}
+var ErrStopping = &protocol.Error{Code: protocol.CodeServerCancelled, Message: "shutting down: stopped between pages; the pages fetched so far are stored and the state is after the last of them"}
 
 type stopKey struct{}
 

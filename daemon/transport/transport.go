@@ -16,32 +16,28 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/switchboardpay/switchboard/internal/rpc"
 )
 
-// DefaultMaxMessageSize caps one incoming message. A frame that announces
-// more is refused and the connection closed, before its body is read.
-const DefaultMaxMessageSize = 64 << 20
+// DefaultMaxMessageSize caps one incoming message (internal/rpc's limit,
+// shared by every end). A frame that announces more is refused and the
+// connection closed, before its body is read.
+const DefaultMaxMessageSize = rpc.DefaultMaxMessageSize
 
 // ErrMessageTooLarge is returned when a peer announces or sends a message
 // above the cap; the stream cannot resynchronise after it.
-var ErrMessageTooLarge = errors.New("message too large")
-
-// framer reads and writes whole message bodies.
-type framer interface {
-	// readMessage returns the next message body. An error ends the stream.
-	readMessage() ([]byte, error)
-	// writeMessage writes one body as one frame. Calls are serialised by
-	// Stream.
-	writeMessage(body []byte) error
-	close() error
-}
+var ErrMessageTooLarge = rpc.ErrMessageTooLarge
 
 // Stream is a jsonrpc2.ObjectStream over a framer that answers bad input
 // itself instead of failing.
 type Stream struct {
-	f framer
+	f rpc.Framer
 
 	wmu sync.Mutex // serialises writes: responses and notifications share the frame stream
+
+	amu sync.Mutex // guards ids; a leaf
+	ids aliases
 
 	// OnBadMessage, if set, is told of each message answered with an error
 	// (for logs and tests).
@@ -54,7 +50,7 @@ type Stream struct {
 // websocket) rather than from the process that spawned the daemon (stdio).
 func (s *Stream) Networked() bool { return s.networked }
 
-func newStream(f framer) *Stream { return &Stream{f: f} }
+func newStream(f rpc.Framer) *Stream { return &Stream{f: f} }
 
 // errorResponse is a JSON-RPC error response with a raw id.
 type errorResponse struct {
@@ -69,16 +65,20 @@ type errorResponse struct {
 // ReadObject implements jsonrpc2.ObjectStream.
 func (s *Stream) ReadObject(v any) error {
 	for {
-		body, err := s.f.readMessage()
+		body, err := s.f.ReadMessage()
 		if err != nil {
-			if errors.Is(err, ErrMessageTooLarge) {
+			var ferr *FrameError
+			if errors.Is(err, ErrMessageTooLarge) || errors.As(err, &ferr) {
 				// Say why before the connection closes: the stream cannot
-				// skip a body it refuses to read.
+				// skip a body it refuses or cannot delimit.
 				_ = s.writeError(nil, -32600, "invalid request: "+err.Error()+"; closing the connection")
 			}
 			return err
 		}
-		code, msg, id := classify(body)
+		m, code, msg := classify(body)
+		if code == 0 {
+			body, code, msg = s.normalize(body, m)
+		}
 		if code == 0 {
 			if err := json.Unmarshal(body, v); err != nil {
 				code, msg = -32600, "invalid request: "+err.Error()
@@ -89,60 +89,83 @@ func (s *Stream) ReadObject(v any) error {
 		if s.OnBadMessage != nil {
 			s.OnBadMessage(code, errors.New(msg))
 		}
-		if err := s.writeError(id, code, msg); err != nil {
+		if err := s.writeError(m.replyID(), code, msg); err != nil {
 			return err
 		}
 	}
 }
 
-// classify returns 0 for a body that looks like a single JSON-RPC message,
-// else the error code and message to answer with, and the id when one can
-// be read.
-func classify(body []byte) (code int, msg string, id json.RawMessage) {
+// probe is what classify reads of a message.
+type probe struct {
+	JSONRPC json.RawMessage `json:"jsonrpc"`
+	ID      json.RawMessage `json:"id"`
+	Method  json.RawMessage `json:"method"`
+	Params  json.RawMessage `json:"params"`
+	Result  json.RawMessage `json:"result"`
+	Error   json.RawMessage `json:"error"`
+
+	hasMethod, isResponse bool
+}
+
+// replyID is the id an error answer to the message carries: a request's
+// own, else null (a response or an unreadable message has no request to
+// answer).
+func (m *probe) replyID() json.RawMessage {
+	if m == nil || !m.hasMethod || len(m.ID) == 0 {
+		return nil
+	}
+	switch m.ID[0] {
+	case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return m.ID
+	}
+	return nil
+}
+
+// classify returns code 0 for a body that is a single JSON-RPC 2.0
+// message, else the error code and message to answer with. m is nil only
+// when the body is not a JSON object.
+func classify(body []byte) (m *probe, code int, msg string) {
 	if !json.Valid(body) {
-		return -32700, "parse error: message is not valid JSON", nil
+		return nil, -32700, "parse error: message is not valid JSON"
 	}
 	t := bytes.TrimLeft(body, " \t\r\n")
 	if len(t) == 0 {
-		return -32700, "parse error: empty message", nil
+		return nil, -32700, "parse error: empty message"
 	}
 	switch t[0] {
 	case '[':
-		return -32600, "invalid request: batches are not supported", nil
+		return nil, -32600, "invalid request: batches are not supported"
 	case '{':
 	default:
-		return -32600, "invalid request: a message must be a JSON object", nil
+		return nil, -32600, "invalid request: a message must be a JSON object"
 	}
-	var probe struct {
-		ID     json.RawMessage `json:"id"`
-		Method json.RawMessage `json:"method"`
-		Result json.RawMessage `json:"result"`
-		Error  json.RawMessage `json:"error"`
+	m = &probe{}
+	if err := json.Unmarshal(t, m); err != nil {
+		return nil, -32600, "invalid request: " + err.Error()
 	}
-	if err := json.Unmarshal(t, &probe); err != nil {
-		return -32600, "invalid request: " + err.Error(), nil
-	}
-	if len(probe.ID) > 0 {
-		switch probe.ID[0] {
-		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-			id = probe.ID
-		case 'n':
+	m.hasMethod = len(m.Method) > 0 && string(m.Method) != "null"
+	m.isResponse = len(m.Result) > 0 || (len(m.Error) > 0 && string(m.Error) != "null")
+	if len(m.ID) > 0 {
+		switch m.ID[0] {
+		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'n':
 		default:
-			return -32600, "invalid request: id must be a number or a string", nil
+			m.ID = nil
+			return m, -32600, "invalid request: id must be a number, a string or null"
 		}
 	}
-	hasMethod := len(probe.Method) > 0 && string(probe.Method) != "null"
-	if hasMethod && probe.Method[0] != '"' {
-		return -32600, "invalid request: method must be a string", id
+	if string(m.JSONRPC) != `"2.0"` {
+		return m, -32600, `invalid request: "jsonrpc" must be "2.0"`
 	}
-	isResponse := len(probe.Result) > 0 || (len(probe.Error) > 0 && string(probe.Error) != "null")
-	if !hasMethod && !isResponse {
-		return -32600, "invalid request: neither a request nor a response", id
+	if m.hasMethod && m.Method[0] != '"' {
+		return m, -32600, "invalid request: method must be a string"
 	}
-	if hasMethod && isResponse {
-		return -32600, "invalid request: both a request and a response", id
+	if m.hasMethod && m.isResponse {
+		return m, -32600, "invalid request: both a request and a response"
 	}
-	return 0, "", nil
+	if !m.hasMethod && !m.isResponse && (len(m.ID) == 0 || string(m.ID) == "null") {
+		return m, -32600, "invalid request: neither a request nor a response"
+	}
+	return m, 0, ""
 }
 
 func (s *Stream) writeError(id json.RawMessage, code int, msg string) error {
@@ -172,8 +195,8 @@ func (s *Stream) WriteObject(obj any) error {
 func (s *Stream) WriteRaw(body []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	return s.f.writeMessage(body)
+	return s.f.WriteMessage(body)
 }
 
 // Close implements jsonrpc2.ObjectStream.
-func (s *Stream) Close() error { return s.f.close() }
+func (s *Stream) Close() error { return s.f.Close() }

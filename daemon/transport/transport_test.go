@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/sourcegraph/jsonrpc2"
 )
 
 func readAll(t *testing.T, input string, max int) (objs []string, out string, err error) {
@@ -81,13 +82,107 @@ func TestLSPBrokenFramingEndsStream(t *testing.T) {
 		{"no colon", "garbage\r\n\r\n", "malformed header"},
 		{"bad length", "Content-Length: -4\r\n\r\n", "bad Content-Length"},
 		{"length lies (short body)", "Content-Length: 50\r\n\r\n{}", "read body"},
+		{"no Content-Length", "Content-Type: application/vscode-jsonrpc\r\n\r\n{}", "without Content-Length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := readAll(t, tc.input, 100)
+			_, out, err := readAll(t, tc.input, 100)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err %v, want %q", err, tc.want)
 			}
+			// A frame the stream cannot delimit is answered before the
+			// connection closes, never waited on.
+			if tc.want != "read body" && !strings.Contains(out, `"code":-32600`) {
+				t.Errorf("no error answer before closing: %q", out)
+			}
 		})
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     string // what jsonrpc2 is handed; "" for an error answer
+		replyID  string // ReplyID of the id jsonrpc2 sees
+		code     int
+	}{
+		{"plain number", `{"jsonrpc":"2.0","id":7,"method":"m"}`, `{"jsonrpc":"2.0","id":7,"method":"m"}`, "7", 0},
+		{"plain string", `{"jsonrpc":"2.0","id":"a","method":"m"}`, `{"jsonrpc":"2.0","id":"a","method":"m"}`, `"a"`, 0},
+		{"negative", `{"jsonrpc":"2.0","id":-1,"method":"m"}`, `{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`, "-1", 0},
+		{"null", `{"jsonrpc":"2.0","id":null,"method":"m"}`, `{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`, "null", 0},
+		{"fraction", `{"jsonrpc":"2.0","id":1.5,"method":"m"}`, `{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`, "1.5", 0},
+		{"huge", `{"jsonrpc":"2.0","id":99999999999999999999,"method":"m"}`, `{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`, "99999999999999999999", 0},
+		{"alias-like string", `{"jsonrpc":"2.0","id":"\u0000sb-id:1","method":"m"}`, `{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`, `"\u0000sb-id:1"`, 0},
+		{"response without result", `{"jsonrpc":"2.0","id":3}`, `{"id":3,"jsonrpc":"2.0","result":null}`, "", 0},
+		{"no jsonrpc", `{"id":-2,"method":"m"}`, "", "", -32600},
+		{"jsonrpc 1.0", `{"jsonrpc":"1.0","id":2,"method":"m"}`, "", "", -32600},
+		{"jsonrpc number", `{"jsonrpc":2.0,"id":2,"method":"m"}`, "", "", -32600},
+		{"notification without jsonrpc", `{"method":"m"}`, "", "", -32600},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fr := &oneShot{msgs: [][]byte{[]byte(tc.in)}}
+			s := newStream(fr)
+			var v json.RawMessage
+			err := s.ReadObject(&v)
+			if tc.want == "" {
+				if !errors.Is(err, io.EOF) || len(fr.out) != 1 {
+					t.Fatalf("read %s, %v; answers %q", v, err, fr.out)
+				}
+				var r struct {
+					ID    json.RawMessage `json:"id"`
+					Error struct{ Code int }
+				}
+				json.Unmarshal(fr.out[0], &r)
+				if r.Error.Code != tc.code {
+					t.Errorf("answer %s, want code %d", fr.out[0], tc.code)
+				}
+				var in struct{ ID json.RawMessage }
+				json.Unmarshal([]byte(tc.in), &in)
+				if len(in.ID) > 0 && string(r.ID) != string(in.ID) {
+					t.Errorf("answer id %s, want %s as sent", r.ID, in.ID)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, string(v)); diff != "" {
+				t.Errorf("handed to jsonrpc2 (-want +got):\n%s", diff)
+			}
+			if tc.replyID != "" {
+				var id struct{ ID jsonrpc2.ID }
+				if err := json.Unmarshal(v, &id); err != nil {
+					t.Fatal(err)
+				}
+				if got := string(s.ReplyID(id.ID)); got != tc.replyID {
+					t.Errorf("reply id %s, want %s", got, tc.replyID)
+				}
+			}
+		})
+	}
+}
+
+func TestCancelNamesTheAlias(t *testing.T) {
+	fr := &oneShot{msgs: [][]byte{
+		[]byte(`{"jsonrpc":"2.0","id":-5,"method":"m"}`),
+		[]byte(`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":-5}}`),
+		[]byte(`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":-6}}`),
+	}}
+	s := newStream(fr)
+	var got []string
+	for {
+		var v json.RawMessage
+		if err := s.ReadObject(&v); err != nil {
+			break
+		}
+		got = append(got, string(v))
+	}
+	want := []string{
+		`{"id":"\u0000sb-id:1","jsonrpc":"2.0","method":"m"}`,
+		`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"\u0000sb-id:1"}}`,
+		`{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":-6}}`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
@@ -132,7 +227,7 @@ type oneShot struct {
 	out  [][]byte
 }
 
-func (o *oneShot) readMessage() ([]byte, error) {
+func (o *oneShot) ReadMessage() ([]byte, error) {
 	if len(o.msgs) == 0 {
 		return nil, io.EOF
 	}
@@ -140,11 +235,11 @@ func (o *oneShot) readMessage() ([]byte, error) {
 	o.msgs = o.msgs[1:]
 	return m, nil
 }
-func (o *oneShot) writeMessage(b []byte) error {
+func (o *oneShot) WriteMessage(b []byte) error {
 	o.out = append(o.out, append([]byte(nil), b...))
 	return nil
 }
-func (o *oneShot) close() error { return nil }
+func (o *oneShot) Close() error { return nil }
 
 func FuzzMessage(f *testing.F) {
 	for _, seed := range []string{

@@ -4,38 +4,33 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// The committed outputs, relative to this package.
-const (
-	committedTS = "../../clients/typescript/src/protocol.ts"
-	committedMD = "../../docs/protocol.md"
-)
-
-// TestGeneratedFilesUpToDate regenerates into a temporary directory and
-// compares with what is committed, so that `go test ./...` catches a
-// protocol change that was not regenerated.
+// TestGeneratedFilesUpToDate regenerates and compares with what is
+// committed, so that `go test ./...` catches a protocol change that was not
+// regenerated, in every generated file.
 func TestGeneratedFilesUpToDate(t *testing.T) {
-	tmp := t.TempDir()
-	ts, md := filepath.Join(tmp, "protocol.ts"), filepath.Join(tmp, "protocol.md")
-	if err := run("..", ts, md); err != nil {
+	outs, err := Generate("..")
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ fresh, committed string }{{ts, committedTS}, {md, committedMD}} {
-		want, err := os.ReadFile(c.fresh)
+	if len(outs) != 5 {
+		t.Errorf("%d generated files, want 5", len(outs))
+	}
+	for rel, want := range outs {
+		got, err := os.ReadFile(filepath.Join("../..", rel))
 		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(c.committed)
-		if err != nil {
-			t.Errorf("%s: %v: generated files are stale: run go generate ./protocol/", c.committed, err)
+			t.Errorf("%s: %v: generated files are stale: run go generate ./protocol/", rel, err)
 			continue
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from what protocol/gen makes (first difference at line %d): generated files are stale: run go generate ./protocol/",
-				strings.TrimPrefix(c.committed, "../../"), firstDiffLine(got, want))
+				rel, firstDiffLine(got, want))
 		}
 	}
 }
@@ -52,7 +47,7 @@ func firstDiffLine(a, b []byte) int {
 
 // TestModel checks what the generator reads from the real package.
 func TestModel(t *testing.T) {
-	m, err := Load("..")
+	m, err := Load("..", protocol.Table())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +67,8 @@ func TestModel(t *testing.T) {
 	}{
 		{"initialize", "InitializeParams", "InitializeResult", false, ClientToServer},
 		{"initialized", "{}", "", true, ClientToServer},
+		{"window/workDoneProgress/cancel", "WorkDoneProgressCancelParams", "", true, ClientToServer},
+		{"connectors/add", "ConnectorsAddParams", "WorkspaceConnector", false, ClientToServer},
 		{"shutdown", "none", "null", false, ClientToServer},
 		{"$/cancelRequest", "CancelParams", "", true, ClientToServer},
 		{"fetch/next", "FetchNextParams", "Page", false, ClientToServer},
@@ -111,38 +108,51 @@ func TestModel(t *testing.T) {
 	}
 }
 
-// TestConventionEnforced: a method constant without its comment, or naming
-// an unknown type, fails generation.
-func TestConventionEnforced(t *testing.T) {
-	for name, src := range map[string]string{
-		"no comment":       "const MethodX = \"x\"\n",
-		"no result":        "const MethodX = \"x\" // Empty\n",
-		"unknown params":   "const MethodX = \"x\" // Nope -> Empty\n",
-		"unknown result":   "const MethodX = \"x\" // Empty -> Nope\n",
-		"notify result":    "const NotifyX = \"x\" // Empty -> Empty\n",
-		"notification res": "const MethodX = \"x\" // notification: Empty -> Empty\n",
-		"unknown field":    "type T struct { F Nope `json:\"f\"` }\n",
-		"unsupported type": "type T struct { F chan int `json:\"f\"` }\n",
+// TestTableEnforced: a method constant missing from the table, a table
+// entry without its constant or naming an unknown type, and an unmappable
+// field fail generation.
+func TestTableEnforced(t *testing.T) {
+	typ := func(name string) reflect.Type {
+		switch name {
+		case "Empty":
+			return reflect.TypeFor[protocol.Empty]()
+		case "Page":
+			return reflect.TypeFor[protocol.Page]()
+		}
+		return reflect.TypeFor[protocol.None]()
+	}
+	x := protocol.Spec{Name: "x", Params: typ("Empty"), Result: typ("Empty")}
+	for name, c := range map[string]struct {
+		src   string
+		specs []protocol.Spec
+	}{
+		"constant not in the table": {"const MethodX = \"x\"\nconst MethodY = \"y\"\n", []protocol.Spec{x}},
+		"entry without constant":    {"", []protocol.Spec{x}},
+		"unknown params":            {"const MethodX = \"x\"\n", []protocol.Spec{{Name: "x", Params: typ("Page"), Result: typ("Empty")}}},
+		"unknown error code":        {"const MethodX = \"x\"\n", []protocol.Spec{{Name: "x", Params: typ("Empty"), Result: typ("Empty"), Errors: []int64{-1}}}},
+		"unknown field":             {"type T struct { F Nope `json:\"f\"` }\n", nil},
+		"unsupported type":          {"type T struct { F chan int `json:\"f\"` }\n", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			body := "package protocol\n\n// Empty is empty.\ntype Empty struct{}\n\n" + src
+			body := "package protocol\n\n// Empty is empty.\ntype Empty struct{}\n\n" + c.src
 			if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(body), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Load(dir); err == nil {
-				t.Fatalf("Load accepted %q", src)
+			if _, err := Load(dir, c.specs); err == nil {
+				t.Fatalf("Load accepted %q with %v", c.src, c.specs)
 			} else {
 				t.Log(err)
 			}
 		})
 	}
 	dir := t.TempDir()
-	ok := "package protocol\n\ntype Empty struct{}\n\nconst (\n\tMethodX = \"x\" // Empty -> Empty\n\tMethodY = \"y\" // notification: none\n)\n"
+	ok := "package protocol\n\ntype Empty struct{}\n\nconst (\n\tMethodX = \"x\"\n\tMethodY = \"y\"\n)\n"
 	if err := os.WriteFile(filepath.Join(dir, "p.go"), []byte(ok), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Load(dir); err != nil {
+	y := protocol.Spec{Name: "y", Notification: true, Params: typ("None")}
+	if _, err := Load(dir, []protocol.Spec{x, y}); err != nil {
 		t.Fatal(err)
 	}
 }

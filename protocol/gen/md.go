@@ -30,6 +30,7 @@ func Markdown(m *Model) []byte {
 	p("passed through untouched.\n\n")
 
 	p("## Contents\n\n")
+	p("- [LSP conformance](#lsp-conformance)\n")
 	p("- [Requests (client to daemon)](#requests-client-to-daemon)\n")
 	p("- [Notifications (client to daemon)](#notifications-client-to-daemon)\n")
 	p("- [Notifications (daemon to client)](#notifications-daemon-to-client)\n")
@@ -43,10 +44,17 @@ func Markdown(m *Model) []byte {
 		cells := []string{"`" + me.Wire + "`", mdRef(m, me.Params)}
 		if withResult {
 			cells = append(cells, mdRef(m, me.Result))
+			var es []string
+			for _, e := range me.Errors {
+				es = append(es, m.Const(e).Value)
+			}
+			cells = append(cells, strings.Join(es, ", "))
 		}
 		cells = append(cells, "`"+me.Const.Name+"`", cell(me.Const.Doc))
 		p("| %s |\n", strings.Join(cells, " | "))
 	}
+
+	lspTable(p)
 
 	p("## Requests (client to daemon)\n\n")
 	var last *ConstGroup
@@ -59,7 +67,7 @@ func Markdown(m *Model) []byte {
 			if t := title(me.Group.Doc); t != "" {
 				p("### %s\n\n", t)
 			}
-			p("| method | params | result | constant | notes |\n| --- | --- | --- | --- | --- |\n")
+			p("| method | params | result | errors | constant | notes |\n| --- | --- | --- | --- | --- | --- |\n")
 		}
 		row(me, true)
 	}
@@ -74,7 +82,7 @@ func Markdown(m *Model) []byte {
 		row(me, false)
 	}
 	p("\n## Requests (daemon to client)\n\n")
-	p("| method | params | result | constant | notes |\n| --- | --- | --- | --- | --- |\n")
+	p("| method | params | result | errors | constant | notes |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, me := range m.MethodsBy(ServerToClient, false) {
 		row(me, true)
 	}
@@ -191,18 +199,48 @@ func Markdown(m *Model) []byte {
 	p("RFC 3339 string; `[]T` is `T[]`; `map[string]T` is `Record<string, T>`; an\n")
 	p("embedded struct is inherited with `extends`. A type whose doc comment says\n")
 	p("it \"is the data of CodeX\" is the data type of that error code.\n\n")
-	p("Methods come from the string constants named `Method*` and `Notify*`, each\n")
-	p("of which must end with a convention comment, or generation fails:\n\n")
-	p("```go\n")
-	p("MethodFetchNext = \"fetch/next\" // FetchNextParams -> Page        (a request; \"request:\" may prefix it)\n")
-	p("MethodExit      = \"exit\"       // notification: none             (a notification the client sends)\n")
-	p("NotifyLog       = \"log\"        // LogParams                      (a notification from the daemon)\n")
-	p("```\n\n")
-	p("Params are an exported type, `{}` (an empty object) or `none` (no params);\n")
-	p("a result is an exported type or `null`. A `Method*` constant declared in\n")
-	p("the same `const` block as `Notify*` constants is a request the daemon sends\n")
-	p("to the client (`window/workDoneProgress/create`).\n")
+	p("Methods come from the method table, `protocol/table.go`: each method and\n")
+	p("notification is declared once there as a typed Go value,\n")
+	p("`request[Params, Result](name, ...)` or `notification[Params](name, ...)`,\n")
+	p("with its direction, the error codes it answers and the Go client's name\n")
+	p("for it. `None` is no params or a `null` result, `Empty` the `{}` object.\n")
+	p("The same table generates the daemon's dispatch\n")
+	p("(`daemon/dispatch/handlers_gen.go`), the Go client's methods\n")
+	p("(`clients/go/methods_gen.go`), the web console's method module\n")
+	p("(`clients/web/static/protocol.js`) and these docs; a `Method*` or\n")
+	p("`Notify*` constant missing from the table fails generation.\n")
 	return b.Bytes()
+}
+
+// lspTable says what of LSP's base protocol and lifecycle the daemon
+// follows, and where it extends it. The tests named prove each row.
+func lspTable(p func(string, ...any)) {
+	p("## LSP conformance\n\n")
+	p("What of the LSP 3.17 base protocol and lifecycle the daemon follows, and\n")
+	p("where it extends it. Every row is tested over stdio and, where it applies,\n")
+	p("over websocket (tests in\n")
+	p("`daemon/`, transcripts in `daemon/testdata/transcripts/`).\n\n")
+	p("| LSP / JSON-RPC 2.0 | the daemon | test |\n| --- | --- | --- |\n")
+	for _, r := range [][3]string{
+		{"Header part: `Content-Length` required, `Content-Type` optional, `\\r\\n` separators", "follows; other headers are ignored; blank lines between frames are tolerated; a frame without `Content-Length`, or with a malformed header, is answered -32600 (id null) and the connection closed, since the next frame cannot be found. Websocket: one message per text frame, no headers", "`TestFrameWithoutContentLength`, `TestLSPBrokenFramingEndsStream`"},
+		{"`\"jsonrpc\": \"2.0\"` in every message", "required: without it, or with another value, -32600", "`TestJSONRPCVersionRequired`"},
+		{"Request ids: integer or string", "echoed exactly as sent, negative, fractional and beyond 2^53 included; `\"id\": null` is answered with `id: null`", "`TestIDsEchoedExactly`, `editor-ids.txtar`"},
+		{"Batches (JSON-RPC 2.0)", "not supported (LSP has none): -32600, the connection serves on", "`TestErrorsLeaveConnectionServing`"},
+		{"Parse errors", "-32700 with `id: null`; the connection serves on", "`TestErrorsLeaveConnectionServing`, `session.txtar`"},
+		{"A response with neither `result` nor `error`", "taken as a `null` result (golang.org/x/exp/jsonrpc2 sends one)", "`TestProgressCreateAnswers`"},
+		{"`initialize` first; anything before it -32002", "follows", "`session.txtar`"},
+		{"`initialized` notification", "accepted, not required", "`session.txtar`"},
+		{"`shutdown`: later requests fail", "follows: walks in flight stop at the next page and answer -32802 (ServerCancelled); then shutdown is answered; later requests get -32600", "`TestShutdownEndsWalksServerCancelled`, `session.txtar`"},
+		{"`exit`: exit code 0 after shutdown, else 1", "follows for stdio; stdin closing after shutdown also exits 0, before it 1; a websocket connection closes", "`TestBinaryExitCode`, `TestLifecycleExitCodes`"},
+		{"`$/cancelRequest`; the request answers -32800 (RequestCancelled)", "follows, at once even when the connector ignores its context", "`TestCancelStopsBetweenAndInsidePages`, `TestIDsEchoedExactly`"},
+		{"Work-done progress with the client's `workDoneToken`", "follows: `$/progress` begin, report per page, end; begin and end are never dropped, reports may be when the client is slow", "`TestFetchAllPagesToTheEnd`, `TestProgressEndNeverDropped`"},
+		{"Server-initiated progress: `capabilities.window.workDoneProgress`, `window/workDoneProgress/create`", "follows; the top-level `capabilities.workDoneProgress` is an alias. The walk waits at most 250 ms for the create answer, then starts; a late answer begins the progress then", "`TestStandardProgressCapability`, `TestProgressCreateAnswers`"},
+		{"`window/workDoneProgress/cancel`", "cancels the request the token belongs to; it answers -32800", "`TestProgressCancelButton`"},
+		{"Methods", "Switchboard's own (`session/*`, `fetch/*`, ...); no text-document methods. Extension: `fetch/page`, `log`, `http/exchange`, `session/changed` and other notifications; capability `pageItems`", "this reference"},
+	} {
+		p("| %s | %s | %s |\n", r[0], r[1], r[2])
+	}
+	p("\n")
 }
 
 func mdRef(m *Model, s string) string {

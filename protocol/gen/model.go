@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // Model is what the generator knows of the protocol package: its exported
@@ -103,8 +105,8 @@ const (
 	ServerToClient
 )
 
-// Method is one JSON-RPC method or notification, from a Method* or Notify*
-// constant and its convention comment.
+// Method is one JSON-RPC method or notification: an entry of the method
+// table and the Method* or Notify* constant naming it.
 type Method struct {
 	Const        *Const
 	Wire         string
@@ -113,28 +115,18 @@ type Method struct {
 	Params       string // a type name, "none" or "{}"
 	Result       string // requests: a type name or "null"
 	Group        *ConstGroup
+	Errors       []string // Code* constants it may answer
+	Spec         protocol.Spec
 }
-
-// The comment convention of method constants:
-//
-//	MethodX = "x/y" // [request:] Params -> Result
-//	MethodZ = "z"   // notification: Params
-//	NotifyW = "w"   // Params
-//
-// Params is an exported type of the package, "{}" (the Empty object) or
-// "none" (no params); Result is a type or "null". Notify* constants are
-// notifications from the daemon; a Method* constant declared in the same
-// const block as Notify* constants is a request the daemon sends to the
-// client. Every other Method* constant is sent by the client.
-var methodComment = regexp.MustCompile(`^(?:(request|notification):\s*)?([A-Za-z0-9_{}]+)(?:\s*->\s*([A-Za-z0-9_{}]+))?$`)
 
 var errorDataDoc = regexp.MustCompile(`\bis the data of (Code[A-Za-z0-9]+)\b`)
 
-// Load parses the Go files of dir (tests excluded) and builds the model. It
-// fails on a method constant without a well-formed convention comment, on a
-// reference to a type it does not know and on a field type it cannot map to
-// JSON.
-func Load(dir string) (*Model, error) {
+// Load parses the Go files of dir (tests and the method table, table.go,
+// excluded) and builds the model, with the methods of specs (the package's
+// protocol.Table()). It fails on a method constant the table lacks, on a
+// table entry no constant names, on a reference to a type it does not know
+// and on a field type it cannot map to JSON.
+func Load(dir string, specs []protocol.Spec) (*Model, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -142,7 +134,7 @@ func Load(dir string) (*Model, error) {
 	var names []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") || n == "table.go" {
 			continue
 		}
 		names = append(names, n)
@@ -284,67 +276,60 @@ func Load(dir string) (*Model, error) {
 		}
 	}
 
-	// Methods, from the convention comments.
+	// Methods, from the table; their docs and groups from their constants.
+	byValue := map[string]*Const{}
+	groupOf := map[*Const]*ConstGroup{}
 	for _, g := range m.ConstGroups {
-		serverBlock := false
 		for _, c := range g.Consts {
-			if strings.HasPrefix(c.Name, "Notify") {
-				serverBlock = true
+			if isMethodConst(c) {
+				if !c.Str {
+					errs = append(errs, fmt.Sprintf("%s:%d: %s: a method constant must be a string", filepath.Base(c.Pos.Filename), c.Pos.Line, c.Name))
+					continue
+				}
+				byValue[c.Value] = c
+				groupOf[c] = g
 			}
 		}
-		for _, c := range g.Consts {
-			isNotify := strings.HasPrefix(c.Name, "Notify")
-			if !isNotify && !strings.HasPrefix(c.Name, "Method") {
-				continue
-			}
-			at := func(format string, args ...any) {
-				errs = append(errs, fmt.Sprintf("%s:%d: %s: %s", filepath.Base(c.Pos.Filename), c.Pos.Line, c.Name, fmt.Sprintf(format, args...)))
-			}
-			if !c.Str {
-				at("a method constant must be a string")
-				continue
-			}
-			mm := methodComment.FindStringSubmatch(c.Comment)
-			if mm == nil {
-				at("missing or malformed convention comment %q: want `// Params -> Result` for a request or `// notification: Params` (`// Params` on Notify* constants)", c.Comment)
-				continue
-			}
-			kind, params, result := mm[1], mm[2], mm[3]
-			me := &Method{Const: c, Wire: c.Value, Params: params, Result: result, Group: g}
-			switch {
-			case isNotify:
-				if kind != "" || result != "" {
-					at("a Notify* constant is a notification from the daemon: its comment is just `// Params`, got %q", c.Comment)
-					continue
-				}
-				me.Notification, me.Dir = true, ServerToClient
-			case kind == "notification":
-				if result != "" {
-					at("a notification has no result: %q", c.Comment)
-					continue
-				}
-				me.Notification = true
-				if serverBlock {
-					me.Dir = ServerToClient
-				}
-			default:
-				if result == "" {
-					at("a request needs `Params -> Result` (or `notification: Params`), got %q", c.Comment)
-					continue
-				}
-				if serverBlock {
-					me.Dir = ServerToClient
+	}
+	seen := map[*Const]bool{}
+	for _, sp := range specs {
+		c := byValue[sp.Name]
+		if c == nil {
+			errs = append(errs, fmt.Sprintf("table: %s: no Method* or Notify* constant has this name", sp.Name))
+			continue
+		}
+		seen[c] = true
+		me := &Method{Const: c, Wire: sp.Name, Notification: sp.Notification, Dir: Direction(sp.Dir), Group: groupOf[c], Spec: sp}
+		me.Params = refOf(sp.Params, true)
+		if !sp.Notification {
+			me.Result = refOf(sp.Result, false)
+		}
+		if !m.validRef(me.Params, true) {
+			errs = append(errs, fmt.Sprintf("table: %s: params %s: not an exported type of the package", sp.Name, me.Params))
+			continue
+		}
+		if me.Result != "" && !m.validRef(me.Result, false) {
+			errs = append(errs, fmt.Sprintf("table: %s: result %s: not an exported type of the package", sp.Name, me.Result))
+			continue
+		}
+		for _, code := range sp.Errors {
+			name := ""
+			for _, cc := range m.ConstsWithPrefix("Code") {
+				if cc.Value == strconv.FormatInt(code, 10) {
+					name = cc.Name
 				}
 			}
-			if !m.validRef(params, true) {
-				at("params %q: not an exported type of the package, \"{}\" or \"none\"", params)
+			if name == "" {
+				errs = append(errs, fmt.Sprintf("table: %s: error code %d is no Code* constant", sp.Name, code))
 				continue
 			}
-			if result != "" && !m.validRef(result, false) {
-				at("result %q: not an exported type of the package or \"null\"", result)
-				continue
-			}
-			m.Methods = append(m.Methods, me)
+			me.Errors = append(me.Errors, name)
+		}
+		m.Methods = append(m.Methods, me)
+	}
+	for c := range groupOf {
+		if !seen[c] {
+			errs = append(errs, fmt.Sprintf("%s:%d: %s: not in the method table (protocol/table.go)", filepath.Base(c.Pos.Filename), c.Pos.Line, c.Name))
 		}
 	}
 
@@ -374,6 +359,21 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
+// refOf names a table type the way the model does: a type name, "{}" for
+// Empty params, "none" for no params and "null" for a null result.
+func refOf(t reflect.Type, params bool) string {
+	switch {
+	case t == nil || t.Name() == "None":
+		if params {
+			return "none"
+		}
+		return "null"
+	case params && t.Name() == "Empty":
+		return "{}"
+	}
+	return t.Name()
+}
+
 func (m *Model) validRef(s string, params bool) bool {
 	switch s {
 	case "{}":
@@ -384,6 +384,16 @@ func (m *Model) validRef(s string, params bool) bool {
 		return !params
 	}
 	return m.types[s] != nil
+}
+
+// methodOf returns the method a constant names, or nil.
+func (m *Model) methodOf(c *Const) *Method {
+	for _, me := range m.Methods {
+		if me.Const == c {
+			return me
+		}
+	}
+	return nil
 }
 
 // Type returns the named type, or nil.

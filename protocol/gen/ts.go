@@ -52,8 +52,8 @@ func TS(m *Model) []byte {
 		}
 		for _, c := range g.Consts {
 			doc := c.Doc
-			if isMethodConst(c) && c.Comment != "" {
-				doc = joinDoc(doc, "`"+c.Value+"`: "+c.Comment)
+			if me := m.methodOf(c); me != nil {
+				doc = joinDoc(doc, "`"+c.Value+"`: "+sig(me))
 			} else if c.Comment != "" {
 				doc = joinDoc(doc, c.Comment)
 			}
@@ -170,7 +170,7 @@ func TS(m *Model) []byte {
 	p("/** Requests the client sends to the daemon: method name to params and result. */\n")
 	p("export interface Methods {\n")
 	for _, me := range m.MethodsBy(ClientToServer, false) {
-		p("%s", jsDoc(joinDoc(me.Const.Doc, me.Const.Name+": "+me.Const.Comment), "  "))
+		p("%s", jsDoc(joinDoc(me.Const.Doc, me.Const.Name+": "+sig(me)), "  "))
 		p("  %s: { params: %s; result: %s };\n", jsString(me.Wire), tsRef(me.Params), tsRef(me.Result))
 	}
 	p("}\n\n")
@@ -207,6 +207,14 @@ func TS(m *Model) []byte {
 
 func isMethodConst(c *Const) bool {
 	return strings.HasPrefix(c.Name, "Method") || strings.HasPrefix(c.Name, "Notify")
+}
+
+// sig is a method's params and result as the reference writes them.
+func sig(me *Method) string {
+	if me.Notification {
+		return me.Params
+	}
+	return me.Params + " -> " + me.Result
 }
 
 func tsRef(s string) string {

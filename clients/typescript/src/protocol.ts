@@ -14,20 +14,27 @@ export type JsonValue = unknown;
 export const Version = "1";
 
 // Lifecycle methods, with LSP semantics.
-/** `initialize`: request: InitializeParams -> InitializeResult */
+/** `initialize`: InitializeParams -> InitializeResult */
 export const MethodInitialize = "initialize";
-/** `initialized`: notification: {} */
+/** `initialized`: {} */
 export const MethodInitialized = "initialized";
-/** `shutdown`: request: none -> null */
+/** `shutdown`: none -> null */
 export const MethodShutdown = "shutdown";
-/** `exit`: notification: none */
+/** `exit`: none */
 export const MethodExit = "exit";
 /**
  * MethodCancelRequest is the client's notification that cancels a request
  * in flight; that request then answers CodeRequestCancelled.
- * `$/cancelRequest`: notification: CancelParams
+ * `$/cancelRequest`: CancelParams
  */
 export const MethodCancelRequest = "$/cancelRequest";
+/**
+ * MethodWorkDoneProgressCancel is the client's notification that
+ * cancels the request a server-made progress token belongs to (LSP's
+ * Cancel button); that request then answers CodeRequestCancelled.
+ * `window/workDoneProgress/cancel`: WorkDoneProgressCancelParams
+ */
+export const MethodWorkDoneProgressCancel = "window/workDoneProgress/cancel";
 
 // Provider and session methods.
 /** `providers/list`: ProvidersListParams -> ProvidersListResult */
@@ -40,7 +47,11 @@ export const MethodSessionList = "session/list";
 export const MethodSessionGet = "session/get";
 /** `session/close`: SessionParams -> Empty */
 export const MethodSessionClose = "session/close";
-/** `session/reset`: SessionResetParams -> Empty */
+/**
+ * MethodSessionReset clears the cached state of one resource of a
+ * session, or of all of them when resource is empty.
+ * `session/reset`: SessionResetParams -> Empty
+ */
 export const MethodSessionReset = "session/reset";
 /** `session/install`: SessionParams -> InstallResult */
 export const MethodSessionInstall = "session/install";
@@ -50,11 +61,22 @@ export const MethodSessionSubscribe = "session/subscribe";
 export const MethodSessionUnsubscribe = "session/unsubscribe";
 
 // Fetching and state methods.
-/** `fetch/next`: FetchNextParams -> Page */
+/**
+ * MethodFetchNext fetches the next page of a resource; the Go client
+ * decodes its items with DecodeItems.
+ * `fetch/next`: FetchNextParams -> Page
+ */
 export const MethodFetchNext = "fetch/next";
-/** `fetch/all`: FetchAllParams -> FetchAllResult */
+/**
+ * MethodFetchAll fetches pages until the resource has no more or a limit
+ * is reached; the pages arrive as fetch/page notifications first.
+ * `fetch/all`: FetchAllParams -> FetchAllResult
+ */
 export const MethodFetchAll = "fetch/all";
-/** `sync/run`: SyncRunParams -> SyncRunResult */
+/**
+ * MethodSyncRun runs the session's whole task tree.
+ * `sync/run`: SyncRunParams -> SyncRunResult
+ */
 export const MethodSyncRun = "sync/run";
 /** `state/get`: SessionParams -> StateGetResult */
 export const MethodStateGet = "state/get";
@@ -64,13 +86,27 @@ export const MethodStateSet = "state/set";
 // Payment initiation methods.
 /** `bankAccount/create`: BankAccountCreateParams -> BankAccountCreateResult */
 export const MethodBankAccountCreate = "bankAccount/create";
-/** `transfer/create`: InitiationParams -> InitiationResult */
+/**
+ * MethodTransferCreate initiates a transfer; the result holds the
+ * payment, or a polling id for transfer/poll.
+ * `transfer/create`: InitiationParams -> InitiationResult
+ */
 export const MethodTransferCreate = "transfer/create";
-/** `payout/create`: InitiationParams -> InitiationResult */
+/**
+ * MethodPayoutCreate initiates a payout, as MethodTransferCreate.
+ * `payout/create`: InitiationParams -> InitiationResult
+ */
 export const MethodPayoutCreate = "payout/create";
-/** `transfer/poll`: PollParams -> PollResult */
+/**
+ * MethodTransferPoll polls a pending transfer: neither payment nor error
+ * in the result means still pending.
+ * `transfer/poll`: PollParams -> PollResult
+ */
 export const MethodTransferPoll = "transfer/poll";
-/** `payout/poll`: PollParams -> PollResult */
+/**
+ * MethodPayoutPoll polls a pending payout, as MethodTransferPoll.
+ * `payout/poll`: PollParams -> PollResult
+ */
 export const MethodPayoutPoll = "payout/poll";
 /** `transfer/reverse`: ReverseParams -> ReverseResult */
 export const MethodTransferReverse = "transfer/reverse";
@@ -234,6 +270,11 @@ export const CodeInvalidParams = -32602;
 export const CodeInternalError = -32603;
 export const CodeNotInitialized = -32002;
 export const CodeRequestCancelled = -32800;
+/**
+ * CodeServerCancelled (LSP 3.17) answers a request the server ended
+ * itself, as a walk stopped by shutdown; editors mute -32800.
+ */
+export const CodeServerCancelled = -32802;
 export const CodeSessionNotFound = -32001;
 export const CodeProviderNotFound = -32010;
 export const CodeCapabilityUnsupported = -32011;
@@ -293,6 +334,7 @@ export type ErrorCode =
   | typeof CodeInternalError
   | typeof CodeNotInitialized
   | typeof CodeRequestCancelled
+  | typeof CodeServerCancelled
   | typeof CodeSessionNotFound
   | typeof CodeProviderNotFound
   | typeof CodeCapabilityUnsupported
@@ -347,6 +389,7 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeInternalError]: "InternalError",
   [CodeNotInitialized]: "NotInitialized",
   [CodeRequestCancelled]: "RequestCancelled",
+  [CodeServerCancelled]: "ServerCancelled",
   [CodeSessionNotFound]: "SessionNotFound",
   [CodeProviderNotFound]: "ProviderNotFound",
   [CodeCapabilityUnsupported]: "CapabilityUnsupported",
@@ -540,9 +583,12 @@ export interface CheckResource {
 export interface ClientCapabilities {
   /**
    * WorkDoneProgress: the client accepts window/workDoneProgress/create and
-   * $/progress for tokens the server makes.
+   * $/progress for tokens the server makes. Kept as an alias of LSP's
+   * window.workDoneProgress, which editors send.
    */
   workDoneProgress?: boolean;
+  /** Window holds LSP's window capabilities. */
+  window?: WindowClientCapabilities;
   /**
    * PageItems: false asks for fetch/page notifications without their items
    * (counts and state only). Absent means true.
@@ -1232,6 +1278,26 @@ export interface TaskRun {
 }
 
 /**
+ * WindowClientCapabilities are LSP's window capabilities, of which the
+ * daemon reads one.
+ */
+export interface WindowClientCapabilities {
+  /**
+   * WorkDoneProgress: as ClientCapabilities.WorkDoneProgress, in LSP's
+   * spelling.
+   */
+  workDoneProgress?: boolean;
+}
+
+/**
+ * WorkDoneProgressCancelParams are the params of
+ * window/workDoneProgress/cancel: the client's Cancel button on a progress.
+ */
+export interface WorkDoneProgressCancelParams {
+  token: JsonValue;
+}
+
+/**
  * WorkDoneProgressCreateParams are the params of
  * window/workDoneProgress/create.
  */
@@ -1260,9 +1326,9 @@ export interface WorkspaceConnector {
 
 /** Requests the client sends to the daemon: method name to params and result. */
 export interface Methods {
-  /** MethodInitialize: request: InitializeParams -> InitializeResult */
+  /** MethodInitialize: InitializeParams -> InitializeResult */
   "initialize": { params: InitializeParams; result: InitializeResult };
-  /** MethodShutdown: request: none -> null */
+  /** MethodShutdown: none -> null */
   "shutdown": { params: undefined; result: null };
   /** MethodProvidersList: ProvidersListParams -> ProvidersListResult */
   "providers/list": { params: ProvidersListParams; result: ProvidersListResult };
@@ -1274,7 +1340,11 @@ export interface Methods {
   "session/get": { params: SessionParams; result: SessionDetail };
   /** MethodSessionClose: SessionParams -> Empty */
   "session/close": { params: SessionParams; result: Empty };
-  /** MethodSessionReset: SessionResetParams -> Empty */
+  /**
+   * MethodSessionReset clears the cached state of one resource of a
+   * session, or of all of them when resource is empty.
+   * MethodSessionReset: SessionResetParams -> Empty
+   */
   "session/reset": { params: SessionResetParams; result: Empty };
   /** MethodSessionInstall: SessionParams -> InstallResult */
   "session/install": { params: SessionParams; result: InstallResult };
@@ -1282,11 +1352,22 @@ export interface Methods {
   "session/subscribe": { params: SessionParams; result: Empty };
   /** MethodSessionUnsubscribe: SessionParams -> Empty */
   "session/unsubscribe": { params: SessionParams; result: Empty };
-  /** MethodFetchNext: FetchNextParams -> Page */
+  /**
+   * MethodFetchNext fetches the next page of a resource; the Go client
+   * decodes its items with DecodeItems.
+   * MethodFetchNext: FetchNextParams -> Page
+   */
   "fetch/next": { params: FetchNextParams; result: Page };
-  /** MethodFetchAll: FetchAllParams -> FetchAllResult */
+  /**
+   * MethodFetchAll fetches pages until the resource has no more or a limit
+   * is reached; the pages arrive as fetch/page notifications first.
+   * MethodFetchAll: FetchAllParams -> FetchAllResult
+   */
   "fetch/all": { params: FetchAllParams; result: FetchAllResult };
-  /** MethodSyncRun: SyncRunParams -> SyncRunResult */
+  /**
+   * MethodSyncRun runs the session's whole task tree.
+   * MethodSyncRun: SyncRunParams -> SyncRunResult
+   */
   "sync/run": { params: SyncRunParams; result: SyncRunResult };
   /** MethodStateGet: SessionParams -> StateGetResult */
   "state/get": { params: SessionParams; result: StateGetResult };
@@ -1294,13 +1375,27 @@ export interface Methods {
   "state/set": { params: StateSetParams; result: Empty };
   /** MethodBankAccountCreate: BankAccountCreateParams -> BankAccountCreateResult */
   "bankAccount/create": { params: BankAccountCreateParams; result: BankAccountCreateResult };
-  /** MethodTransferCreate: InitiationParams -> InitiationResult */
+  /**
+   * MethodTransferCreate initiates a transfer; the result holds the
+   * payment, or a polling id for transfer/poll.
+   * MethodTransferCreate: InitiationParams -> InitiationResult
+   */
   "transfer/create": { params: InitiationParams; result: InitiationResult };
-  /** MethodPayoutCreate: InitiationParams -> InitiationResult */
+  /**
+   * MethodPayoutCreate initiates a payout, as MethodTransferCreate.
+   * MethodPayoutCreate: InitiationParams -> InitiationResult
+   */
   "payout/create": { params: InitiationParams; result: InitiationResult };
-  /** MethodTransferPoll: PollParams -> PollResult */
+  /**
+   * MethodTransferPoll polls a pending transfer: neither payment nor error
+   * in the result means still pending.
+   * MethodTransferPoll: PollParams -> PollResult
+   */
   "transfer/poll": { params: PollParams; result: PollResult };
-  /** MethodPayoutPoll: PollParams -> PollResult */
+  /**
+   * MethodPayoutPoll polls a pending payout, as MethodTransferPoll.
+   * MethodPayoutPoll: PollParams -> PollResult
+   */
   "payout/poll": { params: PollParams; result: PollResult };
   /** MethodTransferReverse: ReverseParams -> ReverseResult */
   "transfer/reverse": { params: ReverseParams; result: ReverseResult };
@@ -1320,6 +1415,10 @@ export interface Methods {
   "calls/list": { params: CallsListParams; result: CallsListResult };
   /** MethodConnectorCheck: ConnectorCheckParams -> ConnectorCheckResult */
   "connector/check": { params: ConnectorCheckParams; result: ConnectorCheckResult };
+  /** MethodConnectorsAdd: ConnectorsAddParams -> WorkspaceConnector */
+  "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
+  /** MethodConnectorsList: ConnectorsListParams -> ConnectorsListResult */
+  "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
@@ -1331,6 +1430,12 @@ export interface ClientNotifications {
    * in flight; that request then answers CodeRequestCancelled.
    */
   "$/cancelRequest": CancelParams;
+  /**
+   * MethodWorkDoneProgressCancel is the client's notification that
+   * cancels the request a server-made progress token belongs to (LSP's
+   * Cancel button); that request then answers CodeRequestCancelled.
+   */
+  "window/workDoneProgress/cancel": WorkDoneProgressCancelParams;
 }
 
 /** Notifications the daemon sends to the client: method name to params. */
@@ -1352,8 +1457,6 @@ export interface ServerRequests {
    * declared workDoneProgress, before it uses a token it made itself.
    */
   "window/workDoneProgress/create": { params: WorkDoneProgressCreateParams; result: null };
-  "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
-  "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
 }
 
 export type MethodName = keyof Methods;

@@ -1,6 +1,7 @@
 // Switchboard console: one page over the daemon's JSON-RPC websocket.
 
 import { RPCClient, RPCError, CodeMethodNotFound, CodeRequestCancelled } from './rpc.js';
+import { Methods, Notifications, ClientNotifications } from './protocol.js';
 import { h, replace, $ } from './dom.js';
 import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCount, prettyJSON } from './format.js';
 import { configForm } from './schema-form.js';
@@ -144,7 +145,7 @@ async function connect() {
       clientInfo: { name: 'switchboard-web', version: '1' },
       capabilities: { workDoneProgress: true },
     });
-    rpc.notify('initialized', {});
+    rpc.notify(ClientNotifications.Initialized, {});
   } catch (e) {
     showBanner(`initialize failed: ${errText(e)}`);
     return;
@@ -199,7 +200,7 @@ function errText(e) {
 // Notifications
 
 function wireNotifications(rpc) {
-  rpc.on('fetch/page', (p) => {
+  rpc.on(Notifications.FetchPage, (p) => {
     if (!p || !p.page) return;
     const sid = p.sessionId || p.page.sessionId;
     addItems(sid, p.page.resource, p.page.items);
@@ -211,7 +212,7 @@ function wireNotifications(rpc) {
       if (sid === app.current) renderProgress();
     }
   });
-  rpc.on('$/progress', (p) => {
+  rpc.on(Notifications.Progress, (p) => {
     if (!p) return;
     for (const [sid, v] of app.views) {
       if (!v.op || v.op.token !== p.token) continue;
@@ -223,14 +224,14 @@ function wireNotifications(rpc) {
       if (sid === app.current) renderProgress();
     }
   });
-  rpc.on('session/changed', (p) => {
+  rpc.on(Notifications.SessionChanged, (p) => {
     if (!p || !p.session) return;
     const s = p.session;
     if (String(p.reason).startsWith('unsubscribed')) {
       // The daemon dropped this connection's subscription (its queue
       // overflowed): notifications were lost. Subscribe again.
       noteLog('warn', `Missed notifications of session ${s.id.slice(0, 8)} (${p.reason}); subscribing again`, s.id);
-      if (app.sessions.has(s.id)) app.rpc.request('session/subscribe', { sessionId: s.id }).catch(() => {});
+      if (app.sessions.has(s.id)) app.rpc.request(Methods.SessionSubscribe, { sessionId: s.id }).catch(() => {});
       return;
     }
     if (p.reason === 'closed') {
@@ -240,7 +241,7 @@ function wireNotifications(rpc) {
     } else {
       const isNew = !app.sessions.has(s.id);
       app.sessions.set(s.id, s);
-      if (isNew) app.rpc.request('session/subscribe', { sessionId: s.id }).catch(() => {});
+      if (isNew) app.rpc.request(Methods.SessionSubscribe, { sessionId: s.id }).catch(() => {});
       if (p.reason === 'reset' || p.reason === 'state') {
         if (s.id === app.current) scheduleStateRefresh();
       }
@@ -248,8 +249,8 @@ function wireNotifications(rpc) {
     }
     renderSessions();
   });
-  rpc.on('log', (p) => { if (p) addLog(p); });
-  rpc.on('http/exchange', (p) => {
+  rpc.on(Notifications.Log, (p) => { if (p) addLog(p); });
+  rpc.on(Notifications.HTTPExchange, (p) => {
     if (!p || !p.sessionId) return;
     addExchanges(p.sessionId, [p]);
   });
@@ -274,7 +275,7 @@ function addLog(p) {
 
 async function loadProviders() {
   try {
-    const r = await app.rpc.request('providers/list', {});
+    const r = await app.rpc.request(Methods.ProvidersList, {});
     app.providers = r.providers || [];
   } catch (e) {
     app.providers = [];
@@ -295,13 +296,13 @@ function renderProviders() {
 
 async function loadSessions() {
   try {
-    const r = await app.rpc.request('session/list', {});
+    const r = await app.rpc.request(Methods.SessionList, {});
     app.sessions = new Map((r.sessions || []).map((s) => [s.id, s]));
   } catch (e) {
     showBanner(`session/list failed: ${errText(e)}`);
   }
   renderSessions();
-  await Promise.all([...app.sessions.keys()].map((id) => app.rpc.request('session/subscribe', { sessionId: id }).catch(() => {})));
+  await Promise.all([...app.sessions.keys()].map((id) => app.rpc.request(Methods.SessionSubscribe, { sessionId: id }).catch(() => {})));
 }
 
 function renderSessions() {
@@ -334,9 +335,9 @@ async function openSession(id, { reload = false } = {}) {
   if (!v.loaded || reload) {
     v.loaded = true;
     refreshState();
-    if (app.methods.has('data/list')) loadStored(id, caps);
-    if (app.methods.has('http/list')) loadHTTP(id);
-    if (app.methods.has('log/list')) loadLogs(id);
+    if (app.methods.has(Methods.DataList)) loadStored(id, caps);
+    if (app.methods.has(Methods.HTTPList)) loadHTTP(id);
+    if (app.methods.has(Methods.LogList)) loadLogs(id);
   }
 }
 
@@ -349,7 +350,7 @@ function resourcesOf(s) {
 async function loadStored(id, resources) {
   await Promise.all(resources.map(async (r) => {
     try {
-      const res = await app.rpc.request('data/list', { sessionId: id, resource: r, limit: 200 });
+      const res = await app.rpc.request(Methods.DataList, { sessionId: id, resource: r, limit: 200 });
       view(id).resources[r].stored = res.total;
       addItems(id, r, res.items || []);
     } catch (e) {
@@ -361,18 +362,18 @@ async function loadStored(id, resources) {
 
 async function loadHTTP(id) {
   try {
-    const res = await app.rpc.request('http/list', { sessionId: id, limit: 200 });
+    const res = await app.rpc.request(Methods.HTTPList, { sessionId: id, limit: 200 });
     addExchanges(id, res.exchanges || []);
   } catch (e) {
     if (e instanceof RPCError && e.code === CodeMethodNotFound) return;
-    console.warn('http/list', e);
+    console.warn(Methods.HTTPList, e);
   }
 }
 
 /** Shows the session's recent log lines the daemon kept (log/list). */
 async function loadLogs(id) {
   try {
-    const res = await app.rpc.request('log/list', { sessionId: id, limit: 200 });
+    const res = await app.rpc.request(Methods.LogList, { sessionId: id, limit: 200 });
     const have = new Set(app.logs.map((l) => `${l.time}|${l.message}`));
     for (const l of res.logs || []) {
       const entry = { ...l, sessionId: l.sessionId || id };
@@ -382,7 +383,7 @@ async function loadLogs(id) {
     if (id === app.current) { updatePanelCounts(); if (app.panel === 'logs') renderLogs(); }
   } catch (e) {
     if (e instanceof RPCError && e.code === CodeMethodNotFound) return;
-    console.warn('log/list', e);
+    console.warn(Methods.LogList, e);
   }
 }
 
@@ -694,7 +695,7 @@ async function resetSession() {
   const sid = app.current;
   if (!sid) return;
   try {
-    await app.rpc.request('session/reset', { sessionId: sid });
+    await app.rpc.request(Methods.SessionReset, { sessionId: sid });
     const v = view(sid);
     for (const r of RESOURCES) v.resources[r] = newTable();
     v.result = { kind: 'ok', text: 'Session reset: every cached state was cleared', details: 'The next fetch starts from the beginning.' };
@@ -708,7 +709,7 @@ async function closeSession() {
   const sid = app.current;
   if (!sid) return;
   try {
-    await app.rpc.request('session/close', { sessionId: sid });
+    await app.rpc.request(Methods.SessionClose, { sessionId: sid });
     app.sessions.delete(sid);
     app.views.delete(sid);
     app.current = null;
@@ -796,7 +797,7 @@ async function refreshState() {
   const sid = app.current;
   if (!sid || !app.connected) return;
   try {
-    const r = await app.rpc.request('state/get', { sessionId: sid });
+    const r = await app.rpc.request(Methods.StateGet, { sessionId: sid });
     view(sid).states = r.states || [];
   } catch (e) {
     view(sid).states = [];
@@ -864,7 +865,7 @@ async function saveState(entry, editor, msg) {
   if (entry.name) params.name = entry.name;
   if (entry.fromPayload !== undefined && entry.fromPayload !== null) params.fromPayload = entry.fromPayload;
   try {
-    await app.rpc.request('state/set', params);
+    await app.rpc.request(Methods.StateSet, params);
     view(app.current).stateDirty = false;
     await refreshState();
     const m = $('#state-msg');
@@ -1029,7 +1030,7 @@ async function createSession(ev) {
   btn.disabled = true;
   btn.textContent = 'Creating…';
   try {
-    const s = await app.rpc.request('session/create', params);
+    const s = await app.rpc.request(Methods.SessionCreate, params);
     app.sessions.set(s.id, s);
     $('#new-dialog').close();
     renderSessions();
@@ -1061,9 +1062,9 @@ function showFormErrors(list) {
 // Transfers and payouts
 
 const PAY_KINDS = {
-  transfer: { title: 'New transfer', button: 'Create transfer', create: 'transfer/create', poll: 'transfer/poll', to: 'To account', toResource: 'accounts', label: 'Transfer',
+  transfer: { title: 'New transfer', button: 'Create transfer', create: Methods.TransferCreate, poll: Methods.TransferPoll, to: 'To account', toResource: 'accounts', label: 'Transfer',
     help: 'Moves money between two accounts of the provider, through the connector.' },
-  payout: { title: 'New payout', button: 'Create payout', create: 'payout/create', poll: 'payout/poll', to: 'To beneficiary', toResource: 'externalAccounts', label: 'Payout',
+  payout: { title: 'New payout', button: 'Create payout', create: Methods.PayoutCreate, poll: Methods.PayoutPoll, to: 'To beneficiary', toResource: 'externalAccounts', label: 'Payout',
     help: 'Pays a beneficiary (an external account) from an account, through the connector. A payout the provider settles later is polled until it does.' },
 };
 
@@ -1182,15 +1183,15 @@ function bind() {
     const params = { sessionId: app.current, resource: app.tab };
     const ps = pageSizeInput();
     if (ps) params.pageSize = ps;
-    runOp('Next page', 'fetch/next', params, { title: `Next page of ${app.tab}` });
+    runOp('Next page', Methods.FetchNext, params, { title: `Next page of ${app.tab}` });
   });
   $('#btn-all').addEventListener('click', () => {
     const params = { sessionId: app.current, resource: app.tab };
     const ps = pageSizeInput();
     if (ps) params.pageSize = ps;
-    runOp('Fetch all', 'fetch/all', params, { progress: true, title: `Fetching all ${app.tab}` });
+    runOp('Fetch all', Methods.FetchAll, params, { progress: true, title: `Fetching all ${app.tab}` });
   });
-  $('#btn-sync').addEventListener('click', () => runOp('Sync', 'sync/run', { sessionId: app.current }, { progress: true, title: 'Sync' }));
+  $('#btn-sync').addEventListener('click', () => runOp('Sync', Methods.SyncRun, { sessionId: app.current }, { progress: true, title: 'Sync' }));
   confirmClick($('#btn-reset'), 'Confirm reset', resetSession);
   confirmClick($('#btn-close'), 'Confirm close', closeSession);
   $('#btn-transfer').addEventListener('click', () => openPay('transfer'));

@@ -1,8 +1,23 @@
+// @ts-check
 // A small JSON-RPC 2.0 client over a browser WebSocket: request ids, a
 // pending map, notifications, $/cancelRequest, and answers to the few
 // requests the daemon sends (window/workDoneProgress/create gets null).
+// Method names and types come from protocol.js, generated from the Go
+// protocol package; tsc --noEmit checks this file against them.
+
+import { ClientNotifications, ServerRequests, CodeMethodNotFound, CodeRequestCancelled, CodeInternalError } from './protocol.js';
+
+/** @typedef {import('./protocol.js').MethodMap} MethodMap */
+/** @typedef {import('./protocol.js').NotificationMap} NotificationMap */
+
+export { CodeMethodNotFound, CodeRequestCancelled };
 
 export class RPCError extends Error {
+  /**
+   * @param {number} code
+   * @param {string} message
+   * @param {unknown} [data]
+   */
   constructor(code, message, data) {
     super(message);
     this.name = 'RPCError';
@@ -11,17 +26,20 @@ export class RPCError extends Error {
   }
 }
 
-export const CodeMethodNotFound = -32601;
-export const CodeRequestCancelled = -32800;
-
 export class RPCClient {
+  /** @param {string} url */
   constructor(url) {
     this.url = url;
     this.nextId = 1;
+    /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void, method: string}>} */
     this.pending = new Map();
+    /** @type {Map<string, Set<(params: any) => void>>} */
     this.handlers = new Map();
-    this.requestHandlers = new Map([['window/workDoneProgress/create', () => null]]);
+    /** @type {Map<string, (params: any) => unknown>} */
+    this.requestHandlers = new Map([[ServerRequests.WorkDoneProgressCreate, () => null]]);
+    /** @type {((ev: CloseEvent) => void) | null} */
     this.onclose = null;
+    /** @type {WebSocket | null} */
     this.ws = null;
   }
 
@@ -47,7 +65,13 @@ export class RPCClient {
 
   get connected() { return !!this.ws && this.ws.readyState === WebSocket.OPEN; }
 
-  /** Registers fn for notifications of method; returns an unsubscribe function. */
+  /**
+   * Registers fn for notifications of method; returns an unsubscribe function.
+   * @template {keyof NotificationMap} N
+   * @param {N} method
+   * @param {(params: NotificationMap[N]) => void} fn
+   * @returns {() => boolean}
+   */
   on(method, fn) {
     if (!this.handlers.has(method)) this.handlers.set(method, new Set());
     this.handlers.get(method).add(fn);
@@ -57,6 +81,10 @@ export class RPCClient {
   /**
    * Sends a request. Returns {id, promise}: the id is what $/cancelRequest
    * names, the promise resolves to the result or rejects with an RPCError.
+   * @template {keyof MethodMap} M
+   * @param {M} method
+   * @param {MethodMap[M]['params']} [params]
+   * @returns {{id: number, promise: Promise<MethodMap[M]['result']>}}
    */
   start(method, params) {
     const id = this.nextId++;
@@ -67,14 +95,28 @@ export class RPCClient {
     return { id, promise };
   }
 
-  /** Sends a request and resolves to its result. */
+  /**
+   * Sends a request and resolves to its result.
+   * @template {keyof MethodMap} M
+   * @param {M} method
+   * @param {MethodMap[M]['params']} [params]
+   * @returns {Promise<MethodMap[M]['result']>}
+   */
   request(method, params) { return this.start(method, params).promise; }
 
+  /**
+   * @param {string} method
+   * @param {unknown} [params]
+   */
   notify(method, params) { this._send({ jsonrpc: '2.0', method, params }); }
 
-  /** Asks the daemon to cancel request id; it then answers -32800. */
-  cancel(id) { this.notify('$/cancelRequest', { id }); }
+  /**
+   * Asks the daemon to cancel request id; it then answers -32800.
+   * @param {number} id
+   */
+  cancel(id) { this.notify(ClientNotifications.CancelRequest, { id }); }
 
+  /** @param {any} msg */
   _send(msg) {
     if (!this.connected) {
       if (msg.id !== undefined && this.pending.has(msg.id)) {
@@ -87,6 +129,7 @@ export class RPCClient {
     this.ws.send(JSON.stringify(msg));
   }
 
+  /** @param {string} text */
   _receive(text) {
     let msg;
     try { msg = JSON.parse(text); } catch { return; }
@@ -94,6 +137,7 @@ export class RPCClient {
     for (const m of batch) this._dispatch(m);
   }
 
+  /** @param {any} m */
   _dispatch(m) {
     if (!m || typeof m !== 'object') return;
     if (typeof m.method === 'string') {
@@ -111,6 +155,7 @@ export class RPCClient {
     else p.resolve(m.result === undefined ? null : m.result);
   }
 
+  /** @param {any} m */
   _answer(m) {
     const fn = this.requestHandlers.get(m.method);
     if (!fn) {
@@ -119,7 +164,7 @@ export class RPCClient {
     }
     let result;
     try { result = fn(m.params); } catch (e) {
-      this._send({ jsonrpc: '2.0', id: m.id, error: { code: -32603, message: String(e && e.message || e) } });
+      this._send({ jsonrpc: '2.0', id: m.id, error: { code: CodeInternalError, message: String(e && e.message || e) } });
       return;
     }
     this._send({ jsonrpc: '2.0', id: m.id, result: result === undefined ? null : result });

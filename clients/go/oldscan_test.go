@@ -1,3 +1,7 @@
+// The hand-written JSON scanner this package decoded messages with until
+// issue 14, kept only as the baseline of BenchmarkDecodePage (old vs new
+// in the same run): the package itself now decodes with segmentio/encoding.
+
 package client
 
 import (
@@ -12,9 +16,9 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
-// This file holds the client's JSON fast paths. Every incoming message is
+// This file holds the client's JSON fast paths. Every incoming oldMessage is
 // checked once by a hand-written validating scanner (the JSON grammar of
-// RFC 8259, as encoding/json accepts it) that also cuts the message's
+// RFC 8259, as encoding/json accepts it) that also cuts the oldMessage's
 // top-level members into byte spans; params and results are then decoded
 // once, from those spans, into the caller's types. Pages (the results of
 // fetch/next and the params of fetch/page) have a dedicated decoder that
@@ -24,7 +28,7 @@ import (
 // does.
 const maxNesting = 10000
 
-// syntaxError is a malformed message.
+// syntaxError is a malformed oldMessage.
 type syntaxError struct {
 	msg string
 	off int
@@ -314,8 +318,8 @@ func skipTrusted(d []byte, i int) int {
 // and calls f for each of its members in order, until f returns false.
 // A d that is not an object (null, say) reports ok false with a nil error.
 //
-// With trusted, d has been validated already (it is part of a message
-// parseMessage accepted): values are then skipped without validation, much
+// With trusted, d has been validated already (it is part of a oldMessage
+// oldParseMessage accepted): values are then skipped without validation, much
 // faster.
 func objectMembers(d []byte, trusted bool, f func(key []byte, escaped bool, value []byte) bool) (ok bool, err error) {
 	i := skipSpace(d, 0)
@@ -410,9 +414,9 @@ func isNull(v []byte) bool { return string(v) == "null" }
 
 // --- Messages -------------------------------------------------------------
 
-// message is one incoming JSON-RPC message cut into spans of its buffer.
+// oldMessage is one incoming JSON-RPC oldMessage cut into spans of its buffer.
 // A span is nil when its member is absent or null.
-type message struct {
+type oldMessage struct {
 	id     []byte // raw JSON id
 	method string
 	params []byte
@@ -421,26 +425,26 @@ type message struct {
 	hasRes bool   // a result member was present (null included)
 }
 
-// parseMessage validates one incoming message and cuts it up. It
+// oldParseMessage validates one incoming oldMessage and cuts it up. It
 // allocates only the method name.
-func parseMessage(d []byte) (message, error) {
-	var m message
+func oldParseMessage(d []byte) (oldMessage, error) {
+	var m oldMessage
 	var perr error
 	ok, err := objectMembers(d, false, func(key []byte, escaped bool, v []byte) bool {
 		switch {
 		case keyIs(key, escaped, "id"):
-			m.id = nilIfNull(v)
+			m.id = oldNilIfNull(v)
 		case keyIs(key, escaped, "method"):
-			m.method, perr = decodeString(v)
+			m.method, perr = oldDecodeString(v)
 			if perr != nil {
 				return false
 			}
 		case keyIs(key, escaped, "params"):
-			m.params = nilIfNull(v)
+			m.params = oldNilIfNull(v)
 		case keyIs(key, escaped, "result"):
 			m.result, m.hasRes = v, true
 		case keyIs(key, escaped, "error"):
-			m.err = nilIfNull(v)
+			m.err = oldNilIfNull(v)
 		}
 		return true
 	})
@@ -451,25 +455,25 @@ func parseMessage(d []byte) (message, error) {
 		return m, fmt.Errorf("bad method: %w", perr)
 	}
 	if !ok {
-		return m, errors.New("message is not a JSON object")
+		return m, errors.New("oldMessage is not a JSON object")
 	}
 	return m, nil
 }
 
-func nilIfNull(v []byte) []byte {
+func oldNilIfNull(v []byte) []byte {
 	if isNull(v) {
 		return nil
 	}
 	return v
 }
 
-// decodeString decodes a JSON string (or null, as "") that the scanner has
+// oldDecodeString decodes a JSON string (or null, as "") that the scanner has
 // validated.
-func decodeString(v []byte) (string, error) {
+func oldDecodeString(v []byte) (string, error) {
 	if isNull(v) {
 		return "", nil
 	}
-	if len(v) >= 2 && v[0] == '"' && plainString(v[1:len(v)-1]) {
+	if len(v) >= 2 && v[0] == '"' && oldPlainString(v[1:len(v)-1]) {
 		return string(v[1 : len(v)-1]), nil
 	}
 	var s string
@@ -477,9 +481,9 @@ func decodeString(v []byte) (string, error) {
 	return s, err
 }
 
-// plainString reports whether the content of a validated string decodes to
+// oldPlainString reports whether the content of a validated string decodes to
 // itself: no escapes, valid UTF-8.
-func plainString(s []byte) bool {
+func oldPlainString(s []byte) bool {
 	for _, c := range s {
 		if c == '\\' || c >= utf8.RuneSelf {
 			return bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s)
@@ -488,9 +492,9 @@ func plainString(s []byte) bool {
 	return true
 }
 
-// parseID reads the id of a response to one of our requests: a number
+// oldParseID reads the id of a response to one of our requests: a number
 // (or a string holding one, for peers that turn ids into strings).
-func parseID(raw []byte) (uint64, bool) {
+func oldParseID(raw []byte) (uint64, bool) {
 	if len(raw) >= 2 && raw[0] == '"' {
 		raw = raw[1 : len(raw)-1]
 	}
@@ -498,15 +502,15 @@ func parseID(raw []byte) (uint64, bool) {
 	return id, err == nil
 }
 
-// wireError is the error member of a response.
-type wireError struct {
+// oldWireError is the error member of a response.
+type oldWireError struct {
 	Code    int64           `json:"code"`
-	Message string          `json:"message"`
+	Message string          `json:"oldMessage"`
 	Data    json.RawMessage `json:"data"`
 }
 
-func decodeError(raw []byte) *protocol.Error {
-	var we wireError
+func oldDecodeError(raw []byte) *protocol.Error {
+	var we oldWireError
 	if err := json.Unmarshal(raw, &we); err != nil {
 		return &protocol.Error{Code: protocol.CodeInternalError, Message: "client: undecodable error response: " + err.Error()}
 	}
@@ -519,19 +523,19 @@ func decodeError(raw []byte) *protocol.Error {
 
 // --- Decoding params and results ------------------------------------------
 
-// decodeInto decodes JSON that parseMessage validated into v, as
+// oldDecodeInto decodes JSON that oldParseMessage validated into v, as
 // json.Unmarshal does, with fast paths for pages.
-func decodeInto(raw []byte, v any) error {
+func oldDecodeInto(raw []byte, v any) error {
 	switch v := v.(type) {
 	case *protocol.Page:
 		p := *v
-		if decodePage(raw, true, &p) {
+		if oldDecodePage(raw, true, &p) {
 			*v = p
 			return nil
 		}
 	case *protocol.FetchPageParams:
 		p := *v
-		if decodeFetchPageParams(raw, true, &p) {
+		if oldDecodeFetchPageParams(raw, true, &p) {
 			*v = p
 			return nil
 		}
@@ -547,11 +551,11 @@ func decodeInto(raw []byte, v any) error {
 	return json.Unmarshal(raw, v)
 }
 
-// decodeFetchPageParams decodes fetch/page params into p. It reports false
+// oldDecodeFetchPageParams decodes fetch/page params into p. It reports false
 // when the JSON holds anything it does not handle (an unknown member, a
 // value of an unexpected type); the caller then decodes with encoding/json,
 // which gives the same result or the proper error.
-func decodeFetchPageParams(raw []byte, trusted bool, p *protocol.FetchPageParams) bool {
+func oldDecodeFetchPageParams(raw []byte, trusted bool, p *protocol.FetchPageParams) bool {
 	good := true
 	ok, err := objectMembers(raw, trusted, func(key []byte, escaped bool, v []byte) bool {
 		if escaped {
@@ -560,11 +564,11 @@ func decodeFetchPageParams(raw []byte, trusted bool, p *protocol.FetchPageParams
 		}
 		switch string(key) {
 		case "sessionId":
-			good = setString(v, &p.SessionID)
+			good = oldSetString(v, &p.SessionID)
 		case "task":
-			good = setString(v, &p.Task)
+			good = oldSetString(v, &p.Task)
 		case "page":
-			good = isNull(v) || decodePage(v, true, &p.Page)
+			good = isNull(v) || oldDecodePage(v, true, &p.Page)
 		default:
 			good = false
 		}
@@ -573,10 +577,10 @@ func decodeFetchPageParams(raw []byte, trusted bool, p *protocol.FetchPageParams
 	return ok && err == nil && good
 }
 
-// decodePage decodes a page into p, leaving its items and new state in
-// raw rather than copying them (raw is a message's own buffer). Like
-// decodeFetchPageParams, it reports false for anything unusual.
-func decodePage(raw []byte, trusted bool, p *protocol.Page) bool {
+// oldDecodePage decodes a page into p, leaving its items and new state in
+// raw rather than copying them (raw is a oldMessage's own buffer). Like
+// oldDecodeFetchPageParams, it reports false for anything unusual.
+func oldDecodePage(raw []byte, trusted bool, p *protocol.Page) bool {
 	good := true
 	ok, err := objectMembers(raw, trusted, func(key []byte, escaped bool, v []byte) bool {
 		if escaped {
@@ -585,17 +589,17 @@ func decodePage(raw []byte, trusted bool, p *protocol.Page) bool {
 		}
 		switch string(key) {
 		case "sessionId":
-			good = setString(v, &p.SessionID)
+			good = oldSetString(v, &p.SessionID)
 		case "resource":
-			good = setString(v, &p.Resource)
+			good = oldSetString(v, &p.Resource)
 		case "key":
-			good = setString(v, &p.Key)
+			good = oldSetString(v, &p.Key)
 		case "page":
-			good = setInt(v, &p.Page)
+			good = oldSetInt(v, &p.Page)
 		case "items":
 			p.Items = json.RawMessage(v[:len(v):len(v)])
 		case "itemCount":
-			good = setInt(v, &p.ItemCount)
+			good = oldSetInt(v, &p.ItemCount)
 		case "newState":
 			p.NewState = json.RawMessage(v[:len(v):len(v)])
 		case "hasMore":
@@ -609,7 +613,7 @@ func decodePage(raw []byte, trusted bool, p *protocol.Page) bool {
 				good = false
 			}
 		case "durationMs":
-			good = setFloat(v, &p.DurationMs)
+			good = oldSetFloat(v, &p.DurationMs)
 		case "httpExchanges":
 			good = json.Unmarshal(v, &p.HTTPExchanges) == nil
 		default:
@@ -620,14 +624,14 @@ func decodePage(raw []byte, trusted bool, p *protocol.Page) bool {
 	return ok && err == nil && good
 }
 
-func setString(v []byte, s *string) bool {
+func oldSetString(v []byte, s *string) bool {
 	if isNull(v) {
 		return true
 	}
 	if len(v) < 2 || v[0] != '"' {
 		return false
 	}
-	d, err := decodeString(v)
+	d, err := oldDecodeString(v)
 	if err != nil {
 		return false
 	}
@@ -635,7 +639,7 @@ func setString(v []byte, s *string) bool {
 	return true
 }
 
-func setInt(v []byte, n *int) bool {
+func oldSetInt(v []byte, n *int) bool {
 	if isNull(v) {
 		return true
 	}
@@ -647,7 +651,7 @@ func setInt(v []byte, n *int) bool {
 	return true
 }
 
-func setFloat(v []byte, f *float64) bool {
+func oldSetFloat(v []byte, f *float64) bool {
 	if isNull(v) {
 		return true
 	}
