@@ -65,6 +65,12 @@ func (s *Store) load() error {
 	if v > SchemaVersion {
 		return fmt.Errorf("%w: %s has schema version %d, newer than this switchboard understands (%d): upgrade switchboard, or start with another --store", ErrStore, s.path, v, SchemaVersion)
 	}
+	if v == 5 {
+		if err := s.upgrade5(); err != nil {
+			return err
+		}
+		v = SchemaVersion
+	}
 	if v == 0 && s.readOnly == "" {
 		b := s.db.NewBatch()
 		b.Set(metaKey("version"), appendU64(nil, SchemaVersion), nil)

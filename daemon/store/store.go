@@ -38,8 +38,9 @@ const Memory = "memory"
 
 // SchemaVersion is the version this build writes. 1 to 4 were SQLite
 // files (4 with item logs and a Pebble index beside them); 5 is one
-// Pebble database (upgrade.go moves older stores into it).
-const SchemaVersion uint64 = 5
+// Pebble database (upgrade.go moves older stores into it); 6 keeps the
+// items apart from the indexes (keys.go; schema5.go moves them).
+const SchemaVersion uint64 = 6
 
 // Store is one Pebble database.
 //
