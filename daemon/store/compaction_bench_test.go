@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -18,16 +17,8 @@ import (
 //
 //	go test ./daemon/store -run X -bench SyncShape -benchtime 300000x
 func BenchmarkSyncShape(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "s.db")
-	s, err := Open(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := benchStore(b)
 	ctx := context.Background()
-	if err := s.PutSession(ctx, Session{ID: "s", Provider: "p", CreatedAt: t0, Config: json.RawMessage(`{}`)}); err != nil {
-		b.Fatal(err)
-	}
 	const accounts = 100
 	perAccount := max(1, b.N/accounts)
 	page := 0

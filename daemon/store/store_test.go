@@ -176,13 +176,7 @@ func TestRefetchedItemMovesInTime(t *testing.T) {
 	if _, _, n, _ := s.List(context.Background(), Query{SessionID: "a", Resource: "payments", Status: "PENDING"}); n != 2 {
 		t.Errorf("PENDING count %d, want 2: a superseded record counted", n)
 	}
-	var exported []string
-	if err := s.Each(context.Background(), "a", "", func(res string, data json.RawMessage) error {
-		exported = append(exported, res+" "+string(data))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	exported := eachItem(t, s, "a")
 	if diff := cmp.Diff([]string{"payments " + want[2], "payments " + want[1], "payments " + want[0]}, exported); diff != "" {
 		t.Errorf("export, oldest first (-want +got):\n%s", diff)
 	}
@@ -233,13 +227,7 @@ func TestPurgedItemsStayPurgedAfterReopen(t *testing.T) {
 	// The items themselves, not only the counters: a session's items of
 	// every resource share one key range, so the purge deleted the
 	// payments one by one among the accounts.
-	var left []string
-	if err := s.Each(ctx, "a", "", func(resource string, data json.RawMessage) error {
-		left = append(left, resource+" "+string(data))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	left := eachItem(t, s, "a")
 	if want := []string{`accounts {"reference":"acc"}`}; !slices.Equal(left, want) {
 		t.Errorf("stored items after the purge %q, want %q", left, want)
 	}
@@ -326,4 +314,18 @@ func TestReadsDuringWrites(t *testing.T) {
 	if n, err := s.Count(ctx, "a", "payments"); err != nil || n != 200 {
 		t.Fatalf("count %d, %v", n, err)
 	}
+}
+
+// eachItem is a session's export: "resource json" per stored item, oldest
+// first.
+func eachItem(t *testing.T, s *Store, session string) []string {
+	t.Helper()
+	var got []string
+	if err := s.Each(context.Background(), session, "", func(resource string, data json.RawMessage) error {
+		got = append(got, resource+" "+string(data))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
