@@ -15,7 +15,7 @@ BENCH_ARGS ?=
 # A non-login shell (CI) may not have Go on PATH on this kind of machine.
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build setup test test-go test-node test-fuzz vet bench fmt-check clean FORCE
+.PHONY: all build setup test test-go test-node test-package test-fuzz vet bench fmt-check clean FORCE
 
 all: build
 
@@ -33,6 +33,7 @@ test: setup
 	$(MAKE) --no-print-directory vet || fail=1; \
 	$(MAKE) --no-print-directory test-go || fail=1; \
 	$(MAKE) --no-print-directory test-node || fail=1; \
+	$(MAKE) --no-print-directory test-package || fail=1; \
 	$(MAKE) --no-print-directory test-fuzz || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED (see above)"; exit 1; fi; \
 	echo "make test: all passed"
@@ -57,6 +58,11 @@ test-node: build
 		if [ $$rc -ne 0 ]; then echo "npm test in $$d: FAILED"; fail=1; fi; \
 	done; \
 	exit $$fail
+
+# The README's VS Code packaging (npm ci && npm run package in
+# clients/vscode) on a fresh copy of the tracked files: no node_modules.
+test-package:
+	./scripts/test-package-vscode.sh
 
 # Each fuzz target for a short, bounded time (FUZZTIME); longer runs by hand:
 #   go test -run '^$$' -fuzz FuzzRequest -fuzztime 10m ./daemon/

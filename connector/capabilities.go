@@ -1,6 +1,10 @@
 package connector
 
-import "context"
+import (
+	"context"
+
+	"github.com/switchboardpay/switchboard/protocol"
+)
 
 // Connector is an open connection to one provider, made by a Provider's
 // Open. It implements any of the capability interfaces below; the daemon
@@ -74,6 +78,39 @@ type Installer interface {
 	Install(ctx context.Context) ([]Task, error)
 }
 
+// OrdersFetcher fetches orders placed at an exchange.
+type OrdersFetcher interface {
+	FetchOrders(ctx context.Context, req FetchRequest) (Page[Order], error)
+}
+
+// ConversionsFetcher fetches asset conversions.
+type ConversionsFetcher interface {
+	FetchConversions(ctx context.Context, req FetchRequest) (Page[Conversion], error)
+}
+
+// Uninstaller is called when the connector's session is closed, before
+// Close: what production runs when a connector is uninstalled (removing
+// webhooks, say). Its error is logged and reported, and the session is
+// closed all the same.
+type Uninstaller interface {
+	Uninstall(ctx context.Context) error
+}
+
+// Bootstrapper names the resources that must be fetched to completion
+// (hasMore: false) when the connector is installed, in order, before its
+// task tree runs (Formance's BootstrapOnInstall). session/install and
+// sync/run run them first.
+type Bootstrapper interface {
+	BootstrapOnInstall() []string
+}
+
+// PayoutThrottler caps how many payouts and transfers per second the
+// daemon creates through the connector (Formance's PayoutsPerSecond):
+// payout/create and transfer/create wait their turn.
+type PayoutThrottler interface {
+	PayoutsPerSecond() float64
+}
+
 // CapabilityReporter is implemented by connectors whose capabilities are
 // known only at run time (a proxy to a connector in another process): it
 // implements every capability interface and says here which are real.
@@ -81,8 +118,7 @@ type CapabilityReporter interface {
 	Capabilities() []string
 }
 
-// Supports reports whether c has a capability: by its CapabilityReporter
-// when it has one, else by the interfaces it implements.
+// Supports reports whether c implements a capability.
 func Supports(c Connector, capability string) bool {
 	for _, s := range Capabilities(c) {
 		if s == capability {
@@ -93,7 +129,9 @@ func Supports(c Connector, capability string) bool {
 }
 
 // Capabilities returns the capability strings ("fetch:payments",
-// "create:transfer", ...) that c implements, in a stable order.
+// "create:transfer", ...) that c implements, in a stable order. A method
+// that returns ErrNotImplemented is found out when called: the daemon then
+// reports its capability as absent.
 func Capabilities(c Connector) []string {
 	if r, ok := c.(CapabilityReporter); ok {
 		return r.Capabilities()
@@ -105,28 +143,32 @@ func Capabilities(c Connector) []string {
 		}
 	}
 	_, ok := c.(AccountsFetcher)
-	add(ok, "fetch:accounts")
+	add(ok, protocol.CapFetchAccounts)
 	_, ok = c.(BalancesFetcher)
-	add(ok, "fetch:balances")
+	add(ok, protocol.CapFetchBalances)
 	_, ok = c.(ExternalAccountsFetcher)
-	add(ok, "fetch:externalAccounts")
+	add(ok, protocol.CapFetchExternalAccounts)
 	_, ok = c.(PaymentsFetcher)
-	add(ok, "fetch:payments")
+	add(ok, protocol.CapFetchPayments)
 	_, ok = c.(OthersFetcher)
-	add(ok, "fetch:others")
+	add(ok, protocol.CapFetchOthers)
+	_, ok = c.(OrdersFetcher)
+	add(ok, protocol.CapFetchOrders)
+	_, ok = c.(ConversionsFetcher)
+	add(ok, protocol.CapFetchConversions)
 	_, ok = c.(BankAccountCreator)
-	add(ok, "create:bankAccount")
+	add(ok, protocol.CapCreateBankAccount)
 	_, ok = c.(TransferCreator)
-	add(ok, "create:transfer")
+	add(ok, protocol.CapCreateTransfer)
 	_, ok = c.(TransferReverser)
-	add(ok, "reverse:transfer")
+	add(ok, protocol.CapReverseTransfer)
 	_, ok = c.(TransferPoller)
-	add(ok, "poll:transfer")
+	add(ok, protocol.CapPollTransfer)
 	_, ok = c.(PayoutCreator)
-	add(ok, "create:payout")
+	add(ok, protocol.CapCreatePayout)
 	_, ok = c.(PayoutReverser)
-	add(ok, "reverse:payout")
+	add(ok, protocol.CapReversePayout)
 	_, ok = c.(PayoutPoller)
-	add(ok, "poll:payout")
+	add(ok, protocol.CapPollPayout)
 	return caps
 }

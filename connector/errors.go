@@ -38,3 +38,10 @@ func HTTPError(status int, body string) *Error {
 // ErrInvalidState is what a connector returns (wrapped) when the state it is
 // handed does not parse; it tells the author to reset the state.
 var ErrInvalidState = errors.New("invalid connector state")
+
+// ErrNotImplemented is what a connector returns (wrapped or not) from a
+// capability method it has but does not support, as Formance plugins'
+// stubs do (plugins.ErrNotImplemented). The daemon answers the call with
+// a capability-unsupported error and reports the capability as absent from
+// then on; connector/check says so instead of failing.
+var ErrNotImplemented = errors.New("not implemented")

@@ -70,9 +70,12 @@ type Balance struct {
 
 // Payment is a movement of money seen at the provider.
 type Payment struct {
-	Reference string
-	CreatedAt time.Time
-	Type      PaymentType
+	// ParentReference is the payment this one refunds, captures or
+	// disputes, or "" for a first payment.
+	ParentReference string
+	Reference       string
+	CreatedAt       time.Time
+	Type            PaymentType
 	// Amount is in minor units of Asset. InitialAmount, when set, is the
 	// amount before refunds or captures changed it.
 	Amount        *big.Int
@@ -109,17 +112,24 @@ type FetchRequest struct {
 
 // Page is what every fetch returns: the items, the state to pass with the
 // next call, and whether there is more to fetch now.
+//
+// PaymentsToDelete and PaymentsToCancel are for payments pages only (a
+// connector error elsewhere): the references of payments fetched before
+// that the provider no longer has, or has cancelled. The daemon deletes
+// them from its store, or marks them CANCELLED, with the page.
 type Page[T any] struct {
-	Items    []T
-	NewState json.RawMessage
-	HasMore  bool
+	Items            []T
+	NewState         json.RawMessage
+	HasMore          bool
+	PaymentsToDelete []string
+	PaymentsToCancel []string
 }
 
 // Task is a node of the connector's task tree, as production runs it: a
 // child task runs once per item its parent fetched, with that item as
 // FromPayload.
 type Task struct {
-	Resource     string // "accounts", "balances", "externalAccounts", "payments", "others"
+	Resource     string // "accounts", "balances", "externalAccounts", "payments", "others", "orders", "conversions"
 	Name         string
 	Periodically bool
 	Next         []Task

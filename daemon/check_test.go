@@ -31,7 +31,7 @@ func TestConnectorCheckOverWebsocket(t *testing.T) {
 	}
 	rr := res.Resources[0]
 	want := []protocol.CheckFinding{{
-		Resource: "payments", Check: protocol.CheckSameReferences, PageSize: 2, Parent: "acc_0",
+		Resource: "payments", Check: protocol.CheckTimestampGroups, PageSize: 2, Parent: "acc_0",
 		State:      json.RawMessage(`{"after":"2026-01-01T00:00:00Z"}`),
 		References: []string{"acc_0_pay_002", "acc_0_pay_003", "acc_0_pay_006", "acc_0_pay_007"},
 	}}
@@ -84,7 +84,7 @@ func TestConnectorCheckOverWebsocket(t *testing.T) {
 	var names []string
 	for _, r := range res.Resources {
 		names = append(names, r.Resource)
-		if !cmp.Equal(r.PageSizes, []int{1, 2, 7, 50}) {
+		if !cmp.Equal(r.PageSizes, []int{1, 2, 3, 7, 50}) {
 			t.Errorf("%s: page sizes %v, want the defaults and the session's", r.Resource, r.PageSizes)
 		}
 	}

@@ -52,6 +52,11 @@ type Options struct {
 	// StorePath is the store Open opens: a directory, store.Memory, or ""
 	// for switchboard.db in the state directory.
 	StorePath string
+	// RestoreLater has Open leave the stored sessions closed: the caller
+	// registers its workspace connectors first, then calls
+	// RestoreSessions, so that sessions of those providers are not
+	// reported as unknown.
+	RestoreLater bool
 	// StoreReserve is the free space under which the store refuses writes
 	// (0: store.DefaultReserve).
 	StoreReserve int64
@@ -96,13 +101,18 @@ func Open(ctx context.Context, opts Options) (*Daemon, error) {
 		return nil, err
 	}
 	opts.Store = st
+	opts.StorePath = path
 	d := New(opts)
-	n, err := d.sessions.Restore(ctx)
-	if err != nil {
-		d.Close()
-		return nil, err
+	if opts.RestoreLater {
+		d.opts.Logger.Info("store opened", "path", path)
+	} else {
+		n, err := d.sessions.Restore(ctx)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.opts.Logger.Info("store opened", "path", path, "sessions", n)
 	}
-	d.opts.Logger.Info("store opened", "path", path, "sessions", n)
 	if why := st.ReadOnly(); why != "" {
 		d.opts.Logger.Warn("store opened READ-ONLY: every write is refused with \"store full\"", "path", path, "reason", why)
 	}

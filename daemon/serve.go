@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/daemon/discovery"
+	"github.com/switchboardpay/switchboard/daemon/store"
 )
 
 // ServeOptions configure ListenAndServe.
@@ -42,11 +43,16 @@ func (o ServeOptions) drainTimeout() time.Duration {
 
 // Info is the content of daemon.json, how clients find a running daemon.
 type Info struct {
-	PID       int       `json:"pid"`
-	Version   string    `json:"version"`
-	URL       string    `json:"url"`
-	Token     string    `json:"token"`
-	StartedAt time.Time `json:"startedAt"`
+	PID     int    `json:"pid"`
+	Version string `json:"version"`
+	URL     string `json:"url"`
+	Token   string `json:"token"`
+	// BrowserURL opens the web console, token included.
+	BrowserURL string    `json:"browserUrl"`
+	StartedAt  time.Time `json:"startedAt"`
+	// Store is the store file the daemon holds open ("memory" for none),
+	// so that a command given the same --store can say who has it.
+	Store string `json:"store,omitempty"`
 }
 
 // InfoFile is the name of the discovery file in the state directory.
@@ -105,6 +111,7 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	info := Info{
 		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
 		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),
+		BrowserURL: "http://" + addr + "/?token=" + o.Access.Token, Store: d.storeFile(),
 	}
 	infoPath := filepath.Join(o.StateDir, InfoFile)
 	if err := writeInfo(o.StateDir, info); err != nil {
@@ -114,8 +121,8 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	defer os.Remove(infoPath)
 	// The token is printed once, in the console's URL; the websocket line
 	// says where to send it.
-	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  browser:   http://%s/?token=%s\n  websocket: %s (Authorization: Bearer, the token above)\n  info:      %s (mode 0600)\n",
-		Version, addr, info.Token, info.URL, infoPath)
+	fmt.Fprintf(o.Stderr, "switchboard %s listening\n  browser:   %s\n  websocket: %s (Authorization: Bearer, the token above)\n  info:      %s (mode 0600)\n",
+		Version, info.BrowserURL, info.URL, infoPath)
 	if o.Ready != nil {
 		o.Ready(info)
 	}
@@ -146,6 +153,19 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 		}
 		return err
 	}
+}
+
+// storeFile is the absolute path of the store file, or the store path as
+// given when it is not a file (store.Memory).
+func (d *Daemon) storeFile() string {
+	p := d.opts.StorePath
+	if p == "" || p == store.Memory {
+		return p
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return p
 }
 
 // MinTokenLength is the shortest access token accepted.

@@ -24,6 +24,7 @@
 //	POST /admin/grow?n=N                  append N transactions
 //	GET|POST /admin/faults                read or set fault injection
 //	GET  /admin/stats                     request and item counts
+//	GET|POST /admin/clock                 read or advance the clock (new payments, groups sharing a timestamp)
 //
 // Lists take ?limit=N (default 100, at most 1000) and ?cursor=C and answer
 // {"object":"list","data":[...],"has_more":bool,"next_cursor":"..."}.
@@ -126,6 +127,7 @@ type Bank struct {
 	faultSeq atomic.Int64 // /v1 requests since faults were set
 	requests atomic.Int64 // every authenticated request
 	nextGrow atomic.Int64 // unix nanos of the next lazy growth, 0 if none
+	offset   atomic.Int64 // nanos the clock was advanced (Advance)
 
 	mu       sync.RWMutex
 	bens     []beneficiary
@@ -137,6 +139,8 @@ type Bank struct {
 	growNext int            // account the next grown transaction goes to
 	created  uint64         // transfers and payouts created, for their ids
 	lastGrow time.Time
+
+	voids voids // voided transactions (markets.go)
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -180,9 +184,12 @@ func New(cfg Config) *Bank {
 	if b.key == "" {
 		b.key = DefaultAPIKey
 	}
-	if b.now == nil {
-		b.now = time.Now
+	base := b.now
+	if base == nil {
+		base = time.Now
 	}
+	// The clock moves forward with Advance (clock.go).
+	b.now = func() time.Time { return base().Add(time.Duration(b.offset.Load())) }
 	b.step = 1
 	if b.gen > 0 {
 		b.step = max(cfg.CreatedAtSpread.Microseconds()/int64(b.gen), 1)

@@ -28,10 +28,13 @@ func (b *Bank) routes() {
 	m.HandleFunc("GET /v1/transfers/{id}", b.getTransfer)
 	m.HandleFunc("POST /v1/payouts", b.createPayout)
 	m.HandleFunc("GET /v1/payouts/{id}", b.getPayout)
+	b.marketRoutes(m)
 	m.HandleFunc("POST /admin/grow", b.adminGrow)
 	m.HandleFunc("GET /admin/faults", b.adminFaults)
 	m.HandleFunc("POST /admin/faults", b.adminFaults)
 	m.HandleFunc("GET /admin/stats", b.adminStats)
+	m.HandleFunc("GET /admin/clock", b.adminClock)
+	m.HandleFunc("POST /admin/clock", b.adminClock)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no route for "+r.Method+" "+r.URL.Path)
 	})

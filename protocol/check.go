@@ -32,8 +32,19 @@ const (
 	// already seen; items seen again with other content are "updated"
 	// (a warning).
 	CheckRerun = "rerun"
+	// CheckTimestampGroups: a group of items sharing one timestamp, larger
+	// than the page, is fetched whole; reported instead of same-references
+	// when the state pages by the timestamp the skipped items share.
+	CheckTimestampGroups = "timestamp-groups"
+	// CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
+	// minor units (JPY/0, KWD/3).
+	CheckAssetDecimals = "asset-decimals"
 	// CheckFetch: a fetch failed (connector error or panic).
 	CheckFetch = "fetch"
+	// CheckNotImplemented: the fetch answered "not implemented"
+	// (connector.ErrNotImplemented); the capability is reported as absent.
+	// A warning.
+	CheckNotImplemented = "not-implemented"
 )
 
 // ConnectorCheckParams are the params of connector/check. The check calls
@@ -43,7 +54,7 @@ type ConnectorCheckParams struct {
 	SessionID string `json:"sessionId"`
 	// Resources to check (default: every fetch capability of the session).
 	Resources []string `json:"resources,omitempty"`
-	// PageSizes to run each resource with (default 1, 2, 7 and the
+	// PageSizes to run each resource with (default 1, 2, 3, 7 and the
 	// session's page size).
 	PageSizes []int `json:"pageSizes,omitempty"`
 	// MaxPages bounds each run (default 1000).
@@ -52,6 +63,9 @@ type ConnectorCheckParams struct {
 	// account) is checked for (default 3).
 	MaxParents    int             `json:"maxParents,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	// SkipReview leaves out the review rules (review.go), which inject
+	// faults into the session's HTTP transport for a few pages.
+	SkipReview bool `json:"skipReview,omitempty"`
 }
 
 // ConnectorCheckResult is the result of connector/check.
@@ -59,6 +73,9 @@ type ConnectorCheckResult struct {
 	Resources  []CheckResource `json:"resources"`
 	Passed     bool            `json:"passed"`
 	DurationMs float64         `json:"durationMs"`
+	// Review says what the review rules ran on; their findings are in
+	// the resource's findings.
+	Review *CheckReview `json:"review,omitempty"`
 }
 
 // CheckResource is the outcome of the check of one resource.

@@ -76,6 +76,10 @@ type ProviderNotFoundData struct {
 type CapabilityData struct {
 	Provider   string `json:"provider"`
 	Capability string `json:"capability"`
+	// NotImplemented is set when the connector has the method but it
+	// answered "not implemented" (connector.ErrNotImplemented): the
+	// capability is reported as absent from then on.
+	NotImplemented bool `json:"notImplemented,omitempty"`
 }
 
 // ConnectorErrorData is the data of CodeConnectorError.
@@ -128,6 +132,13 @@ func SessionNotFound(id string) *Error {
 // ProviderNotFound builds a CodeProviderNotFound error.
 func ProviderNotFound(name string, known []string) *Error {
 	return &Error{Code: CodeProviderNotFound, Message: fmt.Sprintf("provider %q not found", name), Data: ProviderNotFoundData{Provider: name, Known: known}}
+}
+
+// CapabilityNotImplemented builds the CodeCapabilityUnsupported error of a
+// capability whose method answered "not implemented".
+func CapabilityNotImplemented(provider, capability string) *Error {
+	return &Error{Code: CodeCapabilityUnsupported, Message: fmt.Sprintf("provider %q does not support %s: its method answered \"not implemented\"", provider, capability),
+		Data: CapabilityData{Provider: provider, Capability: capability, NotImplemented: true}}
 }
 
 // CapabilityUnsupported builds a CodeCapabilityUnsupported error.

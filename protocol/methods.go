@@ -93,10 +93,12 @@ const (
 	ResourceExternalAccounts = "externalAccounts"
 	ResourcePayments         = "payments"
 	ResourceOthers           = "others"
+	ResourceOrders           = "orders"
+	ResourceConversions      = "conversions"
 )
 
 // Resources lists every resource in the order a sync visits them.
-var Resources = []string{ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers}
+var Resources = []string{ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers, ResourceOrders, ResourceConversions}
 
 // Capability strings reported per provider and per session.
 const (
@@ -105,6 +107,8 @@ const (
 	CapFetchExternalAccounts = "fetch:externalAccounts"
 	CapFetchPayments         = "fetch:payments"
 	CapFetchOthers           = "fetch:others"
+	CapFetchOrders           = "fetch:orders"
+	CapFetchConversions      = "fetch:conversions"
 	CapCreateBankAccount     = "create:bankAccount"
 	CapCreateTransfer        = "create:transfer"
 	CapReverseTransfer       = "reverse:transfer"
@@ -119,7 +123,7 @@ const (
 // resource, or "" for an unknown resource.
 func FetchCapability(resource string) string {
 	switch resource {
-	case ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers:
+	case ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers, ResourceOrders, ResourceConversions:
 		return "fetch:" + resource
 	}
 	return ""

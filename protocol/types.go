@@ -196,6 +196,11 @@ type Page struct {
 	NewState   json.RawMessage `json:"newState"`
 	HasMore    bool            `json:"hasMore"`
 	DurationMs float64         `json:"durationMs"`
+	// Deleted and Cancelled are the references of stored payments the
+	// page deleted, or marked CANCELLED (a payments page's
+	// paymentsToDelete and paymentsToCancel).
+	Deleted   []string `json:"deleted,omitempty"`
+	Cancelled []string `json:"cancelled,omitempty"`
 	// HTTPExchanges are the ids of the HTTP exchanges the page caused
 	// (see http/list).
 	HTTPExchanges []string `json:"httpExchanges,omitempty"`
@@ -211,6 +216,7 @@ type FetchAllParams struct {
 	MaxPages      int             `json:"maxPages,omitempty"`
 	MaxItems      int             `json:"maxItems,omitempty"`
 	WorkDoneToken json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // FetchAllResult is the result of fetch/all.
@@ -230,6 +236,7 @@ type SyncRunParams struct {
 	SessionID       string          `json:"sessionId"`
 	MaxPagesPerTask int             `json:"maxPagesPerTask,omitempty"`
 	WorkDoneToken   json.RawMessage `json:"workDoneToken,omitempty"`
+	StepOptions
 }
 
 // SyncRunResult is the result of sync/run.
@@ -303,6 +310,9 @@ type Balance struct {
 
 // Payment is a pay-in, payout, transfer or other movement.
 type Payment struct {
+	// ParentReference is the payment this one refunds, captures or
+	// disputes (Formance's ParentReference), or "".
+	ParentReference             string            `json:"parentReference,omitempty"`
 	Reference                   string            `json:"reference"`
 	CreatedAt                   time.Time         `json:"createdAt"`
 	Type                        string            `json:"type"`
@@ -489,6 +499,9 @@ type HTTPExchangeParams struct {
 	Response   *HTTPResponse `json:"response,omitempty"`
 	DurationMs float64       `json:"durationMs"`
 	Error      string        `json:"error,omitempty"`
+	// Fault is set when a fault rule (faults/set) replaced or altered the
+	// exchange.
+	Fault *InjectedFault `json:"fault,omitempty"`
 }
 
 // HTTPRequest is the request side of an exchange.
@@ -517,9 +530,12 @@ type SessionChangedParams struct {
 
 // Reasons of session/changed.
 const (
-	SessionChangedCreated      = "created"
-	SessionChangedClosed       = "closed"
-	SessionChangedReset        = "reset"
-	SessionChangedState        = "state"
+	SessionChangedCreated = "created"
+	SessionChangedClosed  = "closed"
+	SessionChangedReset   = "reset"
+	SessionChangedState   = "state"
+	// SessionChangedCapabilities: a capability answered "not implemented"
+	// and is no longer reported.
+	SessionChangedCapabilities = "capabilities"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

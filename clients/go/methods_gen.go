@@ -249,3 +249,37 @@ func (c *Client) ConnectorsList(ctx context.Context) (protocol.ConnectorsListRes
 	err := c.Call(ctx, protocol.MethodConnectorsList, protocol.ConnectorsListParams{}, &res)
 	return res, err
 }
+
+// FaultsSet sends faults/set.
+func (c *Client) FaultsSet(ctx context.Context, params protocol.FaultsSetParams) (protocol.FaultsListResult, error) {
+	var res protocol.FaultsListResult
+	err := c.Call(ctx, protocol.MethodFaultsSet, params, &res)
+	return res, err
+}
+
+// FaultsList sends faults/list.
+func (c *Client) FaultsList(ctx context.Context, params protocol.SessionParams) (protocol.FaultsListResult, error) {
+	var res protocol.FaultsListResult
+	err := c.Call(ctx, protocol.MethodFaultsList, params, &res)
+	return res, err
+}
+
+// FaultsClear sends faults/clear.
+func (c *Client) FaultsClear(ctx context.Context, params protocol.SessionParams) error {
+	return c.Call(ctx, protocol.MethodFaultsClear, params, nil)
+}
+
+// StepNext sends step/next.
+func (c *Client) StepNext(ctx context.Context, params protocol.StepParams) error {
+	return c.Call(ctx, protocol.MethodStepNext, params, nil)
+}
+
+// StepContinue sends step/continue.
+func (c *Client) StepContinue(ctx context.Context, params protocol.StepParams) error {
+	return c.Call(ctx, protocol.MethodStepContinue, params, nil)
+}
+
+// StepAbort sends step/abort.
+func (c *Client) StepAbort(ctx context.Context, params protocol.StepParams) error {
+	return c.Call(ctx, protocol.MethodStepAbort, params, nil)
+}

@@ -31,6 +31,13 @@ type benchOptions struct {
 	asJSON      bool
 	store       string // disk, memory or both
 	stalled     int    // subscribers that never read
+
+	// connector, when set, is a connector directory synced through the
+	// daemon as a child process, beside the built-in demo connector
+	// (bench_connector.go).
+	connector         string
+	connectorProvider string
+	connectorConfig   string
 }
 
 // benchResult is the bench's outcome; --json prints it as is.
@@ -61,6 +68,11 @@ type benchResult struct {
 	// StoreBench is data/list and data/export on the synced store (the
 	// last round's).
 	StoreBench *storeResult `json:"storeBench,omitempty"`
+	// Connector is the same sync through the --connector child process;
+	// ConnectorRatio its wall time over the built-in daemon run's.
+	Connector       *pathResult `json:"connector,omitempty"`
+	ConnectorRatio  float64     `json:"connectorRatio,omitempty"`
+	ConnectorRatios []float64   `json:"connectorRoundRatios,omitempty"`
 }
 
 func newBenchCmd(g *globalOptions) *cobra.Command {
@@ -130,6 +142,9 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
 	f.IntVar(&o.stalled, "stalled", 0, "extra subscribers that never read a byte (the daemon must drop them without slowing the others)")
 	f.StringVar(&o.store, "store", "disk", "the daemon's store: disk (a file in a temporary state directory), memory, or both (the daemon run twice, to compare)")
+	f.StringVar(&o.connector, "connector", "", "also sync through the connector in `DIR` run as a child process (as serve --connector runs it), beside the built-in demo connector, and print the ratio")
+	f.StringVar(&o.connectorProvider, "connector-provider", "", "provider name of --connector (default: the directory's base name)")
+	f.StringVar(&o.connectorConfig, "connector-config", `{"baseUrl":"$URL","apiKey":"$API_KEY"}`, "session config of --connector; $URL and $API_KEY are the demo bank's")
 	return cmd
 }
 
@@ -154,7 +169,7 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 	res := benchResult{Payments: bank.TotalTransactions(), Accounts: o.accounts, PageSize: o.pageSize}
 	fmt.Fprintf(log, "bench: demo bank at %s with %s payments over %s accounts\n", url, count(res.Payments), count(o.accounts))
 
-	var directs, daemons, memories []pathResult
+	var directs, daemons, memories, connectors []pathResult
 	allReceived := true
 	for r := 1; r <= o.rounds; r++ {
 		round := ""
@@ -169,11 +184,23 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 		directs = append(directs, d)
 		fmt.Fprintf(log, "bench: through the daemon%s...\n", round)
 		res.Subscribers = nil
-		if err := benchDaemon(ctx, &res, url, bank.APIKey(), o); err != nil {
+		if err := benchDaemon(ctx, &res, builtinTarget(url, bank.APIKey()), o); err != nil {
 			return res, err
 		}
 		allReceived = allReceived && res.AllReceived
 		daemons = append(daemons, res.Daemon)
+		if o.connector != "" {
+			fmt.Fprintf(log, "bench: through the daemon, the connector in %s as a child process%s...\n", o.connector, round)
+			c, err := benchConnector(ctx, url, bank.APIKey(), o)
+			if err != nil {
+				return res, err
+			}
+			allReceived = allReceived && c.AllReceived
+			connectors = append(connectors, c.Daemon)
+			if res.Daemon.WallMs > 0 {
+				res.ConnectorRatios = append(res.ConnectorRatios, c.Daemon.WallMs/res.Daemon.WallMs)
+			}
+		}
 		if d.WallMs > 0 {
 			res.RoundRatios = append(res.RoundRatios, res.Daemon.WallMs/d.WallMs)
 		}
@@ -183,7 +210,7 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 			mem.Subscribers = nil
 			mo := o
 			mo.store = "memory"
-			if err := benchDaemon(ctx, &mem, url, bank.APIKey(), mo); err != nil {
+			if err := benchDaemon(ctx, &mem, builtinTarget(url, bank.APIKey()), mo); err != nil {
 				return res, err
 			}
 			allReceived = allReceived && mem.AllReceived
@@ -203,6 +230,16 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 			res.StoreRatio = res.Daemon.WallMs / m.WallMs
 		}
 	}
+	if len(connectors) > 0 {
+		c := median(connectors)
+		res.Connector = &c
+		if res.Daemon.WallMs > 0 {
+			res.ConnectorRatio = c.WallMs / res.Daemon.WallMs
+		}
+		if c.Payments != res.Payments {
+			return res, fmt.Errorf("the bank holds %d payments but the connector in %s synced %d", res.Payments, o.connector, c.Payments)
+		}
+	}
 	if res.Daemon.Payments != res.Payments || res.Direct.Payments != res.Payments {
 		return res, fmt.Errorf("the bank holds %d payments but direct synced %d and the daemon %d", res.Payments, res.Direct.Payments, res.Daemon.Payments)
 	}
@@ -211,12 +248,12 @@ func runBench(ctx context.Context, log io.Writer, o benchOptions) (benchResult, 
 
 // benchDaemon syncs through a child daemon over websocket and fills the
 // daemon half of res.
-func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o benchOptions) (err error) {
+func benchDaemon(ctx context.Context, res *benchResult, target benchTarget, o benchOptions) (err error) {
 	store := o.store
 	if store == "both" {
 		store = "disk"
 	}
-	d, err := startChildDaemon(ctx, store)
+	d, err := startChildDaemon(ctx, store, target.args...)
 	if err != nil {
 		return err
 	}
@@ -238,12 +275,8 @@ func benchDaemon(ctx context.Context, res *benchResult, url, apiKey string, o be
 		}
 		subs = append(subs, s)
 	}
-	cfg, err := json.Marshal(map[string]string{"endpoint": url, "apiKey": apiKey})
-	if err != nil {
-		return err
-	}
 	creator := subs[0]
-	sess, err := creator.c.CreateSession(ctx, protocol.SessionCreateParams{Provider: "demo", Name: "bench", Config: cfg, PageSize: o.pageSize})
+	sess, err := creator.c.CreateSession(ctx, protocol.SessionCreateParams{Provider: target.provider, Name: "bench", Config: target.config, PageSize: o.pageSize})
 	if err != nil {
 		return fmt.Errorf("session/create: %w", err)
 	}
@@ -357,6 +390,18 @@ func writeBench(w io.Writer, r benchResult) {
 		fmt.Fprintf(w, ", file %s", mib(r.StoreBytes))
 	}
 	fmt.Fprintln(w, ")")
+	if c := r.Connector; c != nil {
+		fmt.Fprintf(w, "child-process connector: %s, %s payments/s, %s pages; child-process/built-in: %.2fx",
+			seconds(msDuration(c.WallMs)), count(int(c.PaymentsPerSec)), count(c.Pages), r.ConnectorRatio)
+		if len(r.ConnectorRatios) > 1 {
+			fmt.Fprint(w, " (rounds:")
+			for _, x := range r.ConnectorRatios {
+				fmt.Fprintf(w, " %.2fx", x)
+			}
+			fmt.Fprint(w, ")")
+		}
+		fmt.Fprintln(w)
+	}
 	if m := r.DaemonMemory; m != nil {
 		fmt.Fprintf(w, "same run with --store memory: %s, %s payments/s; disk/memory: %.2fx\n",
 			seconds(msDuration(m.WallMs)), count(int(m.PaymentsPerSec)), r.StoreRatio)

@@ -35,7 +35,7 @@ type childDaemon struct {
 
 // startChildDaemon starts the daemon on a free loopback port with a
 // temporary state directory and waits for its daemon.json.
-func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
+func startChildDaemon(ctx context.Context, store string, extra ...string) (*childDaemon, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("finding this binary: %w", err)
@@ -50,6 +50,7 @@ func startChildDaemon(ctx context.Context, store string) (*childDaemon, error) {
 		storeArg = filepath.Join(dir, "switchboard.db")
 	}
 	args := []string{"serve", "--listen", "127.0.0.1:0", "--state-dir", dir, "--log-level", "warn", "--store", storeArg}
+	args = append(args, extra...)
 	if p := os.Getenv("SWITCHBOARD_BENCH_CPUPROFILE"); p != "" {
 		args = append(args, "--cpuprofile", p)
 	}

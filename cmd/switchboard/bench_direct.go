@@ -135,6 +135,12 @@ func (d *directSync) fetch(ctx context.Context, resource string, req connector.F
 	case protocol.ResourcePayments:
 		p, err := d.c.(connector.PaymentsFetcher).FetchPayments(ctx, req)
 		return nil, len(p.Items), p.NewState, p.HasMore, err
+	case protocol.ResourceOrders:
+		p, err := d.c.(connector.OrdersFetcher).FetchOrders(ctx, req)
+		return nil, len(p.Items), p.NewState, p.HasMore, err
+	case protocol.ResourceConversions:
+		p, err := d.c.(connector.ConversionsFetcher).FetchConversions(ctx, req)
+		return nil, len(p.Items), p.NewState, p.HasMore, err
 	}
 	return nil, 0, nil, false, fmt.Errorf("resource %q is not part of the demo sync", resource)
 }

@@ -28,6 +28,7 @@ type checkOptions struct {
 	maxParents int
 	verbose    bool
 	asJSON     bool
+	skipReview bool
 }
 
 // errCheckFailed makes the command exit non-zero once the report is out.
@@ -40,7 +41,7 @@ func newCheckCmd(g *globalOptions) *cobra.Command {
 		Short: "Check a connector's pagination: every resource, several page sizes, resumed and rerun",
 		Long: `Create a session of PROVIDER and run the conformance check (the daemon's
 connector/check) on it: each fetch resource is paged to its end with several
-page sizes (default 1, 2, 7 and the provider's default), and the check
+page sizes (default 1, 2, 3, 7 and the provider's default), and the check
 reports, per resource:
 
   same-references  every page size returns the same set of references
@@ -50,6 +51,31 @@ reports, per resource:
   resume           resuming from an intermediate state returns the same remainder
   rerun            a second run from the final state returns nothing already
                    seen (items seen again with other content are only a warning)
+  timestamp-groups a same-references failure where the lost items share the
+                   timestamp the state pages by: an equal-timestamp group
+                   larger than the page is split at a page boundary
+  asset-decimals   an asset's decimals are its currency's (JPY/0, KWD/3)
+
+Then the review rules break the connector on purpose, injecting faults into
+the session's HTTP transport for single pages of payments (or the resource
+named first), from the state after a first page of one item:
+
+  failed-page         a 503, a connection reset or a cut body is an error,
+                      never a page whose state would skip the failed items
+  auth-not-retryable  a 401 is reported with its status, not retryable
+  rate-limit          a 429 is retried no sooner than its Retry-After, or
+                      reported retryable with its status
+  unknown-status      a status field rewritten to one never seen gives OTHER
+                      (or an error), never a known status
+  amount-exact        an amount field rewritten beyond int64 is kept exactly
+                      (or refused with an error)
+  incremental         (a connector whose source grows on demand, like the
+                      demo's bank) a second run from the final state returns
+                      nothing, and after 3 new payments exactly those 3
+
+A connector that makes no HTTP request through the client the daemon hands
+it cannot be reviewed this way (reported as SKIP); --skip-review leaves the
+rules out.
 
 Child resources (the balances or payments of an account) are checked for the
 first --max-parents items of their parent task. Each finding names the page
@@ -57,12 +83,14 @@ size, the state and the references involved: fetch from that state with
 "switchboard fetch --state" to reproduce it.
 
 The check calls the connector directly: the session's pagination states are
-not touched. The command exits with status 1 when a check fails.`,
+not touched. --connector DIR builds the connector being written and checks
+it in the private daemon. The command exits with status 1 when a check fails.`,
 		Example: `  switchboard check demo
   switchboard check demo --resources payments --page-sizes 1,3,50
   switchboard check demo --config '{"accounts":3,"paymentsPerAccount":40}' --verbose
   switchboard check stripe --config @stripe.json --json
-  switchboard check demo --connect`,
+  switchboard check demo --connect
+  switchboard check acme --connector ./acme --config '{"apiKey":"demo-key","baseUrl":"http://127.0.0.1:8081"}'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runCheck(cmd, g, &o, args[0])
@@ -70,14 +98,16 @@ not touched. The command exits with status 1 when a check fails.`,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.conn.registerConnector(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.StringSliceVar(&o.resources, "resources", nil, "resources to check, e.g. payments,balances (default: every fetch capability)")
-	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,7 and the provider's)")
+	f.IntSliceVar(&o.pageSizes, "page-sizes", nil, "page sizes to run with (default 1,2,3,7 and the provider's)")
 	f.IntVar(&o.pageSize, "page-size", 0, "the session's page size, the default of --page-sizes (default: the provider's)")
 	f.IntVar(&o.maxPages, "max-pages", 0, "most pages of one run before it fails the termination check (default 1000)")
 	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every page the check fetches (on stderr)")
 	f.BoolVar(&o.asJSON, "json", false, "print the connector/check result as JSON")
+	f.BoolVar(&o.skipReview, "skip-review", false, "leave out the review rules (failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact), which inject faults into the session's HTTP")
 	return cmd
 }
 
@@ -123,7 +153,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 	}()
 	var res protocol.ConnectorCheckResult
 	err = c.Call(ctx, protocol.MethodConnectorCheck, protocol.ConnectorCheckParams{
-		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents,
+		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents, SkipReview: o.skipReview,
 	}, &res)
 	fctx, cancel := cleanupContext()
 	_ = c.Flush(fctx)
@@ -136,9 +166,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 	}
 	out := cmd.OutOrStdout()
 	if o.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeIndentedJSON(out, res); err != nil {
 			return err
 		}
 	} else {
@@ -187,6 +215,18 @@ func writeCheckReport(w io.Writer, provider string, res protocol.ConnectorCheckR
 				of = " of " + f.Parent
 			}
 			fmt.Fprintf(w, "      %s %s%s: %s\n", kind, f.Check, of, f.Message)
+		}
+	}
+	if rv := res.Review; rv != nil {
+		of := ""
+		if rv.Parent != "" {
+			of = " of " + rv.Parent
+		}
+		if len(rv.Rules) > 0 {
+			fmt.Fprintf(w, "      review rules %s ran on %s%s\n", strings.Join(rv.Rules, ", "), rv.Resource, of)
+		}
+		if rv.Skipped != "" {
+			fmt.Fprintf(w, "SKIP  fault rules: %s\n", rv.Skipped)
 		}
 	}
 	verdict := "passed"

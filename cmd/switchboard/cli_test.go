@@ -126,7 +126,16 @@ func TestFetchBadInput(t *testing.T) {
 		{[]string{"fetch", "demo", "payments", "--config", "{bad"}, "--config: not valid JSON"},
 		{[]string{"fetch", "demo", "payments", "--config", "@" + filepath.Join(t.TempDir(), "none.json")}, "no such file"},
 		{[]string{"fetch", "nobank", "payments"}, "not found"},
-		{[]string{"fetch", "demo", "payments", "--connect", "--state-dir", t.TempDir()}, "no running daemon"},
+		{[]string{"fetch", "demo", "payments", "--connect", "--state-dir", t.TempDir()}, "no daemon running: start one with \"switchboard serve\", or leave out --connect"},
+		{[]string{"fetch", "demo", "payments", "--page-size", "0"}, "--page-size 0 is out of range: want 1 to 100,000"},
+		{[]string{"fetch", "demo", "payments", "--page-size", "-3"}, "--page-size -3 is out of range"},
+		{[]string{"fetch", "demo", "payments", "--pages", "0"}, "--pages 0 is out of range: want 1 to 1,000,000"},
+		{[]string{"sync", "demo", "--max-pages-per-task", "-1"}, "--max-pages-per-task -1 is out of range: want 0 to"},
+		{[]string{"check", "demo", "--page-sizes", "1,0"}, "--page-sizes 0 is out of range"},
+		{[]string{"check", "demo", "--max-pages", "0"}, "--max-pages 0 is out of range"},
+		{[]string{"--log-level", "verbose", "providers"}, `--log-level "verbose": want one of debug, info, warn, error`},
+		{[]string{"session", "create", "demo", "--page-size", "0", "--state-dir", t.TempDir()}, "--page-size 0 is out of range"},
+		{[]string{"demobank", "--accounts", "0"}, "--accounts 0 is out of range"},
 	} {
 		_, _, err := run(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -151,8 +160,13 @@ func TestProviders(t *testing.T) {
 		t.Fatalf("demo with fetch:payments not listed: %+v", res.Providers)
 	}
 	out, _ = mustRun(t, "providers")
-	if !strings.Contains(out, "CAPABILITIES") || !strings.Contains(out, "demo") {
-		t.Errorf("providers table:\n%s", out)
+	if !strings.Contains(out, "demo (page size 100)") || !strings.Contains(out, "  fetch: accounts, balances, externalAccounts, payments") {
+		t.Errorf("providers list:\n%s", out)
+	}
+	for _, l := range lines(out) {
+		if len(l) > providerWidth {
+			t.Errorf("providers line of %d columns, want at most %d: %q", len(l), providerWidth, l)
+		}
 	}
 }
 
@@ -162,7 +176,7 @@ func TestSync(t *testing.T) {
 		"TASK", "FROM", "HAS MORE",
 		"accounts/payments", "accounts/balances", "externalAccounts",
 		"done  accounts/payments  acc_",       // plain progress, stdout not a terminal
-		"6 task runs (0 failed)", "307 items", // 2 accounts, 2 balances, 300 payments, 3 beneficiaries
+		"8 task runs (0 failed)", "319 items", // 2 accounts, 2 balances, 300 payments, 3 beneficiaries, 8 orders, 4 conversions
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("sync output lacks %q:\n%s", want, out)
@@ -345,7 +359,7 @@ func TestConnectToServe(t *testing.T) {
 		t.Errorf("fetch --connect printed %d items, want 5", n)
 	}
 	out, _ = mustRun(t, "sync", "demo", "--connect", "--state-dir", dir, "--config", `{"accounts":1,"paymentsPerAccount":20}`)
-	if !strings.Contains(out, "4 task runs (0 failed)") {
+	if !strings.Contains(out, "6 task runs (0 failed)") {
 		t.Errorf("sync --connect:\n%s", out)
 	}
 
@@ -384,6 +398,13 @@ func TestHelp(t *testing.T) {
 			if sub.Short == "" || sub.Long == "" || sub.Example == "" {
 				t.Errorf("%s: Short, Long and Example must all be set", sub.CommandPath())
 			}
+			// Examples name what the default demo bank has: its accounts
+			// are acc_<hex>, its beneficiaries ben_<hex>.
+			for _, bad := range []string{"acc_0001", "acc_...", "ext_", "3f1c..."} {
+				if strings.Contains(sub.Example+sub.Long, bad) {
+					t.Errorf("%s: help mentions %q, which the demo bank does not have", sub.CommandPath(), bad)
+				}
+			}
 			walk(sub)
 		}
 	}
@@ -397,7 +418,7 @@ func TestHelp(t *testing.T) {
 func TestSyncSummaryGroupsManyRuns(t *testing.T) {
 	cfg := `{"accounts":16,"paymentsPerAccount":10}`
 	out, _ := mustRun(t, "sync", "demo", "--config", cfg)
-	if !strings.Contains(out, "accounts/payments  (16 runs)") || !strings.Contains(out, "34 task runs (0 failed)") {
+	if !strings.Contains(out, "accounts/payments  (16 runs)") || !strings.Contains(out, "36 task runs (0 failed)") {
 		t.Errorf("grouped summary:\n%s", out)
 	}
 	out, _ = mustRun(t, "sync", "demo", "--config", cfg, "--every-run")

@@ -22,6 +22,19 @@ type connFlags struct {
 	connect bool
 	url     string
 	token   string
+	// connectors are --connector directories, built and loaded by the
+	// private daemon (registerConnector adds the flag).
+	connectors []string
+	// hint ends the "no daemon running" message with what else the
+	// command could do.
+	hint string
+}
+
+// registerConnector adds --connector to a command that runs a private
+// daemon: the connector being written is built and loaded into it, as
+// serve --connector does.
+func (f *connFlags) registerConnector(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.connectors, "connector", nil, "build and load the connector in `DIR` (a Go module, or a directory with a switchboard.json manifest) into the private daemon; repeatable")
 }
 
 func (f *connFlags) register(fs *pflag.FlagSet) {
@@ -60,9 +73,12 @@ func openConn(cmd *cobra.Command, g *globalOptions, f *connFlags, pageItems bool
 	var c *conn
 	var err error
 	if f.remote(cmd) {
+		if len(f.connectors) > 0 {
+			return nil, errors.New(`--connector loads a connector into the private daemon; the running daemon loads one with "switchboard serve --connector DIR" (or connectors/add): leave out --connector or --connect`)
+		}
 		c, err = dialDaemon(ctx, g, f, opts)
 	} else {
-		c, err = inProcessDaemon(ctx, g, cmd, opts)
+		c, err = inProcessDaemon(ctx, g, cmd, f.connectors, opts)
 	}
 	if err != nil {
 		return nil, err
@@ -86,21 +102,29 @@ func openConn(cmd *cobra.Command, g *globalOptions, f *connFlags, pageItems bool
 // names.
 func dialDaemon(ctx context.Context, g *globalOptions, f *connFlags, opts []client.Option) (*conn, error) {
 	url, token := f.url, f.token
+	pid := 0
 	if token == "" {
 		token = os.Getenv(TokenEnv) // off the command line, where every user can read it
 	}
 	if url == "" {
-		info, err := client.Discover(g.stateDir)
-		if err != nil {
-			return nil, fmt.Errorf(`%w (start one with "switchboard serve", or leave out --connect to use an in-process daemon)`, err)
+		hint := f.hint
+		if hint == "" && f.connect {
+			hint = "or leave out --connect to use a private in-process daemon"
 		}
-		url = info.URL
+		d, err := liveDaemon(g, hint)
+		if err != nil {
+			return nil, err
+		}
+		url, pid = d.info.URL, d.info.PID
 		if f.token == "" {
-			token = info.Token
+			token = d.info.Token
 		}
 	}
 	c, err := client.Dial(ctx, url, token, opts...)
 	if err != nil {
+		if pid != 0 {
+			return nil, fmt.Errorf("the daemon (pid %d) at %s does not answer: %w", pid, url, err)
+		}
 		return nil, err
 	}
 	return &conn{Client: c, stop: c.Close}, nil
@@ -109,8 +133,11 @@ func dialDaemon(ctx context.Context, g *globalOptions, f *connFlags, opts []clie
 // inProcessDaemon serves a fresh daemon over an in-memory pipe, through the
 // same JSON-RPC framing and dispatch as stdio, so what the CLI shows is what
 // an editor would see.
-func inProcessDaemon(ctx context.Context, g *globalOptions, cmd *cobra.Command, opts []client.Option) (*conn, error) {
+func inProcessDaemon(ctx context.Context, g *globalOptions, cmd *cobra.Command, connectors []string, opts []client.Option) (*conn, error) {
 	d := daemon.New(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn")})
+	if err := addConnectors(ctx, d, cmd.ErrOrStderr(), connectors, false); err != nil {
+		return nil, errors.Join(err, d.Close())
+	}
 	clientEnd, daemonEnd := net.Pipe()
 	served := make(chan struct{})
 	go func() {

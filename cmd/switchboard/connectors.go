@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -20,29 +20,40 @@ func addConnectorFlag(f *pflag.FlagSet) {
 	f.StringArray("connector", nil, "build, run and watch the connector in `DIR` (a Go module, or a directory with a switchboard.json manifest); repeatable")
 }
 
-// addConnectors adds the --connector directories to the daemon's
-// workspace. A connector whose first build fails is reported and watched:
-// fixing it registers it.
-func addConnectors(ctx context.Context, d *daemon.Daemon, cmd *cobra.Command) error {
+// connectorDirs are the --connector flags of serve and stdio.
+func connectorDirs(cmd *cobra.Command) []string {
 	dirs, _ := cmd.Flags().GetStringArray("connector")
-	w := cmd.ErrOrStderr()
+	return dirs
+}
+
+// addConnectors adds connector directories to the daemon's workspace,
+// telling w how each build went. When watching (serve, stdio) a connector
+// whose first build fails is reported and watched: fixing it registers it.
+// A command's private daemon (watching false) lives no longer than the
+// command, so a failed build is its error.
+func addConnectors(ctx context.Context, d *daemon.Daemon, w io.Writer, dirs []string, watching bool) error {
 	for _, dir := range dirs {
 		info, err := d.Connectors().Add(ctx, dir)
 		if err != nil {
 			return fmt.Errorf("--connector %s: %w", dir, err)
 		}
-		switch info.State {
-		case protocol.ConnectorStateReady:
-			fmt.Fprintf(w, "connector %s from %s: ready (built in %.0fms), watching for changes\n", info.Provider.Name, info.Dir, info.LastBuild.DurationMs)
-		default:
-			fmt.Fprintf(w, "connector in %s: build failed; watching for a fix\n", info.Dir)
-			for _, dg := range info.Diagnostics {
-				fmt.Fprintf(w, "  %s:%d:%d: %s\n", dg.File, dg.Line, dg.Column, dg.Message)
+		if info.State == protocol.ConnectorStateReady {
+			if watching {
+				fmt.Fprintf(w, "connector %s from %s: ready (built in %.0fms), watching for changes\n", info.Provider.Name, info.Dir, info.LastBuild.DurationMs)
 			}
-			if len(info.Diagnostics) == 0 && info.LastBuild != nil {
-				fmt.Fprintf(w, "  %s\n", strings.ReplaceAll(info.LastBuild.Output, "\n", "\n  "))
-			}
+			continue
 		}
+		var b strings.Builder
+		for _, dg := range info.Diagnostics {
+			fmt.Fprintf(&b, "  %s:%d:%d: %s\n", dg.File, dg.Line, dg.Column, dg.Message)
+		}
+		if len(info.Diagnostics) == 0 && info.LastBuild != nil {
+			fmt.Fprintf(&b, "  %s\n", strings.ReplaceAll(strings.TrimSpace(info.LastBuild.Output), "\n", "\n  "))
+		}
+		if !watching {
+			return fmt.Errorf("--connector %s: build failed:\n%s", info.Dir, strings.TrimRight(b.String(), "\n"))
+		}
+		fmt.Fprintf(w, "connector in %s: build failed; watching for a fix\n%s", info.Dir, b.String())
 	}
 	return nil
 }
@@ -72,11 +83,14 @@ func newNewConnectorCmd(g *globalOptions) *cobra.Command {
 bank's API (cursor pagination, Bearer auth), main calling serve.Main, a
 README, and tests that pass from the start against an in-process demo bank.
 
-go.mod requires github.com/switchboardpay/switchboard. From a checkout, a
-replace directive points it at the checkout: --replace PATH names one, the
-default is the checkout around the current directory or around the
-switchboard binary, and --replace none writes no directive. Then "go mod
-tidy" runs in the new module (--no-tidy skips it).
+go.mod requires github.com/switchboardpay/switchboard. A replace directive
+points it at a checkout: --replace PATH names one; the default is the
+checkout around the current directory, else around the switchboard binary,
+else the one the binary was built from; a binary installed with "go install
+...@vX.Y.Z" requires that version instead. When none of these exists the
+command says so and writes nothing. --replace none writes no directive.
+Then "go mod tidy" runs in the new module (--no-tidy skips it); if it fails,
+its output is the error.
 
 Run it with: switchboard serve --connector DIR`,
 		Example: `  switchboard new connector acme
@@ -87,31 +101,40 @@ Run it with: switchboard serve --connector DIR`,
 			if dir == "" {
 				dir = name
 			}
+			var version string
 			switch replace {
 			case "none":
 				replace = ""
 			case "":
-				r, err := scaffold.DefaultReplace()
+				dep, err := scaffold.FindDependency()
 				if err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "note: %v; go.mod has no replace directive\n", err)
+					return fmt.Errorf("%w; nothing written: name a Switchboard checkout with --replace PATH (git clone it anywhere), or pass --replace none to write go.mod without a replace directive", err)
 				}
-				replace = r
+				replace, version = dep.Replace, dep.Version
 			}
-			files, err := scaffold.Write(scaffold.Options{Name: name, Dir: dir, Module: module, Replace: replace})
+			files, err := scaffold.Write(scaffold.Options{Name: name, Dir: dir, Module: module, Replace: replace, Version: version})
 			if err != nil {
 				return err
 			}
 			abs, _ := filepath.Abs(dir)
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s in %s\n", strings.Join(files, ", "), abs)
-			if replace != "" {
+			switch {
+			case replace != "":
 				fmt.Fprintf(cmd.OutOrStdout(), "github.com/switchboardpay/switchboard => %s\n", replace)
+			case version != "":
+				fmt.Fprintf(cmd.OutOrStdout(), "github.com/switchboardpay/switchboard %s\n", version)
 			}
 			if !noTidy {
+				var tidyOut strings.Builder
 				tidy := exec.CommandContext(cmd.Context(), "go", "mod", "tidy")
 				tidy.Dir = dir
-				tidy.Stdout, tidy.Stderr = os.Stderr, os.Stderr
+				tidy.Stdout, tidy.Stderr = &tidyOut, &tidyOut
 				if err := tidy.Run(); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "go mod tidy failed (%v); run it in %s\n", err, abs)
+					why := ""
+					if replace == "" {
+						why = "\ngo.mod requires a published github.com/switchboardpay/switchboard; without one, point it at a checkout:\n  cd " + abs + " && go mod edit -replace github.com/switchboardpay/switchboard=PATH && go mod tidy"
+					}
+					return fmt.Errorf("go mod tidy in %s failed (%v):\n%s%s", abs, err, strings.TrimSpace(tidyOut.String()), why)
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "next: cd %s && go test ./... && switchboard serve --connector .\n", dir)

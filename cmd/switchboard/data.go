@@ -21,10 +21,16 @@ import (
 func storeConn(cmd *cobra.Command, g *globalOptions, f *connFlags, storeFile string) (*conn, error) {
 	if storeFile == "" {
 		f.connect = true
+		if f.hint == "" {
+			f.hint = "or read a store file without one: --store FILE"
+		}
 		return openConn(cmd, g, f, false)
 	}
 	ctx := cmd.Context()
-	d, err := daemon.Open(ctx, daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn"), StorePath: storeFile})
+	if err := checkStoreFree(g, storeFile, false); err != nil {
+		return nil, err
+	}
+	d, err := openDaemon(ctx, cmd.ErrOrStderr(), daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "warn"), StorePath: storeFile}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +70,8 @@ existing FILE is replaced only with --overwrite, and never a read-only one.
 
 By default the running daemon (switchboard serve) does it; with --store the
 command opens that store file itself, so no daemon needs to run.`,
-		Example: `  switchboard export 3f1c... --out payments.jsonl --resource payments
-  switchboard export 3f1c... --out all.jsonl --store ~/.local/state/switchboard/switchboard.db`,
+		Example: `  switchboard export 43b21ce8 --out payments.jsonl --resource payments
+  switchboard export 43b21ce8 --out all.jsonl --store ~/.local/state/switchboard/switchboard.db`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -75,13 +81,13 @@ command opens that store file itself, so no daemon needs to run.`,
 			if err != nil {
 				return err
 			}
-			c, err := storeConn(cmd, g, &f, storeFile)
+			c, id, err := openSession(cmd, g, &f, storeFile, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			var res protocol.DataExportResult
-			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: args[0], Resource: resource, Path: abs, Overwrite: overwrite}, &res); err != nil {
+			if err := c.Call(cmd.Context(), protocol.MethodDataExport, protocol.DataExportParams{SessionID: id, Resource: resource, Path: abs, Overwrite: overwrite}, &res); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "exported %s items (%s bytes) to %s\n", count(res.Items), count(int(res.Bytes)), res.Path)
@@ -89,7 +95,7 @@ command opens that store file itself, so no daemon needs to run.`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others)")
+	cmd.Flags().StringVar(&resource, "resource", "", "only this resource (accounts, balances, externalAccounts, payments, others, orders, conversions)")
 	cmd.Flags().StringVar(&out, "out", "", "the file to write")
 	cmd.Flags().BoolVar(&overwrite, "overwrite", false, "replace FILE if it exists (never a read-only one)")
 	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
@@ -107,23 +113,23 @@ func newImportCmd(g *globalOptions) *cobra.Command {
 		Long: `Load FILE, as written by "switchboard export", into the stored items of
 SESSION: items are upserted by reference, so importing twice changes nothing.
 A bad line fails the import with its line number before anything is written.`,
-		Example: `  switchboard import 3f1c... payments.jsonl`,
+		Example: `  switchboard import 43b21ce8 payments.jsonl`,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			abs, err := filepath.Abs(args[1])
 			if err != nil {
 				return err
 			}
-			c, err := storeConn(cmd, g, &f, storeFile)
+			c, id, err := openSession(cmd, g, &f, storeFile, args[0])
 			if err != nil {
 				return err
 			}
 			defer c.Close()
 			var res protocol.DataImportResult
-			if err := c.Call(cmd.Context(), protocol.MethodDataImport, protocol.DataImportParams{SessionID: args[0], Path: abs}, &res); err != nil {
+			if err := c.Call(cmd.Context(), protocol.MethodDataImport, protocol.DataImportParams{SessionID: id, Path: abs}, &res); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imported %s items into %s\n", count(res.Items), args[0])
+			fmt.Fprintf(cmd.OutOrStdout(), "imported %s items into %s\n", count(res.Items), id)
 			return nil
 		},
 	}
@@ -132,42 +138,4 @@ A bad line fails the import with its line number before anything is written.`,
 	return cmd
 }
 
-func newSessionsCmd(g *globalOptions) *cobra.Command {
-	var (
-		f         connFlags
-		storeFile string
-	)
-	cmd := &cobra.Command{
-		Use:   "sessions",
-		Short: "List the sessions of the running daemon (or of a store file)",
-		Long: `List the sessions the daemon holds, with their states: the ids that export,
-import and the other commands take.`,
-		Example: `  switchboard sessions
-  switchboard sessions --store ./switchboard.db`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := storeConn(cmd, g, &f, storeFile)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			list, err := c.ListSessions(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := newTable(cmd.OutOrStdout())
-			fmt.Fprintln(tw, "ID\tPROVIDER\tNAME\tCREATED\tSTATES")
-			for _, s := range list.Sessions {
-				d, err := c.GetSession(cmd.Context(), s.ID)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", s.ID, s.Provider, s.Name, s.CreatedAt.Format("2006-01-02 15:04:05"), len(d.States))
-			}
-			return tw.Flush()
-		},
-	}
-	f.register(cmd.Flags())
-	cmd.Flags().StringVar(&storeFile, "store", "", "read this store file in-process instead of asking the running daemon")
-	return cmd
-}
+func newSessionsCmd(g *globalOptions) *cobra.Command { return newSessionListCmd(g, "sessions") }

@@ -77,6 +77,7 @@ line, for scripts. Stop it with Ctrl-C (or SIGTERM).`,
 	f.IntVar(&cfg.GrowBy, "grow-by", 0, "transactions appended each --grow-every (default: one per account)")
 	f.IntVar(&cfg.PayoutPendingPolls, "payout-pending-polls", 0, "polls a new payout stays pending before it settles")
 	faults.register(cmd)
+	cmd.AddCommand(newDemobankAdvanceCmd())
 	return cmd
 }
 

@@ -28,21 +28,24 @@ type fetchOptions struct {
 	fromPayload string
 	state       string
 	name        string
+	session     string
 	asJSON      bool
+	faults      ruleFlags
 }
 
 func newFetchCmd(g *globalOptions) *cobra.Command {
 	var o fetchOptions
 	cmd := &cobra.Command{
-		Use:   "fetch PROVIDER RESOURCE",
+		Use:   "fetch [PROVIDER] RESOURCE",
 		Short: "Fetch pages of one resource and show the items and the state after each page",
 		Long: `Create a session of PROVIDER and fetch RESOURCE page by page, the way the
 daemon's fetch/next does for an editor: after each page you see its items and
 the connector's new pagination state, which the next page continues from.
 
-RESOURCE is one of: accounts, balances, externalAccounts, payments, others.
+RESOURCE is one of: accounts, balances, externalAccounts, payments, others, orders, conversions.
 Balances (and other per-parent resources) need --from-payload naming the
-parent item, e.g. '{"reference":"acc_..."}'.
+parent item, e.g. '{"reference":"acc_e220a8397b1dcdaf"}' (an account of
+the default demo bank).
 
 The demo provider needs no config: it starts its own demo bank. To point it
 at a bank started with "switchboard demobank", pass
@@ -54,23 +57,38 @@ ready for jq. With --all the whole resource is fetched in one fetch/all call
 with a live progress display instead of the items (with --json the items of
 every page are still printed, one per line).
 
-By default a private in-process daemon does the work; --connect uses the
-running daemon of "switchboard serve" (the session is closed at the end).
+By default a private in-process daemon does the work (--connector DIR builds
+and loads the connector being written into it); --connect uses the running
+daemon of "switchboard serve" (the session is closed at the end; for one
+that stays, see "switchboard session create").
 Ctrl-C cancels a running fetch.`,
 		Example: `  switchboard fetch demo payments
   switchboard fetch demo payments --pages 3 --page-size 20
+  switchboard fetch --session 43b21ce8 payments --pages 2      # continues on every run
   switchboard fetch demo payments --json | jq -r .reference
   switchboard fetch demo accounts --all
   switchboard fetch demo payments --state '{"cursor":"..."}'
-  switchboard fetch demo balances --from-payload '{"reference":"acc_0001"}'
-  switchboard fetch demo payments --config @bank.json --connect`,
-		Args: cobra.ExactArgs(2),
+  switchboard fetch demo balances --from-payload '{"reference":"acc_e220a8397b1dcdaf"}'
+  switchboard fetch demo payments --config @bank.json --connect
+  switchboard fetch acme accounts --connector ./acme --config @acme.json`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case o.session == "" && len(args) != 2:
+				return errors.New("name a PROVIDER and a RESOURCE, or a RESOURCE of an existing session with --session ID")
+			case o.session != "" && len(args) != 1:
+				return errors.New("with --session name only the RESOURCE: the session has its provider")
+			}
+			if o.session != "" {
+				return runFetch(cmd, g, &o, "", args[0])
+			}
 			return runFetch(cmd, g, &o, args[0], args[1])
 		},
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.conn.registerConnector(f)
+	o.faults.register(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&o.pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&o.pages, "pages", 1, "number of pages to fetch (with --all: the most to fetch, 0 for no limit)")
@@ -78,6 +96,7 @@ Ctrl-C cancels a running fetch.`,
 	f.StringVar(&o.fromPayload, "from-payload", "", "parent item as JSON for per-parent resources, e.g. an account for balances")
 	f.StringVar(&o.state, "state", "", "pagination state to start from, as JSON (default: from the beginning)")
 	f.StringVar(&o.name, "name", "", "task name, to tell apart several tasks of one resource (others)")
+	f.StringVar(&o.session, "session", "", "fetch in this session of the running daemon (any unique prefix of its id), continuing from its state; it stays open")
 	f.BoolVar(&o.asJSON, "json", false, "print items as JSON lines on stdout (states go to stderr)")
 	return cmd
 }
@@ -96,6 +115,10 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, provider, r
 		return err
 	}
 	state, err := jsonArg("state", o.state)
+	if err != nil {
+		return err
+	}
+	rules, err := o.faults.rules()
 	if err != nil {
 		return err
 	}
@@ -128,24 +151,24 @@ func runFetch(cmd *cobra.Command, g *globalOptions, o *fetchOptions, provider, r
 			}
 		}))
 	}
-	c, err := openConn(cmd, g, &o.conn, o.all && o.asJSON, opts...)
+	c, sessionID, err := sessionFor(ctx, cmd, g, &o.conn, o.session, o.all && o.asJSON,
+		protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize}, opts...)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize})
-	if err != nil {
-		return fmt.Errorf("session/create: %w", err)
-	}
 	defer func() {
 		cctx, cancel := cleanupContext()
 		defer cancel()
-		_ = c.CloseSession(cctx, sess.ID)
+		o.faults.report(cctx, cmd.ErrOrStderr(), c, sessionID)
 	}()
-	if o.all {
-		return fetchAll(ctx, cmd, c, disp, o, sess.ID, resource, from)
+	if err := o.faults.apply(ctx, c, sessionID, rules); err != nil {
+		return err
 	}
-	return fetchPages(ctx, cmd, c, o, sess.ID, resource, from, state)
+	if o.all {
+		return fetchAll(ctx, cmd, c, disp, o, sessionID, resource, from)
+	}
+	return fetchPages(ctx, cmd, c, o, sessionID, resource, from, state)
 }
 
 // fetchPages calls fetch/next up to --pages times, printing every page.

@@ -102,3 +102,11 @@ func payloadRef(raw json.RawMessage) string {
 	}
 	return clip(string(compactJSON(raw)), 40)
 }
+
+// writeIndentedJSON prints v as indented JSON: the --json output of the
+// commands that show one result.
+func writeIndentedJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

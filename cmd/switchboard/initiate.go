@@ -41,13 +41,15 @@ type initiation struct {
 var (
 	transferKind = initiation{
 		name: "transfer", method: protocol.MethodTransferCreate, poll: protocol.MethodTransferPoll,
+		// The references are the default demo bank's (seed 0).
 		long: `Create a transfer between two accounts of the provider (transfer/create),
 through the connector, and show the payment it made. A transfer the
 provider settles later comes back with a polling id: the command polls
 (transfer/poll) until it settles or --wait passes.`,
 		example: `  switchboard fetch demo accounts --json | jq -r '.reference + " " + .defaultAsset'
-  switchboard transfer demo --from acc_... --to acc_... --amount 1250 --asset EUR/2
-  switchboard transfer --connect --session 5f0c... --from acc_... --to acc_... --amount 1250 --asset EUR/2 --json`,
+  switchboard transfer demo --from acc_e220a8397b1dcdaf --to acc_f14c4df09bb9a32e --amount 1250 --asset EUR/2
+  switchboard transfer --session 43b21ce8 --from acc_e220a8397b1dcdaf --to acc_f14c4df09bb9a32e --amount 1250 --asset EUR/2 --json
+  switchboard transfer acme --connector ./acme --config @acme.json --from ... --to ... --amount 1250 --asset EUR/2`,
 	}
 	payoutKind = initiation{
 		name: "payout", method: protocol.MethodPayoutCreate, poll: protocol.MethodPayoutPoll,
@@ -56,7 +58,8 @@ provider settles later comes back with a polling id: the command polls
 the provider settles later comes back with a polling id: the command polls
 (payout/poll) until it settles, fails, or --wait passes.`,
 		example: `  switchboard fetch demo externalAccounts --json | jq -r .reference
-  switchboard payout demo --from acc_... --to ext_... --amount 5000 --asset EUR/2`,
+  switchboard payout demo --from acc_e220a8397b1dcdaf --to ben_06c45d188009454f --amount 5000 --asset EUR/2
+  switchboard payout --session 43b21ce8 --from acc_e220a8397b1dcdaf --to ben_06c45d188009454f --amount 5000 --asset EUR/2`,
 	}
 )
 
@@ -72,8 +75,9 @@ func newInitiateCmd(g *globalOptions, k initiation) *cobra.Command {
 
 Either name PROVIDER (a session is created with --config and closed at the
 end; the demo provider needs no config, it starts its own demo bank), or
-use an existing session of a running daemon: --connect --session ID.
-Amounts are in minor units of the asset ("1250" of EUR/2 is 12.50 EUR).`,
+use an existing session of the running daemon: --session ID (any unique
+prefix of the id). Amounts are in minor units of the asset ("1250" of
+EUR/2 is 12.50 EUR).`,
 		Example: k.example,
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -86,8 +90,9 @@ Amounts are in minor units of the asset ("1250" of EUR/2 is 12.50 EUR).`,
 	}
 	f := cmd.Flags()
 	o.conn.register(f)
+	o.conn.registerConnector(f)
 	f.StringVar(&o.config, "config", "", "provider config as JSON, or @file to read it from a file")
-	f.StringVar(&o.session, "session", "", "use this session of the running daemon (with --connect) instead of creating one")
+	f.StringVar(&o.session, "session", "", "use this session of the running daemon (any unique prefix of its id) instead of creating one")
 	f.StringVar(&o.reference, "reference", "", "the "+k.name+"'s own reference, for idempotency (default: a random sb-... one)")
 	f.StringVar(&o.from, "from", "", "source account reference")
 	f.StringVar(&o.to, "to", "", "destination account reference (a beneficiary for a payout)")
@@ -102,11 +107,9 @@ Amounts are in minor units of the asset ("1250" of EUR/2 is 12.50 EUR).`,
 func runInitiate(cmd *cobra.Command, g *globalOptions, o *initiateOptions, k initiation, provider string) error {
 	switch {
 	case provider == "" && o.session == "":
-		return errors.New("name a PROVIDER, or an existing session with --connect --session ID")
+		return errors.New("name a PROVIDER, or an existing session of the running daemon with --session ID")
 	case provider != "" && o.session != "":
 		return errors.New("name a PROVIDER or --session, not both")
-	case o.session != "" && !o.conn.remote(cmd):
-		return errors.New("--session names a session of a running daemon: add --connect")
 	case o.to == "" || o.amount == "" || o.asset == "":
 		return errors.New("--to, --amount and --asset are required")
 	}
@@ -121,24 +124,11 @@ func runInitiate(cmd *cobra.Command, g *globalOptions, o *initiateOptions, k ini
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c, err := openConn(cmd, g, &o.conn, false)
+	c, sessionID, err := sessionFor(ctx, cmd, g, &o.conn, o.session, false, protocol.SessionCreateParams{Provider: provider, Config: config})
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	sessionID := o.session
-	if sessionID == "" {
-		sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: provider, Config: config})
-		if err != nil {
-			return fmt.Errorf("session/create: %w", err)
-		}
-		sessionID = sess.ID
-		defer func() {
-			cctx, cancel := cleanupContext()
-			defer cancel()
-			_ = c.CloseSession(cctx, sessionID)
-		}()
-	}
 	in := protocol.InitiationParams{SessionID: sessionID, Initiation: protocol.Initiation{
 		Reference: o.reference, Amount: o.amount, Asset: o.asset,
 		SourceAccountReference: o.from, DestinationAccountReference: o.to, Description: o.description,
@@ -201,7 +191,7 @@ func writePayment(w io.Writer, p protocol.Payment, asJSON bool) error {
 	tw := newTable(w)
 	for _, row := range [][2]string{
 		{"reference", p.Reference}, {"type", p.Type}, {"status", p.Status},
-		{"amount", p.Amount + " " + p.Asset}, {"from", p.SourceAccountReference}, {"to", p.DestinationAccountReference},
+		{"amount", formatAmount(p.Amount, p.Asset) + " " + p.Asset + " (" + p.Amount + " in minor units)"}, {"from", p.SourceAccountReference}, {"to", p.DestinationAccountReference},
 		{"created", p.CreatedAt.Format(time.RFC3339)},
 	} {
 		fmt.Fprintf(tw, "%s\t%s\n", row[0], row[1])

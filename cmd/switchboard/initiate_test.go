@@ -31,7 +31,7 @@ func TestTransferAndPayout(t *testing.T) {
 	if !strings.Contains(errOut, "pending; polling") {
 		t.Errorf("payout did not poll:\n%s", errOut)
 	}
-	for _, want := range []string{"PAYOUT", "SUCCEEDED", "5000 EUR/2", beneficiaries[0]} {
+	for _, want := range []string{"PAYOUT", "SUCCEEDED", "50.00 EUR/2 (5000 in minor units)", beneficiaries[0]} {
 		if !strings.Contains(out, want) {
 			t.Errorf("payout output lacks %q:\n%s", want, out)
 		}
@@ -46,7 +46,7 @@ func TestTransferAndPayout(t *testing.T) {
 	for _, args := range [][]string{
 		{"transfer", "--to", "x", "--amount", "1", "--asset", "EUR/2"},                               // no provider, no session
 		{"transfer", "demo", "--session", "s", "--to", "x", "--amount", "1", "--asset", "EUR/2"},     // both
-		{"transfer", "--session", "s", "--to", "x", "--amount", "1", "--asset", "EUR/2"},             // session without --connect
+		{"transfer", "--session", "s", "--to", "x", "--amount", "1", "--asset", "EUR/2"},             // a session, but no daemon runs
 		{"payout", "demo", "--to", "x", "--asset", "EUR/2"},                                          // no amount
 		{"transfer", "demo", "--from", accounts[0], "--to", "", "--amount", "1", "--asset", "EUR/2"}, // no destination
 	} {

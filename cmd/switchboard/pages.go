@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
@@ -38,7 +39,7 @@ func writeItems(w io.Writer, p protocol.Page) error {
 		}
 		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tTYPE\tSTATUS\tAMOUNT\tASSET")
 		for _, it := range items {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Type, it.Status, it.Amount, it.Asset)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Type, it.Status, formatAmount(it.Amount, it.Asset), it.Asset)
 		}
 	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
 		items, err := client.DecodeItems[protocol.Account](p)
@@ -56,7 +57,25 @@ func writeItems(w io.Writer, p protocol.Page) error {
 		}
 		fmt.Fprintln(tw, "  ACCOUNT\tCREATED AT\tAMOUNT\tASSET")
 		for _, it := range items {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.AccountReference, it.CreatedAt.UTC().Format(timeLayout), it.Amount, it.Asset)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", it.AccountReference, it.CreatedAt.UTC().Format(timeLayout), formatAmount(it.Amount, it.Asset), it.Asset)
+		}
+	case protocol.ResourceOrders:
+		items, err := client.DecodeItems[protocol.Order](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tDIRECTION\tSTATUS\tQUANTITY\tFROM\tTO")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Direction, it.Status, it.BaseQuantityOrdered, it.SourceAsset, it.DestinationAsset)
+		}
+	case protocol.ResourceConversions:
+		items, err := client.DecodeItems[protocol.Conversion](p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(tw, "  REFERENCE\tCREATED AT\tSTATUS\tFROM\tAMOUNT\tTO\tAMOUNT")
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", it.Reference, it.CreatedAt.UTC().Format(timeLayout), it.Status, it.SourceAsset, it.SourceAmount, it.DestinationAsset, it.DestinationAmount)
 		}
 	default:
 		items, err := client.DecodeItems[protocol.Other](p)
@@ -68,5 +87,15 @@ func writeItems(w io.Writer, p protocol.Page) error {
 			fmt.Fprintf(tw, "  %s\t%s\n", it.ID, clip(string(compactJSON(it.Other)), 100))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// What a payments page removed from the store.
+	if len(p.Deleted) > 0 {
+		fmt.Fprintf(w, "  deleted: %s\n", strings.Join(p.Deleted, ", "))
+	}
+	if len(p.Cancelled) > 0 {
+		fmt.Fprintf(w, "  cancelled: %s\n", strings.Join(p.Cancelled, ", "))
+	}
+	return nil
 }

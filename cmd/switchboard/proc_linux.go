@@ -77,3 +77,24 @@ func procCPU(pid int) (time.Duration, error) {
 	// Go supports.
 	return time.Duration(ut+st) * (time.Second / 100), nil
 }
+
+// pidAlive reports whether a process with this pid runs (signal 0 checks
+// without sending anything; EPERM means it exists under another user). A
+// zombie, killed but not yet reaped by its parent, is not running.
+func pidAlive(pid int) bool {
+	if pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && err != syscall.EPERM {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && len(s) > i+2 {
+		return s[i+2] != 'Z' && s[i+2] != 'X'
+	}
+	return true
+}

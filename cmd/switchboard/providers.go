@@ -1,11 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/switchboardpay/switchboard/protocol"
 )
 
 func newProvidersCmd(g *globalOptions) *cobra.Command {
@@ -40,22 +42,81 @@ daemon of "switchboard serve".`,
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				b, err := json.MarshalIndent(res, "", "  ")
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(out, "%s\n", b)
-				return err
+				return writeIndentedJSON(out, res)
 			}
-			tw := newTable(out)
-			fmt.Fprintln(tw, "NAME\tPAGE SIZE\tCAPABILITIES\tDESCRIPTION")
-			for _, p := range res.Providers {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", p.Name, p.DefaultPageSize, strings.Join(p.Capabilities, ","), p.Description)
-			}
-			return tw.Flush()
+			return writeProviders(out, res.Providers)
 		},
 	}
 	cf.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the raw providers/list result as JSON")
 	return cmd
+}
+
+// providerWidth is the width providers keeps its lines within.
+const providerWidth = 80
+
+// writeProviders prints each provider as a short block: name and page
+// size, its description wrapped, its capabilities grouped by verb.
+func writeProviders(w io.Writer, list []protocol.Provider) error {
+	for i, p := range list {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (page size %d)\n", p.Name, p.DefaultPageSize)
+		for _, l := range wrap(p.Description, providerWidth-2) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+		for _, l := range capabilityLines(p.Capabilities, providerWidth-2) {
+			fmt.Fprintf(w, "  %s\n", l)
+		}
+	}
+	return nil
+}
+
+// capabilityLines groups capabilities by verb, a line each, wrapped at
+// width: "fetch: accounts, payments", "create: transfer, payout".
+func capabilityLines(caps []string, width int) []string {
+	var verbs []string
+	objects := map[string][]string{}
+	for _, c := range caps {
+		verb, obj, _ := strings.Cut(c, ":")
+		if _, seen := objects[verb]; !seen {
+			verbs = append(verbs, verb)
+			objects[verb] = nil
+		}
+		if obj != "" {
+			objects[verb] = append(objects[verb], obj)
+		}
+	}
+	var lines []string
+	for _, v := range verbs {
+		line := v
+		if len(objects[v]) > 0 {
+			line += ": " + strings.Join(objects[v], ", ")
+		}
+		lines = append(lines, wrap(line, width)...)
+	}
+	return lines
+}
+
+// wrap breaks s into lines of at most width columns at spaces (a longer
+// word gets a line of its own).
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }

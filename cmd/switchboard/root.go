@@ -37,6 +37,9 @@ Try it:
   switchboard sync demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return checkFlags(cmd)
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.stateDir, "state-dir", "", "state directory holding daemon.json (default $SWITCHBOARD_STATE_DIR, $XDG_STATE_HOME/switchboard or ~/.local/state/switchboard)")
@@ -45,7 +48,7 @@ Try it:
 		newServeCmd(g), newStdioCmd(g), newDemobankCmd(g),
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newTransferCmd(g), newPayoutCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
-		newSessionsCmd(g), newExportCmd(g), newImportCmd(g), newStoreCmd(g),
+		newSessionsCmd(g), newSessionCmd(g), newExportCmd(g), newImportCmd(g), newStoreCmd(g),
 	)
 	return root
 }
@@ -60,7 +63,7 @@ func (g *globalOptions) logger(w io.Writer, def string) *slog.Logger {
 	}
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+		l = slog.LevelInfo // checkFlags refused a bad --log-level already
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }

@@ -65,7 +65,13 @@ printed on stderr and written to daemon.json (mode 0600) in the state
 directory (mode 0700; one others can write is refused), where the CLI
 (--connect) and editor extensions find them. Only requests whose Host is a
 loopback name or the listen address are served (--allow-host adds names).
-Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
+Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.
+A second serve on a state directory whose daemon.json names a running daemon
+is refused at once, naming it.
+
+--connector DIR builds the connector you are writing and watches DIR; a
+failed build keeps the last good process, and its compiler errors are
+logged here and sent to the clients (provider/buildFailed).`,
 		Example: `  switchboard serve
   switchboard serve --listen 127.0.0.1:0 --state-dir /tmp/sb
   switchboard fetch demo payments --connect     # from another terminal`,
@@ -93,19 +99,25 @@ Stop it with Ctrl-C (or SIGTERM); daemon.json is removed on the way out.`,
 			if err != nil {
 				return err
 			}
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(cmd.ErrOrStderr(), "info"), StorePath: path, ConnectorRoot: connRoot}))
+			if err := checkStoreFree(g, path, true); err != nil {
+				return err
+			}
+			logger := g.logger(cmd.ErrOrStderr(), "info")
+			d, err := openDaemon(ctx, cmd.ErrOrStderr(), lim.options(daemon.Options{Logger: logger, StorePath: path, ConnectorRoot: connRoot, RestoreLater: true}), true)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			if err := addConnectors(ctx, d, cmd); err != nil {
+			if err := addConnectors(ctx, d, cmd.ErrOrStderr(), connectorDirs(cmd), true); err != nil {
 				return err
 			}
-			// Sessions of workspace providers could not be restored before
-			// their connectors were built and registered.
-			if _, err := d.RestoreSessions(ctx); err != nil {
+			// Sessions of workspace providers can only be restored once
+			// their connectors are built and registered.
+			n, err := d.RestoreSessions(ctx)
+			if err != nil {
 				return err
 			}
+			logger.Info("sessions restored", "sessions", n)
 			return d.ListenAndServe(ctx, o)
 		},
 	}
@@ -158,14 +170,17 @@ stdin closing, before any shutdown.`,
 			if err != nil {
 				return err
 			}
-			d, err := daemon.Open(ctx, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: path}))
+			if err := checkStoreFree(g, path, false); err != nil {
+				return err
+			}
+			d, err := openDaemon(ctx, os.Stderr, lim.options(daemon.Options{Logger: g.logger(os.Stderr, "warn"), StorePath: path, RestoreLater: true}), true)
 			if err != nil {
 				return err
 			}
 			// Workspace connectors are built before the first message is
 			// read (their notes go to stderr; stdout is the protocol's),
 			// so the editor's initialize finds them listed.
-			if err := addConnectors(ctx, d, cmd); err != nil {
+			if err := addConnectors(ctx, d, os.Stderr, connectorDirs(cmd), true); err != nil {
 				d.Close()
 				return err
 			}

@@ -22,9 +22,11 @@ func newSyncCmd(g *globalOptions) *cobra.Command {
 		pageSize int
 		maxPages int
 		everyRun bool
+		session  string
+		ff       ruleFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "sync PROVIDER",
+		Use:   "sync [PROVIDER]",
 		Short: "Run one production-like sync cycle over the connector's task tree",
 		Long: `Create a session of PROVIDER and run sync/run: every task of the connector's
 task tree pages to its end, and every child task runs once per item its parent
@@ -43,10 +45,23 @@ connector call) and prints what completed.`,
 		Example: `  switchboard sync demo
   switchboard sync demo --config '{"accounts":20,"paymentsPerAccount":5000}'
   switchboard sync demo --max-pages-per-task 2
-  switchboard sync demo --config @bank.json --connect`,
-		Args: cobra.ExactArgs(1),
+  switchboard sync --session 43b21ce8
+  switchboard sync demo --config @bank.json --connect
+  switchboard sync acme --connector ./acme --config @acme.json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if (session == "") == (len(args) == 0) {
+				return errors.New("name a PROVIDER, or an existing session of the running daemon with --session ID, not both")
+			}
+			provider := ""
+			if len(args) == 1 {
+				provider = args[0]
+			}
 			cfg, err := jsonArg("config", config)
+			if err != nil {
+				return err
+			}
+			rules, err := ff.rules()
 			if err != nil {
 				return err
 			}
@@ -57,21 +72,21 @@ connector call) and prints what completed.`,
 
 			out := cmd.OutOrStdout()
 			disp := newDisplay(out)
-			c, err := openConn(cmd, g, &cf, false, client.OnFetchPage(disp.page))
+			c, sessionID, err := sessionFor(ctx, cmd, g, &cf, session, false,
+				protocol.SessionCreateParams{Provider: provider, Config: cfg, PageSize: pageSize}, client.OnFetchPage(disp.page))
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: args[0], Config: cfg, PageSize: pageSize})
-			if err != nil {
-				return fmt.Errorf("session/create: %w", err)
-			}
 			defer func() {
 				cctx, cancel := cleanupContext()
 				defer cancel()
-				_ = c.CloseSession(cctx, sess.ID)
+				ff.report(cctx, cmd.ErrOrStderr(), c, sessionID)
 			}()
-			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
+			if err := ff.apply(ctx, c, sessionID, rules); err != nil {
+				return err
+			}
+			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sessionID, MaxPagesPerTask: maxPages})
 			fctx, cancel := cleanupContext()
 			_ = c.Flush(fctx)
 			cancel()
@@ -89,9 +104,12 @@ connector call) and prints what completed.`,
 	}
 	f := cmd.Flags()
 	cf.register(f)
+	cf.registerConnector(f)
+	ff.register(f)
 	f.StringVar(&config, "config", "", "provider config as JSON, or @file to read it from a file")
 	f.IntVar(&pageSize, "page-size", 0, "items per page (default: the provider's)")
 	f.IntVar(&maxPages, "max-pages-per-task", 0, "stop each task run after this many pages (0: no limit)")
+	f.StringVar(&session, "session", "", "sync this session of the running daemon (any unique prefix of its id); it stays open")
 	f.BoolVar(&everyRun, "every-run", false, fmt.Sprintf("list every task run in the summary even when there are more than %d", groupAbove))
 	return cmd
 }

@@ -21,4 +21,9 @@ func registerBrokenProviders() {
 			connector.Register(brokenconnector.Provider(b))
 		}
 	}
+	for _, b := range brokenconnector.HTTPBugs {
+		if _, ok := connector.Default().Lookup(brokenconnector.HTTPName(b)); !ok {
+			connector.Register(brokenconnector.HTTPProvider(b))
+		}
+	}
 }

@@ -49,6 +49,7 @@ const (
 	CheckResume         = protocol.CheckResume
 	CheckRerun          = protocol.CheckRerun
 	CheckFetch          = protocol.CheckFetch
+	CheckNotImplemented = protocol.CheckNotImplemented
 )
 
 // Run kinds, as in PageEvent.Kind.
@@ -75,7 +76,7 @@ type Options struct {
 	// Resources to check ("payments", "balances", or "others#name" for one
 	// named task). Default: every fetch capability the connector supports.
 	Resources []string
-	// PageSizes to run with. Default: 1, 2, 7 and DefaultPageSize.
+	// PageSizes to run with. Default: 1, 2, 3, 7 and DefaultPageSize.
 	PageSizes []int
 	// DefaultPageSize is the provider's default page size (default 100).
 	DefaultPageSize int
@@ -234,7 +235,7 @@ func (o Options) withDefaults() Options {
 		o.DefaultPageSize = DefaultPageSize
 	}
 	if len(o.PageSizes) == 0 {
-		o.PageSizes = []int{1, 2, 7}
+		o.PageSizes = []int{1, 2, 3, 7}
 		if !slices.Contains(o.PageSizes, o.DefaultPageSize) {
 			o.PageSizes = append(o.PageSizes, o.DefaultPageSize)
 		}
@@ -451,8 +452,9 @@ func (k *checker) checkResource(ctx context.Context, t target) (ResourceReport, 
 
 // item is one fetched item: its reference and its wire JSON.
 type item struct {
-	ref     string
-	content string
+	ref       string
+	content   string
+	createdAt time.Time
 }
 
 // pageRec is one fetched page.
@@ -519,7 +521,7 @@ func (k *checker) run(ctx context.Context, label, parentRef, resource, name stri
 		p := pageRec{in: state, out: normState(res.NewState), hasMore: res.HasMore}
 		p.items = make([]item, len(res.Records))
 		for i, rec := range res.Records {
-			p.items[i] = item{ref: rec.Ref, content: string(rec.JSON)}
+			p.items[i] = item{ref: rec.Ref, content: string(rec.JSON), createdAt: rec.CreatedAt}
 		}
 		r.pages = append(r.pages, p)
 		if k.o.OnPage != nil {
@@ -590,6 +592,12 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		if err != nil {
 			return out, err
 		}
+		if c, ok := engine.IsNotImplemented(r.err); ok {
+			// A Formance stub: the capability is absent, not broken.
+			add(Finding{Check: CheckNotImplemented, PageSize: size, Warning: true,
+				Message: fmt.Sprintf("%s answered \"not implemented\" (connector.ErrNotImplemented): it is reported as absent, and not checked", c)})
+			return out, nil
+		}
 		firsts[i] = r
 		for _, ref := range r.refs(0) {
 			allRefs[ref] = true
@@ -599,6 +607,9 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		}
 		k.checkPages(size, &r, add)
 		k.checkDuplicates(size, &r, add)
+		if i == 0 {
+			k.checkAssets(size, &r, add)
+		}
 		if err := k.checkResume(ctx, size, &r, fetch, add); err != nil {
 			return out, err
 		}
@@ -938,7 +949,15 @@ func (k *checker) checkSameRefs(firsts []runRec, add func(Finding)) {
 		} else {
 			msg += fmt.Sprintf("%s, but with page size %d fetching from state %s (the state after %s's page) returned %s", prev, size, clipState(state), prev, fmtRefs(next))
 		}
-		add(Finding{Check: CheckSameReferences, PageSize: size, State: state, References: clipList(missing, 20), Message: msg})
+		check := CheckSameReferences
+		if prev != "" && state != nil {
+			if g := timestampGroup(good, prev, first, state); g > 0 {
+				check = CheckTimestampGroups
+				msg += fmt.Sprintf("; %s and %s share their timestamp with %d items in all, more than the page size %d, and the state names that timestamp: a cursor of \"after this timestamp\" skips the rest of an equal-timestamp group at a page boundary (page by timestamp and id, or keep an offset within the group)",
+					prev, first, g, size)
+			}
+		}
+		add(Finding{Check: check, PageSize: size, State: state, References: clipList(missing, 20), Message: msg})
 	}
 }
 

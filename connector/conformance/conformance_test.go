@@ -44,7 +44,7 @@ func TestBrokenConnectorsAreCaught(t *testing.T) {
 		want []string // the failing checks of payments
 	}{
 		{brokenconnector.None, nil},
-		{brokenconnector.TimestampCursor, []string{conformance.CheckSameReferences}},
+		{brokenconnector.TimestampCursor, []string{conformance.CheckTimestampGroups}},
 		// With pages of 1 the offset never advances: a stall.
 		{brokenconnector.OffByOneRepeat, []string{conformance.CheckNoDuplicates, conformance.CheckTermination}},
 		{brokenconnector.OffByOneSkip, []string{conformance.CheckSameReferences}},
@@ -52,6 +52,7 @@ func TestBrokenConnectorsAreCaught(t *testing.T) {
 		{brokenconnector.IgnoresPageSize, []string{conformance.CheckPageSize}},
 		{brokenconnector.MemoryCursor, []string{conformance.CheckResume}},
 		{brokenconnector.FinalStateLost, []string{conformance.CheckRerun}},
+		{brokenconnector.TwoDecimalsEverywhere, []string{conformance.CheckAssetDecimals}},
 	}
 	for _, tt := range tests {
 		t.Run(brokenconnector.Name(tt.bug), func(t *testing.T) {
@@ -103,12 +104,13 @@ func TestFindingIsAReproduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []conformance.Finding{{
-		Resource: "payments", Check: conformance.CheckSameReferences, PageSize: 2, Parent: "acc_0",
+		Resource: "payments", Check: conformance.CheckTimestampGroups, PageSize: 2, Parent: "acc_0",
 		State:      json.RawMessage(`{"after":"2026-01-01T00:00:00Z"}`),
 		References: []string{"acc_0_pay_002", "acc_0_pay_003", "acc_0_pay_006", "acc_0_pay_007"},
 		Message: `page size 2: 4 of 8 references are missing: [acc_0_pay_002 acc_0_pay_003 acc_0_pay_006 acc_0_pay_007]; ` +
 			`with page size 100, acc_0_pay_002 follows acc_0_pay_001, but with page size 2 fetching from state {"after":"2026-01-01T00:00:00Z"} ` +
-			`(the state after acc_0_pay_001's page) returned [acc_0_pay_004 acc_0_pay_005]`,
+			`(the state after acc_0_pay_001's page) returned [acc_0_pay_004 acc_0_pay_005]` +
+			`; acc_0_pay_001 and acc_0_pay_002 share their timestamp with 4 items in all, more than the page size 2, and the state names that timestamp: a cursor of "after this timestamp" skips the rest of an equal-timestamp group at a page boundary (page by timestamp and id, or keep an offset within the group)`,
 	}}
 	if diff := cmp.Diff(want, rep.Findings()); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

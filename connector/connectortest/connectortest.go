@@ -188,7 +188,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 		}
 		from, ok := s.fromPayloads[resource]
 		if !ok {
-			if parent, isChild := parentOf(tasks, resource); isChild {
+			if parent, isChild := connector.ParentResource(tasks, resource); isChild {
 				parents, err := fetch(parent)
 				if err != nil {
 					return nil, fmt.Errorf("its parent %s: %w", parent, err)
@@ -250,21 +250,6 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 	initiate(t, c, caps, "payout", s.payout, protocol.CapCreatePayout, protocol.CapPollPayout)
 	reverse(t, c, caps, "transfer", s.transferReverse, protocol.CapReverseTransfer)
 	reverse(t, c, caps, "payout", s.payoutReverse, protocol.CapReversePayout)
-}
-
-// parentOf returns the resource of the task whose child is resource.
-func parentOf(tasks []connector.Task, resource string) (string, bool) {
-	for _, t := range tasks {
-		for _, c := range t.Next {
-			if c.Resource == resource {
-				return t.Resource, true
-			}
-		}
-		if p, ok := parentOf(t.Next, resource); ok {
-			return p, true
-		}
-	}
-	return "", false
 }
 
 func initiate(t testing.TB, c connector.Connector, caps []string, kind string, in *connector.Initiation, create, poll string) {

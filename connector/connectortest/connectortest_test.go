@@ -54,6 +54,8 @@ func TestDemoConformance(t *testing.T) {
 		{"balances", 3, 3, true},
 		{"externalAccounts", 3, 0, true},
 		{"payments", 120, 3, true},
+		{"orders", 12, 0, true},
+		{"conversions", 6, 0, true},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("report (-want +got):\n%s", diff)

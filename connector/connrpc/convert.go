@@ -43,7 +43,7 @@ func BalanceToWire(b connector.Balance) protocol.Balance {
 
 // PaymentToWire converts an SDK payment to its wire form.
 func PaymentToWire(p connector.Payment) protocol.Payment {
-	w := protocol.Payment{Reference: p.Reference, CreatedAt: p.CreatedAt.UTC(), Type: string(p.Type),
+	w := protocol.Payment{ParentReference: p.ParentReference, Reference: p.Reference, CreatedAt: p.CreatedAt.UTC(), Type: string(p.Type),
 		Amount: amountString(p.Amount), Asset: p.Asset, Scheme: p.Scheme, Status: string(p.Status),
 		SourceAccountReference: p.SourceAccountReference, DestinationAccountReference: p.DestinationAccountReference,
 		Metadata: metaOrEmpty(p.Metadata), Raw: rawOrNull(p.Raw)}
@@ -110,7 +110,7 @@ func PaymentFromWire(p protocol.Payment) (connector.Payment, error) {
 	if err != nil {
 		return connector.Payment{}, fmt.Errorf("payment %s: initialAmount: %w", p.Reference, err)
 	}
-	return connector.Payment{Reference: p.Reference, CreatedAt: p.CreatedAt, Type: connector.PaymentType(p.Type),
+	return connector.Payment{ParentReference: p.ParentReference, Reference: p.Reference, CreatedAt: p.CreatedAt, Type: connector.PaymentType(p.Type),
 		Amount: amt, InitialAmount: init, Asset: p.Asset, Scheme: p.Scheme, Status: connector.PaymentStatus(p.Status),
 		SourceAccountReference: p.SourceAccountReference, DestinationAccountReference: p.DestinationAccountReference,
 		Metadata: p.Metadata, Raw: rawOrNil(p.Raw)}, nil

@@ -25,6 +25,7 @@ const (
 	MethodOpen              = "connector/open"              // OpenParams -> OpenResult
 	MethodFetch             = "connector/fetch"             // FetchParams -> FetchResult
 	MethodInstall           = "connector/install"           // {} -> InstallResult
+	MethodUninstall         = "connector/uninstall"         // {} -> {}
 	MethodCreateBankAccount = "connector/createBankAccount" // BankAccountParams -> BankAccountResult
 	MethodCreateTransfer    = "connector/createTransfer"    // InitiationParams -> protocol.InitiationResult
 	MethodCreatePayout      = "connector/createPayout"      // InitiationParams -> protocol.InitiationResult
@@ -53,12 +54,16 @@ const (
 	CodeCapabilityUnsupported = -32011
 	CodeConnectorError        = -32020 // data: ErrorData{HTTPStatus, Retryable, InvalidState}
 	CodeConnectorPanicked     = -32021
+	CodeNotImplemented        = -32022 // the capability's method returned connector.ErrNotImplemented
 )
 
 // DaemonInfo names the daemon in the handshake.
 type DaemonInfo struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// HTTP is true when the daemon makes HTTP requests for the connector
+	// (connector/httpRequest).
+	HTTP bool `json:"http,omitempty"`
 }
 
 // HandshakeParams are the params of connector/handshake.
@@ -90,9 +95,15 @@ type OpenParams struct {
 // OpenResult is the result of connector/open. Both fields are optional:
 // without capabilities the handshake's hold; installs says whether
 // connector/install returns a real task tree.
+//
+// bootstrapOnInstall, payoutsPerSecond and uninstalls carry the optional
+// Bootstrapper, PayoutThrottler and Uninstaller.
 type OpenResult struct {
-	Capabilities []string `json:"capabilities,omitempty"`
-	Installs     bool     `json:"installs,omitempty"`
+	Capabilities       []string `json:"capabilities,omitempty"`
+	Installs           bool     `json:"installs,omitempty"`
+	BootstrapOnInstall []string `json:"bootstrapOnInstall,omitempty"`
+	PayoutsPerSecond   float64  `json:"payoutsPerSecond,omitempty"`
+	Uninstalls         bool     `json:"uninstalls,omitempty"`
 }
 
 // FetchParams are the params of connector/fetch.
@@ -105,11 +116,15 @@ type FetchParams struct {
 }
 
 // FetchResult is the result of connector/fetch: items are wire items of
-// the resource (protocol.Account, Balance, Payment or Other).
+// the resource (protocol.Account, Balance, Payment, Other, Order or
+// Conversion). A payments page may name stored payments to delete or to
+// mark CANCELLED.
 type FetchResult struct {
-	Items    json.RawMessage `json:"items"`
-	NewState json.RawMessage `json:"newState"`
-	HasMore  bool            `json:"hasMore"`
+	Items            json.RawMessage `json:"items"`
+	NewState         json.RawMessage `json:"newState"`
+	HasMore          bool            `json:"hasMore"`
+	PaymentsToDelete []string        `json:"paymentsToDelete,omitempty"`
+	PaymentsToCancel []string        `json:"paymentsToCancel,omitempty"`
 }
 
 // InstallResult is the result of connector/install.

@@ -74,6 +74,7 @@ type server struct {
 
 	mu         sync.Mutex
 	handshaken bool                // guarded by mu
+	daemonHTTP bool                // the daemon makes our HTTP requests (connector/httpRequest); guarded by mu
 	conn       connector.Connector // guarded by mu
 }
 
@@ -108,6 +109,7 @@ func (s *server) handle(ctx context.Context, id json.RawMessage, method string, 
 		}
 		s.mu.Lock()
 		s.handshaken = true
+		s.daemonHTTP = hp.Daemon.HTTP
 		s.mu.Unlock()
 		caps := s.p.Capabilities()
 		if caps == nil {
@@ -145,8 +147,15 @@ func (s *server) handle(ctx context.Context, id json.RawMessage, method string, 
 
 func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) {
 	s.closeConn()
+	s.mu.Lock()
+	viaDaemon := s.daemonHTTP
+	s.mu.Unlock()
+	var transport http.RoundTripper = &forwardTransport{base: http.DefaultTransport.(*http.Transport).Clone(), peer: s.peer}
+	if viaDaemon {
+		transport = &daemonTransport{peer: s.peer}
+	}
 	env := connector.Env{
-		HTTPClient: &http.Client{Transport: &forwardTransport{base: http.DefaultTransport.(*http.Transport).Clone(), peer: s.peer}},
+		HTTPClient: &http.Client{Transport: transport},
 		Logger:     slog.New(&logHandler{peer: s.peer}),
 	}
 	c, err := s.p.Open(ctx, config, env)
@@ -175,6 +184,13 @@ func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) 
 			res.Installs = i.Installs()
 		}
 	}
+	if b, ok := c.(connector.Bootstrapper); ok {
+		res.BootstrapOnInstall = b.BootstrapOnInstall()
+	}
+	if t, ok := c.(connector.PayoutThrottler); ok {
+		res.PayoutsPerSecond = t.PayoutsPerSecond()
+	}
+	_, res.Uninstalls = c.(connector.Uninstaller)
 	return res, nil
 }
 
@@ -196,6 +212,9 @@ func toRPCError(ctx context.Context, err error) error {
 	}
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return &connrpc.Error{Code: connrpc.CodeRequestCancelled, Message: "request cancelled"}
+	}
+	if errors.Is(err, connector.ErrNotImplemented) {
+		return &connrpc.Error{Code: connrpc.CodeNotImplemented, Message: err.Error()}
 	}
 	data := connrpc.ErrorData{InvalidState: errors.Is(err, connector.ErrInvalidState)}
 	var ce *connector.Error
@@ -251,6 +270,18 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 				return nil, unsupported(protocol.CapFetchOthers)
 			}
 			return fetch(ctx, req, f.FetchOthers, connrpc.OtherToWire)
+		case protocol.ResourceOrders:
+			f, ok := c.(connector.OrdersFetcher)
+			if !ok {
+				return nil, unsupported(protocol.CapFetchOrders)
+			}
+			return fetch(ctx, req, f.FetchOrders, connrpc.OrderToWire)
+		case protocol.ResourceConversions:
+			f, ok := c.(connector.ConversionsFetcher)
+			if !ok {
+				return nil, unsupported(protocol.CapFetchConversions)
+			}
+			return fetch(ctx, req, f.FetchConversions, connrpc.ConversionToWire)
 		}
 		return nil, &connrpc.Error{Code: connrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown resource %q", fp.Resource)}
 	case connrpc.MethodInstall:
@@ -263,6 +294,15 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 			return nil, err
 		}
 		return connrpc.InstallResult{Tasks: connrpc.TasksToWire(tasks)}, nil
+	case connrpc.MethodUninstall:
+		u, ok := c.(connector.Uninstaller)
+		if !ok {
+			return nil, unsupported("uninstall")
+		}
+		if err := u.Uninstall(ctx); err != nil {
+			return nil, err
+		}
+		return struct{}{}, nil
 	case connrpc.MethodCreateBankAccount:
 		f, ok := c.(connector.BankAccountCreator)
 		if !ok {
@@ -385,5 +425,6 @@ func fetch[T, W any](ctx context.Context, req connector.FetchRequest, f func(con
 	if len(state) == 0 {
 		state = json.RawMessage("null")
 	}
-	return connrpc.FetchResult{Items: raw, NewState: state, HasMore: page.HasMore}, nil
+	return connrpc.FetchResult{Items: raw, NewState: state, HasMore: page.HasMore,
+		PaymentsToDelete: page.PaymentsToDelete, PaymentsToCancel: page.PaymentsToCancel}, nil
 }

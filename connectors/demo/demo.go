@@ -81,6 +81,8 @@ var (
 	_ connector.TransferPoller          = (*Connector)(nil)
 	_ connector.PayoutCreator           = (*Connector)(nil)
 	_ connector.PayoutPoller            = (*Connector)(nil)
+	_ connector.OrdersFetcher           = (*Connector)(nil)
+	_ connector.ConversionsFetcher      = (*Connector)(nil)
 	_ connector.Installer               = (*Connector)(nil)
 	_ io.Closer                         = (*Connector)(nil)
 )
@@ -148,6 +150,8 @@ func (c *Connector) Install(ctx context.Context) ([]connector.Task, error) {
 			{Resource: "payments", Periodically: true},
 		}},
 		{Resource: "externalAccounts", Periodically: true},
+		{Resource: "orders", Periodically: true},
+		{Resource: "conversions", Periodically: true},
 	}, nil
 }
 
@@ -231,6 +235,9 @@ type listPage[T any] struct {
 // later fetch returns only what the bank appended since.
 type state struct {
 	Cursor string `json:"cursor,omitempty"`
+	// Voided is the cursor of the bank's voided transactions, read at the
+	// end of the payments (markets.go).
+	Voided string `json:"voided,omitempty"`
 }
 
 func parseState(raw json.RawMessage) (state, error) {

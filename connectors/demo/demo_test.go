@@ -424,7 +424,7 @@ func TestConfigSchema(t *testing.T) {
 		t.Errorf("required %v: an empty config must open", s.Required)
 	}
 	want := []string{"fetch:accounts", "fetch:balances", "fetch:externalAccounts", "fetch:payments",
-		"create:transfer", "poll:transfer", "create:payout", "poll:payout"}
+		"fetch:orders", "fetch:conversions", "create:transfer", "poll:transfer", "create:payout", "poll:payout"}
 	if diff := cmp.Diff(want, p.Capabilities()); diff != "" {
 		t.Errorf("capabilities (-want +got):\n%s", diff)
 	}
@@ -498,6 +498,8 @@ func TestInstall(t *testing.T) {
 			{Resource: "payments", Periodically: true},
 		}},
 		{Resource: "externalAccounts", Periodically: true},
+		{Resource: "orders", Periodically: true},
+		{Resource: "conversions", Periodically: true},
 	}
 	if diff := cmp.Diff(want, tasks); diff != "" {
 		t.Errorf("tasks (-want +got):\n%s", diff)

@@ -182,7 +182,15 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 			return connector.Page[connector.Payment]{}, err
 		}
 	}
-	return connector.Page[connector.Payment]{Items: items, NewState: st, HasMore: hasMore}, nil
+	page := connector.Page[connector.Payment]{Items: items, NewState: st, HasMore: hasMore}
+	// At the end of the list the bank says which transactions it voided
+	// since: one request per run, not per page.
+	if !hasMore {
+		if err := c.voided(ctx, &page); err != nil {
+			return connector.Page[connector.Payment]{}, err
+		}
+	}
+	return page, nil
 }
 
 var paymentTypes = map[string]connector.PaymentType{

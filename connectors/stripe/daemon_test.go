@@ -1,16 +1,11 @@
 package stripe
 
 import (
-	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
-	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -19,25 +14,8 @@ import (
 // captured traffic without the key.
 func TestThroughTheDaemon(t *testing.T) {
 	url := stripeMockURL(t)
-	p, _ := connector.Default().Lookup(ProviderName)
-	reg := connector.NewRegistry()
-	reg.Register(p)
-	d := daemon.New(daemon.Options{Registry: reg})
-	defer d.Close()
-	srv := httptest.NewServer(d.Handler(daemon.Access{Token: "t"}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	var exchanges []protocol.HTTPExchangeParams
-	c, err := client.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/rpc", "t",
-		client.OnHTTPExchange(func(e protocol.HTTPExchangeParams) { exchanges = append(exchanges, e) }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Init(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c, ctx := throughDaemon(t, client.OnHTTPExchange(func(e protocol.HTTPExchangeParams) { exchanges = append(exchanges, e) }))
 	const key = "sk_test_daemonSecret123"
 	cfg, _ := json.Marshal(map[string]string{"apiKey": key, "endpoint": url})
 	s, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: ProviderName, Config: cfg})

@@ -59,15 +59,24 @@ func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
 	buf = strconv.AppendBool(buf, pg.HasMore)
 	buf = append(buf, `,"durationMs":`...)
 	buf = strconv.AppendFloat(buf, pg.DurationMs, 'f', -1, 64)
-	if len(pg.HTTPExchanges) > 0 {
-		buf = append(buf, `,"httpExchanges":[`...)
-		for i, id := range pg.HTTPExchanges {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			buf = jsonenc.AppendString(buf, id)
-		}
-		buf = append(buf, ']')
-	}
+	buf = appendStrings(buf, `,"deleted":[`, pg.Deleted)
+	buf = appendStrings(buf, `,"cancelled":[`, pg.Cancelled)
+	buf = appendStrings(buf, `,"httpExchanges":[`, pg.HTTPExchanges)
 	return append(buf, '}')
+}
+
+// appendStrings appends an omitempty string array field: name is its
+// `,"name":[` prefix.
+func appendStrings(buf []byte, name string, list []string) []byte {
+	if len(list) == 0 {
+		return buf
+	}
+	buf = append(buf, name...)
+	for i, s := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = jsonenc.AppendString(buf, s)
+	}
+	return append(buf, ']')
 }

@@ -14,6 +14,7 @@ func TestAppendPageMatchesEncodingJSON(t *testing.T) {
 	for _, pg := range []protocol.Page{
 		{SessionID: "s", Resource: "payments", Key: "payments", Page: 3, Items: json.RawMessage(`[{"a":1}]`), ItemCount: 1, NewState: json.RawMessage(`{"c":"x"}`), HasMore: true, DurationMs: 1.25},
 		{SessionID: "s\"<>&é", Resource: "balances", Key: "balances@acc \"1\"", Page: 1, NewState: json.RawMessage(`null`), HTTPExchanges: []string{"h1", "h2"}},
+		{SessionID: "s", Resource: "payments", Key: "payments", Page: 2, NewState: json.RawMessage(`{}`), Deleted: []string{"pay_1", "p\"2"}, Cancelled: []string{"pay_3"}},
 	} {
 		p := &protocol.FetchPageParams{SessionID: pg.SessionID, Task: "accounts/balances", Page: pg}
 		var got, want map[string]any

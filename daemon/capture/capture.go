@@ -166,7 +166,9 @@ func NewClient(rec *Recorder) *http.Client {
 // RoundTrip implements http.RoundTripper. Bodies are read whole so that the
 // connector gets them intact and the capture gets their first bytes.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return httprecord.RoundTrip(t.Base, req, func(req *http.Request, ex protocol.HTTPExchangeParams) {
+	ctx, slot := withFaultSlot(req.Context())
+	return httprecord.RoundTrip(t.Base, req.WithContext(ctx), func(req *http.Request, ex protocol.HTTPExchangeParams) {
+		ex.Fault = slot.get()
 		t.Rec.Record(req.Context(), ex)
 	})
 }

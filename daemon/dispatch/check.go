@@ -3,11 +3,14 @@ package dispatch
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/conformance"
 	"github.com/switchboardpay/switchboard/daemon/bus"
+	"github.com/switchboardpay/switchboard/daemon/review"
+	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -60,13 +63,21 @@ func (h handlers) ConnectorCheck(ctx context.Context, c *conn, p protocol.Connec
 		c.flush()
 		return none, err
 	}
+	res := checkResult(rep)
+	if !p.SkipReview {
+		if err := addReview(ctx, ss, p.Resources, &res); err != nil {
+			err = prog.end("check failed", err)
+			c.flush()
+			return none, err
+		}
+	}
 	verdict := "passed"
-	if !rep.Passed {
-		verdict = fmt.Sprintf("failed: %d findings", len(rep.Findings()))
+	if !res.Passed {
+		verdict = "failed"
 	}
 	prog.end(fmt.Sprintf("%s pages, %s items; %s", count(pages), count(items), verdict), nil)
 	c.flush()
-	return checkResult(rep), nil
+	return res, nil
 }
 
 // checkResult converts a report to its wire form.
@@ -83,4 +94,42 @@ func checkResult(rep conformance.Report) protocol.ConnectorCheckResult {
 		out.Resources = append(out.Resources, w)
 	}
 	return out
+}
+
+// addReview runs the review rules on the session (on payments, or the one
+// resource asked for) and adds their findings to res.
+func addReview(ctx context.Context, ss *session.Session, resources []string, res *protocol.ConnectorCheckResult) error {
+	resource := ""
+	if len(resources) > 0 {
+		resource = strings.SplitN(resources[0], "#", 2)[0]
+		if len(resources) > 1 && slices.Contains(resources, protocol.ResourcePayments) {
+			resource = protocol.ResourcePayments
+		}
+	}
+	r, err := review.Run(ctx, review.Target{Provider: ss.Provider(), Conn: ss.Connector(), Faults: ss.Faults()}, resource)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The conformance findings stand; the review says why it is missing.
+		r.Skipped = "not run: " + err.Error()
+	}
+	rules := r.Rules
+	if rules == nil {
+		rules = []string{}
+	}
+	res.Review = &protocol.CheckReview{Resource: r.Resource, Parent: r.Parent, Rules: rules, Skipped: r.Skipped}
+	if len(r.Findings) == 0 {
+		return nil
+	}
+	res.Passed = false
+	for i := range res.Resources {
+		if res.Resources[i].Resource == r.Resource {
+			res.Resources[i].Findings = append(res.Resources[i].Findings, r.Findings...)
+			res.Resources[i].Passed = false
+			return nil
+		}
+	}
+	res.Resources = append(res.Resources, protocol.CheckResource{Resource: r.Resource, PageSizes: []int{1}, Findings: r.Findings})
+	return nil
 }

@@ -71,6 +71,18 @@ type server interface {
 	ConnectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (protocol.WorkspaceConnector, error)
 	// ConnectorsList answers connectors/list.
 	ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error)
+	// FaultsSet answers faults/set.
+	FaultsSet(ctx context.Context, c *conn, p protocol.FaultsSetParams) (protocol.FaultsListResult, error)
+	// FaultsList answers faults/list.
+	FaultsList(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.FaultsListResult, error)
+	// FaultsClear answers faults/clear.
+	FaultsClear(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.Empty, error)
+	// StepNext answers step/next.
+	StepNext(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
+	// StepContinue answers step/continue.
+	StepContinue(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
+	// StepAbort answers step/abort.
+	StepAbort(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
 }
 
 // routes maps each method of server to its handler, decoding params once.
@@ -106,5 +118,11 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodConnectorCheck:     handle(h.ConnectorCheck),
 		protocol.MethodConnectorsAdd:      handle(h.ConnectorsAdd),
 		protocol.MethodConnectorsList:     handle(h.ConnectorsList),
+		protocol.MethodFaultsSet:          handle(h.FaultsSet),
+		protocol.MethodFaultsList:         handle(h.FaultsList),
+		protocol.MethodFaultsClear:        handle(h.FaultsClear),
+		protocol.MethodStepNext:           handle(h.StepNext),
+		protocol.MethodStepContinue:       handle(h.StepContinue),
+		protocol.MethodStepAbort:          handle(h.StepAbort),
 	}
 }

@@ -18,17 +18,29 @@ func balanceRecord(b *protocol.Balance) Record {
 }
 
 func paymentRecord(p *protocol.Payment) Record {
-	var accounts []string
-	for _, a := range []string{p.SourceAccountReference, p.DestinationAccountReference} {
-		if a != "" {
-			accounts = append(accounts, a)
-		}
-	}
-	return Record{Ref: p.Reference, CreatedAt: p.CreatedAt, Status: p.Status, Type: p.Type, Asset: p.Asset, Accounts: accounts}
+	return Record{Ref: p.Reference, CreatedAt: p.CreatedAt, Status: p.Status, Type: p.Type, Asset: p.Asset, Accounts: accountsOf(p.SourceAccountReference, p.DestinationAccountReference)}
 }
 
 func otherRecord(o *protocol.Other) Record {
 	return Record{Ref: o.ID}
+}
+
+func orderRecord(o *protocol.Order) Record {
+	return Record{Ref: o.Reference, CreatedAt: o.CreatedAt, Status: o.Status, Type: o.Type, Asset: o.SourceAsset, Accounts: accountsOf(o.SourceAccountReference, o.DestinationAccountReference)}
+}
+
+func conversionRecord(c *protocol.Conversion) Record {
+	return Record{Ref: c.Reference, CreatedAt: c.CreatedAt, Status: c.Status, Asset: c.SourceAsset, Accounts: accountsOf(c.SourceAccountReference, c.DestinationAccountReference)}
+}
+
+func accountsOf(refs ...string) []string {
+	var out []string
+	for _, a := range refs {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // RecordOf indexes one wire item of resource, as Fetch does, for items
@@ -56,6 +68,16 @@ func RecordOf(resource string, item json.RawMessage) (Record, error) {
 		var o protocol.Other
 		if err = json.Unmarshal(item, &o); err == nil {
 			r = otherRecord(&o)
+		}
+	case protocol.ResourceOrders:
+		var o protocol.Order
+		if err = json.Unmarshal(item, &o); err == nil {
+			r = orderRecord(&o)
+		}
+	case protocol.ResourceConversions:
+		var c protocol.Conversion
+		if err = json.Unmarshal(item, &c); err == nil {
+			r = conversionRecord(&c)
 		}
 	default:
 		return r, fmt.Errorf("unknown resource %q", resource)

@@ -108,7 +108,13 @@ func field(buf []byte, name string) []byte {
 
 // AppendPayment appends the JSON of a wire payment.
 func AppendPayment(buf []byte, p *protocol.Payment) ([]byte, error) {
-	buf = field(buf, `{"reference":`)
+	if p.ParentReference != "" {
+		buf = field(buf, `{"parentReference":`)
+		buf = jsonenc.AppendString(buf, p.ParentReference)
+		buf = field(buf, `,"reference":`)
+	} else {
+		buf = field(buf, `{"reference":`)
+	}
 	buf = jsonenc.AppendString(buf, p.Reference)
 	buf = field(buf, `,"createdAt":`)
 	buf = appendTime(buf, p.CreatedAt)
@@ -182,4 +188,23 @@ func AppendOther(buf []byte, o *protocol.Other) ([]byte, error) {
 	buf = field(buf, `,"other":`)
 	buf, err := appendRaw(buf, o.Other)
 	return append(buf, '}'), err
+}
+
+// AppendOrder appends the JSON of a wire order. Orders are rare next to
+// payments: encoding/json's output, compacted raw included, is enough.
+func AppendOrder(buf []byte, o *protocol.Order) ([]byte, error) {
+	return appendMarshal(buf, o)
+}
+
+// AppendConversion appends the JSON of a wire conversion.
+func AppendConversion(buf []byte, c *protocol.Conversion) ([]byte, error) {
+	return appendMarshal(buf, c)
+}
+
+func appendMarshal(buf []byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return buf, err
+	}
+	return append(buf, b...), nil
 }

@@ -26,7 +26,7 @@ func TestEncodersMatchEncodingJSON(t *testing.T) {
 	}
 	for _, p := range []protocol.Payment{
 		{Reference: "pay_1", CreatedAt: ts, Type: "PAY-IN", Amount: "123456789012345678901234567890", Asset: "EUR/2", Scheme: "sepa", Status: "SUCCEEDED", Metadata: map[string]string{"b": "2", "a": "<&>\"é\n"}, Raw: raw},
-		{Reference: "pay \"2\"", CreatedAt: ts.In(time.FixedZone("x", 3600)), Type: "PAYOUT", Amount: "1", InitialAmount: "2", Asset: "JPY/0", Status: "FAILED", SourceAccountReference: "a", DestinationAccountReference: "b", Metadata: map[string]string{}, Raw: json.RawMessage("null")},
+		{ParentReference: "pay_1", Reference: "pay \"2\"", CreatedAt: ts.In(time.FixedZone("x", 3600)), Type: "PAYOUT", Amount: "1", InitialAmount: "2", Asset: "JPY/0", Status: "FAILED", SourceAccountReference: "a", DestinationAccountReference: "b", Metadata: map[string]string{}, Raw: json.RawMessage("null")},
 	} {
 		got, err := AppendPayment(nil, &p)
 		check("payment", p, got, err)

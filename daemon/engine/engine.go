@@ -36,6 +36,10 @@ type Result struct {
 	// Warnings are problems of the page that do not stop it (duplicate
 	// references).
 	Warnings []string
+	// Delete and Cancel are the references of stored payments a payments
+	// page deletes or marks CANCELLED.
+	Delete []string
+	Cancel []string
 
 	started time.Time // of the connector call, when prefetched
 }
@@ -61,6 +65,18 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		err error
 	)
 	op := "fetch/" + resource
+	if w, ok := c.(WireFetcher); ok {
+		capability := protocol.FetchCapability(resource)
+		if capability != "" && !connector.Supports(c, capability) {
+			return res, protocol.CapabilityUnsupported(provider, capability)
+		}
+		res, err = fetchWire(ctx, provider, w, resource, op, req)
+		if res.started.IsZero() {
+			res.started = start
+		}
+		res.Duration = time.Since(res.started)
+		return res, err
+	}
 	switch resource {
 	case protocol.ResourceAccounts:
 		f, ok := c.(connector.AccountsFetcher)
@@ -92,6 +108,18 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
 		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, connrpc.OtherToWire, AppendOther, otherRecord)
+	case protocol.ResourceOrders:
+		f, ok := c.(connector.OrdersFetcher)
+		if !ok || !connector.Supports(c, protocol.CapFetchOrders) {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOrders)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOrders, connrpc.OrderToWire, AppendOrder, orderRecord)
+	case protocol.ResourceConversions:
+		f, ok := c.(connector.ConversionsFetcher)
+		if !ok || !connector.Supports(c, protocol.CapFetchConversions) {
+			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchConversions)
+		}
+		res, err = fetchPage(ctx, provider, op, req, f.FetchConversions, connrpc.ConversionToWire, AppendConversion, conversionRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}
@@ -152,7 +180,11 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	if err != nil {
 		return Result{}, connectorError(provider, op, err)
 	}
-	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records, Warnings: warnings, started: started}, nil
+	if err := checkRemovals(op, page.PaymentsToDelete, page.PaymentsToCancel); err != nil {
+		return Result{}, connectorError(provider, op, err)
+	}
+	return Result{Items: items, Count: len(page.Items), NewState: state, HasMore: page.HasMore, Records: records, Warnings: warnings,
+		Delete: page.PaymentsToDelete, Cancel: page.PaymentsToCancel, started: started}, nil
 }
 
 type loggerKey struct{}
@@ -242,6 +274,9 @@ func Call[T any](ctx context.Context, provider, op string, fn func(context.Conte
 	var pe *protocol.Error
 	if errors.As(r.err, &pe) {
 		return r.out, r.err
+	}
+	if ni := notImplemented(provider, op, r.err); ni != nil {
+		return r.out, ni
 	}
 	if ctx.Err() != nil {
 		if context.Cause(ctx) == errCallTimeout {

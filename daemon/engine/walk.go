@@ -38,6 +38,9 @@ type Pager interface {
 type Limits struct {
 	MaxPages int
 	MaxItems int
+	// Gate, when set, is asked before every page (step mode); the walk
+	// then fetches no page ahead.
+	Gate Gate
 }
 
 // maxEmptyPages is how many empty pages in a row with hasMore a connector
@@ -64,12 +67,28 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 	// with children: a parent's next page is fetched after its children
 	// ran, as production does, not before.
 	var pf *prefetcher
-	if onItems == nil {
+	if onItems == nil && lim.Gate == nil {
 		ctx, pf = withPrefetcher(ctx)
 		defer pf.close()
 	}
 	seen := map[[32]byte]int{} // state hash -> page that returned it
 	empty := 0
+	var (
+		last     *protocol.Page
+		from     json.RawMessage // the state the next page starts from
+		lastFrom json.RawMessage
+	)
+	if sr, ok := p.(StateReader); ok && lim.Gate != nil {
+		from = sr.StateOf(t)
+	}
+	// gate asks the gate before the next page; a walk about to end
+	// stalled asks it too, so that a breakpoint shows the stall first.
+	gate := func() error {
+		if lim.Gate == nil {
+			return nil
+		}
+		return lim.Gate.BeforePage(ctx, PagePoint{Task: task, Resource: t.Resource, Key: p.KeyOf(t), Page: res.Pages + 1, From: from, Last: last, LastFrom: lastFrom})
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			res.DurationMs = ms(time.Since(start))
@@ -82,11 +101,16 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 		if pf != nil {
 			pf.setAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
 		}
+		if err := gate(); err != nil {
+			res.DurationMs = ms(time.Since(start))
+			return res, err
+		}
 		page, err := p.NextPage(ctx, t, task)
 		if err != nil {
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
+		last, lastFrom, from = &page, from, page.NewState
 		res.Pages++
 		res.Items += page.ItemCount
 		res.HasMore = page.HasMore
@@ -104,6 +128,10 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 		}
 		h := sha256.Sum256(page.NewState)
 		if prev, dup := seen[h]; dup {
+			if err := gate(); err != nil {
+				res.DurationMs = ms(time.Since(start))
+				return res, err
+			}
 			res.Stalled = true
 			res.Diagnostic = fmt.Sprintf("%s: page %d returned hasMore: true with state %s, the same state page %d returned: the connector is not advancing its state", page.Key, page.Page, clip(page.NewState), prev)
 			break
@@ -112,6 +140,10 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 		if page.ItemCount == 0 {
 			empty++
 			if empty >= maxEmptyPages {
+				if err := gate(); err != nil {
+					res.DurationMs = ms(time.Since(start))
+					return res, err
+				}
 				res.Stalled = true
 				res.Diagnostic = fmt.Sprintf("%s: %d empty pages in a row with hasMore: true (last state %s): the connector never reaches the end", page.Key, empty, clip(page.NewState))
 				break
@@ -201,7 +233,10 @@ func ParentOf(tasks []protocol.Task, resource, name string) (protocol.Task, bool
 // production) a child task, once created, runs every cycle. A failing task
 // is reported in its TaskRun and the cycle goes on; only cancellation stops
 // it.
-func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPagesPerTask int, onPage PageFunc) (protocol.SyncRunResult, error) {
+//
+// gate, when not nil, is asked before every page of every task (step
+// mode); a walk it ends (step/abort, step timeout) ends the cycle.
+func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPagesPerTask int, gate Gate, onPage PageFunc) (protocol.SyncRunResult, error) {
 	start := time.Now()
 	var res protocol.SyncRunResult
 	var run func(t protocol.Task, parentPath string, from json.RawMessage) error
@@ -245,7 +280,7 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 			}
 		}
 		target := Target{Resource: t.Resource, Name: t.Name, FromPayload: from, PageSize: pageSize}
-		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: maxPagesPerTask}, onPage, onItems)
+		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: maxPagesPerTask, Gate: gate}, onPage, onItems)
 		tr := &res.Tasks[idx]
 		tr.Pages, tr.Items, tr.HasMore, tr.Stalled = r.Pages, r.Items, r.HasMore, r.Stalled
 		if r.Stalled {
@@ -255,7 +290,8 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if errors.Is(err, ErrStopping) {
+			if errors.Is(err, ErrStopping) || stepEnded(err) {
+				tr.Error = errorText(err)
 				return err
 			}
 			tr.Error = errorText(err)

@@ -38,7 +38,8 @@ type child struct {
 
 // startChild starts command in dir and runs its peer. logLine receives
 // each line the child writes to stderr.
-func startChild(command []string, dir string, env []string, logLine func(string), notify func(p *connrpc.Peer, method string, params json.RawMessage)) (*child, error) {
+func startChild(command []string, dir string, env []string, logLine func(string), notify func(p *connrpc.Peer, method string, params json.RawMessage),
+	handle func(p *connrpc.Peer, ctx context.Context, method string, params json.RawMessage) (any, error)) (*child, error) {
 	if len(command) == 0 {
 		return nil, errors.New("remote: empty command")
 	}
@@ -65,7 +66,13 @@ func startChild(command []string, dir string, env []string, logLine func(string)
 		// c.peer is set before the read loop starts, and read only by it.
 		nh = func(method string, params json.RawMessage) { notify(c.peer, method, params) }
 	}
-	c.peer = connrpc.NewPeer(stdout, stdin, nil, nh)
+	var rh connrpc.Handler
+	if handle != nil {
+		rh = func(ctx context.Context, _ json.RawMessage, method string, params json.RawMessage) (any, error) {
+			return handle(c.peer, ctx, method, params)
+		}
+	}
+	c.peer = connrpc.NewPeer(stdout, stdin, rh, nh)
 	go func() {
 		err := c.peer.Run(context.Background())
 		close(c.runErr)

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -30,12 +31,13 @@ type Connector struct {
 	rec      *capture.Recorder
 
 	mu       sync.RWMutex
-	ch       *child          // guarded by mu
-	gen      uint64          // generation of ch's command; guarded by mu
-	caps     []string        // guarded by mu
-	installs bool            // guarded by mu
-	closed   bool            // guarded by mu
-	retired  map[*child]bool // replaced children still pinned by a run; guarded by mu
+	ch       *child             // guarded by mu
+	gen      uint64             // generation of ch's command; guarded by mu
+	caps     []string           // guarded by mu
+	installs bool               // guarded by mu
+	open     connrpc.OpenResult // the child's answer to connector/open; guarded by mu
+	closed   bool               // guarded by mu
+	retired  map[*child]bool    // replaced children still pinned by a run; guarded by mu
 }
 
 var (
@@ -51,7 +53,13 @@ var (
 	_ connector.PayoutCreator           = (*Connector)(nil)
 	_ connector.PayoutPoller            = (*Connector)(nil)
 	_ connector.PayoutReverser          = (*Connector)(nil)
+	_ connector.OrdersFetcher           = (*Connector)(nil)
+	_ connector.ConversionsFetcher      = (*Connector)(nil)
 	_ connector.Installer               = (*Connector)(nil)
+	_ connector.Uninstaller             = (*Connector)(nil)
+	_ connector.Bootstrapper            = (*Connector)(nil)
+	_ connector.PayoutThrottler         = (*Connector)(nil)
+	_ engine.WireFetcher                = (*Connector)(nil)
 	_ connector.CapabilityReporter      = (*Connector)(nil)
 )
 
@@ -138,7 +146,7 @@ func (c *Connector) restartLocked(ctx context.Context) error {
 		c.ch = nil
 	}
 	command, gen := c.l.current()
-	ch, err := startChild(command, c.l.dir, c.l.opts.Env, c.logStderr, c.onNotify)
+	ch, err := startChild(command, c.l.dir, c.l.opts.Env, c.logStderr, c.onNotify, c.onRequest)
 	if err != nil {
 		return err
 	}
@@ -173,6 +181,7 @@ func (c *Connector) restartLocked(ctx context.Context) error {
 		c.caps = c.l.Info().Capabilities
 	}
 	c.installs = res.Installs
+	c.open = res
 	return nil
 }
 
@@ -319,6 +328,8 @@ func (c *Connector) fromRPCError(method string, re *connrpc.Error) error {
 			Data: protocol.PanicData{Provider: c.provider, Operation: method}}
 	case connrpc.CodeRequestCancelled:
 		return context.Canceled
+	case connrpc.CodeNotImplemented:
+		return fmt.Errorf("%s: %s: %w", method, re.Message, connector.ErrNotImplemented)
 	}
 	e := &connector.Error{HTTPStatus: data.HTTPStatus, Message: re.Message}
 	if data.Retryable != nil {
@@ -342,7 +353,8 @@ func fetchRemote[T, W any](c *Connector, ctx context.Context, resource string, r
 			return connector.Page[T]{}, fmt.Errorf("connector returned invalid %s items: %w", resource, err)
 		}
 	}
-	page := connector.Page[T]{Items: make([]T, len(wire)), NewState: res.NewState, HasMore: res.HasMore}
+	page := connector.Page[T]{Items: make([]T, len(wire)), NewState: res.NewState, HasMore: res.HasMore,
+		PaymentsToDelete: res.PaymentsToDelete, PaymentsToCancel: res.PaymentsToCancel}
 	for i := range wire {
 		if page.Items[i], err = conv(wire[i]); err != nil {
 			return connector.Page[T]{}, fmt.Errorf("connector returned an invalid item %d: %w", i, err)
@@ -450,4 +462,50 @@ func (c *Connector) ReverseTransfer(ctx context.Context, r connector.Reversal) (
 // ReversePayout implements connector.PayoutReverser.
 func (c *Connector) ReversePayout(ctx context.Context, r connector.Reversal) (connector.Payment, error) {
 	return c.reverse(ctx, connrpc.MethodReversePayout, r)
+}
+
+// FetchOrders implements connector.OrdersFetcher.
+func (c *Connector) FetchOrders(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Order], error) {
+	return fetchRemote(c, ctx, protocol.ResourceOrders, req, connrpc.OrderFromWire)
+}
+
+// FetchConversions implements connector.ConversionsFetcher.
+func (c *Connector) FetchConversions(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Conversion], error) {
+	return fetchRemote(c, ctx, protocol.ResourceConversions, req, connrpc.ConversionFromWire)
+}
+
+// Uninstall implements connector.Uninstaller: it calls connector/uninstall
+// when the child said at open that it uninstalls.
+func (c *Connector) Uninstall(ctx context.Context) error {
+	c.mu.RLock()
+	has := c.open.Uninstalls
+	c.mu.RUnlock()
+	if !has {
+		return nil
+	}
+	return c.call(ctx, connrpc.MethodUninstall, struct{}{}, nil)
+}
+
+// BootstrapOnInstall implements connector.Bootstrapper with what the child
+// declared at open.
+func (c *Connector) BootstrapOnInstall() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return append([]string(nil), c.open.BootstrapOnInstall...)
+}
+
+// PayoutsPerSecond implements connector.PayoutThrottler with what the
+// child declared at open (0: no throttle).
+func (c *Connector) PayoutsPerSecond() float64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.open.PayoutsPerSecond
+}
+
+// FetchWire implements engine.WireFetcher: the child's page as it came,
+// for the engine to decode once.
+func (c *Connector) FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (connrpc.FetchResult, error) {
+	var res connrpc.FetchResult
+	err := c.call(ctx, connrpc.MethodFetch, connrpc.FetchParams{Resource: resource, State: req.State, FromPayload: req.FromPayload, Name: req.Name, PageSize: req.PageSize}, &res)
+	return res, err
 }

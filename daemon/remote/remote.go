@@ -185,7 +185,7 @@ func (l *Launcher) define(info connrpc.ProviderInfo) (*connector.Provider, error
 
 // probe starts command, handshakes and stops it.
 func (l *Launcher) probe(ctx context.Context, command []string) (connrpc.ProviderInfo, error) {
-	ch, err := startChild(command, l.dir, l.opts.Env, stderrLogger(l.opts.Logger, strings.Join(command, " ")), nil)
+	ch, err := startChild(command, l.dir, l.opts.Env, stderrLogger(l.opts.Logger, strings.Join(command, " ")), nil, nil)
 	if err != nil {
 		return connrpc.ProviderInfo{}, err
 	}
@@ -206,7 +206,7 @@ func (l *Launcher) handshake(ctx context.Context, ch *child) (connrpc.ProviderIn
 	var res connrpc.HandshakeResult
 	err := ch.peer.Call(ctx, connrpc.MethodHandshake, connrpc.HandshakeParams{
 		ProtocolVersion: connrpc.ProtocolVersion,
-		Daemon:          connrpc.DaemonInfo{Name: l.opts.DaemonName, Version: l.opts.DaemonVersion},
+		Daemon:          connrpc.DaemonInfo{Name: l.opts.DaemonName, Version: l.opts.DaemonVersion, HTTP: true},
 	}, &res)
 	if err != nil {
 		var re *connrpc.Error

@@ -272,7 +272,9 @@ func TestNoOrphansAfterShutdown(t *testing.T) {
 	}
 }
 
-func TestNodeConnector(t *testing.T) {
+// nodeDaemon serves a daemon whose one provider is the Node.js test
+// connector, or skips the test without node.
+func nodeDaemon(t *testing.T) *client {
 	node, err := lookNode()
 	if err != nil {
 		t.Skip("node not found")
@@ -285,11 +287,15 @@ func TestNodeConnector(t *testing.T) {
 	t.Cleanup(func() { l.Close() })
 	reg := connector.NewRegistry()
 	reg.Register(l.Provider())
-	d := daemon.New(daemon.Options{Registry: reg, Logger: quiet()})
-	c := serve(t, d)
+	return serve(t, daemon.New(daemon.Options{Registry: reg, Logger: quiet()}))
+}
+
+func TestNodeConnector(t *testing.T) {
+	c := nodeDaemon(t)
+	var err error
 	var s protocol.Session
 	c.must(t, protocol.MethodSessionCreate, protocol.SessionCreateParams{Provider: "nodebank", Config: json.RawMessage(`{"token":"node-secret-token","count":23}`)}, &s)
-	if fmt.Sprint(s.Capabilities) != "[fetch:accounts fetch:payments]" || !strings.Contains(string(s.Config), `"token":"***"`) {
+	if fmt.Sprint(s.Capabilities) != "[fetch:accounts fetch:payments fetch:orders fetch:conversions create:payout]" || !strings.Contains(string(s.Config), `"token":"***"`) {
 		t.Fatalf("session: %+v", s)
 	}
 	var all protocol.FetchAllResult

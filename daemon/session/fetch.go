@@ -82,6 +82,11 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	params, _ := json.Marshal(map[string]any{"key": key, "pageSize": pageSize, "reset": reset})
 	if err != nil {
 		s.recordCall(call, started, params, "", err, state, nil)
+		s.noteNotImplemented(err)
+		return protocol.Page{}, err
+	}
+	if err := s.applyCancels(ctx, &res); err != nil {
+		s.recordCall(call, started, params, "", err, state, nil)
 		return protocol.Page{}, err
 	}
 	s.scrubItems(&res, call.Operation)
@@ -104,12 +109,13 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	n := e.pages
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
-	if err := s.commitPage(ctx, resource, res.Records, rec); err != nil {
+	if err := s.commitPage(ctx, resource, res.Records, res.Delete, rec); err != nil {
 		return protocol.Page{}, err
 	}
 	page := protocol.Page{
 		SessionID: s.id, Resource: resource, Key: key, Page: n,
 		Items: res.Items, ItemCount: res.Count, NewState: res.NewState, HasMore: res.HasMore,
+		Deleted: res.Delete, Cancelled: res.Cancel,
 		DurationMs:    float64(res.Duration.Microseconds()) / 1000,
 		HTTPExchanges: call.Exchanges(),
 	}
@@ -170,7 +176,12 @@ func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPag
 	if p.PageSize < 0 || p.MaxPages < 0 || p.MaxItems < 0 {
 		return protocol.FetchAllResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "pageSize, maxPages and maxItems must not be negative"})
 	}
-	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems}
+	gate, done, err := s.gate(p.StepOptions)
+	if err != nil {
+		return protocol.FetchAllResult{}, err
+	}
+	defer done()
+	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate}
 	target := engine.Target{Resource: p.Resource, Name: p.Name, FromPayload: p.FromPayload, PageSize: p.PageSize}
 	if compact(p.FromPayload) == nil {
 		tasks, err := s.Install(ctx)
@@ -242,7 +253,17 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
-	res, err := engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, onPage)
+	gate, done, err := s.gate(p.StepOptions)
+	if err != nil {
+		return protocol.SyncRunResult{}, err
+	}
+	defer done()
+	boot, err := s.runBootstrap(ctx, gate, onPage)
+	res := protocol.SyncRunResult{}
+	if err == nil {
+		res, err = engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
+	}
+	res.Tasks = append(boot, res.Tasks...)
 	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {
 		err = werr
 	}

@@ -19,7 +19,7 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	if !ok || !installs(s.conn) {
 		var tasks []protocol.Task
 		for _, r := range protocol.Resources {
-			if slices.Contains(s.caps, protocol.FetchCapability(r)) {
+			if slices.Contains(s.Capabilities(), protocol.FetchCapability(r)) {
 				tasks = append(tasks, protocol.Task{Resource: r, Periodically: true, Next: []protocol.Task{}})
 			}
 		}
@@ -129,6 +129,9 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
+	if err := s.throttle(ctx); err != nil {
+		return protocol.InitiationResult{}, err
+	}
 	r, err := callTracked(ctx, s, protocol.MethodTransferCreate, in, func(ctx context.Context) (connector.InitiationResult, error) {
 		return c.CreateTransfer(ctx, ci)
 	})
@@ -146,6 +149,9 @@ func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (pro
 	}
 	ci, err := initiation(in)
 	if err != nil {
+		return protocol.InitiationResult{}, err
+	}
+	if err := s.throttle(ctx); err != nil {
 		return protocol.InitiationResult{}, err
 	}
 	r, err := callTracked(ctx, s, protocol.MethodPayoutCreate, in, func(ctx context.Context) (connector.InitiationResult, error) {

@@ -30,11 +30,11 @@ func toItems(recs []engine.Record) []store.Item {
 
 // commitPage queues the page's items and state for the store; the outcome
 // is collected by checkPending or waitPending.
-func (s *Session) commitPage(ctx context.Context, resource string, recs []engine.Record, st store.State) error {
+func (s *Session) commitPage(ctx context.Context, resource string, recs []engine.Record, deleted []string, st store.State) error {
 	if s.store == nil {
 		return nil
 	}
-	done, err := s.store.CommitPage(context.WithoutCancel(ctx), resource, toItems(recs), st)
+	done, err := s.store.CommitPageDeleting(context.WithoutCancel(ctx), resource, toItems(recs), deleted, st)
 	if err != nil {
 		return storeError(err)
 	}

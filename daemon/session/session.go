@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -35,6 +38,7 @@ type Notifier interface {
 	SessionChanged(s protocol.Session, reason string)
 	Log(p protocol.LogParams)
 	HTTPExchange(p protocol.HTTPExchangeParams)
+	StepPaused(p protocol.StepPausedParams)
 }
 
 // Manager holds every session of the daemon.
@@ -141,11 +145,16 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
-		rec:   capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
-		logs:  capture.NewRing[protocol.LogParams](keepLogs),
-		calls: capture.NewRing[protocol.Call](keepCalls),
+		rec:    capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		logs:   capture.NewRing[protocol.LogParams](keepLogs),
+		calls:  capture.NewRing[protocol.Call](keepCalls),
+		faults: faults.New(),
 	}
 	s.http = capture.NewClient(s.rec)
+	// Fault rules run under the capture, so it records what they answer.
+	if t, ok := s.http.Transport.(*capture.Transport); ok {
+		t.Base = s.faults.Wrap(t.Base)
+	}
 	env := connector.Env{
 		HTTPClient: s.http,
 		Logger:     slog.New(&logHandler{session: rec.ID, notifier: m.notifier, next: m.logger.Handler(), keep: s.logs, redact: s.rec.Redact}),
@@ -164,6 +173,7 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 	if s.caps == nil {
 		s.caps = []string{}
 	}
+	s.payouts = payoutLimiter(conn)
 	return s, nil
 }
 
@@ -271,6 +281,9 @@ func (m *Manager) Close(id string) error {
 		return protocol.SessionNotFound(id)
 	}
 	info := s.Info()
+	if err := s.uninstall(context.Background()); err != nil {
+		m.logger.Warn("connector's Uninstall failed; the session is closed all the same", "session", id, "err", m.RedactorFor(id).Error(err))
+	}
 	s.close()
 	m.refreshRedactor()
 	m.checkLeaks(s)
@@ -305,8 +318,9 @@ type Session struct {
 	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
-	caps               []string
+	caps               []string // replaced, never changed in place; guarded by mu
 	conn               connector.Connector
+	payouts            *rate.Limiter // the connector's payout throttle, or nil
 	notifier           Notifier
 	store              *store.Store
 
@@ -318,10 +332,15 @@ type Session struct {
 	logs    *capture.Ring[protocol.LogParams]
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
+	faults  *faults.Injector // the fault rules of its HTTP transport
 
 	mu     sync.Mutex
-	states map[string]*stateEntry // key -> state; guarded by mu
-	busy   map[string]string      // key -> operation holding it; guarded by mu
+	states map[string]*stateEntry     // key -> state; guarded by mu
+	busy   map[string]string          // key -> operation holding it; guarded by mu
+	steps  map[string]*engine.Stepper // walks in step mode, by step id; guarded by mu
+	// bootstrapped is set once the connector's bootstrap-on-install
+	// resources have run (or been started); guarded by mu.
+	bootstrapped bool
 }
 
 // ID returns the session id.
@@ -340,7 +359,7 @@ func (s *Session) PageSize() int { return s.pageSize }
 func (s *Session) Info() protocol.Session {
 	return protocol.Session{
 		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
-		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.caps,
+		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.Capabilities(),
 	}
 }
 

@@ -321,7 +321,7 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 // the group's writes or the database.
 func (tx *wtx) lookup(rk []byte) ([2]uint64, bool, error) {
 	if v, ok := tx.refs[string(rk)]; ok {
-		return v, true, nil
+		return v, v[0] != 0, nil // seq 0: deleted in this group (removals.go)
 	}
 	v, closer, err := tx.s.db.Get(rk)
 	if errors.Is(err, pebble.ErrNotFound) {

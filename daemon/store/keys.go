@@ -53,6 +53,8 @@ var resourceKinds = map[string]uint64{
 	protocol.ResourceBalances:         3,
 	protocol.ResourcePayments:         4,
 	protocol.ResourceOthers:           5,
+	protocol.ResourceOrders:           6,
+	protocol.ResourceConversions:      7,
 }
 
 // resourceKind returns the stored number of a resource. A name outside

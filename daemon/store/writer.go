@@ -388,16 +388,5 @@ func (s *Store) TakeError() error {
 // that follows them, in one atomic batch. The channel gets the outcome
 // once the batch is durable.
 func (s *Store) CommitPage(ctx context.Context, resource string, items []Item, st State) (<-chan error, error) {
-	return s.enqueueJob(ctx, &job{page: true, session: st.SessionID, done: make(chan error, 1), fn: func(tx *wtx) error {
-		s.mu.Lock()
-		failed := s.failedPages[st.SessionID]
-		s.mu.Unlock()
-		if failed != nil {
-			return fmt.Errorf("an earlier page of the session was not stored: %w", failed)
-		}
-		if err := s.putItems(tx, st.SessionID, resource, items); err != nil {
-			return err
-		}
-		return s.putState(tx, st)
-	}})
+	return s.CommitPageDeleting(ctx, resource, items, nil, st)
 }

@@ -417,7 +417,9 @@ func (e *entry) build(ctx context.Context) {
 		}
 		name := e.name
 		e.mu.Unlock()
-		e.w.opts.Logger.Warn("connector build failed", "dir", e.dir, "diagnostics", len(diags))
+		// The errors themselves, not only their count: a terminal running
+		// serve --connector has no other way to see them.
+		e.w.opts.Logger.Warn("connector build failed", "dir", e.dir, "diagnostics", len(diags), "errors", buildErrors(diags, info.Output))
 		e.broadcast(protocol.NotifyProviderBuildFailed, protocol.ProviderBuildFailedParams{Provider: name, Dir: e.dir, Diagnostics: diags, Output: info.Output})
 		return
 	}
@@ -448,6 +450,28 @@ func (e *entry) broadcast(method string, params any) {
 	if e.w.opts.Broadcast != nil {
 		e.w.opts.Broadcast(method, params)
 	}
+}
+
+// buildErrors is one line for a log: the first diagnostics as the compiler
+// wrote them (file:line:col: message), else the start of the output.
+func buildErrors(diags []protocol.Diagnostic, output string) string {
+	const most = 10
+	var parts []string
+	for i, d := range diags {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(diags)-most))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s:%d:%d: %s", d.File, d.Line, d.Column, d.Message))
+	}
+	if len(parts) == 0 {
+		out := strings.Join(strings.Fields(output), " ")
+		if len(out) > 500 {
+			out = out[:500] + "..."
+		}
+		return out
+	}
+	return strings.Join(parts, "; ")
 }
 
 func capOutput(s string) string {

@@ -185,7 +185,7 @@ const metaLine = `Metadata: map[string]string{"direction": t.Direction}`
 
 func TestReloadDuringFetchAll(t *testing.T) {
 	dir := copyModule(t)
-	b := startBank(t, demobank.Config{Seed: 3, Accounts: 2, PaymentsPerAccount: 60})
+	b := startBank(t, demobank.Config{Seed: 3, Accounts: 2, PaymentsPerAccount: 120})
 	d := newDaemon(t)
 	c := serve(t, d)
 	var added protocol.WorkspaceConnector
@@ -197,6 +197,17 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	c.must(t, protocol.MethodSessionCreate, protocol.SessionCreateParams{Provider: "acme",
 		Config: json.RawMessage(fmt.Sprintf(`{"apiKey":%q,"baseUrl":%q}`, b.APIKey(), b.URL()))}, &s)
 
+	// The payments of one account: the scaffold's task tree puts payments
+	// under accounts, so a fetch/all without fromPayload would page each
+	// account's under a key of its own.
+	var accounts protocol.Page
+	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "accounts"}, &accounts)
+	var accs []json.RawMessage
+	if err := json.Unmarshal(accounts.Items, &accs); err != nil || len(accs) != 2 {
+		t.Fatalf("accounts: %v %s", err, accounts.Items)
+	}
+	from := accs[0]
+
 	b.SetFaults(demobank.Faults{Latency: 120 * time.Millisecond})
 	type result struct {
 		res protocol.FetchAllResult
@@ -205,7 +216,7 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		var r protocol.FetchAllResult
-		c.must(t, protocol.MethodFetchAll, protocol.FetchAllParams{SessionID: s.ID, Resource: "payments", PageSize: 4}, &r)
+		c.must(t, protocol.MethodFetchAll, protocol.FetchAllParams{SessionID: s.ID, Resource: "payments", FromPayload: from, PageSize: 2}, &r) // 60 pages of 120 ms: the rebuild lands inside, even on a loaded machine
 		done <- result{r, time.Now()}
 	}()
 	c.wait(t, protocol.NotifyFetchPage, 1)
@@ -231,12 +242,12 @@ func TestReloadDuringFetchAll(t *testing.T) {
 	}
 	// The session kept its state: the next page continues after the end.
 	var next protocol.Page
-	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "payments", PageSize: 4}, &next)
+	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "payments", FromPayload: from, PageSize: 4}, &next)
 	if next.ItemCount != 0 || next.HasMore {
 		t.Fatalf("state lost across the reload: %+v", next)
 	}
 	// And the next run is served by the new code.
-	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "payments", PageSize: 4, Reset: true}, &next)
+	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "payments", FromPayload: from, PageSize: 4, Reset: true}, &next)
 	if !strings.Contains(string(next.Items), `"version":"2"`) {
 		t.Fatalf("the new process does not serve: %s", next.Items)
 	}
@@ -245,7 +256,13 @@ func TestReloadDuringFetchAll(t *testing.T) {
 func TestBuildErrorThenFix(t *testing.T) {
 	dir := copyModule(t)
 	b := startBank(t, demobank.Config{Seed: 3, Accounts: 2, PaymentsPerAccount: 5})
-	d := newDaemon(t)
+	// The daemon's log goes to a file, which the test reads afterwards.
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "daemon.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	d := daemon.New(daemon.Options{Registry: connector.NewRegistry(), Logger: slog.New(slog.NewTextHandler(logFile, nil))})
 	c := serve(t, d)
 	var added protocol.WorkspaceConnector
 	c.must(t, protocol.MethodConnectorsAdd, protocol.ConnectorsAddParams{Dir: dir}, &added)
@@ -263,6 +280,12 @@ func TestBuildErrorThenFix(t *testing.T) {
 	line := lineOf(t, path, `"broken": 42`)
 	if bf.Provider != "acme" || len(bf.Diagnostics) == 0 || bf.Diagnostics[0].File != "connector.go" || bf.Diagnostics[0].Line != line || bf.Diagnostics[0].Column == 0 {
 		t.Fatalf("provider/buildFailed: %s (want connector.go:%d)", failed.params, line)
+	}
+	// A terminal running serve --connector sees the error itself, not
+	// only a count of diagnostics.
+	logs, _ := os.ReadFile(logFile.Name())
+	if want := fmt.Sprintf("connector.go:%d:%d: ", line, bf.Diagnostics[0].Column); !strings.Contains(string(logs), want) {
+		t.Errorf("the build failure log lacks %q:\n%s", want, logs)
 	}
 	// The last good process still serves, and the list says what failed.
 	var page protocol.Page

@@ -47,10 +47,16 @@ const (
 	// FinalStateLost returns a null state with its last page, so a later
 	// run starts over.
 	FinalStateLost Bug = "final-state-lost"
+	// ForgetsGrowth ends with a state past any possible item: a second run
+	// returns nothing, even after new payments came.
+	ForgetsGrowth Bug = "forgets-growth"
+	// TwoDecimalsEverywhere paginates correctly but gives every currency
+	// two decimals: its yen payments are JPY/2, its dinar ones KWD/2.
+	TwoDecimalsEverywhere Bug = "two-decimals-everywhere"
 )
 
 // Bugs lists every bug, None first.
-var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost}
+var Bugs = []Bug{None, TimestampCursor, OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, TwoDecimalsEverywhere, ForgetsGrowth}
 
 // Name returns the provider name of a bug: "correct" for None, else
 // "broken-<bug>".
@@ -74,8 +80,33 @@ type Connector struct {
 	bug Bug
 	cfg Config
 
-	mu  sync.Mutex
-	mem map[string]int // MemoryCursor's positions by account; guarded by mu
+	mu    sync.Mutex
+	mem   map[string]int // MemoryCursor's positions by account; guarded by mu
+	grown map[string]int // payments added by Grow, by account; guarded by mu
+}
+
+var _ connector.Grower = (*Connector)(nil)
+
+// Grow implements connector.Grower: n more payments of the parent account.
+func (c *Connector) Grow(ctx context.Context, parent json.RawMessage, n int) error {
+	acc, err := parentRef(parent)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.grown == nil {
+		c.grown = map[string]int{}
+	}
+	c.grown[acc] += n
+	return nil
+}
+
+// payments returns the number of payments of an account.
+func (c *Connector) payments(acc string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cfg.Payments + c.grown[acc]
 }
 
 var (
@@ -106,11 +137,15 @@ func Provider(bug Bug) *connector.Provider {
 	})
 }
 
-// Registry returns a registry holding the provider of every bug.
+// Registry returns a registry holding the provider of every bug, HTTP bugs
+// included.
 func Registry() *connector.Registry {
 	r := connector.NewRegistry()
 	for _, b := range Bugs {
 		r.Register(Provider(b))
+	}
+	for _, b := range HTTPBugs {
+		r.Register(HTTPProvider(b))
 	}
 	return r
 }
@@ -203,9 +238,25 @@ func (c *Connector) payment(acc string, i int) connector.Payment {
 	ref := fmt.Sprintf("%s_pay_%03d", acc, i)
 	return connector.Payment{
 		Reference: ref, CreatedAt: epoch.Add(time.Duration(i/sameTimestamp) * time.Minute), Type: connector.PaymentTypePayIn,
-		Amount: big.NewInt(int64(1000 + i)), Asset: "EUR/2", Scheme: "sepa", Status: connector.PaymentStatusSucceeded,
+		Amount: big.NewInt(int64(1000 + i)), Asset: c.asset(i), Scheme: "sepa", Status: connector.PaymentStatusSucceeded,
 		DestinationAccountReference: acc, Raw: json.RawMessage(`{"id":"` + ref + `"}`),
 	}
+}
+
+// asset is payment i's: every fifth in yen, every seventh in Kuwaiti
+// dinars, the rest in euros; TwoDecimalsEverywhere gets the decimals wrong.
+func (c *Connector) asset(i int) string {
+	code, dec := "EUR", 2
+	switch {
+	case i%5 == 4:
+		code, dec = "JPY", 0
+	case i%7 == 6:
+		code, dec = "KWD", 3
+	}
+	if c.bug == TwoDecimalsEverywhere {
+		dec = 2
+	}
+	return fmt.Sprintf("%s/%d", code, dec)
 }
 
 // FetchPayments implements connector.PaymentsFetcher, with the bug.
@@ -214,7 +265,7 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 	if err != nil {
 		return connector.Page[connector.Payment]{}, err
 	}
-	total := c.cfg.Payments
+	total := c.payments(acc)
 	item := func(i int) connector.Payment { return c.payment(acc, i) }
 	size := req.PageSize
 	if size <= 0 {
@@ -245,7 +296,7 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 		}
 		ns, _ := json.Marshal(st)
 		return page{Items: items, NewState: ns, HasMore: more}, nil
-	case OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost:
+	case OffByOneRepeat, OffByOneSkip, DropsLast, IgnoresPageSize, MemoryCursor, FinalStateLost, ForgetsGrowth:
 		var st offsetState
 		given, err := parse(req.State, &st)
 		if err != nil {
@@ -290,6 +341,9 @@ func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchReques
 		ns, _ := json.Marshal(offsetState{Offset: next})
 		if c.bug == FinalStateLost && !hasMore {
 			ns = nil
+		}
+		if c.bug == ForgetsGrowth && !hasMore {
+			ns, _ = json.Marshal(offsetState{Offset: 1 << 30})
 		}
 		return page{Items: items, NewState: ns, HasMore: hasMore}, nil
 	}

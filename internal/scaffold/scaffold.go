@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"text/template"
 )
@@ -33,6 +35,9 @@ type Options struct {
 	// Replace is the path of a Switchboard checkout for a replace
 	// directive in go.mod; empty writes none.
 	Replace string
+	// Version is the Switchboard version go.mod requires (default
+	// v0.0.0, which only a replace directive makes resolvable).
+	Version string
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
@@ -44,6 +49,9 @@ func Write(o Options) ([]string, error) {
 	}
 	if o.Module == "" {
 		o.Module = o.Name
+	}
+	if o.Version == "" {
+		o.Version = "v0.0.0"
 	}
 	if o.Replace != "" {
 		abs, err := filepath.Abs(o.Replace)
@@ -132,22 +140,62 @@ func isCheckout(dir string) bool {
 	return false
 }
 
-// DefaultReplace finds the checkout to point a new module at: the one
+// Dependency is how a new module gets Switchboard: a checkout to point a
+// replace directive at, or else a released version to require.
+type Dependency struct {
+	Replace string
+	Version string
+}
+
+// ErrNoDependency says that no checkout and no released version was found,
+// so a go.mod written now would not resolve.
+var ErrNoDependency = errors.New("no Switchboard checkout or released version found")
+
+// FindDependency finds what a new module should depend on: the checkout
 // containing the current directory, else the one containing the running
-// binary.
-func DefaultReplace() (string, error) {
-	if wd, err := os.Getwd(); err == nil {
-		if c := FindCheckout(wd); c != "" {
-			return c, nil
+// binary, else the one the binary was built from (its source path, unless
+// built with -trimpath), else the released version the binary is (go
+// install ...@vX.Y.Z).
+func FindDependency() (Dependency, error) {
+	wd, _ := os.Getwd()
+	exe, _ := os.Executable()
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
+	}
+	_, src, _, _ := runtime.Caller(0)
+	bi, _ := debug.ReadBuildInfo()
+	return findDependency(wd, exe, src, bi)
+}
+
+// findDependency is FindDependency over its inputs: the working
+// directory, the executable, this file's path at build time, and the
+// binary's build info.
+func findDependency(wd, exe, src string, bi *debug.BuildInfo) (Dependency, error) {
+	for _, dir := range []string{wd, filepath.Dir(exe)} {
+		if dir == "" || dir == "." {
+			continue
+		}
+		if c := FindCheckout(dir); c != "" {
+			return Dependency{Replace: c}, nil
 		}
 	}
-	if exe, err := os.Executable(); err == nil {
-		if real, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = real
-		}
-		if c := FindCheckout(filepath.Dir(exe)); c != "" {
-			return c, nil
+	if filepath.IsAbs(src) {
+		if c := FindCheckout(filepath.Dir(src)); c != "" {
+			return Dependency{Replace: c}, nil
 		}
 	}
-	return "", errors.New("no Switchboard checkout found around the current directory or the binary")
+	version := "(unknown)"
+	if bi != nil && bi.Main.Path == ModulePath {
+		version = bi.Main.Version
+		local := false
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				local = true // built in a checkout, not fetched by go install
+			}
+		}
+		if !local && version != "" && version != "(devel)" && !strings.Contains(version, "+") {
+			return Dependency{Version: version}, nil
+		}
+	}
+	return Dependency{}, fmt.Errorf("%w: this switchboard binary was built outside a checkout that still exists, and is no released version (it says %s), so go.mod could require nothing that resolves", ErrNoDependency, version)
 }

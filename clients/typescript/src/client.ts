@@ -220,6 +220,9 @@ export class SwitchboardClient implements Disposable {
   onFetchPage(handler: (params: P.FetchPageParams) => void): Disposable {
     return this.onNotification(P.NotifyFetchPage, handler);
   }
+  onStepPaused(handler: (params: P.StepPausedParams) => void): Disposable {
+    return this.onNotification(P.NotifyStepPaused, handler);
+  }
   onProgress(handler: (params: P.ProgressParams) => void): Disposable {
     return this.onNotification(P.NotifyProgress, handler);
   }
@@ -371,6 +374,27 @@ export class SwitchboardClient implements Disposable {
   }
   dataList(params: P.DataListParams): Promise<P.DataListResult> {
     return this.request(P.MethodDataList, params);
+  }
+
+  // --- Breaking a connector on purpose -----------------------------------------
+
+  faultsSet(params: P.FaultsSetParams): Promise<P.FaultsListResult> {
+    return this.request(P.MethodFaultsSet, params);
+  }
+  faultsList(sessionId: string): Promise<P.FaultsListResult> {
+    return this.request(P.MethodFaultsList, { sessionId });
+  }
+  async faultsClear(sessionId: string): Promise<void> {
+    await this.request(P.MethodFaultsClear, { sessionId });
+  }
+  async stepNext(params: P.StepParams): Promise<void> {
+    await this.request(P.MethodStepNext, params);
+  }
+  async stepContinue(params: P.StepParams): Promise<void> {
+    await this.request(P.MethodStepContinue, params);
+  }
+  async stepAbort(params: P.StepParams): Promise<void> {
+    await this.request(P.MethodStepAbort, params);
   }
 }
 

@@ -138,6 +138,8 @@ export const ResourceBalances = "balances";
 export const ResourceExternalAccounts = "externalAccounts";
 export const ResourcePayments = "payments";
 export const ResourceOthers = "others";
+export const ResourceOrders = "orders";
+export const ResourceConversions = "conversions";
 
 // Capability strings reported per provider and per session.
 export const CapFetchAccounts = "fetch:accounts";
@@ -145,6 +147,8 @@ export const CapFetchBalances = "fetch:balances";
 export const CapFetchExternalAccounts = "fetch:externalAccounts";
 export const CapFetchPayments = "fetch:payments";
 export const CapFetchOthers = "fetch:others";
+export const CapFetchOrders = "fetch:orders";
+export const CapFetchConversions = "fetch:conversions";
 export const CapCreateBankAccount = "create:bankAccount";
 export const CapCreateTransfer = "create:transfer";
 export const CapReverseTransfer = "reverse:transfer";
@@ -196,6 +200,11 @@ export const SessionChangedCreated = "created";
 export const SessionChangedClosed = "closed";
 export const SessionChangedReset = "reset";
 export const SessionChangedState = "state";
+/**
+ * SessionChangedCapabilities: a capability answered "not implemented"
+ * and is no longer reported.
+ */
+export const SessionChangedCapabilities = "capabilities";
 export const SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind";
 
 // Conformance check methods: the pagination check of connector/conformance,
@@ -233,8 +242,25 @@ export const CheckResume = "resume";
  * (a warning).
  */
 export const CheckRerun = "rerun";
+/**
+ * CheckTimestampGroups: a group of items sharing one timestamp, larger
+ * than the page, is fetched whole; reported instead of same-references
+ * when the state pages by the timestamp the skipped items share.
+ */
+export const CheckTimestampGroups = "timestamp-groups";
+/**
+ * CheckAssetDecimals: an asset's decimals are its currency's ISO 4217
+ * minor units (JPY/0, KWD/3).
+ */
+export const CheckAssetDecimals = "asset-decimals";
 /** CheckFetch: a fetch failed (connector error or panic). */
 export const CheckFetch = "fetch";
+/**
+ * CheckNotImplemented: the fetch answered "not implemented"
+ * (connector.ErrNotImplemented); the capability is reported as absent.
+ * A warning.
+ */
+export const CheckNotImplemented = "not-implemented";
 
 // Workspace connector methods: connectors built from a directory and run as
 // child processes, rebuilt and reloaded when their files change.
@@ -284,6 +310,91 @@ export const CodeSessionBusy = -32030;
 export const CodeStoreFull = -32040;
 export const CodeStoreDamaged = -32041;
 
+// Fault injection methods: rules a session's HTTP transport applies to the
+// connector's requests, whatever the connector (built-in, child process,
+// Stripe), so that a connector can be broken on purpose.
+/** `faults/set`: FaultsSetParams -> FaultsListResult */
+export const MethodFaultsSet = "faults/set";
+/** `faults/list`: SessionParams -> FaultsListResult */
+export const MethodFaultsList = "faults/list";
+/** `faults/clear`: SessionParams -> Empty */
+export const MethodFaultsClear = "faults/clear";
+
+// Fault kinds.
+/**
+ * FaultStatus answers Status (500 when unset) without sending the
+ * request; a 429 carries Retry-After (RetryAfter seconds, 1 when unset).
+ */
+export const FaultStatus = "status";
+/**
+ * FaultTimeout sends nothing and fails, after DelayMs, with a network
+ * timeout error (as an http.Client timeout does).
+ */
+export const FaultTimeout = "timeout";
+/** FaultReset sends nothing and fails with "connection reset by peer". */
+export const FaultReset = "reset";
+/**
+ * FaultTruncate sends the request and cuts the response body in half:
+ * the connector reads the first half, then an unexpected EOF.
+ */
+export const FaultTruncate = "truncate";
+/**
+ * FaultDuplicate sends the request and answers the response of the
+ * previous request of the same operation and URL path instead: the page
+ * before, served again.
+ */
+export const FaultDuplicate = "duplicate";
+/**
+ * FaultReorder sends the request and reverses the order of the items of
+ * the first JSON array in the response (the page's items).
+ */
+export const FaultReorder = "reorder";
+/**
+ * FaultRewrite sends the request and sets Field to Value (raw JSON) in
+ * every item of the page that has Field: a status the connector has
+ * never seen, an amount beyond int64.
+ */
+export const FaultRewrite = "rewrite";
+
+// Review rule names of a CheckFinding: the payments review rules that
+// connector/check runs by injecting faults (faults/set) into the session's
+// HTTP transport. A connector that makes no HTTP request through the
+// client the daemon hands it is not reviewed (nothing to inject into).
+/**
+ * CheckFailedPage: a page whose request failed (5xx, reset, cut body)
+ * is an error, never a page: a state returned for it would advance
+ * past data the connector never read.
+ */
+export const CheckFailedPage = "failed-page";
+/**
+ * CheckAuthNotRetryable: a 401 is reported as not retryable, with its
+ * status.
+ */
+export const CheckAuthNotRetryable = "auth-not-retryable";
+/**
+ * CheckRateLimit: a 429 is either retried by the connector no sooner
+ * than its Retry-After, or reported as retryable with its status.
+ */
+export const CheckRateLimit = "rate-limit";
+/**
+ * CheckUnknownStatus: a payment status the connector has never seen
+ * (the page's status fields rewritten) becomes OTHER, or an error,
+ * never a known status.
+ */
+export const CheckUnknownStatus = "unknown-status";
+/**
+ * CheckAmountExact: an amount beyond int64 (the page's amount fields
+ * rewritten) is kept digit for digit, or refused with an error.
+ */
+export const CheckAmountExact = "amount-exact";
+/**
+ * CheckIncremental: a key walked to its end and walked again from its
+ * final state returns nothing, then, after new payments are added,
+ * exactly those. It runs on connectors whose source can be grown on
+ * demand (the demo connector's bank, the test providers).
+ */
+export const CheckIncremental = "incremental";
+
 // Error codes of the daemon's defences: a file it will not touch, and a
 // request over one of its limits.
 export const CodePathRefused = -32050;
@@ -301,13 +412,54 @@ export const PathOutsideRoot = "outsideRoot";
 /** connectors/add over websocket with no --connector-root */
 export const PathNoConnectorRoot = "noConnectorRoot";
 
+// Step mode: fetch/all and sync/run with step (or breakpoints) pause before
+// a page and announce it with step/paused; the walk waits for step/next,
+// step/continue or step/abort. A paused walk is released by its request's
+// cancellation, its connection closing, the daemon shutting down, and its
+// step timeout: it never waits forever.
+/** `step/next`: StepParams -> Empty */
+export const MethodStepNext = "step/next";
+/** `step/continue`: StepParams -> Empty */
+export const MethodStepContinue = "step/continue";
+/** `step/abort`: StepParams -> Empty */
+export const MethodStepAbort = "step/abort";
+
+// Step mode notifications.
+/**
+ * NotifyStepPaused is sent to the session's subscribers when a walk
+ * pauses before a page.
+ * `step/paused`: StepPausedParams
+ */
+export const NotifyStepPaused = "step/paused";
+
+// Breakpoint conditions: each is checked on the page just fetched, and
+// pauses the walk before the next one.
+/** BreakEmptyWithMore: a page with no items and hasMore true. */
+export const BreakEmptyWithMore = "emptyPageWithMore";
+/**
+ * BreakStateUnchanged: a page with hasMore true whose new state is
+ * the state it was fetched from.
+ */
+export const BreakStateUnchanged = "stateUnchanged";
+/**
+ * BreakUnknownStatus: a payment whose status is OTHER or none of the
+ * known ones.
+ */
+export const BreakUnknownStatus = "unknownStatus";
+
+// Step pause reasons.
+export const StepReasonStep = "step";
+export const StepReasonBreakpoint = "breakpoint";
+
 /** A resource a connector can fetch. */
 export type Resource =
   | typeof ResourceAccounts
   | typeof ResourceBalances
   | typeof ResourceExternalAccounts
   | typeof ResourcePayments
-  | typeof ResourceOthers;
+  | typeof ResourceOthers
+  | typeof ResourceOrders
+  | typeof ResourceConversions;
 
 /** A capability string of a provider or session. */
 export type Capability =
@@ -316,6 +468,8 @@ export type Capability =
   | typeof CapFetchExternalAccounts
   | typeof CapFetchPayments
   | typeof CapFetchOthers
+  | typeof CapFetchOrders
+  | typeof CapFetchConversions
   | typeof CapCreateBankAccount
   | typeof CapCreateTransfer
   | typeof CapReverseTransfer
@@ -375,10 +529,20 @@ export type SessionChangedReason =
   | typeof SessionChangedClosed
   | typeof SessionChangedReset
   | typeof SessionChangedState
+  | typeof SessionChangedCapabilities
   | typeof SessionChangedUnsubscribed;
 
 /** Resources lists every resource in the order a sync visits them. */
-export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers];
+export const Resources: readonly Resource[] = [ResourceAccounts, ResourceBalances, ResourceExternalAccounts, ResourcePayments, ResourceOthers, ResourceOrders, ResourceConversions];
+
+/** FaultKinds lists every fault kind. */
+export const FaultKinds: readonly string[] = [FaultStatus, FaultTimeout, FaultReset, FaultTruncate, FaultDuplicate, FaultReorder, FaultRewrite];
+
+/** ReviewRules lists the review rules in the order they run. */
+export const ReviewRules: readonly string[] = [CheckFailedPage, CheckAuthNotRetryable, CheckRateLimit, CheckUnknownStatus, CheckAmountExact, CheckIncremental];
+
+/** StepConditions lists every breakpoint condition. */
+export const StepConditions: readonly string[] = [BreakEmptyWithMore, BreakStateUnchanged, BreakUnknownStatus];
 
 /** The name of each error code, without its Code prefix. */
 export const ErrorCodeNames: Readonly<Record<number, string>> = {
@@ -461,6 +625,15 @@ export interface BankAccountCreateResult {
   account: Account;
 }
 
+/**
+ * Breakpoint pauses a walk before page Page (of the walk, 1-based), or
+ * before the page after one where When holds. Set one of them.
+ */
+export interface Breakpoint {
+  page?: number;
+  when?: string;
+}
+
 /** BuildInfo describes one build of a workspace connector. */
 export interface BuildInfo {
   startedAt: string;
@@ -521,6 +694,12 @@ export interface CancelParams {
 export interface CapabilityData {
   provider: string;
   capability: string;
+  /**
+   * NotImplemented is set when the connector has the method but it
+   * answered "not implemented" (connector.ErrNotImplemented): the
+   * capability is reported as absent from then on.
+   */
+  notImplemented?: boolean;
 }
 
 /** CheckFinding is one failed check, phrased as a minimal reproduction. */
@@ -579,6 +758,24 @@ export interface CheckResource {
   findings: CheckFinding[];
 }
 
+/** CheckReview is what the review rules of connector/check ran on. */
+export interface CheckReview {
+  resource: string;
+  /**
+   * Parent is the reference of the parent item the resource was
+   * fetched for, for a child resource.
+   */
+  parent?: string;
+  /** Rules are the rules that ran. */
+  rules: string[];
+  /**
+   * Skipped says why the fault rules did not run, if so (a connector
+   * that makes no HTTP request through the session's client cannot be
+   * broken by faults).
+   */
+  skipped?: string;
+}
+
 /** ClientCapabilities says what the client can take. */
 export interface ClientCapabilities {
   /**
@@ -612,7 +809,7 @@ export interface ConnectorCheckParams {
   /** Resources to check (default: every fetch capability of the session). */
   resources?: string[];
   /**
-   * PageSizes to run each resource with (default 1, 2, 7 and the
+   * PageSizes to run each resource with (default 1, 2, 3, 7 and the
    * session's page size).
    */
   pageSizes?: number[];
@@ -624,6 +821,11 @@ export interface ConnectorCheckParams {
    */
   maxParents?: number;
   workDoneToken?: JsonValue;
+  /**
+   * SkipReview leaves out the review rules (review.go), which inject
+   * faults into the session's HTTP transport for a few pages.
+   */
+  skipReview?: boolean;
 }
 
 /** ConnectorCheckResult is the result of connector/check. */
@@ -631,6 +833,11 @@ export interface ConnectorCheckResult {
   resources: CheckResource[];
   passed: boolean;
   durationMs: number;
+  /**
+   * Review says what the review rules ran on; their findings are in
+   * the resource's findings.
+   */
+  review?: CheckReview;
 }
 
 /** ConnectorErrorData is the data of CodeConnectorError. */
@@ -657,6 +864,26 @@ export type ConnectorsListParams = Record<string, never>;
 /** ConnectorsListResult is the result of connectors/list. */
 export interface ConnectorsListResult {
   connectors: WorkspaceConnector[];
+}
+
+/**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap
+ * (Formance's PSPConversion).
+ */
+export interface Conversion {
+  reference: string;
+  createdAt: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  sourceAmount: string;
+  destinationAmount?: string;
+  fee?: string;
+  feeAsset?: string;
+  status: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
 }
 
 /**
@@ -781,8 +1008,84 @@ export interface ExportLine {
   item: JsonValue;
 }
 
+/**
+ * FaultRule is one fault: what it does, to which requests, and when. A
+ * request matches when its operation and URL match; of the matching
+ * requests, the rule fires at page Page, or every Every-th, or with
+ * probability Probability (drawn from a generator seeded with Seed), and at
+ * most Times times when Times is set. With no trigger it fires on every
+ * matching request.
+ */
+export interface FaultRule {
+  /**
+   * ID names the rule in faults/list and in the exchanges it marks;
+   * faults/set numbers rules without one ("f1", "f2"…).
+   */
+  id?: string;
+  kind: string;
+  /** Status is the status of a status fault (500 when unset). */
+  status?: number;
+  /** RetryAfter is the Retry-After of a 429, in seconds (1 when unset). */
+  retryAfter?: number;
+  /**
+   * DelayMs is how long a timeout fault waits before failing (100 when
+   * unset).
+   */
+  delayMs?: number;
+  /**
+   * Field and Value are the item field a rewrite fault sets and its new
+   * value, as JSON ("\"on_hold\"", "92233720368547758070").
+   */
+  field?: string;
+  value?: JsonValue;
+  /**
+   * Operation matches the connector call ("fetch/payments"); "" matches
+   * every call.
+   */
+  operation?: string;
+  /** URL matches a request whose URL contains it; "" matches every URL. */
+  url?: string;
+  /** Page fires on the requests made for page Page of a key (1-based). */
+  page?: number;
+  /** Every fires on every Every-th matching request. */
+  every?: number;
+  /**
+   * Probability fires on a matching request with this probability (0 to
+   * 1), drawn from a generator seeded with Seed: the same seed gives the
+   * same faults.
+   */
+  probability?: number;
+  seed?: number;
+  /** Times caps how many times the rule fires; 0 is no cap. */
+  times?: number;
+}
+
+/** FaultRuleStatus is a rule and how it fared. */
+export interface FaultRuleStatus {
+  rule: FaultRule;
+  /**
+   * Matched counts the requests the rule matched; Fired those it
+   * injected its fault into.
+   */
+  matched: number;
+  fired: number;
+}
+
+/** FaultsListResult is the result of faults/list and faults/set. */
+export interface FaultsListResult {
+  rules: FaultRuleStatus[];
+}
+
+/** FaultsSetParams are the params of faults/set. */
+export interface FaultsSetParams {
+  sessionId: string;
+  /** Rules are added to the session's rules, or replace them with Replace. */
+  rules: FaultRule[];
+  replace?: boolean;
+}
+
 /** FetchAllParams are the params of fetch/all. */
-export interface FetchAllParams {
+export interface FetchAllParams extends StepOptions {
   sessionId: string;
   resource: string;
   fromPayload?: JsonValue;
@@ -857,6 +1160,11 @@ export interface HTTPExchangeParams {
   response?: HTTPResponse;
   durationMs: number;
   error?: string;
+  /**
+   * Fault is set when a fault rule (faults/set) replaced or altered the
+   * exchange.
+   */
+  fault?: InjectedFault;
 }
 
 /**
@@ -930,6 +1238,20 @@ export interface InitiationResult {
   pollingId?: string;
 }
 
+/**
+ * InjectedFault marks an HTTP exchange that a fault rule replaced or
+ * altered: what the connector got is the fault's, not the server's.
+ */
+export interface InjectedFault {
+  rule: string;
+  kind: string;
+  /**
+   * Detail says what was done ("429, Retry-After 1", "body cut at 812 of
+   * 1624 bytes").
+   */
+  detail: string;
+}
+
 /** InstallResult is the result of session/install. */
 export interface InstallResult {
   tasks: Task[];
@@ -972,6 +1294,37 @@ export interface LogParams {
   time: string;
 }
 
+/**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts
+ * are integer units written as decimal strings, like payments'.
+ */
+export interface Order {
+  reference: string;
+  clientOrderId?: string;
+  createdAt: string;
+  /** Direction is BUY or SELL. */
+  direction: string;
+  sourceAsset: string;
+  destinationAsset: string;
+  /** Type is MARKET, LIMIT, STOP_LIMIT... */
+  type: string;
+  status: string;
+  baseQuantityOrdered: string;
+  baseQuantityFilled?: string;
+  limitPrice?: string;
+  stopPrice?: string;
+  timeInForce?: string;
+  expiresAt?: string;
+  quoteAmount?: string;
+  quoteAsset?: string;
+  fee?: string;
+  feeAsset?: string;
+  sourceAccountReference?: string;
+  destinationAccountReference?: string;
+  metadata: Record<string, string>;
+  raw: JsonValue;
+}
+
 /** Other is an item of a provider-specific resource. */
 export interface Other {
   id: string;
@@ -1000,6 +1353,13 @@ export interface Page {
   hasMore: boolean;
   durationMs: number;
   /**
+   * Deleted and Cancelled are the references of stored payments the
+   * page deleted, or marked CANCELLED (a payments page's
+   * paymentsToDelete and paymentsToCancel).
+   */
+  deleted?: string[];
+  cancelled?: string[];
+  /**
    * HTTPExchanges are the ids of the HTTP exchanges the page caused
    * (see http/list).
    */
@@ -1024,6 +1384,11 @@ export interface PathRefusedData {
 
 /** Payment is a pay-in, payout, transfer or other movement. */
 export interface Payment {
+  /**
+   * ParentReference is the payment this one refunds, captures or
+   * disputes (Formance's ParentReference), or "".
+   */
+  parentReference?: string;
   reference: string;
   createdAt: string;
   type: string;
@@ -1238,8 +1603,73 @@ export interface StateSetParams {
   state: JsonValue;
 }
 
+/** StepOptions are the step-mode fields of fetch/all and sync/run. */
+export interface StepOptions {
+  /** Step pauses before every page. */
+  step?: boolean;
+  /**
+   * Breakpoints pause before the pages they name; with Step false the
+   * walk runs freely between them.
+   */
+  breakpoints?: Breakpoint[];
+  /**
+   * StepTimeoutMs ends a walk that waited this long at a pause with no
+   * step/* call (default 300000, five minutes).
+   */
+  stepTimeoutMs?: number;
+}
+
+/** StepPage summarizes a page in step/paused. */
+export interface StepPage {
+  page: number;
+  itemCount: number;
+  hasMore: boolean;
+  newState: JsonValue;
+}
+
+/**
+ * StepParams are the params of step/next, step/continue and step/abort.
+ * step/next fetches one page and pauses again; step/continue runs on to the
+ * next breakpoint (or the end); step/abort ends the walk, which answers
+ * CodeRequestCancelled with the pages fetched so far stored.
+ */
+export interface StepParams {
+  sessionId: string;
+  stepId: string;
+}
+
+/** StepPausedParams are the params of step/paused. */
+export interface StepPausedParams {
+  sessionId: string;
+  /**
+   * StepID names the paused walk in step/next, step/continue and
+   * step/abort.
+   */
+  stepId: string;
+  /** Task is the sync task path ("accounts/payments"), "" for fetch/all. */
+  task?: string;
+  resource: string;
+  key: string;
+  /** Page is the page of the walk about to be fetched (1-based). */
+  page: number;
+  reason: string;
+  /**
+   * Breakpoint is the breakpoint that paused the walk, with reason
+   * "breakpoint"; Detail says what it saw.
+   */
+  breakpoint?: Breakpoint;
+  detail?: string;
+  /**
+   * State is the state the next page starts from ("null" at the start
+   * of a key).
+   */
+  state: JsonValue;
+  /** Last describes the page fetched before the pause, if any. */
+  last?: StepPage;
+}
+
 /** SyncRunParams are the params of sync/run. */
-export interface SyncRunParams {
+export interface SyncRunParams extends StepOptions {
   sessionId: string;
   maxPagesPerTask?: number;
   workDoneToken?: JsonValue;
@@ -1419,6 +1849,18 @@ export interface Methods {
   "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
   /** MethodConnectorsList: ConnectorsListParams -> ConnectorsListResult */
   "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
+  /** MethodFaultsSet: FaultsSetParams -> FaultsListResult */
+  "faults/set": { params: FaultsSetParams; result: FaultsListResult };
+  /** MethodFaultsList: SessionParams -> FaultsListResult */
+  "faults/list": { params: SessionParams; result: FaultsListResult };
+  /** MethodFaultsClear: SessionParams -> Empty */
+  "faults/clear": { params: SessionParams; result: Empty };
+  /** MethodStepNext: StepParams -> Empty */
+  "step/next": { params: StepParams; result: Empty };
+  /** MethodStepContinue: StepParams -> Empty */
+  "step/continue": { params: StepParams; result: Empty };
+  /** MethodStepAbort: StepParams -> Empty */
+  "step/abort": { params: StepParams; result: Empty };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */
@@ -1448,6 +1890,7 @@ export interface Notifications {
   "check/page": CheckPageParams;
   "provider/reloaded": ProviderReloadedParams;
   "provider/buildFailed": ProviderBuildFailedParams;
+  "step/paused": StepPausedParams;
 }
 
 /** Requests the daemon sends to the client: method name to params and result. */

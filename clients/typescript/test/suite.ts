@@ -10,6 +10,7 @@ import {
   Payment,
   ProgressParams,
   Session,
+  StepPausedParams,
   SwitchboardClient,
   SwitchboardError,
   pageItems,
@@ -49,7 +50,7 @@ export function clientSuite(transport: string, connect: () => Promise<Harness>):
       assert.equal(res.protocolVersion, '1');
       assert.equal(res.serverInfo.name, 'switchboard');
       assert.ok(res.capabilities.methods.includes('fetch/next'));
-      assert.deepEqual([...res.capabilities.resources].sort(), ['accounts', 'balances', 'externalAccounts', 'others', 'payments']);
+      assert.deepEqual([...res.capabilities.resources].sort(), ['accounts', 'balances', 'conversions', 'externalAccounts', 'orders', 'others', 'payments']);
     });
 
     let session: Session;
@@ -90,6 +91,30 @@ export function clientSuite(transport: string, connect: () => Promise<Harness>):
       const notes = pageNotes.filter((n) => n.sessionId === session.id);
       assert.deepEqual(notes.map((n) => n.page.page), [1, 2]);
       assert.equal(notes[1].page.key, p2.key);
+    });
+
+    it('breaks the connector with a fault rule, then steps through a fetch/all', async () => {
+      const set = await client.faultsSet({ sessionId: session.id, rules: [{ kind: 'status', status: 503, times: 1 }] });
+      assert.equal(set.rules.length, 1);
+      const err = await rejection(client.fetchNext({ sessionId: session.id, resource: 'accounts' }));
+      assert.equal(err.code, -32020);
+      const listed = await client.faultsList(session.id);
+      assert.equal(listed.rules[0].fired, 1);
+      const ex = await client.httpList({ sessionId: session.id });
+      assert.ok(ex.exchanges.some((x) => x.fault?.kind === 'status' && x.response?.status === 503), 'no exchange marked with the fault');
+      await client.faultsClear(session.id);
+
+      const paused: StepPausedParams[] = [];
+      const sub = client.onStepPaused((p) => paused.push(p));
+      const walk = client.request('fetch/all', { sessionId: session.id, resource: 'accounts', pageSize: 1, maxPages: 2, step: true });
+      await eventually(() => paused.length >= 1, 'a step/paused notification');
+      assert.equal(paused[0].page, 1);
+      await client.stepNext({ sessionId: session.id, stepId: paused[0].stepId });
+      await eventually(() => paused.length >= 2, 'a second step/paused');
+      await client.stepContinue({ sessionId: session.id, stepId: paused[0].stepId });
+      const res = await walk;
+      assert.equal(res.pages, 2);
+      sub.dispose();
     });
 
     it('sets the state and resets it', async () => {

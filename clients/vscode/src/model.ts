@@ -23,7 +23,7 @@ export interface SessionState {
 
 /** The resources a session can fetch, from its fetch:* capabilities, in sync order. */
 export function sessionResources(s: Session): string[] {
-  const order = ['accounts', 'balances', 'externalAccounts', 'payments', 'others'];
+  const order = ['accounts', 'balances', 'externalAccounts', 'payments', 'others', 'orders', 'conversions'];
   const caps = new Set(s.capabilities ?? []);
   return order.filter((r) => caps.has(`fetch:${r}`));
 }

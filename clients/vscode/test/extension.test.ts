@@ -96,7 +96,7 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     assert.equal(s.contextValue, 'session');
     const resources = await children(roots[0]);
     const labels = await Promise.all(resources.map(async (r) => (await item(r)).label));
-    assert.deepEqual(labels, ['accounts', 'balances', 'externalAccounts', 'payments']);
+    assert.deepEqual(labels, ['accounts', 'balances', 'externalAccounts', 'payments', 'orders', 'conversions']);
     assert.equal((await item(resources[3])).description, 'not fetched');
   });
 

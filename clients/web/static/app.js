@@ -5,10 +5,12 @@ import { Methods, Notifications, ClientNotifications } from './protocol.js';
 import { h, replace, $ } from './dom.js';
 import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCount, prettyJSON } from './format.js';
 import { configForm } from './schema-form.js';
+import { drawFaults } from './faults.js';
 
-const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others'];
+const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others', 'orders', 'conversions'];
 const RESOURCE_LABELS = {
   accounts: 'Accounts', balances: 'Balances', externalAccounts: 'External accounts', payments: 'Payments', others: 'Others',
+  orders: 'Orders', conversions: 'Conversions',
 };
 const MAX_ITEMS = 50000; // kept in memory per resource and session
 const SHOW_STEP = 500; // rows rendered at a time
@@ -87,6 +89,31 @@ function addItems(sessionId, resource, items) {
   }
   if (sessionId === app.current) {
     if (resource === app.tab) renderRows(changed);
+    updateTabCounts();
+  }
+}
+
+/**
+ * Applies a payments page's deletions and cancellations to the session's
+ * payments table, as the daemon applied them to its store.
+ */
+function removePayments(sessionId, deleted, cancelled) {
+  const t = view(sessionId).resources.payments;
+  let touched = false;
+  for (const ref of cancelled || []) {
+    const at = t.index.get(String(ref));
+    if (at === undefined) continue;
+    t.rows[at] = Object.assign({}, t.rows[at], { status: 'CANCELLED' });
+    touched = true;
+  }
+  const gone = new Set((deleted || []).map(String).filter((r) => t.index.has(r)));
+  if (gone.size) {
+    t.rows = t.rows.filter((it) => !gone.has(itemKey('payments', it)));
+    t.index = new Map(t.rows.map((it, i) => [itemKey('payments', it), i]));
+    touched = true;
+  }
+  if (touched && sessionId === app.current) {
+    if (app.tab === 'payments') renderTable();
     updateTabCounts();
   }
 }
@@ -204,6 +231,7 @@ function wireNotifications(rpc) {
     if (!p || !p.page) return;
     const sid = p.sessionId || p.page.sessionId;
     addItems(sid, p.page.resource, p.page.items);
+    if (p.page.deleted || p.page.cancelled) removePayments(sid, p.page.deleted, p.page.cancelled);
     if (sid === app.current) throttleStateRefresh();
     const v = view(sid);
     if (v.op && v.op.counting) {
@@ -466,6 +494,21 @@ const COLUMNS = {
     { title: 'ID', cell: (o) => h('code', o.id) },
     { title: 'Data', cell: (o) => h('code.clip', JSON.stringify(o.other)) },
   ],
+  orders: [
+    { title: 'Reference', cell: (o) => h('code', o.reference) },
+    { title: 'Created', cell: (o) => formatTime(o.createdAt), cls: 'nowrap' },
+    { title: 'Direction', cell: (o) => h('span.type', o.direction) },
+    { title: 'Status', cell: (o) => h('span.status', { dataset: { status: o.status } }, o.status) },
+    { title: 'Quantity', cell: (o) => formatAmount(o.baseQuantityOrdered, o.direction === 'BUY' ? o.destinationAsset : o.sourceAsset), cls: 'num' },
+    { title: 'From → to', cell: (o) => `${parseAsset(o.sourceAsset).code} → ${parseAsset(o.destinationAsset).code}`, cls: 'asset' },
+  ],
+  conversions: [
+    { title: 'Reference', cell: (c) => h('code', c.reference) },
+    { title: 'Created', cell: (c) => formatTime(c.createdAt), cls: 'nowrap' },
+    { title: 'Status', cell: (c) => h('span.status', { dataset: { status: c.status } }, c.status) },
+    { title: 'From', cell: (c) => formatAmount(c.sourceAmount, c.sourceAsset), cls: 'num' },
+    { title: 'To', cell: (c) => formatAmount(c.destinationAmount || '0', c.destinationAsset), cls: 'num' },
+  ],
 };
 COLUMNS.externalAccounts = COLUMNS.accounts;
 
@@ -535,11 +578,36 @@ function renderTableFoot() {
 // ---------------------------------------------------------------------------
 // Operations
 
-function pageSizeInput() {
-  const raw = $('#page-size').value.trim();
-  if (!raw) return undefined;
+// MAX_PAGE_SIZE is the largest page size accepted, the CLI's bound too
+// (MaxPageSize in cmd/switchboard/numbers.go).
+const MAX_PAGE_SIZE = 100000;
+
+// checkPageSize reads a page-size input: { value: undefined } when empty
+// (the default), { value: n } for a whole number in range, else { error }
+// naming the range. A bad number is refused, never replaced by a default.
+function checkPageSize(input) {
+  const raw = input.value.trim();
+  if (!raw && !(input.validity && input.validity.badInput)) return { value: undefined };
   const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
+  if (raw && Number.isInteger(n) && n >= 1 && n <= MAX_PAGE_SIZE) return { value: n };
+  return { error: `Page size ${raw ? `${raw} ` : ''}is out of range: want a whole number from 1 to ${formatCount(MAX_PAGE_SIZE)}` };
+}
+
+// pageSizeParams adds the toolbar's page size to params; false, with the
+// refusal shown as the session's result, when it is out of range.
+function pageSizeParams(params) {
+  const input = $('#page-size');
+  const ps = checkPageSize(input);
+  input.classList.toggle('invalid', !!ps.error);
+  if (ps.error) {
+    const v = view(app.current);
+    v.result = { kind: 'error', text: ps.error };
+    renderResult();
+    input.focus();
+    return false;
+  }
+  if (ps.value !== undefined) params.pageSize = ps.value;
+  return true;
 }
 
 async function runOp(kind, method, params, { progress = false, title } = {}) {
@@ -771,6 +839,7 @@ function renderPanel() {
   if (app.panel === 'state') renderState();
   else if (app.panel === 'http') renderHTTP();
   else if (app.panel === 'logs') renderLogs();
+  else if (app.panel === 'faults') drawFaults($('#panel-faults'), app.rpc, app.current, (m) => console.warn(m));
   else renderItem();
 }
 
@@ -913,7 +982,8 @@ function drawHTTP() {
     },
     h('td.method', x.request?.method || ''),
     h('td.url', h('code', { title: x.request?.url || '' }, x.request?.url || '')),
-    h('td', status !== null ? h('span.http-status', { dataset: { class: String(status)[0] } }, String(status)) : h('span.http-status', { dataset: { class: 'x' } }, x.error ? 'error' : '—')),
+    h('td', status !== null ? h('span.http-status', { dataset: { class: String(status)[0] } }, String(status)) : h('span.http-status', { dataset: { class: 'x' } }, x.error ? 'error' : '—'),
+      x.fault ? h('span.fault-badge', { title: `fault rule ${x.fault.rule}: ${x.fault.detail}` }, `fault ${x.fault.kind}`) : null),
     h('td.num', formatDuration(x.durationMs)),
     h('td.muted', x.operation || ''),
     h('td.muted.num', x.page !== undefined ? `page ${x.page}` : '')));
@@ -934,6 +1004,7 @@ function exchangeDetail(x) {
     ] : h('p.muted', 'No response.'));
   return h('div.exchange-grid',
     x.error ? h('p.error-text', x.error) : null,
+    x.fault ? h('p.fault-text', `Injected by fault rule ${x.fault.rule} (${x.fault.kind}): ${x.fault.detail}. The connector got this, not the server's answer.`) : null,
     side(`Request · ${x.request?.method || ''} ${x.request?.url || ''}`, x.request),
     side(x.response ? `Response · ${x.response.status}` : 'Response', x.response));
 }
@@ -1018,12 +1089,9 @@ async function createSession(ev) {
   const params = { provider, config };
   const name = $('#ns-name').value.trim();
   if (name) params.name = name;
-  const ps = $('#ns-pagesize').value.trim();
-  if (ps) {
-    const n = Number(ps);
-    if (!Number.isInteger(n) || n < 1) errors.push('Page size must be a whole number above 0');
-    else params.pageSize = n;
-  }
+  const ps = checkPageSize($('#ns-pagesize'));
+  if (ps.error) errors.push(ps.error);
+  else if (ps.value !== undefined) params.pageSize = ps.value;
   for (const el of document.querySelectorAll('#new-dialog .field.has-error')) el.classList.remove('has-error');
   if (errors.length) { showFormErrors(errors); return; }
   const btn = $('#ns-create');
@@ -1181,14 +1249,12 @@ function bind() {
   });
   $('#btn-next').addEventListener('click', () => {
     const params = { sessionId: app.current, resource: app.tab };
-    const ps = pageSizeInput();
-    if (ps) params.pageSize = ps;
+    if (!pageSizeParams(params)) return;
     runOp('Next page', Methods.FetchNext, params, { title: `Next page of ${app.tab}` });
   });
   $('#btn-all').addEventListener('click', () => {
     const params = { sessionId: app.current, resource: app.tab };
-    const ps = pageSizeInput();
-    if (ps) params.pageSize = ps;
+    if (!pageSizeParams(params)) return;
     runOp('Fetch all', Methods.FetchAll, params, { progress: true, title: `Fetching all ${app.tab}` });
   });
   $('#btn-sync').addEventListener('click', () => runOp('Sync', Methods.SyncRun, { sessionId: app.current }, { progress: true, title: 'Sync' }));

@@ -37,6 +37,12 @@ export const Methods = Object.freeze({
   ConnectorCheck: "connector/check",
   ConnectorsAdd: "connectors/add",
   ConnectorsList: "connectors/list",
+  FaultsSet: "faults/set",
+  FaultsList: "faults/list",
+  FaultsClear: "faults/clear",
+  StepNext: "step/next",
+  StepContinue: "step/continue",
+  StepAbort: "step/abort",
 });
 
 /** Notifications the client sends: name to method. */
@@ -57,6 +63,7 @@ export const Notifications = Object.freeze({
   CheckPage: "check/page",
   ProviderReloaded: "provider/reloaded",
   ProviderBuildFailed: "provider/buildFailed",
+  StepPaused: "step/paused",
 });
 
 /** Requests the daemon sends: name to method. */
@@ -119,6 +126,12 @@ export const CodeLimitExceeded = -32051;
  *   "connector/check": { params: ConnectorCheckParams, result: ConnectorCheckResult },
  *   "connectors/add": { params: ConnectorsAddParams, result: WorkspaceConnector },
  *   "connectors/list": { params: ConnectorsListParams, result: ConnectorsListResult },
+ *   "faults/set": { params: FaultsSetParams, result: FaultsListResult },
+ *   "faults/list": { params: SessionParams, result: FaultsListResult },
+ *   "faults/clear": { params: SessionParams, result: Empty },
+ *   "step/next": { params: StepParams, result: Empty },
+ *   "step/continue": { params: StepParams, result: Empty },
+ *   "step/abort": { params: StepParams, result: Empty },
  * }} MethodMap
  */
 
@@ -133,6 +146,7 @@ export const CodeLimitExceeded = -32051;
  *   "check/page": CheckPageParams,
  *   "provider/reloaded": ProviderReloadedParams,
  *   "provider/buildFailed": ProviderBuildFailedParams,
+ *   "step/paused": StepPausedParams,
  * }} NotificationMap
  */
 
@@ -176,6 +190,12 @@ export const CodeLimitExceeded = -32051;
  * BankAccountCreateResult is the result of bankAccount/create.
  * @typedef {Object} BankAccountCreateResult
  * @property {Account} account 
+ */
+/**
+ * Breakpoint pauses a walk before page Page (of the walk, 1-based), or before the page after one where When holds. Set one of them.
+ * @typedef {Object} Breakpoint
+ * @property {number} [page] 
+ * @property {string} [when] 
  */
 /**
  * BuildInfo describes one build of a workspace connector.
@@ -227,6 +247,7 @@ export const CodeLimitExceeded = -32051;
  * @typedef {Object} CapabilityData
  * @property {string} provider 
  * @property {string} capability 
+ * @property {boolean} [notImplemented] NotImplemented is set when the connector has the method but it answered "not implemented" (connector.ErrNotImplemented): the capability is reported as absent from then on.
  */
 /**
  * CheckFinding is one failed check, phrased as a minimal reproduction.
@@ -267,6 +288,14 @@ export const CodeLimitExceeded = -32051;
  * @property {CheckFinding[]} findings 
  */
 /**
+ * CheckReview is what the review rules of connector/check ran on.
+ * @typedef {Object} CheckReview
+ * @property {string} resource 
+ * @property {string} [parent] Parent is the reference of the parent item the resource was fetched for, for a child resource.
+ * @property {string[]} rules Rules are the rules that ran.
+ * @property {string} [skipped] Skipped says why the fault rules did not run, if so (a connector that makes no HTTP request through the session's client cannot be broken by faults).
+ */
+/**
  * ClientCapabilities says what the client can take.
  * @typedef {Object} ClientCapabilities
  * @property {boolean} [workDoneProgress] WorkDoneProgress: the client accepts window/workDoneProgress/create and $/progress for tokens the server makes. Kept as an alias of LSP's window.workDoneProgress, which editors send.
@@ -284,10 +313,11 @@ export const CodeLimitExceeded = -32051;
  * @typedef {Object} ConnectorCheckParams
  * @property {string} sessionId 
  * @property {string[]} [resources] Resources to check (default: every fetch capability of the session).
- * @property {number[]} [pageSizes] PageSizes to run each resource with (default 1, 2, 7 and the session's page size).
+ * @property {number[]} [pageSizes] PageSizes to run each resource with (default 1, 2, 3, 7 and the session's page size).
  * @property {number} [maxPages] MaxPages bounds each run (default 1000).
  * @property {number} [maxParents] MaxParents bounds the parents a child resource (balances per account) is checked for (default 3).
  * @property {JsonValue} [workDoneToken] 
+ * @property {boolean} [skipReview] SkipReview leaves out the review rules (review.go), which inject faults into the session's HTTP transport for a few pages.
  */
 /**
  * ConnectorCheckResult is the result of connector/check.
@@ -295,6 +325,7 @@ export const CodeLimitExceeded = -32051;
  * @property {CheckResource[]} resources 
  * @property {boolean} passed 
  * @property {number} durationMs 
+ * @property {CheckReview} [review] Review says what the review rules ran on; their findings are in the resource's findings.
  */
 /**
  * ConnectorErrorData is the data of CodeConnectorError.
@@ -318,6 +349,23 @@ export const CodeLimitExceeded = -32051;
  * ConnectorsListResult is the result of connectors/list.
  * @typedef {Object} ConnectorsListResult
  * @property {WorkspaceConnector[]} connectors 
+ */
+/**
+ * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap (Formance's PSPConversion).
+ * @typedef {Object} Conversion
+ * @property {string} reference 
+ * @property {string} createdAt 
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} sourceAmount 
+ * @property {string} [destinationAmount] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} status 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
  */
 /**
  * DataExportParams are the params of data/export: the session's stored items written as JSON Lines to Path on the daemon's machine. Without a resource, every resource is exported. An existing file at Path is replaced only with Overwrite, and never one whose mode says the user may not write it, nor anything but a regular file (CodePathRefused).
@@ -398,8 +446,45 @@ export const CodeLimitExceeded = -32051;
  * @property {JsonValue} item 
  */
 /**
+ * FaultRule is one fault: what it does, to which requests, and when. A request matches when its operation and URL match; of the matching requests, the rule fires at page Page, or every Every-th, or with probability Probability (drawn from a generator seeded with Seed), and at most Times times when Times is set. With no trigger it fires on every matching request.
+ * @typedef {Object} FaultRule
+ * @property {string} [id] ID names the rule in faults/list and in the exchanges it marks; faults/set numbers rules without one ("f1", "f2"…).
+ * @property {string} kind 
+ * @property {number} [status] Status is the status of a status fault (500 when unset).
+ * @property {number} [retryAfter] RetryAfter is the Retry-After of a 429, in seconds (1 when unset).
+ * @property {number} [delayMs] DelayMs is how long a timeout fault waits before failing (100 when unset).
+ * @property {string} [field] Field and Value are the item field a rewrite fault sets and its new value, as JSON ("\"on_hold\"", "92233720368547758070").
+ * @property {JsonValue} [value] 
+ * @property {string} [operation] Operation matches the connector call ("fetch/payments"); "" matches every call.
+ * @property {string} [url] URL matches a request whose URL contains it; "" matches every URL.
+ * @property {number} [page] Page fires on the requests made for page Page of a key (1-based).
+ * @property {number} [every] Every fires on every Every-th matching request.
+ * @property {number} [probability] Probability fires on a matching request with this probability (0 to 1), drawn from a generator seeded with Seed: the same seed gives the same faults.
+ * @property {number} [seed] 
+ * @property {number} [times] Times caps how many times the rule fires; 0 is no cap.
+ */
+/**
+ * FaultRuleStatus is a rule and how it fared.
+ * @typedef {Object} FaultRuleStatus
+ * @property {FaultRule} rule 
+ * @property {number} matched Matched counts the requests the rule matched; Fired those it injected its fault into.
+ * @property {number} fired 
+ */
+/**
+ * FaultsListResult is the result of faults/list and faults/set.
+ * @typedef {Object} FaultsListResult
+ * @property {FaultRuleStatus[]} rules 
+ */
+/**
+ * FaultsSetParams are the params of faults/set.
+ * @typedef {Object} FaultsSetParams
+ * @property {string} sessionId 
+ * @property {FaultRule[]} rules Rules are added to the session's rules, or replace them with Replace.
+ * @property {boolean} [replace] 
+ */
+/**
  * FetchAllParams are the params of fetch/all.
- * @typedef {Object} FetchAllParams
+ * @typedef {StepOptions & Object} FetchAllParams
  * @property {string} sessionId 
  * @property {string} resource 
  * @property {JsonValue} [fromPayload] 
@@ -455,6 +540,7 @@ export const CodeLimitExceeded = -32051;
  * @property {HTTPResponse} [response] 
  * @property {number} durationMs 
  * @property {string} [error] 
+ * @property {InjectedFault} [fault] Fault is set when a fault rule (faults/set) replaced or altered the exchange.
  */
 /**
  * HTTPListParams are the params of http/list: the session's recent HTTP exchanges, newest last.
@@ -522,6 +608,13 @@ export const CodeLimitExceeded = -32051;
  * @property {string} [pollingId] 
  */
 /**
+ * InjectedFault marks an HTTP exchange that a fault rule replaced or altered: what the connector got is the fault's, not the server's.
+ * @typedef {Object} InjectedFault
+ * @property {string} rule 
+ * @property {string} kind 
+ * @property {string} detail Detail says what was done ("429, Retry-After 1", "body cut at 812 of 1624 bytes").
+ */
+/**
  * InstallResult is the result of session/install.
  * @typedef {Object} InstallResult
  * @property {Task[]} tasks 
@@ -561,6 +654,32 @@ export const CodeLimitExceeded = -32051;
  * @property {string} time 
  */
 /**
+ * Order is an order placed at an exchange (Formance's PSPOrder). Amounts are integer units written as decimal strings, like payments'.
+ * @typedef {Object} Order
+ * @property {string} reference 
+ * @property {string} [clientOrderId] 
+ * @property {string} createdAt 
+ * @property {string} direction Direction is BUY or SELL.
+ * @property {string} sourceAsset 
+ * @property {string} destinationAsset 
+ * @property {string} type Type is MARKET, LIMIT, STOP_LIMIT...
+ * @property {string} status 
+ * @property {string} baseQuantityOrdered 
+ * @property {string} [baseQuantityFilled] 
+ * @property {string} [limitPrice] 
+ * @property {string} [stopPrice] 
+ * @property {string} [timeInForce] 
+ * @property {string} [expiresAt] 
+ * @property {string} [quoteAmount] 
+ * @property {string} [quoteAsset] 
+ * @property {string} [fee] 
+ * @property {string} [feeAsset] 
+ * @property {string} [sourceAccountReference] 
+ * @property {string} [destinationAccountReference] 
+ * @property {Record<string, string>} metadata 
+ * @property {JsonValue} raw 
+ */
+/**
  * Other is an item of a provider-specific resource.
  * @typedef {Object} Other
  * @property {string} id 
@@ -578,6 +697,8 @@ export const CodeLimitExceeded = -32051;
  * @property {JsonValue} newState 
  * @property {boolean} hasMore 
  * @property {number} durationMs 
+ * @property {string[]} [deleted] Deleted and Cancelled are the references of stored payments the page deleted, or marked CANCELLED (a payments page's paymentsToDelete and paymentsToCancel).
+ * @property {string[]} [cancelled] 
  * @property {string[]} [httpExchanges] HTTPExchanges are the ids of the HTTP exchanges the page caused (see http/list).
  */
 /**
@@ -595,6 +716,7 @@ export const CodeLimitExceeded = -32051;
 /**
  * Payment is a pay-in, payout, transfer or other movement.
  * @typedef {Object} Payment
+ * @property {string} [parentReference] ParentReference is the payment this one refunds, captures or disputes (Formance's ParentReference), or "".
  * @property {string} reference 
  * @property {string} createdAt 
  * @property {string} type 
@@ -789,8 +911,44 @@ export const CodeLimitExceeded = -32051;
  * @property {JsonValue} state 
  */
 /**
+ * StepOptions are the step-mode fields of fetch/all and sync/run.
+ * @typedef {Object} StepOptions
+ * @property {boolean} [step] Step pauses before every page.
+ * @property {Breakpoint[]} [breakpoints] Breakpoints pause before the pages they name; with Step false the walk runs freely between them.
+ * @property {number} [stepTimeoutMs] StepTimeoutMs ends a walk that waited this long at a pause with no step/* call (default 300000, five minutes).
+ */
+/**
+ * StepPage summarizes a page in step/paused.
+ * @typedef {Object} StepPage
+ * @property {number} page 
+ * @property {number} itemCount 
+ * @property {boolean} hasMore 
+ * @property {JsonValue} newState 
+ */
+/**
+ * StepParams are the params of step/next, step/continue and step/abort. step/next fetches one page and pauses again; step/continue runs on to the next breakpoint (or the end); step/abort ends the walk, which answers CodeRequestCancelled with the pages fetched so far stored.
+ * @typedef {Object} StepParams
+ * @property {string} sessionId 
+ * @property {string} stepId 
+ */
+/**
+ * StepPausedParams are the params of step/paused.
+ * @typedef {Object} StepPausedParams
+ * @property {string} sessionId 
+ * @property {string} stepId StepID names the paused walk in step/next, step/continue and step/abort.
+ * @property {string} [task] Task is the sync task path ("accounts/payments"), "" for fetch/all.
+ * @property {string} resource 
+ * @property {string} key 
+ * @property {number} page Page is the page of the walk about to be fetched (1-based).
+ * @property {string} reason 
+ * @property {Breakpoint} [breakpoint] Breakpoint is the breakpoint that paused the walk, with reason "breakpoint"; Detail says what it saw.
+ * @property {string} [detail] 
+ * @property {JsonValue} state State is the state the next page starts from ("null" at the start of a key).
+ * @property {StepPage} [last] Last describes the page fetched before the pause, if any.
+ */
+/**
  * SyncRunParams are the params of sync/run.
- * @typedef {Object} SyncRunParams
+ * @typedef {StepOptions & Object} SyncRunParams
  * @property {string} sessionId 
  * @property {number} [maxPagesPerTask] 
  * @property {JsonValue} [workDoneToken] 

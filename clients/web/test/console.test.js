@@ -262,5 +262,60 @@ test('web console against the real daemon', async (t) => {
     await shot('11-item');
   });
 
+  await t.test('breaks the connector with a fault rule from the Faults panel', async () => {
+    await page.click('.panel-tab[data-panel="faults"]');
+    await page.waitForSelector('#panel-faults form.fault-form');
+    await page.selectOption('#panel-faults select[name="kind"]', 'status');
+    await page.fill('#panel-faults input[name="status"]', '503');
+    await page.fill('#panel-faults input[name="times"]', '1');
+    await page.click('#panel-faults button[type="submit"]');
+    await page.waitForSelector('#panel-faults tr.fault-rule');
+    await shot('12-fault-rule');
+    await page.click('#btn-next');
+    await page.waitForSelector('#result[data-kind="error"]', { timeout: 30000 });
+    assert.match(await page.textContent('#result'), /503/);
+    await page.click('.panel-tab[data-panel="http"]');
+    await page.waitForSelector('#panel-http .fault-badge', { timeout: 30000 });
+    assert.match(await page.textContent('#panel-http .fault-badge'), /fault status/);
+    await shot('13-fault-marked');
+    await page.click('.panel-tab[data-panel="faults"]');
+    await page.waitForFunction(() => document.querySelector('#panel-faults .fault-fired')?.textContent === '1');
+    await page.click('#faults-clear');
+    await page.waitForFunction(() => /No fault rules/.test(document.querySelector('#panel-faults').textContent));
+  });
+
+  await t.test('refuses page sizes out of range, naming the range', async () => {
+    await createSession({ name: 'demo-pages', accounts: 2, paymentsPerAccount: 30 });
+    await page.click('#tabs [data-resource="payments"]');
+    for (const bad of ['-3', '0', '100001', '2.5']) {
+      await page.fill('#page-size', bad);
+      await page.click('#btn-next');
+      await page.waitForFunction(
+        (b) => (document.querySelector('#result')?.textContent || '').includes(`Page size ${b} is out of range: want a whole number from 1 to 100,000`),
+        bad, { timeout: 5000 });
+      assert.equal(await page.getAttribute('#result', 'data-kind'), 'error');
+      assert.match(await page.getAttribute('#page-size', 'class') || '', /invalid/);
+    }
+    await page.fill('#page-size', '-3');
+    await page.click('#btn-all');
+    await page.waitForFunction(() => /Page size -3 is out of range/.test(document.querySelector('#result')?.textContent || ''));
+    // Nothing was fetched: the first page to come is page 1.
+    await shot('03b-page-size-refused');
+    // In range, the next page is fetched with it.
+    await page.fill('#page-size', '4');
+    await page.click('#btn-next');
+    await page.waitForFunction(() => /Page 1 of payments: 4 items/.test(document.querySelector('#result')?.textContent || ''), null, { timeout: 15000 });
+    assert.doesNotMatch(await page.getAttribute('#page-size', 'class') || '', /invalid/);
+    await page.fill('#page-size', '');
+    // The new-session form refuses them the same way.
+    await page.click('#new-session');
+    await page.waitForSelector('#new-dialog[open]');
+    await page.selectOption('#ns-provider', 'demo');
+    await page.fill('#ns-pagesize', '-3');
+    await page.click('#ns-create');
+    await page.waitForFunction(() => /Page size -3 is out of range: want a whole number from 1 to 100,000/.test(document.querySelector('#new-dialog')?.textContent || ''));
+    await page.click('#ns-cancel');
+  });
+
   assert.deepEqual(pageErrors, [], 'errors in the page');
 });

@@ -1,8 +1,14 @@
 // A Switchboard connector written by hand in Node.js, with no
 // dependencies: the connector protocol of docs/connector-protocol.md
 // (JSON-RPC 2.0 with LSP framing on stdin/stdout). It serves accounts and
-// payments generated from its config, with offset pagination.
+// payments generated from its config, with offset pagination, and the rest
+// of Formance's model: conversions, a stub for orders answering "not
+// implemented" (-32022), payments with parents, payments to delete and to
+// cancel on the last payments page, bootstrap-on-install accounts, a payout
+// throttle and connector/uninstall.
 'use strict';
+
+const fs = require('fs');
 
 let buf = Buffer.alloc(0);
 let config = null;
@@ -20,6 +26,7 @@ const schema = {
   properties: {
     token: { type: 'string', writeOnly: true, description: 'API token' },
     count: { type: 'integer', minimum: 0, description: 'payments to serve' },
+    uninstallFile: { type: 'string', description: 'written by connector/uninstall' },
   },
   additionalProperties: false,
 };
@@ -42,13 +49,22 @@ const handlers = {
       protocolVersion: '1',
       provider: {
         name: 'nodebank', description: 'A connector in Node.js', defaultPageSize: 10,
-        capabilities: ['fetch:accounts', 'fetch:payments'], configSchema: schema,
+        capabilities: ['fetch:accounts', 'fetch:payments', 'fetch:orders', 'fetch:conversions', 'create:payout'], configSchema: schema,
       },
     };
   },
   'connector/open'(p) {
     config = p.config || {};
+    return { bootstrapOnInstall: ['accounts'], payoutsPerSecond: 50, uninstalls: true };
+  },
+  'connector/uninstall'() {
+    if (config && config.uninstallFile) fs.writeFileSync(config.uninstallFile, 'uninstalled by node\n');
     return {};
+  },
+  'connector/createPayout'(p) {
+    const i = p.initiation;
+    return { payment: { reference: i.reference, createdAt: new Date().toISOString(), type: 'PAYOUT', amount: i.amount, asset: i.asset,
+      scheme: 'sepa', status: 'SUCCEEDED', destinationAccountReference: i.destinationAccountReference, metadata: {}, raw: null } };
   },
   'connector/fetch'(p) {
     if (!config) throw { code: -32002, message: 'not open' };
@@ -57,10 +73,18 @@ const handlers = {
       all = [1, 2, 3].map((i) => ({ reference: `acc-${i}`, createdAt: created(i), name: `Account ${i}`, defaultAsset: 'EUR/2', metadata: {}, raw: { id: i } }));
     } else if (p.resource === 'payments') {
       const n = config.count || 0;
-      all = Array.from({ length: n }, (_, i) => ({
+      all = Array.from({ length: n }, (_, i) => Object.assign(i % 2 === 1 ? { parentReference: `pay-${i - 1}` } : {}, {
         reference: `pay-${i}`, createdAt: created(i), type: 'PAY-IN', amount: String(1000 + i), asset: 'EUR/2',
         scheme: 'sepa', status: 'SUCCEEDED', destinationAccountReference: 'acc-1', metadata: { n: String(i) }, raw: { i },
       }));
+      const out = page(all, p.state, p.pageSize || 10);
+      if (!out.hasMore && n > 4) Object.assign(out, { paymentsToDelete: ['pay-2'], paymentsToCancel: ['pay-4'] });
+      return out;
+    } else if (p.resource === 'conversions') {
+      all = [0, 1].map((i) => ({ reference: `conv-${i}`, createdAt: created(i), sourceAsset: 'USD/2', destinationAsset: 'USDC/6',
+        sourceAmount: '100', destinationAmount: '1000000', status: 'COMPLETED', metadata: {}, raw: { i } }));
+    } else if (p.resource === 'orders') {
+      throw { code: -32022, message: 'not implemented' };
     } else {
       throw { code: -32011, message: `capability not supported: fetch:${p.resource}` };
     }
