@@ -102,6 +102,18 @@ type SessionCreateParams struct {
 	Name     string          `json:"name,omitempty"`
 	Config   json.RawMessage `json:"config,omitempty"`
 	PageSize int             `json:"pageSize,omitempty"`
+	// Record starts recording the session into this cassette (see
+	// session/record).
+	Record string `json:"record,omitempty"`
+	// Replay runs the session's connector against this cassette, with no
+	// network. Provider and config may then be left out: the recorded
+	// ones are used.
+	Replay string `json:"replay,omitempty"`
+	// ReplayMatch is ReplayStrict (the default) or ReplayLenient.
+	ReplayMatch string `json:"replayMatch,omitempty"`
+	// Overwrite lets Record replace an existing cassette (never a
+	// read-only one).
+	Overwrite bool `json:"overwrite,omitempty"`
 }
 
 // Session is a connector instance held by the daemon, usable from any
@@ -115,6 +127,10 @@ type Session struct {
 	// Config is echoed with every secret field replaced by "***".
 	Config       json.RawMessage `json:"config"`
 	Capabilities []string        `json:"capabilities"`
+	// Recording is the cassette the session records into, if any.
+	Recording string `json:"recording,omitempty"`
+	// Replay is the cassette the session replays, if any.
+	Replay string `json:"replay,omitempty"`
 }
 
 // SessionListParams are the params of session/list.
@@ -537,5 +553,6 @@ const (
 	// SessionChangedCapabilities: a capability answered "not implemented"
 	// and is no longer reported.
 	SessionChangedCapabilities = "capabilities"
+	SessionChangedRecording    = "recording"
 	SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind"
 )

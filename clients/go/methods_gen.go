@@ -8,6 +8,26 @@ import (
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
+// SessionRecord sends session/record.
+//
+// protocol.MethodSessionRecord starts recording a session into a cassette, or
+// stops (and saves) the recording in progress.
+func (c *Client) SessionRecord(ctx context.Context, params protocol.SessionRecordParams) (protocol.SessionRecordResult, error) {
+	var res protocol.SessionRecordResult
+	err := c.Call(ctx, protocol.MethodSessionRecord, params, &res)
+	return res, err
+}
+
+// RecordingDiff sends recording/diff.
+//
+// protocol.MethodRecordingDiff runs a recorded session again, live or against a
+// newer cassette, and reports schema and data drift.
+func (c *Client) RecordingDiff(ctx context.Context, params protocol.RecordingDiffParams) (protocol.RecordingDiffResult, error) {
+	var res protocol.RecordingDiffResult
+	err := c.Call(ctx, protocol.MethodRecordingDiff, params, &res)
+	return res, err
+}
+
 // Initialize sends initialize.
 func (c *Client) Initialize(ctx context.Context, params protocol.InitializeParams) (protocol.InitializeResult, error) {
 	var res protocol.InitializeResult

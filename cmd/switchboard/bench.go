@@ -38,6 +38,8 @@ type benchOptions struct {
 	connector         string
 	connectorProvider string
 	connectorConfig   string
+
+	replay bool // bench the offline replay against the live sync
 }
 
 // benchResult is the bench's outcome; --json prints it as is.
@@ -109,6 +111,22 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if o.replay {
+				res, err := runReplayBench(ctx, cmd.ErrOrStderr(), o)
+				if err != nil {
+					return err
+				}
+				if o.asJSON {
+					b, err := json.MarshalIndent(res, "", "  ")
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.OutOrStdout(), "%s\n", b)
+				} else {
+					writeReplayBench(cmd.OutOrStdout(), res)
+				}
+				return nil
+			}
 			res, err := runBench(ctx, cmd.ErrOrStderr(), o)
 			if err != nil {
 				return err
@@ -141,6 +159,7 @@ The default is the benchmark of record (1,000,000 payments, tens of seconds);
 	f.Int64Var(&o.seed, "seed", 1, "seed of the demo bank's data")
 	f.BoolVar(&o.asJSON, "json", false, "print the result as JSON")
 	f.IntVar(&o.stalled, "stalled", 0, "extra subscribers that never read a byte (the daemon must drop them without slowing the others)")
+	f.BoolVar(&o.replay, "replay", false, "record a sync, then time the live sync against its offline replay (both through a daemon with --store memory)")
 	f.StringVar(&o.store, "store", "disk", "the daemon's store: disk (a file in a temporary state directory), memory, or both (the daemon run twice, to compare)")
 	f.StringVar(&o.connector, "connector", "", "also sync through the connector in `DIR` run as a child process (as serve --connector runs it), beside the built-in demo connector, and print the ratio")
 	f.StringVar(&o.connectorProvider, "connector-provider", "", "provider name of --connector (default: the directory's base name)")

@@ -28,6 +28,10 @@ type checkOptions struct {
 	maxParents int
 	verbose    bool
 	asJSON     bool
+	replay     string
+	record     string
+	lenient    bool
+	overwrite  bool
 	skipReview bool
 }
 
@@ -91,9 +95,16 @@ it in the private daemon. The command exits with status 1 when a check fails.`,
   switchboard check stripe --config @stripe.json --json
   switchboard check demo --connect
   switchboard check acme --connector ./acme --config '{"apiKey":"demo-key","baseUrl":"http://127.0.0.1:8081"}'`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCheck(cmd, g, &o, args[0])
+			if len(args) == 0 && o.replay == "" {
+				return errors.New("check needs PROVIDER (or --replay CASSETTE.yaml)")
+			}
+			provider := ""
+			if len(args) == 1 {
+				provider = args[0]
+			}
+			return runCheck(cmd, g, &o, provider)
 		},
 	}
 	f := cmd.Flags()
@@ -107,6 +118,10 @@ it in the private daemon. The command exits with status 1 when a check fails.`,
 	f.IntVar(&o.maxParents, "max-parents", 0, "parents a child resource is checked for (default 3)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every page the check fetches (on stderr)")
 	f.BoolVar(&o.asJSON, "json", false, "print the connector/check result as JSON")
+	f.StringVar(&o.replay, "replay", "", "run the check offline against this cassette (default page sizes: the recorded ones)")
+	f.StringVar(&o.record, "record", "", "record the check's traffic into this cassette, for a later --replay")
+	f.BoolVar(&o.lenient, "lenient", false, "with --replay: match requests on method and path only")
+	f.BoolVar(&o.overwrite, "overwrite", false, "with --record: replace the cassette if it exists")
 	f.BoolVar(&o.skipReview, "skip-review", false, "leave out the review rules (failed-page, auth-not-retryable, rate-limit, unknown-status, amount-exact), which inject faults into the session's HTTP")
 	return cmd
 }
@@ -142,9 +157,24 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 		return err
 	}
 	defer c.Close()
-	sess, err := c.CreateSession(ctx, protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize})
+	create := protocol.SessionCreateParams{Provider: provider, Config: config, PageSize: o.pageSize, Record: o.record, Replay: o.replay, Overwrite: o.overwrite}
+	pageSizes := o.pageSizes
+	if o.replay != "" {
+		if o.lenient {
+			create.ReplayMatch = protocol.ReplayLenient
+		}
+		if pageSizes == nil {
+			if pageSizes, err = recordedPageSizes(o.replay); err != nil {
+				return err
+			}
+		}
+	}
+	sess, err := c.CreateSession(ctx, create)
 	if err != nil {
 		return fmt.Errorf("session/create: %w", err)
+	}
+	if provider == "" {
+		provider = sess.Provider
 	}
 	defer func() {
 		cctx, cancel := cleanupContext()
@@ -153,7 +183,7 @@ func runCheck(cmd *cobra.Command, g *globalOptions, o *checkOptions, provider st
 	}()
 	var res protocol.ConnectorCheckResult
 	err = c.Call(ctx, protocol.MethodConnectorCheck, protocol.ConnectorCheckParams{
-		SessionID: sess.ID, Resources: o.resources, PageSizes: o.pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents, SkipReview: o.skipReview,
+		SessionID: sess.ID, Resources: o.resources, PageSizes: pageSizes, MaxPages: o.maxPages, MaxParents: o.maxParents, SkipReview: o.skipReview,
 	}, &res)
 	fctx, cancel := cleanupContext()
 	_ = c.Flush(fctx)

@@ -16,7 +16,7 @@ import (
 func main() {
 	if err := newRootCmd().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "switchboard:", err)
-		if errors.Is(err, errCheckFailed) {
+		if errors.Is(err, errCheckFailed) || errors.Is(err, errDrifted) {
 			os.Exit(1)
 		}
 		os.Exit(2)

@@ -49,6 +49,7 @@ Try it:
 		newProvidersCmd(g), newFetchCmd(g), newSyncCmd(g), newTransferCmd(g), newPayoutCmd(g), newBenchCmd(g),
 		newCheckCmd(g), newNewCmd(g),
 		newSessionsCmd(g), newSessionCmd(g), newExportCmd(g), newImportCmd(g), newStoreCmd(g),
+		newRecordCmd(g), newReplayCmd(g), newTestgenCmd(g), newDiffCmd(g),
 	)
 	return root
 }

@@ -114,6 +114,46 @@ connector call) and prints what completed.`,
 	return cmd
 }
 
+// runSync creates a session with params, runs sync/run on it with the
+// live display, prints the summary and closes the session.
+func runSync(cmd *cobra.Command, g *globalOptions, cf *connFlags, params protocol.SessionCreateParams, maxPages int, everyRun bool) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
+	cmd.SetContext(ctx)
+
+	out := cmd.OutOrStdout()
+	disp := newDisplay(out)
+	c, err := openConn(cmd, g, cf, false, client.OnFetchPage(disp.page))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	sess, err := c.CreateSession(ctx, params)
+	if err != nil {
+		return fmt.Errorf("session/create: %w", err)
+	}
+	defer func() {
+		cctx, cancel := cleanupContext()
+		defer cancel()
+		_ = c.CloseSession(cctx, sess.ID)
+	}()
+	res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
+	fctx, cancel := cleanupContext()
+	_ = c.Flush(fctx)
+	cancel()
+	disp.finish()
+	if err != nil {
+		if cancelled(err) {
+			fmt.Fprintln(out, "\ncancelled; pages completed before the cancel:")
+			_ = disp.writeSeen(out)
+			return errors.New("sync cancelled")
+		}
+		return fmt.Errorf("sync/run: %w", err)
+	}
+	return writeSyncSummary(out, res, everyRun)
+}
+
 // groupAbove is the number of task runs above which the summary shows one
 // row per task instead of one per run: a row for each of a hundred
 // accounts' payments buries what matters, the failures.

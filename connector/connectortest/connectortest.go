@@ -31,24 +31,7 @@ import (
 // config the provider refuses fails the test.
 func Open(t testing.TB, p *connector.Provider, config any) connector.Connector {
 	t.Helper()
-	var raw json.RawMessage
-	switch v := config.(type) {
-	case nil:
-		raw = json.RawMessage("{}")
-	case json.RawMessage:
-		raw = v
-	case []byte:
-		raw = v
-	case string:
-		raw = json.RawMessage(v)
-	default:
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatalf("connectortest: config of %s: %v", p.Name, err)
-		}
-		raw = b
-	}
-	c, err := p.Open(context.Background(), raw, connector.Env{})
+	c, err := p.Open(context.Background(), rawConfig(t, p, config), connector.Env{})
 	if err != nil {
 		t.Fatalf("connectortest: open %s: %v", p.Name, err)
 	}

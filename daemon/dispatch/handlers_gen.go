@@ -11,6 +11,10 @@ import (
 // server answers the client's requests of the method table, one method
 // per request; lifecycle requests are the connection's own.
 type server interface {
+	// SessionRecord answers session/record.
+	SessionRecord(ctx context.Context, c *conn, p protocol.SessionRecordParams) (protocol.SessionRecordResult, error)
+	// RecordingDiff answers recording/diff.
+	RecordingDiff(ctx context.Context, c *conn, p protocol.RecordingDiffParams) (protocol.RecordingDiffResult, error)
 	// ProvidersList answers providers/list.
 	ProvidersList(ctx context.Context, c *conn, p protocol.ProvidersListParams) (protocol.ProvidersListResult, error)
 	// SessionCreate answers session/create.
@@ -88,6 +92,8 @@ type server interface {
 // routes maps each method of server to its handler, decoding params once.
 func routes(h server) map[string]handlerFunc {
 	return map[string]handlerFunc{
+		protocol.MethodSessionRecord:      handle(h.SessionRecord),
+		protocol.MethodRecordingDiff:      handle(h.RecordingDiff),
 		protocol.MethodProvidersList:      handle(h.ProvidersList),
 		protocol.MethodSessionCreate:      handle(h.SessionCreate),
 		protocol.MethodSessionList:        handle(h.SessionList),

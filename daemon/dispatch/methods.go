@@ -96,6 +96,9 @@ func (h handlers) ProvidersList(ctx context.Context, c *conn, p protocol.Provide
 }
 
 func (h handlers) SessionCreate(ctx context.Context, c *conn, p protocol.SessionCreateParams) (protocol.Session, error) {
+	if err := checkSessionCreatePaths(p); err != nil {
+		return protocol.Session{}, err
+	}
 	ss, err := h.s.sessions.Create(ctx, p)
 	if err != nil {
 		return protocol.Session{}, err

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/cassette"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
@@ -88,6 +90,15 @@ func (m *Manager) Providers() []protocol.Provider {
 
 // create opens a session of a provider.
 func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*Session, error) {
+	tape, err := loadReplay(&p)
+	if err != nil {
+		return nil, err
+	}
+	if p.Record != "" {
+		if err := cassette.CheckPath(p.Record); err != nil {
+			return nil, protocol.InvalidParams(protocol.FieldError{Field: "record", Message: err.Error()})
+		}
+	}
 	if p.Provider == "" {
 		return nil, protocol.InvalidParams(protocol.FieldError{Field: "provider", Message: "is required"})
 	}
@@ -105,7 +116,8 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	var opened *Session
+	defer func() { release(opened) }()
 	config := p.Config
 	if len(config) == 0 || string(config) == "null" {
 		config = json.RawMessage("{}")
@@ -123,35 +135,46 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 		pageSize = prov.Info.DefaultPageSize
 	}
 	rec := store.Session{ID: id, Provider: prov.Name, Name: name, CreatedAt: time.Now().UTC().Truncate(time.Millisecond), PageSize: pageSize, Config: config}
-	s, err := m.open(ctx, prov, rec)
+	s, err := m.open(ctx, prov, rec, tape, p.ReplayMatch)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.store.PutSession(ctx, rec); err != nil {
+	if p.Record != "" {
+		if _, err := s.Record(protocol.SessionRecordParams{Path: p.Record}); err != nil {
+			s.close()
+			return nil, err
+		}
+	}
+	rec.Provider = storedProvider(prov, tape != nil)
+	// Not cancelled half-way: a session the reply did not acknowledge must
+	// not come back at the next start.
+	if err := m.store.PutSession(context.WithoutCancel(ctx), rec); err != nil {
 		s.close()
 		return nil, storeError(err)
 	}
-	m.mu.Lock()
-	m.sessions[id] = s
-	m.mu.Unlock()
+	opened = s // in m.sessions once the place is given back
 	m.logger.Info("session created", "session", id, "provider", prov.Name)
 	return s, nil
 }
 
 // open opens the connector of a session record.
-func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session) (*Session, error) {
+func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.Session, tape *cassette.Tape, match string) (*Session, error) {
 	s := &Session{
 		id: rec.ID, provider: prov.Name, name: rec.Name, createdAt: rec.CreatedAt,
 		pageSize: rec.PageSize, config: rec.Config, redacted: prov.RedactConfig(rec.Config), maxState: m.limits.MaxStateSize,
 		notifier: m.notifier, store: m.store,
 		states: map[string]*stateEntry{}, busy: map[string]string{},
-		rec:    capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
-		logs:   capture.NewRing[protocol.LogParams](keepLogs),
-		calls:  capture.NewRing[protocol.Call](keepCalls),
-		faults: faults.New(),
+		rec:     capture.NewRecorder(rec.ID, prov.SecretValues(rec.Config), m.notifier),
+		secrets: prov.SecretValues(rec.Config),
+		logs:    capture.NewRing[protocol.LogParams](keepLogs),
+		calls:   capture.NewRing[protocol.Call](keepCalls),
+		faults:  faults.New(),
 	}
 	s.http = capture.NewClient(s.rec)
-	// Fault rules run under the capture, so it records what they answer.
+	// The cassette is the bottom layer (the network, or a replay), fault
+	// rules run above it and under the capture, so the capture records
+	// what they answer and a cassette only what the provider said.
+	s.layerTape(tape, match, s.secrets)
 	if t, ok := s.http.Transport.(*capture.Transport); ok {
 		t.Base = s.faults.Wrap(t.Base)
 	}
@@ -192,12 +215,19 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 		if open {
 			continue // restored already (Restore runs again once workspace connectors are registered)
 		}
+		if strings.HasPrefix(rec.Provider, replayProvider) {
+			m.logger.Warn("replay session not restored: a replay does not survive a restart", "session", rec.ID, "provider", rec.Provider)
+			if err := m.store.DeleteSession(ctx, rec.ID); err != nil {
+				m.logger.Error("replay session's data not deleted", "session", rec.ID, "err", err)
+			}
+			continue
+		}
 		prov, ok := m.registry.Lookup(rec.Provider)
 		if !ok {
 			m.logger.Warn("stored session not restored: provider unknown", "session", rec.ID, "provider", rec.Provider)
 			continue
 		}
-		s, err := m.open(ctx, prov, rec)
+		s, err := m.open(ctx, prov, rec, nil, "")
 		if err != nil {
 			err = capture.NewRedactor(prov.SecretValues(rec.Config)).Error(err)
 			m.logger.Warn("stored session not restored", "session", rec.ID, "provider", rec.Provider, "err", err)
@@ -273,8 +303,18 @@ func (m *Manager) List() []protocol.Session {
 
 // Close closes a session and its connector.
 func (m *Manager) Close(id string) error {
-	m.mu.Lock()
+	// A recording is saved before anything goes; when that fails the
+	// session stays open, recording, and the caller is told.
+	m.mu.RLock()
 	s, ok := m.sessions[id]
+	m.mu.RUnlock()
+	if ok {
+		if err := s.saveRecording(); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	s, ok = m.sessions[id]
 	delete(m.sessions, id)
 	m.mu.Unlock()
 	if !ok {
@@ -288,12 +328,39 @@ func (m *Manager) Close(id string) error {
 	m.refreshRedactor()
 	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
+	// The reply acknowledges the deletion: it waits for its commit, and a
+	// failed one is the reply's error (the session is back at the next
+	// start).
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
 		m.logger.Error("closed session's data not deleted", "session", id, "err", err)
+		m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
+		return storeError(err)
 	}
 	m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
 	m.logger.Info("session closed", "session", id)
 	return nil
+}
+
+// Flush waits until every write queued so far, by any session, is
+// durable, and returns the first failure not yet reported (shutdown
+// answers with it).
+func (m *Manager) Flush(ctx context.Context) error {
+	m.mu.RLock()
+	ss := make([]*Session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		ss = append(ss, s)
+	}
+	m.mu.RUnlock()
+	var first error
+	for _, s := range ss {
+		if err := s.waitPending(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := m.store.Flush(ctx); err != nil && first == nil {
+		first = storeError(err)
+	}
+	return first
 }
 
 // CloseAll closes every session (daemon shutdown).
@@ -303,6 +370,9 @@ func (m *Manager) CloseAll() {
 	m.sessions = map[string]*Session{}
 	m.mu.Unlock()
 	for _, s := range ss {
+		if err := s.saveRecording(); err != nil {
+			m.logger.Error("recording not saved", "session", s.id, "err", err)
+		}
 		s.close()
 		_ = s.waitPending(context.Background())
 	}
@@ -318,6 +388,8 @@ type Session struct {
 	maxState           int             // Limits.MaxStateSize
 	config             json.RawMessage // with secrets: never echoed
 	redacted           json.RawMessage
+	secrets            []string // the config's secret values, for redaction
+	tape               *tapeLayer
 	caps               []string // replaced, never changed in place; guarded by mu
 	conn               connector.Connector
 	payouts            *rate.Limiter // the connector's payout throttle, or nil
@@ -325,7 +397,7 @@ type Session struct {
 	store              *store.Store
 
 	pmu     sync.Mutex
-	pending []<-chan error // commits queued and not yet collected; guarded by pmu
+	pending []commit // commits queued and not yet collected, oldest first; guarded by pmu
 
 	rec     *capture.Recorder
 	http    *http.Client // the connector's, closed with the session
@@ -360,6 +432,7 @@ func (s *Session) Info() protocol.Session {
 	return protocol.Session{
 		ID: s.id, Provider: s.provider, Name: s.name, CreatedAt: s.createdAt,
 		PageSize: s.pageSize, Config: s.redacted, Capabilities: s.Capabilities(),
+		Recording: s.Recording(), Replay: s.Replaying(),
 	}
 }
 

@@ -205,6 +205,7 @@ export const SessionChangedState = "state";
  * and is no longer reported.
  */
 export const SessionChangedCapabilities = "capabilities";
+export const SessionChangedRecording = "recording";
 export const SessionChangedUnsubscribed = "unsubscribed: subscriber fell behind";
 
 // Conformance check methods: the pagination check of connector/conformance,
@@ -356,6 +357,54 @@ export const FaultReorder = "reorder";
  */
 export const FaultRewrite = "rewrite";
 
+// Recording methods: a session's HTTP exchanges and connector calls kept in
+// a go-vcr v4 cassette, replayed offline, and run again to detect drift.
+/**
+ * MethodSessionRecord starts recording a session into a cassette, or
+ * stops (and saves) the recording in progress.
+ * `session/record`: SessionRecordParams -> SessionRecordResult
+ */
+export const MethodSessionRecord = "session/record";
+/**
+ * MethodRecordingDiff runs a recorded session again, live or against a
+ * newer cassette, and reports schema and data drift.
+ * `recording/diff`: RecordingDiffParams -> RecordingDiffResult
+ */
+export const MethodRecordingDiff = "recording/diff";
+
+// Recording notifications.
+/**
+ * NotifyRecordingDrift streams each drift of a recording/diff as it is
+ * found; the result holds them all.
+ * `recording/drift`: RecordingDriftParams
+ */
+export const NotifyRecordingDrift = "recording/drift";
+
+// Recording error codes.
+/**
+ * CodeReplayMiss: a replayed connector made a request the cassette
+ * does not hold. The data (ReplayMissData) names the request and the
+ * nearest recorded one.
+ */
+export const CodeReplayMiss = -32060;
+/** CodeRecordingFailed: a cassette could not be read or written. */
+export const CodeRecordingFailed = -32061;
+
+// Replay match modes of SessionCreateParams.ReplayMatch.
+/** ReplayStrict matches method, URL with its query, and body. */
+export const ReplayStrict = "strict";
+/** ReplayLenient matches method and path only, in recorded order. */
+export const ReplayLenient = "lenient";
+
+// Drift kinds.
+export const DriftFieldAdded = "field-added";
+export const DriftFieldRemoved = "field-removed";
+export const DriftFieldRetyped = "field-retyped";
+export const DriftEnumAdded = "enum-value-added";
+export const DriftItemAdded = "item-added";
+export const DriftItemRemoved = "item-removed";
+export const DriftItemChanged = "item-changed";
+
 // Review rule names of a CheckFinding: the payments review rules that
 // connector/check runs by injecting faults (faults/set) into the session's
 // HTTP transport. A connector that makes no HTTP request through the
@@ -497,6 +546,8 @@ export type ErrorCode =
   | typeof CodeSessionBusy
   | typeof CodeStoreFull
   | typeof CodeStoreDamaged
+  | typeof CodeReplayMiss
+  | typeof CodeRecordingFailed
   | typeof CodePathRefused
   | typeof CodeLimitExceeded;
 
@@ -530,6 +581,7 @@ export type SessionChangedReason =
   | typeof SessionChangedReset
   | typeof SessionChangedState
   | typeof SessionChangedCapabilities
+  | typeof SessionChangedRecording
   | typeof SessionChangedUnsubscribed;
 
 /** Resources lists every resource in the order a sync visits them. */
@@ -562,6 +614,8 @@ export const ErrorCodeNames: Readonly<Record<number, string>> = {
   [CodeSessionBusy]: "SessionBusy",
   [CodeStoreFull]: "StoreFull",
   [CodeStoreDamaged]: "StoreDamaged",
+  [CodeReplayMiss]: "ReplayMiss",
+  [CodeRecordingFailed]: "RecordingFailed",
   [CodePathRefused]: "PathRefused",
   [CodeLimitExceeded]: "LimitExceeded",
 };
@@ -575,6 +629,7 @@ export interface ErrorDataMap {
   [CodeConnectorError]: ConnectorErrorData;
   [CodeConnectorPanicked]: PanicData;
   [CodeSessionBusy]: BusyData;
+  [CodeReplayMiss]: ReplayMissData;
   [CodePathRefused]: PathRefusedData;
   [CodeLimitExceeded]: LimitData;
 }
@@ -980,6 +1035,29 @@ export interface Diagnostic {
   file: string;
   line: number;
   column: number;
+  message: string;
+}
+
+/** Drift is one difference between the recorded run and the new one. */
+export interface Drift {
+  /** Kind is one of the Drift* constants. */
+  kind: string;
+  /**
+   * Endpoint is "METHOD /path" with ids replaced by {id}, for schema
+   * drift.
+   */
+  endpoint?: string;
+  /** Resource and Reference name the item, for data drift. */
+  resource?: string;
+  reference?: string;
+  /** Field is the JSON path of the field ("data[].status"). */
+  field?: string;
+  /**
+   * Before and After are the recorded and the new type, enum value or
+   * field value.
+   */
+  before?: JsonValue;
+  after?: JsonValue;
   message: string;
 }
 
@@ -1480,6 +1558,67 @@ export interface ProvidersListResult {
   providers: Provider[];
 }
 
+/**
+ * RecordingDiffParams are the params of recording/diff. The fetch calls of
+ * the cassette From are run twice, each from its recorded state: once
+ * replayed from From, once live (or replayed from Against), and what came
+ * back is compared.
+ */
+export interface RecordingDiffParams {
+  from: string;
+  /** Against is a newer cassette to compare with; empty runs live. */
+  against?: string;
+  /** Config replaces the recorded (redacted) config for the live run. */
+  config?: JsonValue;
+  /**
+   * Save keeps the live run as a cassette: the baseline to compare a
+   * later run with (as Against, or as From).
+   */
+  save?: string;
+  /** Overwrite lets Save replace an existing cassette. */
+  overwrite?: boolean;
+  workDoneToken?: JsonValue;
+}
+
+/** RecordingDiffResult is the result of recording/diff. */
+export interface RecordingDiffResult {
+  from: string;
+  against?: string;
+  /** Saved is the cassette the live run was saved to. */
+  saved?: string;
+  /** Calls is how many recorded fetch calls were run again. */
+  calls: number;
+  /** Endpoints lists every endpoint compared. */
+  endpoints: string[];
+  /** Schema and Data hold the schema and the data drift. */
+  schema: Drift[];
+  /**
+   * Data is at most 1000 drifts; DataTruncated says how many more there
+   * were.
+   */
+  data: Drift[];
+  dataTruncated?: number;
+  drifted: boolean;
+  durationMs: number;
+}
+
+/** RecordingDriftParams are the params of recording/drift. */
+export interface RecordingDriftParams {
+  from: string;
+  drift: Drift;
+}
+
+/** ReplayMissData is the data of CodeReplayMiss. */
+export interface ReplayMissData {
+  cassette: string;
+  /** Request is the unmatched request, "METHOD URL", redacted. */
+  request: string;
+  /** Nearest is the recorded request closest to it, if any. */
+  nearest?: string;
+  /** Differences say how Nearest differs ("query limit: 25, recorded 50"). */
+  differences?: string[];
+}
+
 /** Reversal reverses (part of) a transfer or payout. */
 export interface Reversal {
   reference: string;
@@ -1525,6 +1664,10 @@ export interface Session {
   /** Config is echoed with every secret field replaced by "***". */
   config: JsonValue;
   capabilities: string[];
+  /** Recording is the cassette the session records into, if any. */
+  recording?: string;
+  /** Replay is the cassette the session replays, if any. */
+  replay?: string;
 }
 
 /** SessionChangedParams are the params of session/changed. */
@@ -1540,6 +1683,24 @@ export interface SessionCreateParams {
   name?: string;
   config?: JsonValue;
   pageSize?: number;
+  /**
+   * Record starts recording the session into this cassette (see
+   * session/record).
+   */
+  record?: string;
+  /**
+   * Replay runs the session's connector against this cassette, with no
+   * network. Provider and config may then be left out: the recorded
+   * ones are used.
+   */
+  replay?: string;
+  /** ReplayMatch is ReplayStrict (the default) or ReplayLenient. */
+  replayMatch?: string;
+  /**
+   * Overwrite lets Record replace an existing cassette (never a
+   * read-only one).
+   */
+  overwrite?: boolean;
 }
 
 /** SessionDetail is the result of session/get: the session and its states. */
@@ -1563,6 +1724,33 @@ export interface SessionNotFoundData {
 /** SessionParams are the params of every method that names only a session. */
 export interface SessionParams {
   sessionId: string;
+}
+
+/**
+ * SessionRecordParams are the params of session/record. With a path the
+ * session starts recording into it (a recording already in progress is
+ * saved and replaced); with stop the recording is saved and ended.
+ */
+export interface SessionRecordParams {
+  sessionId: string;
+  /** Path of the cassette, ending in .yaml. */
+  path?: string;
+  stop?: boolean;
+  /**
+   * Overwrite lets path replace an existing cassette (never a read-only
+   * one); without it an existing file is refused with CodePathRefused.
+   */
+  overwrite?: boolean;
+}
+
+/** SessionRecordResult describes the session's recording after the call. */
+export interface SessionRecordResult {
+  recording: boolean;
+  path?: string;
+  /** Interactions is how many HTTP exchanges the cassette holds. */
+  interactions: number;
+  /** Calls is how many connector calls the cassette holds. */
+  calls: number;
 }
 
 /**
@@ -1756,6 +1944,18 @@ export interface WorkspaceConnector {
 
 /** Requests the client sends to the daemon: method name to params and result. */
 export interface Methods {
+  /**
+   * MethodSessionRecord starts recording a session into a cassette, or
+   * stops (and saves) the recording in progress.
+   * MethodSessionRecord: SessionRecordParams -> SessionRecordResult
+   */
+  "session/record": { params: SessionRecordParams; result: SessionRecordResult };
+  /**
+   * MethodRecordingDiff runs a recorded session again, live or against a
+   * newer cassette, and reports schema and data drift.
+   * MethodRecordingDiff: RecordingDiffParams -> RecordingDiffResult
+   */
+  "recording/diff": { params: RecordingDiffParams; result: RecordingDiffResult };
   /** MethodInitialize: InitializeParams -> InitializeResult */
   "initialize": { params: InitializeParams; result: InitializeResult };
   /** MethodShutdown: none -> null */
@@ -1882,6 +2082,7 @@ export interface ClientNotifications {
 
 /** Notifications the daemon sends to the client: method name to params. */
 export interface Notifications {
+  "recording/drift": RecordingDriftParams;
   "fetch/page": FetchPageParams;
   "$/progress": ProgressParams;
   "log": LogParams;

@@ -5,6 +5,7 @@ import { Methods, Notifications, ClientNotifications } from './protocol.js';
 import { h, replace, $ } from './dom.js';
 import { formatAmount, parseAsset, formatTime, clock, formatDuration, formatCount, prettyJSON } from './format.js';
 import { configForm } from './schema-form.js';
+import { renderRecordings, onDrift } from './recordings.js';
 import { drawFaults } from './faults.js';
 
 const RESOURCES = ['accounts', 'balances', 'externalAccounts', 'payments', 'others', 'orders', 'conversions'];
@@ -252,6 +253,7 @@ function wireNotifications(rpc) {
       if (sid === app.current) renderProgress();
     }
   });
+  rpc.on(Notifications.RecordingDrift, (p) => onDrift(p, () => { if (app.panel === 'recordings') renderRecordingsPanel(); }));
   rpc.on(Notifications.SessionChanged, (p) => {
     if (!p || !p.session) return;
     const s = p.session;
@@ -274,6 +276,7 @@ function wireNotifications(rpc) {
         if (s.id === app.current) scheduleStateRefresh();
       }
       if (s.id === app.current) renderHeader();
+      if (s.id === app.current && app.panel === 'recordings') renderRecordingsPanel();
     }
     renderSessions();
   });
@@ -839,6 +842,7 @@ function renderPanel() {
   if (app.panel === 'state') renderState();
   else if (app.panel === 'http') renderHTTP();
   else if (app.panel === 'logs') renderLogs();
+  else if (app.panel === 'recordings') renderRecordingsPanel();
   else if (app.panel === 'faults') drawFaults($('#panel-faults'), app.rpc, app.current, (m) => console.warn(m));
   else renderItem();
 }
@@ -1040,6 +1044,10 @@ function appendLog(l) {
   lines.append(logRow(l));
   while (lines.childElementCount > 500) lines.firstElementChild.remove();
   if (atBottom) body.scrollTop = body.scrollHeight;
+}
+
+function renderRecordingsPanel() {
+  renderRecordings($('#panel-recordings'), currentSession(), app.rpc, () => { if (app.panel === 'recordings') renderRecordingsPanel(); });
 }
 
 function showItem(resource, it) {

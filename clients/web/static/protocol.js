@@ -5,6 +5,8 @@
 
 /** Requests the client sends: name to method. */
 export const Methods = Object.freeze({
+  SessionRecord: "session/record",
+  RecordingDiff: "recording/diff",
   Initialize: "initialize",
   Shutdown: "shutdown",
   ProvidersList: "providers/list",
@@ -55,6 +57,7 @@ export const ClientNotifications = Object.freeze({
 
 /** Notifications the daemon sends: name to method. */
 export const Notifications = Object.freeze({
+  RecordingDrift: "recording/drift",
   FetchPage: "fetch/page",
   Progress: "$/progress",
   Log: "log",
@@ -88,12 +91,16 @@ export const CodeConnectorPanicked = -32021;
 export const CodeSessionBusy = -32030;
 export const CodeStoreFull = -32040;
 export const CodeStoreDamaged = -32041;
+export const CodeReplayMiss = -32060;
+export const CodeRecordingFailed = -32061;
 export const CodePathRefused = -32050;
 export const CodeLimitExceeded = -32051;
 
 /**
  * Params and result of each request the client sends.
  * @typedef {{
+ *   "session/record": { params: SessionRecordParams, result: SessionRecordResult },
+ *   "recording/diff": { params: RecordingDiffParams, result: RecordingDiffResult },
  *   "initialize": { params: InitializeParams, result: InitializeResult },
  *   "shutdown": { params: undefined, result: null },
  *   "providers/list": { params: ProvidersListParams, result: ProvidersListResult },
@@ -138,6 +145,7 @@ export const CodeLimitExceeded = -32051;
 /**
  * Params of each notification the daemon sends.
  * @typedef {{
+ *   "recording/drift": RecordingDriftParams,
  *   "fetch/page": FetchPageParams,
  *   "$/progress": ProgressParams,
  *   "log": LogParams,
@@ -426,6 +434,18 @@ export const CodeLimitExceeded = -32051;
  * @property {string} file 
  * @property {number} line 
  * @property {number} column 
+ * @property {string} message 
+ */
+/**
+ * Drift is one difference between the recorded run and the new one.
+ * @typedef {Object} Drift
+ * @property {string} kind Kind is one of the Drift* constants.
+ * @property {string} [endpoint] Endpoint is "METHOD /path" with ids replaced by {id}, for schema drift.
+ * @property {string} [resource] Resource and Reference name the item, for data drift.
+ * @property {string} [reference] 
+ * @property {string} [field] Field is the JSON path of the field ("data[].status").
+ * @property {JsonValue} [before] Before and After are the recorded and the new type, enum value or field value.
+ * @property {JsonValue} [after] 
  * @property {string} message 
  */
 /**
@@ -796,6 +816,44 @@ export const CodeLimitExceeded = -32051;
  * @property {Provider[]} providers 
  */
 /**
+ * RecordingDiffParams are the params of recording/diff. The fetch calls of the cassette From are run twice, each from its recorded state: once replayed from From, once live (or replayed from Against), and what came back is compared.
+ * @typedef {Object} RecordingDiffParams
+ * @property {string} from 
+ * @property {string} [against] Against is a newer cassette to compare with; empty runs live.
+ * @property {JsonValue} [config] Config replaces the recorded (redacted) config for the live run.
+ * @property {string} [save] Save keeps the live run as a cassette: the baseline to compare a later run with (as Against, or as From).
+ * @property {boolean} [overwrite] Overwrite lets Save replace an existing cassette.
+ * @property {JsonValue} [workDoneToken] 
+ */
+/**
+ * RecordingDiffResult is the result of recording/diff.
+ * @typedef {Object} RecordingDiffResult
+ * @property {string} from 
+ * @property {string} [against] 
+ * @property {string} [saved] Saved is the cassette the live run was saved to.
+ * @property {number} calls Calls is how many recorded fetch calls were run again.
+ * @property {string[]} endpoints Endpoints lists every endpoint compared.
+ * @property {Drift[]} schema Schema and Data hold the schema and the data drift.
+ * @property {Drift[]} data Data is at most 1000 drifts; DataTruncated says how many more there were.
+ * @property {number} [dataTruncated] 
+ * @property {boolean} drifted 
+ * @property {number} durationMs 
+ */
+/**
+ * RecordingDriftParams are the params of recording/drift.
+ * @typedef {Object} RecordingDriftParams
+ * @property {string} from 
+ * @property {Drift} drift 
+ */
+/**
+ * ReplayMissData is the data of CodeReplayMiss.
+ * @typedef {Object} ReplayMissData
+ * @property {string} cassette 
+ * @property {string} request Request is the unmatched request, "METHOD URL", redacted.
+ * @property {string} [nearest] Nearest is the recorded request closest to it, if any.
+ * @property {string[]} [differences] Differences say how Nearest differs ("query limit: 25, recorded 50").
+ */
+/**
  * Reversal reverses (part of) a transfer or payout.
  * @typedef {Object} Reversal
  * @property {string} reference 
@@ -837,6 +895,8 @@ export const CodeLimitExceeded = -32051;
  * @property {number} pageSize 
  * @property {JsonValue} config Config is echoed with every secret field replaced by "***".
  * @property {string[]} capabilities 
+ * @property {string} [recording] Recording is the cassette the session records into, if any.
+ * @property {string} [replay] Replay is the cassette the session replays, if any.
  */
 /**
  * SessionChangedParams are the params of session/changed.
@@ -851,6 +911,10 @@ export const CodeLimitExceeded = -32051;
  * @property {string} [name] 
  * @property {JsonValue} [config] 
  * @property {number} [pageSize] 
+ * @property {string} [record] Record starts recording the session into this cassette (see session/record).
+ * @property {string} [replay] Replay runs the session's connector against this cassette, with no network. Provider and config may then be left out: the recorded ones are used.
+ * @property {string} [replayMatch] ReplayMatch is ReplayStrict (the default) or ReplayLenient.
+ * @property {boolean} [overwrite] Overwrite lets Record replace an existing cassette (never a read-only one).
  */
 /**
  * SessionDetail is the result of session/get: the session and its states.
@@ -875,6 +939,22 @@ export const CodeLimitExceeded = -32051;
  * SessionParams are the params of every method that names only a session.
  * @typedef {Object} SessionParams
  * @property {string} sessionId 
+ */
+/**
+ * SessionRecordParams are the params of session/record. With a path the session starts recording into it (a recording already in progress is saved and replaced); with stop the recording is saved and ended.
+ * @typedef {Object} SessionRecordParams
+ * @property {string} sessionId 
+ * @property {string} [path] Path of the cassette, ending in .yaml.
+ * @property {boolean} [stop] 
+ * @property {boolean} [overwrite] Overwrite lets path replace an existing cassette (never a read-only one); without it an existing file is refused with CodePathRefused.
+ */
+/**
+ * SessionRecordResult describes the session's recording after the call.
+ * @typedef {Object} SessionRecordResult
+ * @property {boolean} recording 
+ * @property {string} [path] 
+ * @property {number} interactions Interactions is how many HTTP exchanges the cassette holds.
+ * @property {number} calls Calls is how many connector calls the cassette holds.
  */
 /**
  * SessionResetParams are the params of session/reset. Without a resource, every cached state of the session is cleared.

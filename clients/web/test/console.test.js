@@ -262,6 +262,26 @@ test('web console against the real daemon', async (t) => {
     await shot('11-item');
   });
 
+  await t.test('recordings panel records a page and diffs it', async () => {
+    const cassette = join(stateDir, 'web.yaml');
+    await page.click('.panel-tab[data-panel="recordings"]');
+    await page.waitForSelector('#panel-recordings:not([hidden])');
+    await page.fill('#panel-recordings input[aria-label="Record into"]', cassette);
+    await page.click('#panel-recordings button:has-text("Record")');
+    await page.waitForFunction(() => /Recording into/.test(document.querySelector('#panel-recordings').textContent), null, { timeout: 30000 });
+    await page.click('#btn-next');
+    await page.waitForSelector('#result[data-kind="ok"]', { timeout: 30000 });
+    await page.click('#panel-recordings button:has-text("Stop and save")');
+    await page.waitForSelector('#panel-recordings input[aria-label="Record into"]', { timeout: 30000 });
+    assert.equal(existsSync(cassette), true, 'no cassette written');
+    assert.match(readFileSync(cassette, 'utf8'), /method: SWITCHBOARD/);
+    assert.equal(await page.inputValue('#panel-recordings input[aria-label="From"]'), cassette);
+    await page.click('#panel-recordings button:has-text("Run diff")');
+    await page.waitForFunction(() => /\d+ calls, \d+ endpoints: \d+ schema drifts/.test(document.querySelector('#panel-recordings').textContent), null, { timeout: 60000 });
+    assert.match(await page.textContent('#panel-recordings'), /1 calls, \d+ endpoints: 0 schema drifts/);
+    await shot('11b-recordings');
+  });
+
   await t.test('breaks the connector with a fault rule from the Faults panel', async () => {
     await page.click('.panel-tab[data-panel="faults"]');
     await page.waitForSelector('#panel-faults form.fault-form');
