@@ -31,8 +31,18 @@ type served struct {
 // daemon.json.
 func serve(t *testing.T, stateDir, storePath string, extra ...string) *served {
 	t.Helper()
+	return serveWrapped(t, nil, stateDir, storePath, extra...)
+}
+
+// serveWrapped is serve with the binary run by a wrapper command that
+// execs it (prlimit ...), so the wrapper's pid is the daemon's, and with
+// extra flags.
+func serveWrapped(t *testing.T, wrapper []string, stateDir, storePath string, extra ...string) *served {
+	t.Helper()
 	os.Remove(filepath.Join(stateDir, daemon.InfoFile))
-	cmd := exec.Command(binary(t), append([]string{"serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn"}, extra...)...)
+	argv := append(append([]string(nil), wrapper...), binary(t), "serve", "--listen", "127.0.0.1:0", "--state-dir", stateDir, "--store", storePath, "--log-level", "warn")
+	argv = append(argv, extra...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

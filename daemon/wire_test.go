@@ -42,6 +42,8 @@ type message struct {
 		Message string          `json:"message"`
 		Data    json.RawMessage `json:"data"`
 	} `json:"error"`
+	// At is when the message was read.
+	At time.Time `json:"-"`
 }
 
 // peer wraps a wire with request/response matching and a notification log.
@@ -86,7 +88,7 @@ func (p *peer) read() {
 			p.mu.Unlock()
 			return
 		}
-		var m message
+		m := message{At: time.Now()}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			p.t.Errorf("daemon sent invalid JSON: %q", raw)
 			continue
@@ -369,8 +371,14 @@ func binary(t *testing.T) string {
 // spawnStdio starts "switchboard stdio" with the test providers enabled.
 func spawnStdio(t *testing.T) (*lspWire, *exec.Cmd) {
 	t.Helper()
-	cmd := exec.Command(binary(t), "stdio")
-	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1", "SWITCHBOARD_STATE_DIR="+t.TempDir())
+	return spawnStdioIn(t, t.TempDir())
+}
+
+// spawnStdioIn starts "switchboard stdio" on stateDir with args added.
+func spawnStdioIn(t *testing.T, stateDir string, args ...string) (*lspWire, *exec.Cmd) {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"stdio"}, args...)...)
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_TEST_PROVIDERS=1", "SWITCHBOARD_STATE_DIR="+stateDir)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -136,6 +136,7 @@ var (
 
 	ConnectorsAdd       = request[ConnectorsAddParams, WorkspaceConnector](MethodConnectorsAdd, client("ConnectorsAdd"))
 	ConnectorsList      = request[ConnectorsListParams, ConnectorsListResult](MethodConnectorsList, client("ConnectorsList"))
+	ConnectorsMethods   = request[ConnectorsMethodsParams, ConnectorsMethodsResult](MethodConnectorsMethods, client("ConnectorsMethods"))
 	ProviderReloaded    = notification[ProviderReloadedParams](NotifyProviderReloaded, dir(ServerToClient))
 	ProviderBuildFailed = notification[ProviderBuildFailedParams](NotifyProviderBuildFailed, dir(ServerToClient))
 

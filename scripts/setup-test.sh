@@ -18,6 +18,7 @@ NPM_DIRS=(
   test/vscode-jsonrpc
   clients/typescript
   clients/vscode
+  clients/vscode/e2e
   clients/web/test
 )
 
@@ -76,5 +77,11 @@ done
 # browser build downloaded by a test tool).
 if [ -f clients/web/test/setup.sh ]; then
   bash clients/web/test/setup.sh
+fi
+# The VS Code extension's real-editor test drives code-server (VS Code in a
+# browser) with that same Chromium; it installs into a cache outside the
+# clone, once per machine.
+if [ -f clients/vscode/e2e/package.json ]; then
+  scripts/code-server.sh install
 fi
 say "done"

@@ -270,6 +270,13 @@ func (c *Client) ConnectorsList(ctx context.Context) (protocol.ConnectorsListRes
 	return res, err
 }
 
+// ConnectorsMethods sends connectors/methods.
+func (c *Client) ConnectorsMethods(ctx context.Context, params protocol.ConnectorsMethodsParams) (protocol.ConnectorsMethodsResult, error) {
+	var res protocol.ConnectorsMethodsResult
+	err := c.Call(ctx, protocol.MethodConnectorsMethods, params, &res)
+	return res, err
+}
+
 // WebhookCreate sends webhook/create.
 func (c *Client) WebhookCreate(ctx context.Context, params protocol.SessionParams) (protocol.WebhookCreateResult, error) {
 	var res protocol.WebhookCreateResult

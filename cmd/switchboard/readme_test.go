@@ -50,6 +50,7 @@ var readmeNotRun = map[string]string{
 	"go run ./cmd/switchboard serve   # run: the daemon on ws://127.0.0.1:7777/rpc": "the two set-up commands: serve runs until stopped (this test runs its own) and make test runs this test",
 	"TOKEN=$(jq -r .token ~/.local/state/switchboard/daemon.json)":                  "websocat is not installed here; test/vscode-jsonrpc walks the same session with an editor's client",
 	"make bench": "minutes of benchmarks; docs/benchmarks.md has their figures",
+	"switchboard testgen --from acme.yaml --dir ./acme   # a Go test with golden files": "needs a cassette of the module's own connector; TestTestgenPassesThenFailsAfterMappingChange records one and runs the generated test",
 }
 
 // readmeVolatile are the parts of an output that change from run to run:

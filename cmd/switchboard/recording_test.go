@@ -152,8 +152,9 @@ func TestRecordReplayDiffCommands(t *testing.T) {
 	}
 	bank.Close()
 	out, _ = mustRun(t, "replay", path)
-	// 2 accounts, 2 balances, 30 payments and a beneficiary, offline.
-	if last := lastLine(out); !strings.Contains(last, "(0 failed): 8 pages, 35 items") {
+	// 2 accounts, 2 balances, 30 payments, a beneficiary, 8 orders and 4
+	// conversions, offline.
+	if last := lastLine(out); !strings.Contains(last, "(0 failed): 10 pages, 47 items") {
 		t.Fatalf("replay with the bank stopped:\n%s", out)
 	}
 	// Another page size: the tasks fail, naming the missing requests.

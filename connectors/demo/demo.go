@@ -2,9 +2,11 @@
 // real connector over HTTP, written the way a connector for a production
 // PSP would be, and the reference for connector authors.
 //
-// With no endpoint configured it starts a demo bank of its own on a
-// loopback port, so that `session/create {provider: "demo"}` works with no
-// setup at all; Close stops it.
+// With no endpoint configured it runs a demo bank of its own on a loopback
+// port, so that `session/create {provider: "demo"}` works with no setup at
+// all. That bank is made on the session's first request and listens only
+// while it is used (bank.go): an idle session holds no socket and no
+// goroutine. Close stops it.
 package demo
 
 import (
@@ -70,7 +72,7 @@ type Connector struct {
 	apiKey string
 	http   *http.Client
 	log    *slog.Logger
-	bank   *demobank.Bank // the in-process bank, or nil
+	bank   *lazyBank // the in-process bank, or nil with an endpoint
 
 	whMu    sync.Mutex
 	secrets map[string]string // webhook config name -> signing secret; guarded by whMu
@@ -114,15 +116,9 @@ func Open(ctx context.Context, cfg Config, env connector.Env) (connector.Connect
 		APIKey:             cfg.APIKey,
 		GrowEvery:          time.Duration(cfg.GrowEverySeconds) * time.Second,
 	}
-	c.bank = demobank.New(bc)
-	u, err := c.bank.Start("127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("demo: start in-process bank: %w", err)
-	}
-	c.base, c.apiKey = u, c.bank.APIKey()
-	// The URL lets a user reach the bank's admin routes (faults, growth).
-	env.Logger.Info("demo bank started in-process", "url", u,
-		"accounts", bc.Accounts, "paymentsPerAccount", bc.PaymentsPerAccount, "externalAccounts", bc.ExternalAccounts)
+	// Nothing starts here: a daemon restoring 10,000 sessions opens them
+	// all, and most are idle.
+	c.bank = &lazyBank{cfg: bc, log: env.Logger, client: env.HTTPClient}
 	return c, nil
 }
 
@@ -135,15 +131,20 @@ func orDefault(v, def int) int {
 
 // Close stops the in-process bank, if any.
 func (c *Connector) Close() error {
-	if c.bank == nil {
-		return nil
+	if c.bank != nil {
+		c.bank.close()
 	}
-	return c.bank.Close()
+	return nil
 }
 
-// Endpoint returns the base URL the connector talks to (the in-process
-// bank's when it started one).
-func (c *Connector) Endpoint() string { return c.base }
+// Endpoint returns the base URL the connector talks to: the configured
+// one, or the in-process bank's while it listens ("" while it is idle).
+func (c *Connector) Endpoint() string {
+	if c.bank != nil {
+		return c.bank.listening()
+	}
+	return c.base
+}
 
 // Install returns the production task tree: accounts, then balances and
 // payments of each account; beneficiaries beside them.
@@ -170,7 +171,16 @@ type apiError struct {
 // do sends one request, decodes a 2xx JSON answer into out and returns the
 // body.
 func (c *Connector) do(ctx context.Context, method, path string, query url.Values, body any, hdr http.Header, out any) ([]byte, error) {
-	u := c.base + path
+	base, key := c.base, c.apiKey
+	if c.bank != nil {
+		var release func()
+		var err error
+		if base, key, release, err = c.bank.acquire(); err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	u := base + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
 	}
@@ -189,7 +199,7 @@ func (c *Connector) do(ctx context.Context, method, path string, query url.Value
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
-	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -467,10 +467,10 @@ func TestEmbeddedBank(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn := c.(*Connector)
+	accounts := allAccounts(t, conn)
 	if !strings.HasPrefix(conn.Endpoint(), "http://127.0.0.1:") {
 		t.Errorf("endpoint %s", conn.Endpoint())
 	}
-	accounts := allAccounts(t, conn)
 	got, _ := drain(t, conn, connector.FetchRequest{PageSize: 100})
 	if len(accounts) != 3 || len(got) != 21 {
 		t.Errorf("%d accounts, %d payments", len(accounts), len(got))

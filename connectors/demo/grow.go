@@ -20,7 +20,11 @@ func (c *Connector) Grow(ctx context.Context, parent json.RawMessage, n int) err
 		return err
 	}
 	if c.bank != nil {
-		if r := c.bank.Advance(demobank.Advance{Payments: n, Account: acc}); r.Added != n {
+		r, err := c.bank.advance(demobank.Advance{Payments: n, Account: acc})
+		if err != nil {
+			return err
+		}
+		if r.Added != n {
 			return fmt.Errorf("demo: the bank has no account %q", acc)
 		}
 		return nil

@@ -4,25 +4,28 @@ import "sync"
 
 // Ring keeps the last N values; older ones fall off. It is what keeps a
 // session's exchanges, logs and calls bounded however long a sync runs.
+// Its buffer grows as values come, up to N: an idle session's rings hold
+// nothing (10,000 sessions would otherwise take gigabytes).
 type Ring[T any] struct {
 	mu   sync.Mutex
-	buf  []T // guarded by mu
-	next int // index of the next write; guarded by mu
-	full bool
+	size int // capacity
+	buf  []T // len(buf) < size until the ring first fills; guarded by mu
+	next int // index of the next write once full; guarded by mu
 }
 
 // NewRing returns a ring of capacity n (at least 1).
 func NewRing[T any](n int) *Ring[T] {
-	return &Ring[T]{buf: make([]T, max(n, 1))}
+	return &Ring[T]{size: max(n, 1)}
 }
 
 // Add appends v, dropping the oldest value when full.
 func (r *Ring[T]) Add(v T) {
 	r.mu.Lock()
-	r.buf[r.next] = v
-	r.next = (r.next + 1) % len(r.buf)
-	if r.next == 0 {
-		r.full = true
+	if len(r.buf) < r.size {
+		r.buf = append(r.buf, v)
+	} else {
+		r.buf[r.next] = v
+		r.next = (r.next + 1) % r.size
 	}
 	r.mu.Unlock()
 }
@@ -32,13 +35,12 @@ func (r *Ring[T]) Add(v T) {
 func (r *Ring[T]) Last(n int, keep func(*T) bool) []T {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	size := r.next
-	if r.full {
-		size = len(r.buf)
-	}
+	// Before the ring fills, next is 0 and the newest value is the last
+	// of buf; after, it is just before next. Both are (next-i) mod len.
+	size := len(r.buf)
 	var out []T
 	for i := 1; i <= size && (n <= 0 || len(out) < n); i++ {
-		v := &r.buf[(r.next-i+len(r.buf))%len(r.buf)]
+		v := &r.buf[(r.next-i+size)%size]
 		if keep == nil || keep(v) {
 			out = append(out, *v)
 		}

@@ -204,17 +204,23 @@ func (c *conn) Handle(_ context.Context, rc *jsonrpc2.Conn, req *jsonrpc2.Reques
 		default:
 			// Per LSP the answer to shutdown means the server is done:
 			// walks stop at their next page, the requests in flight are
-			// answered (within shutdownWait), then shutdown is.
+			// answered (within shutdownWait), every write is durable, then
+			// shutdown is answered. An editor may kill the process as soon
+			// as it has sent exit (eglot: about 2 ms later).
 			c.stopWalks()
 			go func() {
 				done := make(chan struct{})
 				go func() { c.wg.Wait(); close(done) }()
+				timeout := time.NewTimer(shutdownWait)
+				defer timeout.Stop()
 				select {
 				case <-done:
-				case <-time.After(shutdownWait):
+				case <-timeout.C:
 				case <-c.ctx.Done():
 				}
-				c.reply(c.ctx, req, nil, nil, false)
+				fctx, cancel := context.WithTimeout(c.ctx, shutdownWait)
+				defer cancel()
+				c.reply(c.ctx, req, nil, c.srv.sessions.Flush(fctx), false)
 			}()
 		}
 		return

@@ -75,6 +75,8 @@ type server interface {
 	ConnectorsAdd(ctx context.Context, c *conn, p protocol.ConnectorsAddParams) (protocol.WorkspaceConnector, error)
 	// ConnectorsList answers connectors/list.
 	ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error)
+	// ConnectorsMethods answers connectors/methods.
+	ConnectorsMethods(ctx context.Context, c *conn, p protocol.ConnectorsMethodsParams) (protocol.ConnectorsMethodsResult, error)
 	// WebhookCreate answers webhook/create.
 	WebhookCreate(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.WebhookCreateResult, error)
 	// WebhookList answers webhook/list.
@@ -128,6 +130,7 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodConnectorCheck:     handle(h.ConnectorCheck),
 		protocol.MethodConnectorsAdd:      handle(h.ConnectorsAdd),
 		protocol.MethodConnectorsList:     handle(h.ConnectorsList),
+		protocol.MethodConnectorsMethods:  handle(h.ConnectorsMethods),
 		protocol.MethodWebhookCreate:      handle(h.WebhookCreate),
 		protocol.MethodWebhookList:        handle(h.WebhookList),
 		protocol.MethodFaultsSet:          handle(h.FaultsSet),

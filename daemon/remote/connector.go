@@ -38,6 +38,8 @@ type Connector struct {
 	open     connrpc.OpenResult // the child's answer to connector/open; guarded by mu
 	closed   bool               // guarded by mu
 	retired  map[*child]bool    // replaced children still pinned by a run; guarded by mu
+
+	idle idleStop // stops the child when no call came for a while (idle.go)
 }
 
 var (
@@ -110,6 +112,7 @@ func (c *Connector) Close() error {
 	for r := range retired {
 		r.kill()
 	}
+	c.idle.stop()
 	c.l.mu.Lock()
 	delete(c.l.live, c)
 	c.l.mu.Unlock()
@@ -287,7 +290,12 @@ func (c *Connector) call(ctx context.Context, method string, params, result any)
 	if err != nil {
 		return err
 	}
-	defer release()
+	c.idle.calls.Add(1)
+	defer func() {
+		release()
+		c.idle.calls.Add(-1)
+		c.used()
+	}()
 	cctx, cancel := context.WithTimeout(ctx, c.l.opts.CallTimeout)
 	defer cancel()
 	err = ch.peer.Call(cctx, method, params, result)

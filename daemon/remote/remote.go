@@ -32,6 +32,7 @@ import (
 const (
 	DefaultCallTimeout      = 2 * time.Minute
 	DefaultHandshakeTimeout = 30 * time.Second
+	DefaultIdleTimeout      = time.Minute
 )
 
 // Options tune a Launcher. The zero value is usable.
@@ -41,6 +42,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// HandshakeTimeout bounds starting a child, its handshake and open.
 	HandshakeTimeout time.Duration
+	// IdleTimeout is how long a session's child keeps running after its
+	// last call (or its start); then it is stopped, and the session's next
+	// call starts it again. Negative keeps children running.
+	IdleTimeout time.Duration
 	// Logger receives the stderr of children that belong to no session.
 	Logger *slog.Logger
 	// DaemonName and DaemonVersion are sent in the handshake.
@@ -80,6 +85,9 @@ func NewLauncher(ctx context.Context, command []string, dir string, opts Options
 	}
 	if opts.HandshakeTimeout <= 0 {
 		opts.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if opts.IdleTimeout == 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -227,7 +235,8 @@ func (l *Launcher) handshake(ctx context.Context, ch *child) (connrpc.ProviderIn
 }
 
 // open is the provider's open: it starts the session's child at once, so
-// that a bad config is reported by session/create.
+// that a bad config is reported by session/create; the child stops when
+// idle (idle.go).
 func (l *Launcher) open(ctx context.Context, raw json.RawMessage, env connector.Env) (connector.Connector, error) {
 	c := &Connector{l: l, config: append(json.RawMessage(nil), raw...), env: env, rec: recorderOf(env)}
 	c.provider = l.Info().Name
@@ -237,5 +246,7 @@ func (l *Launcher) open(ctx context.Context, raw json.RawMessage, env connector.
 	l.mu.Lock()
 	l.live[c] = true
 	l.mu.Unlock()
+	// A restored session nobody uses stops its child after the timeout.
+	c.used()
 	return c, nil
 }

@@ -332,3 +332,33 @@ func lookNode() (string, error) {
 }
 
 var _ = demo.Config{}
+
+// TestIdleChildStops checks that a session's child is stopped once idle,
+// and started again, with the session's config, by its next call.
+func TestIdleChildStops(t *testing.T) {
+	url := demoBank(t)
+	d, l := newDaemon(t, remote.Options{IdleTimeout: 200 * time.Millisecond})
+	c := serve(t, d)
+	s := createSession(t, c, "testconn", url)
+	first := pidOf(t, c, s.ID)
+	waitGone(t, first)
+	if got := l.Pids(); len(got) != 0 {
+		t.Fatalf("an idle session still has children %v", got)
+	}
+	var page protocol.Page
+	c.must(t, protocol.MethodFetchNext, protocol.FetchNextParams{SessionID: s.ID, Resource: "accounts"}, &page)
+	if page.ItemCount == 0 {
+		t.Error("the restarted child fetched no accounts")
+	}
+	again := pidOf(t, c, s.ID)
+	if again == 0 || again == first {
+		t.Fatalf("child not started again: pid %d then %d", first, again)
+	}
+	// A long run keeps its child: calls closer together than the timeout.
+	for range 5 {
+		time.Sleep(100 * time.Millisecond)
+		if pid := pidOf(t, c, s.ID); pid != again {
+			t.Fatalf("a busy session's child changed from %d to %d", again, pid)
+		}
+	}
+}

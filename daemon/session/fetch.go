@@ -39,11 +39,11 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if err != nil {
 		return page, err
 	}
-	// The commit is not awaited: the page and its state go to the store in
-	// one transaction in the background (a failure fails the next call),
-	// and a clean stop flushes the store. Only a crash in the next
-	// milliseconds can lose the page, and then the state lost with it makes
-	// the next fetch/next serve it again: nothing is skipped.
+	// The reply acknowledges the page: it is sent once the page's items
+	// and state are durable, so a kill -9 right after it loses neither.
+	if err := s.waitPending(context.WithoutCancel(ctx)); err != nil {
+		return protocol.Page{}, err
+	}
 	return page, nil
 }
 
@@ -113,6 +113,9 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
 	if err := s.commitPage(ctx, resource, res.Records, res.Delete, rec); err != nil {
+		return protocol.Page{}, err
+	}
+	if err := s.holdWindow(context.WithoutCancel(ctx)); err != nil {
 		return protocol.Page{}, err
 	}
 	page := protocol.Page{

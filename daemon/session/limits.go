@@ -60,19 +60,24 @@ func (s *Session) checkState(state, fromPayload json.RawMessage) error {
 	return checkSize("fromPayload", "fromPayload (bytes)", fromPayload, s.maxState)
 }
 
-// reserve takes one of the MaxSessions places for a session being opened;
-// the returned func gives it back once the session is in m.sessions (or
-// failed to open).
-func (m *Manager) reserve() (func(), error) {
+// reserve takes one of the MaxSessions places for a session being opened.
+// The returned func gives it back: with the opened session, which takes
+// the place in m.sessions in the same critical section (a session counted
+// twice for a moment would refuse a create under the limit), or with nil
+// when it failed to open. It must be called exactly once.
+func (m *Manager) reserve() (func(s *Session), error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if n := len(m.sessions) + m.opening; n >= m.limits.MaxSessions {
 		return nil, protocol.LimitExceeded("sessions", "the open sessions", int64(m.limits.MaxSessions), int64(n+1), "--max-sessions")
 	}
 	m.opening++
-	return func() {
+	return func(s *Session) {
 		m.mu.Lock()
 		m.opening--
+		if s != nil {
+			m.sessions[s.id] = s
+		}
 		m.mu.Unlock()
 	}, nil
 }

@@ -119,7 +119,8 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 	if err != nil {
 		return nil, err
 	}
-	defer release()
+	var opened *Session
+	defer func() { release(opened) }()
 	config := p.Config
 	if len(config) == 0 || string(config) == "null" {
 		config = json.RawMessage("{}")
@@ -148,13 +149,13 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 		}
 	}
 	rec.Provider = storedProvider(prov, tape != nil)
-	if err := m.store.PutSession(ctx, rec); err != nil {
+	// Not cancelled half-way: a session the reply did not acknowledge must
+	// not come back at the next start.
+	if err := m.store.PutSession(context.WithoutCancel(ctx), rec); err != nil {
 		s.close()
 		return nil, storeError(err)
 	}
-	m.mu.Lock()
-	m.sessions[id] = s
-	m.mu.Unlock()
+	opened = s // in m.sessions once the place is given back
 	m.logger.Info("session created", "session", id, "provider", prov.Name)
 	return s, nil
 }
@@ -333,12 +334,39 @@ func (m *Manager) Close(id string) error {
 	m.refreshRedactor()
 	m.checkLeaks(s)
 	_ = s.waitPending(context.Background())
+	// The reply acknowledges the deletion: it waits for its commit, and a
+	// failed one is the reply's error (the session is back at the next
+	// start).
 	if err := m.store.DeleteSession(context.Background(), id); err != nil {
 		m.logger.Error("closed session's data not deleted", "session", id, "err", err)
+		m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
+		return storeError(err)
 	}
 	m.notifier.SessionChanged(info, protocol.SessionChangedClosed)
 	m.logger.Info("session closed", "session", id)
 	return nil
+}
+
+// Flush waits until every write queued so far, by any session, is
+// durable, and returns the first failure not yet reported (shutdown
+// answers with it).
+func (m *Manager) Flush(ctx context.Context) error {
+	m.mu.RLock()
+	ss := make([]*Session, 0, len(m.sessions))
+	for _, s := range m.sessions {
+		ss = append(ss, s)
+	}
+	m.mu.RUnlock()
+	var first error
+	for _, s := range ss {
+		if err := s.waitPending(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	if err := m.store.Flush(ctx); err != nil && first == nil {
+		first = storeError(err)
+	}
+	return first
 }
 
 // CloseAll closes every session (daemon shutdown).
@@ -375,7 +403,7 @@ type Session struct {
 	store              *store.Store
 
 	pmu     sync.Mutex
-	pending []<-chan error // commits queued and not yet collected; guarded by pmu
+	pending []commit // commits queued and not yet collected, oldest first; guarded by pmu
 
 	rec     *capture.Recorder
 	http    *http.Client // the connector's, closed with the session

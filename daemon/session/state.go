@@ -97,7 +97,9 @@ func (s *Session) SetState(ctx context.Context, p protocol.StateSetParams) error
 	e.updatedAt = time.Now().UTC()
 	rec := e.record(s.id, key)
 	s.mu.Unlock()
-	if err := s.store.PutState(ctx, rec); err != nil {
+	// The reply acknowledges the write: it waits for the commit, whatever
+	// the request's cancellation.
+	if err := s.store.PutState(context.WithoutCancel(ctx), rec); err != nil {
 		s.storeFailed() // the state in memory is not the store's
 		return storeError(err)
 	}
@@ -126,6 +128,9 @@ func (s *Session) Reset(ctx context.Context, resource string, purge bool) error 
 		}
 	}
 	s.mu.Unlock()
+	// The states are gone from the cache already: the store follows,
+	// whatever the request's cancellation.
+	ctx = context.WithoutCancel(ctx)
 	if err := s.waitPending(ctx); err != nil {
 		return err
 	}

@@ -142,9 +142,12 @@ func Salvage(path string, w io.Writer) (Report, error) {
 		for _, n := range counts {
 			r.Expected += n
 		}
-		ip := append(dataPrefix(ss.key), subItem)
+		ip, width := itemPrefix(ss.key), 8
+		if v == 5 {
+			ip, width = schema5ItemPrefix(ss.key), 16
+		}
 		var read int64
-		scanItems(db, ip, func(k, val []byte) {
+		scanItems(db, ip, width, func(k, val []byte) {
 			d, ok := decodeItem(val)
 			if !ok || !json.Valid(d.data) {
 				damage("session %s: item %x does not decode", ss.id, k[len(ip):])
@@ -177,12 +180,13 @@ func scanRange(db *pebble.DB, lower, upper []byte, fn func(k, v []byte), fail fu
 	}
 }
 
-// scanItems calls fn for each readable item under p (a session's 'i'
-// prefix: p, kind, seq). A damaged block fails every seek that lands in
-// it and none past it, so after an error the scan binary-searches, over
-// the 16 bytes of kind and seq, the first position a seek succeeds from,
-// and goes on there: only the damaged block's items are lost.
-func scanItems(db *pebble.DB, p []byte, fn func(k, v []byte), fail func(error)) {
+// scanItems calls fn for each readable item under p (a session's 'b'
+// prefix: p, seq; width 8, or 16 for schema 5's p, kind, seq). A damaged
+// block fails every seek that lands in it and none past it, so after an
+// error the scan binary-searches, over the width bytes after p, the first
+// position a seek succeeds from, and goes on there: only the damaged
+// block's items are lost.
+func scanItems(db *pebble.DB, p []byte, width int, fn func(k, v []byte), fail func(error)) {
 	upper := prefixEnd(p)
 	from := bytes.Clone(p)
 	for {
@@ -191,11 +195,11 @@ func scanItems(db *pebble.DB, p []byte, fn func(k, v []byte), fail func(error)) 
 			return
 		}
 		fail(err)
-		lo := position(p, from)
+		lo := position(p, from, width)
 		if last != nil {
-			lo = position(p, last) + 1
+			lo = position(p, last, width) + 1
 		}
-		next, ok := firstReadable(db, p, upper, lo)
+		next, ok := firstReadable(db, p, width, upper, lo)
 		if !ok {
 			return
 		}
@@ -203,16 +207,22 @@ func scanItems(db *pebble.DB, p []byte, fn func(k, v []byte), fail func(error)) 
 	}
 }
 
-// position is the kind and seq of an item key under p as one number (the
-// kind's high bits are small, so 128 bits are not needed: kinds are below
-// 2^21 and seqs below 2^42 in any store that fits a disk).
-func position(p, k []byte) uint64 {
-	rest := append(bytes.Clone(k[len(p):]), make([]byte, 16)...)[:16]
+// position is the seq of an item key under p as one number (of width 16,
+// kind and seq: kinds are below 2^21 and seqs below 2^42 in any store
+// that fits a disk).
+func position(p, k []byte, width int) uint64 {
+	rest := append(bytes.Clone(k[len(p):]), make([]byte, width)...)[:width]
+	if width == 8 {
+		return binary.BigEndian.Uint64(rest)
+	}
 	kind, seq := binary.BigEndian.Uint64(rest), binary.BigEndian.Uint64(rest[8:])
 	return kind<<42 | seq&(1<<42-1)
 }
 
-func keyAt(p []byte, pos uint64) []byte {
+func keyAt(p []byte, pos uint64, width int) []byte {
+	if width == 8 {
+		return appendU64(bytes.Clone(p), pos)
+	}
 	return appendU64(appendU64(bytes.Clone(p), pos>>42), pos&(1<<42-1))
 }
 
@@ -231,9 +241,9 @@ func scanFrom(db *pebble.DB, from, upper []byte, fn func(k, v []byte)) (last []b
 
 // firstReadable returns the smallest key at or after position lo from
 // which a seek succeeds, or false when none does below upper.
-func firstReadable(db *pebble.DB, p, upper []byte, lo uint64) ([]byte, bool) {
+func firstReadable(db *pebble.DB, p []byte, width int, upper []byte, lo uint64) ([]byte, bool) {
 	seeks := func(pos uint64) bool {
-		it, err := db.NewIter(&pebble.IterOptions{LowerBound: keyAt(p, pos), UpperBound: upper})
+		it, err := db.NewIter(&pebble.IterOptions{LowerBound: keyAt(p, pos, width), UpperBound: upper})
 		if err != nil {
 			return false
 		}
@@ -252,5 +262,5 @@ func firstReadable(db *pebble.DB, p, upper []byte, lo uint64) ([]byte, bool) {
 			lo = mid + 1
 		}
 	}
-	return keyAt(p, lo), true
+	return keyAt(p, lo, width), true
 }

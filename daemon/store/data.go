@@ -158,7 +158,7 @@ func (s *Store) ListPage(ctx context.Context, q Query) (Page, error) {
 		}
 		at := timeFromOrder(binary.BigEndian.Uint64(k[len(cp):]))
 		seq := binary.BigEndian.Uint64(k[len(cp)+8:])
-		ibuf = itemKey(ibuf, key, kind, seq)
+		ibuf = itemKey(ibuf, key, seq)
 		v, closer, err := snap.Get(ibuf)
 		if err != nil {
 			if errors.Is(err, pebble.ErrNotFound) {
@@ -232,11 +232,9 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 	if !ok {
 		return nil
 	}
-	kind := uint64(0)
-	if resource != "" {
-		kind = resourceKind(resource)
-	}
-	p := subPrefix(key, subItem, kind)
+	// A session's items are in write order whatever their resource
+	// (keys.go): one resource's are picked out on the way.
+	p := itemPrefix(key)
 	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
 	if err != nil {
 		return s.readErr("read items", err)
@@ -249,6 +247,9 @@ func (s *Store) Each(ctx context.Context, sessionID, resource string, fn func(re
 		d, ok := decodeItem(it.Value())
 		if !ok {
 			return damaged(s.path, fmt.Errorf("item %x does not decode", it.Key()))
+		}
+		if resource != "" && d.resource != resource {
+			continue
 		}
 		if err := fn(d.resource, d.data); err != nil {
 			return err
@@ -289,7 +290,7 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 		}
 		f.add(ref)
 		if found {
-			tx.del(itemKey(tx.ibuf, key, kind, old[0]))
+			tx.del(itemKey(tx.ibuf, key, old[0]))
 			tx.del(createdKey(tx.ibuf, key, kind, int64(old[1]), old[0]))
 		} else {
 			n++
@@ -299,7 +300,7 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 		tx.set(rk, refValue(tx.vbuf, seq, created))
 		tx.refs[string(rk)] = [2]uint64{seq, uint64(created)}
 		tx.vbuf = itemValue(tx.vbuf, resource, it)
-		tx.ibuf = itemKey(tx.ibuf, key, kind, seq)
+		tx.ibuf = itemKey(tx.ibuf, key, seq)
 		tx.set(tx.ibuf, tx.vbuf)
 		tx.vbuf = filterValue(tx.vbuf, it)
 		tx.ibuf = createdKey(tx.ibuf, key, kind, created, seq)
@@ -363,14 +364,29 @@ func (tx *wtx) count(key, kind uint64) (int64, error) {
 
 // deleteData deletes a session's items of one kind, or all its data for
 // kind 0. Its job runs alone (job.alone), so the group has no writes of
-// these items in memory.
-func (tx *wtx) deleteData(key, kind uint64) {
+// these items in memory. One kind's items are among the session's others
+// (keys.go): its created-at index names them, one point deletion each.
+func (tx *wtx) deleteData(key, kind uint64) error {
 	tx.freeing = true
 	if kind == 0 {
-		p := dataPrefix(key)
-		tx.b.DeleteRange(p, prefixEnd(p), nil)
+		for _, p := range [][]byte{dataPrefix(key), itemPrefix(key)} {
+			tx.b.DeleteRange(p, prefixEnd(p), nil)
+		}
 	} else {
-		for _, sub := range []byte{subItem, subRef, subCreated} {
+		cp := subPrefix(key, subCreated, kind)
+		it, err := tx.s.db.NewIter(&pebble.IterOptions{LowerBound: cp, UpperBound: prefixEnd(cp)})
+		if err != nil {
+			return tx.s.readErr("delete items", err)
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			if k := it.Key(); len(k) == len(cp)+16 {
+				tx.b.Delete(itemKey(tx.ibuf, key, binary.BigEndian.Uint64(k[len(cp)+8:])), nil)
+			}
+		}
+		if err := errors.Join(it.Error(), it.Close()); err != nil {
+			return tx.s.readErr("delete items", err)
+		}
+		for _, sub := range []byte{subRef, subCreated} {
 			p := subPrefix(key, sub, kind)
 			tx.b.DeleteRange(p, prefixEnd(p), nil)
 		}
@@ -388,6 +404,7 @@ func (tx *wtx) deleteData(key, kind uint64) {
 			}
 		}
 	})
+	return nil
 }
 
 // Count returns the number of stored items of a session's resource.

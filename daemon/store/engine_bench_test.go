@@ -33,16 +33,8 @@ func enginePage(i int) []Item {
 
 func BenchmarkEngines(b *testing.B) {
 	b.Run("pebble", func(b *testing.B) {
-		path := filepath.Join(b.TempDir(), "s.db")
-		s, err := Open(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer s.Close()
+		s, path := benchStore(b)
 		ctx := context.Background()
-		if err := s.PutSession(ctx, Session{ID: "s", Provider: "p", CreatedAt: t0, Config: json.RawMessage(`{}`)}); err != nil {
-			b.Fatal(err)
-		}
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			done, err := s.CommitPage(ctx, "payments", enginePage(i), State{SessionID: "s", Key: "payments", Resource: "payments", State: json.RawMessage(fmt.Sprintf(`{"o":%d}`, i)), UpdatedAt: t0})
@@ -108,4 +100,19 @@ func BenchmarkEngines(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)/float64(b.N*100), "disk-B/item")
 	})
+}
+
+// benchStore opens a store on disk with one session, "s", closed when the
+// benchmark ends.
+func benchStore(b *testing.B) (*Store, string) {
+	path := filepath.Join(b.TempDir(), "s.db")
+	s, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if err := s.PutSession(context.Background(), Session{ID: "s", Provider: "p", CreatedAt: t0, Config: json.RawMessage(`{}`)}); err != nil {
+		b.Fatal(err)
+	}
+	return s, path
 }

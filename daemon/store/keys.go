@@ -11,29 +11,35 @@ import (
 // Everything is in one Pebble database, under these keys (big-endian
 // integers, so keys sort as numbers):
 //
+//	'b' key seq                           -> an item (itemValue, which names its resource)
 //	'm' name                              -> metadata (schema version, counters)
 //	's' session id                        -> the session (JSON)
 //	't' session id 0x00 state key         -> a state (JSON)
-//	'd' key 'i' kind seq                  -> an item (itemValue)
 //	'd' key 'r' kind reference            -> seq, created: the reference's latest item
 //	'd' key 'c' kind created seq          -> the filter fields (filterValue)
 //	'd' key 'n' kind                      -> how many items the kind holds
 //
 // key is the session's small integer (its 36-character id would repeat in
 // every entry), kind the resource's number, seq a store-wide number that
-// grows with every item written: a sync appends at the end of its 'i'
-// range, which is what made the old append-only logs fast, and Pebble
-// gives the same sequential writes with its own WAL and checksums. An
-// item fetched again gets a new seq; its old 'i' and 'c' entries are
-// deleted in the same batch, so nothing superseded stays. The 'n' counter
-// is kept in the same batches, so a total costs one read.
+// grows with every item written. An item fetched again gets a new seq;
+// its old 'b' and 'c' entries are deleted in the same batch, so nothing
+// superseded stays. The 'n' counter is kept in the same batches, so a
+// total costs one read.
+//
+// The items are apart from everything else, first in key order, and
+// keyed by seq alone within a session (not by resource): a sync appends
+// at the end of its session's 'b' range whatever resource it fetches, so
+// each flushed table of items lies past every table below it and Pebble
+// moves it down the tree instead of rewriting it with the random-keyed
+// indexes at each level (the old append-only logs' one write, with
+// Pebble's WAL and checksums). Only the small indexes are compacted.
 const (
+	tagItem    = 'b'
 	tagMeta    = 'm'
 	tagSession = 's'
 	tagState   = 't'
 	tagData    = 'd'
 
-	subItem    = 'i'
 	subRef     = 'r'
 	subCreated = 'c'
 	subCount   = 'n'
@@ -87,11 +93,15 @@ func subPrefix(key uint64, sub byte, kind uint64) []byte {
 	return b
 }
 
-func itemKey(dst []byte, key, kind, seq uint64) []byte {
-	dst = append(dst[:0], tagData)
+// itemPrefix is every item of a session.
+func itemPrefix(key uint64) []byte { return appendU64([]byte{tagItem}, key) }
+
+// itemKeyLen is the length of an item key.
+const itemKeyLen = 17
+
+func itemKey(dst []byte, key, seq uint64) []byte {
+	dst = append(dst[:0], tagItem)
 	dst = appendU64(dst, key)
-	dst = append(dst, subItem)
-	dst = appendU64(dst, kind)
 	return appendU64(dst, seq)
 }
 

@@ -131,7 +131,7 @@ func salvageFiles(dir string, w io.Writer, r *Report) {
 	enc := json.NewEncoder(w)
 	emitted := map[string]bool{}
 	each(func(k []byte, seq uint64, kind pebble.InternalKeyKind, v []byte) {
-		if kind != pebble.InternalKeyKindSet || len(k) != 26 || k[0] != tagData || k[9] != subItem || !live(k, seq) || emitted[string(k)] {
+		if kind != pebble.InternalKeyKindSet || !isItemKey(k) || !live(k, seq) || emitted[string(k)] {
 			return
 		}
 		key := binary.BigEndian.Uint64(k[1:9])

@@ -65,6 +65,12 @@ func (s *Store) load() error {
 	if v > SchemaVersion {
 		return fmt.Errorf("%w: %s has schema version %d, newer than this switchboard understands (%d): upgrade switchboard, or start with another --store", ErrStore, s.path, v, SchemaVersion)
 	}
+	if v == 5 {
+		if err := s.upgrade5(); err != nil {
+			return err
+		}
+		v = SchemaVersion
+	}
 	if v == 0 && s.readOnly == "" {
 		b := s.db.NewBatch()
 		b.Set(metaKey("version"), appendU64(nil, SchemaVersion), nil)
@@ -183,7 +189,9 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		tx.del(sessionKeyOf(id))
 		p := statePrefix(id)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)
-		tx.deleteData(key, 0)
+		if err := tx.deleteData(key, 0); err != nil {
+			return err
+		}
 		s.keyMu.Lock()
 		delete(s.keys, id)
 		delete(s.sessions, id)
@@ -281,7 +289,6 @@ func (s *Store) DeleteStates(ctx context.Context, sessionID, resource string, pu
 		if resource != "" {
 			kind = resourceKind(resource)
 		}
-		tx.deleteData(key, kind)
-		return nil
+		return tx.deleteData(key, kind)
 	})
 }

@@ -38,7 +38,7 @@ func (s *Store) CommitPageDeleting(ctx context.Context, resource string, items [
 	}})
 }
 
-// deleteRefs deletes the latest item of each reference: its 'r', 'i' and
+// deleteRefs deletes the latest item of each reference: its 'r', 'b' and
 // 'c' entries, and one from the resource's count.
 func (s *Store) deleteRefs(tx *wtx, sessionID, resource string, refs []string) error {
 	key, kind, n, err := s.counted(tx, sessionID, resource)
@@ -55,7 +55,7 @@ func (s *Store) deleteRefs(tx *wtx, sessionID, resource string, refs []string) e
 			continue
 		}
 		tx.del(rk)
-		tx.del(itemKey(tx.ibuf, key, kind, old[0]))
+		tx.del(itemKey(tx.ibuf, key, old[0]))
 		tx.del(createdKey(tx.ibuf, key, kind, int64(old[1]), old[0]))
 		// The group's later writes of ref must not find the deleted item
 		// (lookup reads seq 0 as absent).
@@ -87,7 +87,7 @@ func (s *Store) Get(ctx context.Context, sessionID, resource, ref string) (json.
 	if !ok {
 		return nil, false, damaged(s.path, fmt.Errorf("reference entry of %q does not decode", ref))
 	}
-	v, closer, err = s.db.Get(itemKey(nil, key, kind, seq))
+	v, closer, err = s.db.Get(itemKey(nil, key, seq))
 	if err != nil {
 		return nil, false, s.readErr("get an item", err)
 	}

@@ -16,6 +16,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,8 +38,9 @@ const Memory = "memory"
 
 // SchemaVersion is the version this build writes. 1 to 4 were SQLite
 // files (4 with item logs and a Pebble index beside them); 5 is one
-// Pebble database (upgrade.go moves older stores into it).
-const SchemaVersion uint64 = 5
+// Pebble database (upgrade.go moves older stores into it); 6 keeps the
+// items apart from the indexes (keys.go; schema5.go moves them).
+const SchemaVersion uint64 = 6
 
 // Store is one Pebble database.
 //
@@ -179,12 +181,18 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		Logger: quietLogger{},
 		// The plain file system: Pebble's default wraps it in a disk
 		// health checker whose goroutines a failed Open leaves behind.
-		FS:                 privateFS{vfs.Default},
-		MemTableSize:       memtable,
-		Cache:              pebble.NewCache(32 << 20),
-		FormatMajorVersion: pebble.FormatNewest,
-		ReadOnly:           readOnly,
-		DisableWAL:         noSync,
+		FS:           privateFS{vfs.Default},
+		MemTableSize: memtable,
+		// Each flush adds a table of the random-keyed indexes spanning
+		// their whole range to L0; compacting them into the base level
+		// after 8 rather than 4 rewrites that level half as often (a
+		// point read may look at a few more tables; the Bloom filters
+		// answer most).
+		L0CompactionThreshold: 8,
+		Cache:                 pebble.NewCache(32 << 20),
+		FormatMajorVersion:    pebble.FormatNewest,
+		ReadOnly:              readOnly,
+		DisableWAL:            noSync,
 		// Tests that damage one table of several keep them apart.
 		DisableAutomaticCompactions: testNoCompactions,
 		EventListener: &pebble.EventListener{
@@ -203,6 +211,11 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 		},
 	}
 	defer opts.Cache.Unref()
+	// Every flushed or compacted table ends where the items begin and
+	// where they end: a table of items never spans index keys, so the
+	// items, appended in key order, move down the tree (keys.go).
+	items := []byte{tagItem}
+	opts.Experimental.SpanPolicyFunc = pebble.MakeStaticSpanPolicyFunc(bytes.Compare, pebble.KeyRange{Start: items, End: prefixEnd(items)}, pebble.SpanPolicy{})
 	// Every item written looks its reference up (is it new?): most are
 	// not there, which a Bloom filter answers without reading a block.
 	for i := range opts.Levels {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -175,13 +176,7 @@ func TestRefetchedItemMovesInTime(t *testing.T) {
 	if _, _, n, _ := s.List(context.Background(), Query{SessionID: "a", Resource: "payments", Status: "PENDING"}); n != 2 {
 		t.Errorf("PENDING count %d, want 2: a superseded record counted", n)
 	}
-	var exported []string
-	if err := s.Each(context.Background(), "a", "", func(res string, data json.RawMessage) error {
-		exported = append(exported, res+" "+string(data))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	exported := eachItem(t, s, "a")
 	if diff := cmp.Diff([]string{"payments " + want[2], "payments " + want[1], "payments " + want[0]}, exported); diff != "" {
 		t.Errorf("export, oldest first (-want +got):\n%s", diff)
 	}
@@ -228,6 +223,13 @@ func TestPurgedItemsStayPurgedAfterReopen(t *testing.T) {
 	}
 	if n, err := s.Count(ctx, "a", "accounts"); err != nil || n != 1 {
 		t.Errorf("%d accounts, want the unpurged 1 (%v)", n, err)
+	}
+	// The items themselves, not only the counters: a session's items of
+	// every resource share one key range, so the purge deleted the
+	// payments one by one among the accounts.
+	left := eachItem(t, s, "a")
+	if want := []string{`accounts {"reference":"acc"}`}; !slices.Equal(left, want) {
+		t.Errorf("stored items after the purge %q, want %q", left, want)
 	}
 }
 
@@ -312,4 +314,18 @@ func TestReadsDuringWrites(t *testing.T) {
 	if n, err := s.Count(ctx, "a", "payments"); err != nil || n != 200 {
 		t.Fatalf("count %d, %v", n, err)
 	}
+}
+
+// eachItem is a session's export: "resource json" per stored item, oldest
+// first.
+func eachItem(t *testing.T, s *Store, session string) []string {
+	t.Helper()
+	var got []string
+	if err := s.Each(context.Background(), session, "", func(resource string, data json.RawMessage) error {
+		got = append(got, resource+" "+string(data))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }

@@ -3,11 +3,13 @@ package store
 import (
 	"archive/tar"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,12 +251,13 @@ func TestDeletedSessionTakesItsData(t *testing.T) {
 	}
 	s.Close()
 	s = open(t, path)
-	p := dataPrefix(key)
-	it, _ := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
-	if it.First() {
-		t.Errorf("an entry of the deleted session is left: %x", it.Key())
+	for _, p := range [][]byte{dataPrefix(key), itemPrefix(key)} {
+		it, _ := s.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: prefixEnd(p)})
+		if it.First() {
+			t.Errorf("an entry of the deleted session is left: %x", it.Key())
+		}
+		it.Close()
 	}
-	it.Close()
 	if n, err := s.Count(ctx, "kept", "payments"); err != nil || n != 500 {
 		t.Fatalf("the other session has %d items, %v", n, err)
 	}
@@ -265,5 +268,66 @@ func TestDeletedSessionTakesItsData(t *testing.T) {
 	addSession(t, s, "new")
 	if k, _ := s.sessionKey("new"); k == key {
 		t.Errorf("the new session reuses key %d", k)
+	}
+}
+
+// A schema-5 store (items among the indexes, keyed by resource) opens
+// with every item under its schema-6 key, and the version says 6.
+func TestUpgradesSchema5Items(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s5.db")
+	s := open(t, path)
+	ctx := context.Background()
+	addSession(t, s, "a")
+	items := make([]Item, 300)
+	for i := range items {
+		items[i] = payment(i, "SUCCEEDED", "acc")
+	}
+	commit(t, s, "a", items, `{"c":1}`)
+	if err := s.PutItems(ctx, "a", "accounts", []Item{{Ref: "acc", CreatedAt: t0, Data: json.RawMessage(`{"reference":"acc"}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	want := eachItem(t, s, "a")
+	s.Close()
+
+	// Back to schema 5's layout, by hand.
+	db, err := pebble.Open(path, &pebble.Options{Logger: quietLogger{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := db.NewBatch()
+	it, _ := db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagItem}, UpperBound: []byte{tagItem + 1}})
+	for ok := it.First(); ok; ok = it.Next() {
+		k, v := it.Key(), it.Value()
+		d, _ := decodeItem(v)
+		old := appendU64(appendU64(append(append([]byte{tagData}, k[1:9]...), 'i'), resourceKind(d.resource)), binary.BigEndian.Uint64(k[9:]))
+		b.Set(old, v, nil)
+		b.Delete(k, nil)
+	}
+	it.Close()
+	b.Set(metaKey("version"), appendU64(nil, 5), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s = open(t, path)
+	if got := eachItem(t, s, "a"); !slices.Equal(got, want) || len(got) != 301 {
+		t.Errorf("after the upgrade %d items, want the %d stored", len(got), len(want))
+	}
+	if v, err := s.metaU64("version"); err != nil || v != SchemaVersion {
+		t.Errorf("version %d (%v), want %d", v, err, SchemaVersion)
+	}
+	p := schema5ItemPrefix(1)
+	it, _ = s.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tagData}, UpperBound: []byte{tagData + 1}})
+	for ok := it.First(); ok; ok = it.Next() {
+		if k := it.Key(); len(k) == len(p)+16 && k[9] == 'i' {
+			t.Errorf("a schema-5 item key is left: %x", k)
+			break
+		}
+	}
+	it.Close()
+	page, err := s.ListPage(ctx, Query{SessionID: "a", Resource: "payments", Limit: 5})
+	if err != nil || len(page.Items) != 5 || page.Total != 300 {
+		t.Errorf("a page after the upgrade: %d items of %d, %v", len(page.Items), page.Total, err)
 	}
 }

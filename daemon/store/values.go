@@ -8,7 +8,7 @@ import (
 // The values are plain concatenations of varints and length-prefixed
 // strings: Pebble frames and checksums them, so they need neither.
 
-// itemValue is an 'i' entry: what export and salvage need without the
+// itemValue is a 'b' entry: what export and salvage need without the
 // indexes (the resource and reference), then the item's JSON.
 func itemValue(dst []byte, resource string, it Item) []byte {
 	dst = binary.AppendVarint(dst[:0], it.CreatedAt.UnixNano())
@@ -17,7 +17,7 @@ func itemValue(dst []byte, resource string, it Item) []byte {
 	return append(dst, it.Data...)
 }
 
-// decodedItem is a decoded 'i' entry. Its slices alias the value.
+// decodedItem is a decoded 'b' entry. Its slices alias the value.
 type decodedItem struct {
 	created  int64
 	resource string
@@ -68,7 +68,7 @@ func decodeFilter(v []byte) (filterFields, bool) {
 }
 
 // refValue is an 'r' entry: the seq and creation time of the latest item
-// of a reference, which name its 'i' and 'c' entries.
+// of a reference, which name its 'b' and 'c' entries.
 func refValue(dst []byte, seq uint64, created int64) []byte {
 	return binary.BigEndian.AppendUint64(appendU64(dst[:0], seq), uint64(created))
 }

@@ -287,7 +287,7 @@ func (s *Store) setErr(err error) {
 const (
 	maxGroup  = 256
 	maxLinger = 50 * time.Millisecond
-	maxOpen   = 100 * time.Millisecond
+	maxOpen   = 50 * time.Millisecond // half of session.CommitWindow: a group commits before a walk waits for it
 	jobQueue  = 64
 )
 

@@ -369,6 +369,11 @@ func (e *entry) command(ctx context.Context) (cmd []string, bin string, output s
 	out, err := c.CombinedOutput()
 	if err != nil {
 		_ = os.Remove(bin)
+		// A go that could not run at all (not on PATH) prints nothing:
+		// the error is then the only explanation there is.
+		if strings.TrimSpace(string(out)) == "" {
+			out = []byte(fmt.Sprintf("%s build: %v", e.w.opts.GoCommand, err))
+		}
 		return nil, "", string(out), err
 	}
 	return []string{bin}, bin, string(out), nil

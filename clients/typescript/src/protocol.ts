@@ -473,6 +473,13 @@ export const PathOutsideRoot = "outsideRoot";
 /** connectors/add over websocket with no --connector-root */
 export const PathNoConnectorRoot = "noConnectorRoot";
 
+// Source location methods: where the connector methods of workspace
+// connectors are in their Go source, so an editor can put actions (fetch
+// the next page, reset the state) and check findings on those lines. The
+// daemon parses the files (go/parser); no language server is needed.
+/** `connectors/methods`: ConnectorsMethodsParams -> ConnectorsMethodsResult */
+export const MethodConnectorsMethods = "connectors/methods";
+
 // Step mode: fetch/all and sync/run with step (or breakpoints) pause before
 // a page and announce it with step/paused; the walk waits for step/next,
 // step/continue or step/abort. A paused walk is released by its request's
@@ -925,6 +932,26 @@ export interface ConnectorErrorData {
   retryable?: boolean;
 }
 
+/**
+ * ConnectorMethods are the capability methods found in one workspace
+ * connector's Go files (its directory, not its subdirectories or tests).
+ */
+export interface ConnectorMethods {
+  /** Dir is the connector's absolute directory. */
+  dir: string;
+  /**
+   * Provider is the provider it registered; empty until a build
+   * succeeded once.
+   */
+  provider?: string;
+  methods: SourceMethod[];
+  /**
+   * Errors are the files that did not parse; the methods of the files
+   * that did are still listed.
+   */
+  errors: Diagnostic[];
+}
+
 /** ConnectorsAddParams are the params of connectors/add. */
 export interface ConnectorsAddParams {
   /**
@@ -940,6 +967,21 @@ export type ConnectorsListParams = Record<string, never>;
 /** ConnectorsListResult is the result of connectors/list. */
 export interface ConnectorsListResult {
   connectors: WorkspaceConnector[];
+}
+
+/** ConnectorsMethodsParams are the params of connectors/methods. */
+export interface ConnectorsMethodsParams {
+  /**
+   * Dir limits the answer to the workspace connector of that directory
+   * (as connectors/add was given it, or absolute); empty means every
+   * workspace connector.
+   */
+  dir?: string;
+}
+
+/** ConnectorsMethodsResult is the result of connectors/methods. */
+export interface ConnectorsMethodsResult {
+  connectors: ConnectorMethods[];
 }
 
 /**
@@ -1785,6 +1827,33 @@ export interface SessionResetParams {
   purge?: boolean;
 }
 
+/**
+ * SourceMethod is one method of a connector type whose name is a
+ * capability method (FetchPayments, CreateTransfer, ...).
+ */
+export interface SourceMethod {
+  /** Name is the method name, e.g. "FetchPayments". */
+  name: string;
+  /** Receiver is the receiver's type name, e.g. "Connector". */
+  receiver: string;
+  /** Capability is the Cap* string the method serves, e.g. "fetch:payments". */
+  capability: string;
+  /**
+   * Resource is the resource a fetch method serves ("payments"); empty
+   * for the other methods.
+   */
+  resource?: string;
+  /** File is the absolute path of the source file. */
+  file: string;
+  /**
+   * Line and Column (1-based) are where the func keyword is; EndLine is
+   * the line of the closing brace.
+   */
+  line: number;
+  column: number;
+  endLine: number;
+}
+
 /** StateEntry is the cached pagination state of one key. */
 export interface StateEntry {
   resource: string;
@@ -2150,6 +2219,8 @@ export interface Methods {
   "connectors/add": { params: ConnectorsAddParams; result: WorkspaceConnector };
   /** MethodConnectorsList: ConnectorsListParams -> ConnectorsListResult */
   "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
+  /** MethodConnectorsMethods: ConnectorsMethodsParams -> ConnectorsMethodsResult */
+  "connectors/methods": { params: ConnectorsMethodsParams; result: ConnectorsMethodsResult };
   /** MethodWebhookCreate: SessionParams -> WebhookCreateResult */
   "webhook/create": { params: SessionParams; result: WebhookCreateResult };
   /** MethodWebhookList: WebhookListParams -> WebhookListResult */

@@ -1,7 +1,10 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   Account,
   CancellationTokenSource,
+  CheckFinding,
+  ConnectorCheckResult,
   FetchAllResult,
   Page,
   Payment,
@@ -10,12 +13,22 @@ import {
   SwitchboardClient,
   SwitchboardError,
   SyncRunResult,
+  MethodConnectorsList,
+  MethodConnectorsMethods,
+  NotifyProviderBuildFailed,
+  NotifyProviderReloaded,
 } from '@switchboard/client';
 
-import type { Disposable, OutputChannelLike, ProgressLike, QuickPickItemLike, VscodeApi } from './api';
-import { askConfig } from './config';
+import type { CancellationTokenLike, Disposable, OutputChannelLike, ProgressLike, QuickPickItemLike, TextDocumentLike, VscodeApi } from './api';
+import { CheckTests } from './checks';
+import { ConfigFiles, needsConfig, parseConfig } from './configdoc';
+import { curlCommand } from './curl';
+import { ConnectorProblems } from './diagnostics';
+import { JsonDocs, seg } from './docs';
 import { exchangeLine, logLine, plural } from './format';
+import { LensTarget, SourceLenses } from './lenses';
 import { SessionStore, sessionResources } from './model';
+import { StatusItem } from './status';
 import { Node, SessionsTree } from './tree';
 
 /** The id of the Sessions view, as package.json declares it. */
@@ -36,17 +49,33 @@ export const Commands = [
   'switchboard.createPayout',
   'switchboard.closeSession',
   'switchboard.showOutput',
+  'switchboard.editConfig',
+  'switchboard.diffState',
+  'switchboard.openItems',
+  'switchboard.copyCurl',
+  'switchboard.checkSession',
 ] as const;
+
+/** What createSession may be given instead of asking (a config document, a test). */
+export interface CreateSessionArgs {
+  provider: string;
+  config?: Record<string, unknown>;
+  name?: string;
+}
 
 export interface ControllerOptions {
   /** Starts the daemon connection; default spawns `<switchboard.path> stdio [args]`. */
   connect?: (bin: string, onStderr: (line: string) => void, args: string[]) => SwitchboardClient;
   /** Sent as clientInfo.version. */
   version?: string;
+  /** Where config documents and their schemas are written (the extension's global storage). */
+  storageDir?: string;
 }
 
 type SessionNode = Extract<Node, { kind: 'session' }>;
 type ResourceNode = Extract<Node, { kind: 'resource' }>;
+/** A tree node, or the target of a CodeLens above a connector method. */
+type Target = Node | LensTarget;
 
 /**
  * The extension's logic, over the small VscodeApi: the daemon connection,
@@ -56,8 +85,14 @@ export class Controller {
   readonly store = new SessionStore();
   readonly tree: SessionsTree;
   readonly output: OutputChannelLike;
+  readonly docs: JsonDocs;
+  readonly lenses: SourceLenses;
+  readonly problems: ConnectorProblems;
+  readonly status: StatusItem;
+  readonly configs: ConfigFiles;
   private client?: Promise<SwitchboardClient>;
   private readonly opts: ControllerOptions;
+  private docSeq = 0;
 
   constructor(
     private readonly vscode: VscodeApi,
@@ -66,6 +101,12 @@ export class Controller {
     this.opts = opts;
     this.tree = new SessionsTree(vscode, this.store);
     this.output = vscode.window.createOutputChannel('Switchboard');
+    this.docs = new JsonDocs(vscode);
+    this.lenses = new SourceLenses(vscode);
+    this.problems = new ConnectorProblems(vscode, this.lenses);
+    this.status = new StatusItem(vscode);
+    this.configs = new ConfigFiles(opts.storageDir ?? path.join(os.tmpdir(), `switchboard-vscode-${process.pid}`));
+    this.store.onChange(() => this.status.setSessions(this.store.list().length));
   }
 
   /** Registers the tree and the commands; dispose the result on deactivation. */
@@ -74,25 +115,36 @@ export class Controller {
       this.vscode.commands.registerCommand(id, (...args: unknown[]) => this.run(id, () => fn(...args)));
     return [
       this.vscode.window.registerTreeDataProvider(SessionsViewId, this.tree),
-      r('switchboard.createSession', () => this.createSession()),
+      this.docs.register(),
+      this.vscode.languages.registerCodeLensProvider({ language: 'go', scheme: 'file' }, this.lenses),
+      this.vscode.workspace.onDidSaveTextDocument((d) => void this.saved(d)),
+      r('switchboard.createSession', (a?: CreateSessionArgs) => this.createSession(a)),
       r('switchboard.refresh', () => this.refresh()),
-      r('switchboard.fetchNext', (n?: Node) => this.fetchNext(n)),
-      r('switchboard.fetchAll', (n?: Node) => this.fetchAll(n)),
-      r('switchboard.runSync', (n?: Node) => this.runSync(n)),
-      r('switchboard.resetState', (n?: Node) => this.resetState(n)),
-      r('switchboard.editState', (n?: Node) => this.editState(n)),
+      r('switchboard.fetchNext', (n?: Target) => this.fetchNext(n)),
+      r('switchboard.fetchAll', (n?: Target) => this.fetchAll(n)),
+      r('switchboard.runSync', (n?: Target) => this.runSync(n)),
+      r('switchboard.resetState', (n?: Target) => this.resetState(n)),
+      r('switchboard.editState', (n?: Target) => this.editState(n)),
       r('switchboard.openPage', (n?: Node) => this.openPage(n)),
       r('switchboard.openExchange', (n?: Node) => this.openExchange(n)),
-      r('switchboard.createTransfer', (n?: Node) => this.initiate('transfer', n)),
-      r('switchboard.createPayout', (n?: Node) => this.initiate('payout', n)),
+      r('switchboard.createTransfer', (n?: Target) => this.initiate('transfer', n)),
+      r('switchboard.createPayout', (n?: Target) => this.initiate('payout', n)),
       r('switchboard.closeSession', (n?: Node) => this.closeSession(n)),
       r('switchboard.showOutput', () => this.output.show(true)),
+      r('switchboard.editConfig', (n?: Node | string) => this.editConfig(n)),
+      r('switchboard.diffState', (n?: Node) => this.diffState(n)),
+      r('switchboard.openItems', (n?: Node) => this.openItems(n)),
+      r('switchboard.copyCurl', (n?: Node) => this.copyCurl(n)),
+      r('switchboard.checkSession', (n?: Node) => this.checkSession(n)),
       // A new switchboard.path or list of connectors takes effect with the
       // next connection.
       this.vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('switchboard.path') || e.affectsConfiguration('switchboard.connectors')) void this.close();
       }),
       { dispose: () => void this.close() },
+      this.problems,
+      this.status,
+      new CheckTests(this.vscode, this.store, this.lenses, (sessionId, resources, token) => this.check(sessionId, resources, token)),
     ];
   }
 
@@ -131,6 +183,7 @@ export class Controller {
     const args = connectorArgs(config.get<string[]>('connectors'), this.vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
     const onStderr = (line: string) => this.output.appendLine(`[daemon] ${line}`);
     this.output.appendLine(`starting ${[bin, 'stdio', ...args].join(' ')}`);
+    this.status.setState('starting');
     const client = this.opts.connect
       ? this.opts.connect(bin, onStderr, args)
       : SwitchboardClient.stdio({ bin, args, onStderr });
@@ -144,10 +197,24 @@ export class Controller {
       if (c.reason === 'closed') this.store.remove(c.session.id);
       else this.store.upsert(c.session);
     });
+    client.onNotification(NotifyProviderBuildFailed, (b) => {
+      this.output.appendLine(`build of ${b.dir} failed: ${plural(b.diagnostics.length, 'message')}`);
+      if (b.output) this.output.appendLine(b.output.trimEnd());
+      this.problems.setBuild(b.dir, b.diagnostics, b.output);
+      void this.refreshConnectors(client);
+    });
+    client.onNotification(NotifyProviderReloaded, (r) => {
+      this.output.appendLine(`${r.provider} rebuilt and reloaded (${r.dir})`);
+      this.problems.setBuild(r.dir, []);
+      void this.refreshConnectors(client);
+    });
     client.onClose(() => {
       this.output.appendLine('daemon connection closed');
       // Only this connection's: a newer one may have replaced it already.
-      if (this.client === holder.p) this.client = undefined;
+      if (this.client === holder.p) {
+        this.client = undefined;
+        this.status.setState('stopped');
+      }
     });
     try {
       const res = await client.initialize({
@@ -157,9 +224,44 @@ export class Controller {
       this.output.appendLine(`connected to ${res.serverInfo.name} ${res.serverInfo.version} (protocol ${res.protocolVersion})`);
     } catch (e) {
       await client.close().catch(() => {});
+      this.status.setState('failed');
       throw new Error(`cannot start the Switchboard daemon (${bin} stdio): ${(e as Error).message}`);
     }
+    this.status.setState('connected');
+    this.status.setSessions(this.store.list().length);
+    await this.refreshConnectors(client);
     return client;
+  }
+
+  /**
+   * Reloads the workspace connectors' build messages and method locations
+   * (after a connection, a rebuild, a save of one of their files).
+   */
+  private async refreshConnectors(client: SwitchboardClient): Promise<void> {
+    try {
+      const list = (await client.request(MethodConnectorsList, {})).connectors;
+      this.problems.setConnectors(list);
+      this.status.setFailedBuilds(list.filter((c) => c.lastBuild && !c.lastBuild.ok).length);
+      if (list.length === 0) return this.lenses.set([]);
+      this.lenses.set((await client.request(MethodConnectorsMethods, {})).connectors);
+    } catch (e) {
+      this.output.appendLine(`[error] connectors: ${(e as Error).message}`);
+    }
+  }
+
+  /** A saved config document creates a session; a saved connector file refreshes the lenses. */
+  private async saved(doc: TextDocumentLike): Promise<void> {
+    const provider = this.configs.providerOf(doc.uri.fsPath);
+    if (provider) {
+      const { config, error } = parseConfig(doc.getText());
+      if (error) {
+        void this.vscode.window.showErrorMessage(`Switchboard: ${provider} config: ${error}`);
+        return;
+      }
+      await this.run('switchboard.createSession', () => this.createSession({ provider, config }));
+      return;
+    }
+    if (doc.uri.fsPath.endsWith('.go') && this.client) void this.refreshConnectors(await this.client);
   }
 
   /** Closes the daemon connection (the daemon exits). */
@@ -171,7 +273,8 @@ export class Controller {
 
   // --- Picking ----------------------------------------------------------------
 
-  private async pickSession(n?: Node): Promise<string | undefined> {
+  private async pickSession(n?: Target): Promise<string | undefined> {
+    if (n?.kind === 'lens') return this.sessionOfProvider(n.provider);
     if (n) return n.sessionId;
     const sessions = this.store.list();
     if (sessions.length === 0) {
@@ -183,7 +286,25 @@ export class Controller {
     return (await this.vscode.window.showQuickPick(items, { placeHolder: 'Session' }))?.id;
   }
 
-  private async pickResource(n?: Node): Promise<{ sessionId: string; resource: string } | undefined> {
+  /**
+   * The session a CodeLens acts on: the provider's only session, a pick
+   * among several, or a new one (in one step when its config has defaults).
+   */
+  private async sessionOfProvider(provider: string): Promise<string | undefined> {
+    const sessions = this.store.list().filter((s) => s.session.provider === provider);
+    if (sessions.length === 1) return sessions[0].session.id;
+    if (sessions.length > 1) {
+      const items = sessions.map((s) => ({ label: s.session.name || s.session.provider, description: s.session.id, id: s.session.id }));
+      return (await this.vscode.window.showQuickPick(items, { placeHolder: `Session of ${provider}` }))?.id;
+    }
+    return (await this.createSession({ provider }))?.id;
+  }
+
+  private async pickResource(n?: Target): Promise<{ sessionId: string; resource: string } | undefined> {
+    if (n?.kind === 'lens' && n.resource) {
+      const sessionId = await this.sessionOfProvider(n.provider);
+      return sessionId ? { sessionId, resource: n.resource } : undefined;
+    }
     if (n?.kind === 'resource' || n?.kind === 'page') return { sessionId: n.sessionId, resource: n.resource };
     const sessionId = await this.pickSession(n);
     if (!sessionId) return undefined;
@@ -202,23 +323,38 @@ export class Controller {
 
   // --- Commands ---------------------------------------------------------------
 
-  /** Picks a provider, asks its config from its schema and creates a session. */
-  async createSession(): Promise<Session | undefined> {
+  /**
+   * Creates a session in one pick: the provider, with its config's
+   * defaults. A provider that needs config (a required field without a
+   * default) opens its config document instead; saving it creates the
+   * session. Given args (a saved config document), nothing is asked.
+   */
+  async createSession(args?: CreateSessionArgs): Promise<Session | undefined> {
     const client = await this.getClient();
     const providers = await client.providers();
-    const items = providers.map((p) => ({ label: p.name, description: p.capabilities.length + ' capabilities', detail: p.description, provider: p }));
-    const pick = await this.vscode.window.showQuickPick(items, { title: 'Create Switchboard session', placeHolder: 'Provider' });
-    if (!pick) return undefined;
-    const config = await askConfig(this.vscode, pick.provider.name, pick.provider.configSchema);
-    if (!config) return undefined;
-    const name = await this.vscode.window.showInputBox({
-      title: 'Session name',
-      prompt: 'A name to tell sessions apart (optional)',
-      value: pick.provider.name,
-      ignoreFocusOut: true,
-    });
-    if (name === undefined) return undefined;
-    const session = await client.createSession({ provider: pick.provider.name, name: name || undefined, config });
+    let provider = args ? providers.find((p) => p.name === args.provider) : undefined;
+    if (args && !provider) throw new Error(`no provider ${args.provider} (providers: ${providers.map((p) => p.name).join(', ')})`);
+    if (!provider) {
+      const items = providers.map((p) => ({
+        label: p.name,
+        description: needsConfig(p.configSchema) ? 'opens its config' : 'defaults',
+        detail: p.description,
+        provider: p,
+      }));
+      const pick = await this.vscode.window.showQuickPick(items, { title: 'Create Switchboard session', placeHolder: 'Provider' });
+      if (!pick) return undefined;
+      provider = pick.provider;
+    }
+    if (!args?.config && needsConfig(provider.configSchema)) {
+      await this.editConfig(provider.name);
+      void this.vscode.window.showInformationMessage(`Switchboard: fill in the ${provider.name} config and save it to create the session.`);
+      return undefined;
+    }
+    const config = args?.config ?? {};
+    const names = new Set(this.store.list().map((s) => s.session.name));
+    let name = args?.name ?? provider.name;
+    for (let i = 2; !args?.name && names.has(name); i++) name = `${provider.name}-${i}`;
+    const session = await client.createSession({ provider: provider.name, name, config });
     this.store.upsert(session, []);
     this.output.appendLine(`session ${session.id} created (${session.provider}${session.name ? ', ' + session.name : ''})`);
     return session;
@@ -235,7 +371,7 @@ export class Controller {
     }
   }
 
-  async fetchNext(n?: Node): Promise<Page | undefined> {
+  async fetchNext(n?: Target): Promise<Page | undefined> {
     const target = await this.pickResource(n);
     if (!target) return undefined;
     const client = await this.getClient();
@@ -252,7 +388,7 @@ export class Controller {
    * Fetches every page of a resource under a cancellable progress
    * notification; its cancel button cancels the request ($/cancelRequest).
    */
-  async fetchAll(n?: Node): Promise<FetchAllResult | undefined> {
+  async fetchAll(n?: Target): Promise<FetchAllResult | undefined> {
     const target = await this.pickResource(n);
     if (!target) return undefined;
     const client = await this.getClient();
@@ -287,7 +423,7 @@ export class Controller {
   }
 
   /** Runs a sync over the session's task tree, cancellable like fetchAll. */
-  async runSync(n?: Node): Promise<SyncRunResult | undefined> {
+  async runSync(n?: Target): Promise<SyncRunResult | undefined> {
     const sessionId = await this.pickSession(n);
     if (!sessionId) return undefined;
     const client = await this.getClient();
@@ -334,6 +470,7 @@ export class Controller {
   ): Promise<T | 'cancelled'> {
     const { window, ProgressLocation } = this.vscode;
     return window.withProgress({ location: ProgressLocation.Notification, title, cancellable: true }, async (progress, vsToken) => {
+      const endWalk = this.status.beginWalk(title);
       const cts = new CancellationTokenSource();
       const onCancel = vsToken.onCancellationRequested(() => cts.cancel());
       if (vsToken.isCancellationRequested) cts.cancel();
@@ -347,6 +484,7 @@ export class Controller {
         if (e instanceof SwitchboardError && e.cancelled) return 'cancelled' as const;
         throw e;
       } finally {
+        endWalk();
         sub.dispose();
         onCancel.dispose();
         cts.dispose();
@@ -355,9 +493,13 @@ export class Controller {
   }
 
   /** Clears the cached state of a resource node, or of every resource of a session node. */
-  async resetState(n?: Node): Promise<void> {
+  async resetState(n?: Target): Promise<void> {
     let target: { sessionId: string; resource?: string } | undefined;
-    if (n?.kind === 'resource') target = { sessionId: n.sessionId, resource: n.resource };
+    if (n?.kind === 'lens') {
+      const sessionId = await this.sessionOfProvider(n.provider);
+      if (!sessionId) return;
+      target = { sessionId, resource: n.resource };
+    } else if (n?.kind === 'resource') target = { sessionId: n.sessionId, resource: n.resource };
     else if (n) target = { sessionId: n.sessionId };
     else {
       const sessionId = await this.pickSession();
@@ -376,7 +518,7 @@ export class Controller {
   }
 
   /** Edits the cached state of one key of a resource as JSON in an input box; sets it with state/set. */
-  async editState(n?: Node): Promise<StateEntry | undefined> {
+  async editState(n?: Target): Promise<StateEntry | undefined> {
     const target = await this.pickResource(n);
     if (!target) return undefined;
     const states = (await this.refreshStates(target.sessionId)).filter((e) => e.resource === target.resource);
@@ -417,15 +559,126 @@ export class Controller {
     if (n?.kind !== 'page') throw new Error('pick a page in the Sessions view');
     const rec = this.store.findPage(n.sessionId, n.seq);
     if (!rec) throw new Error('that page is no longer kept');
-    await this.openJson(rec.task ? { task: rec.task, ...rec.page } : rec.page);
+    const p = rec.page;
+    await this.docs.show(`/sessions/${seg(n.sessionId)}/${seg(p.key)}/page-${p.page}-${rec.seq}.json`, rec.task ? { task: rec.task, ...p } : p);
+  }
+
+  /** Opens the state before and after a page in the diff editor. */
+  async diffState(n?: Node): Promise<void> {
+    if (n?.kind !== 'page') throw new Error('pick a page in the Sessions view');
+    const rec = this.store.findPage(n.sessionId, n.seq);
+    if (!rec) throw new Error('that page is no longer kept');
+    const p = rec.page;
+    const base = `/sessions/${seg(n.sessionId)}/${seg(p.key)}/state-${rec.seq}`;
+    await this.docs.diff(
+      { path: `${base}-before.json`, value: rec.before ?? null },
+      { path: `${base}-after.json`, value: p.newState ?? null },
+      `${p.key}: state before ↔ after page ${p.page}`,
+    );
+  }
+
+  /** Opens the items a session stored for a resource as a read-only JSON document. */
+  async openItems(n?: Node): Promise<void> {
+    const target = await this.pickResource(n);
+    if (!target) return;
+    const client = await this.getClient();
+    const res = await client.dataList({ sessionId: target.sessionId, resource: target.resource as 'payments', limit: 500 });
+    await this.docs.show(`/sessions/${seg(target.sessionId)}/${seg(target.resource)}/items-${++this.docSeq}.json`, res);
+  }
+
+  /** Copies an HTTP exchange's request as a curl command, secrets redacted. */
+  async copyCurl(n?: Node): Promise<string> {
+    const x = this.exchangeOf(n);
+    const cmd = curlCommand(x);
+    await this.vscode.env.clipboard.writeText(cmd);
+    void this.vscode.window.showInformationMessage('Switchboard: curl command copied (secrets redacted).');
+    return cmd;
+  }
+
+  private exchangeOf(n?: Node) {
+    if (n?.kind !== 'exchange') throw new Error('pick an HTTP exchange in the Sessions view');
+    const x = this.store.get(n.sessionId)?.exchanges.find((e) => e.id === n.id);
+    if (!x) throw new Error('that exchange is no longer kept');
+    return x;
+  }
+
+  /**
+   * Opens a provider's config as a JSON document validated against its
+   * config schema (on a session node: that session's config); saving it
+   * creates a session with that config.
+   */
+  async editConfig(n?: Node | string): Promise<string | undefined> {
+    const client = await this.getClient();
+    const providers = await client.providers();
+    let name: string | undefined;
+    let config: Record<string, unknown> = {};
+    if (typeof n === 'string') name = n;
+    else if (n) {
+      const s = this.store.get(n.sessionId)?.session;
+      name = s?.provider;
+      if (s?.config && typeof s.config === 'object') config = s.config as Record<string, unknown>;
+    } else {
+      name = (await this.vscode.window.showQuickPick(providers.map((p) => ({ label: p.name, detail: p.description })), { placeHolder: 'Config of' }))?.label;
+    }
+    const provider = providers.find((p) => p.name === name);
+    if (!provider) return undefined;
+    const file = this.configs.write(provider.name, provider.configSchema, config);
+    const doc = await this.vscode.workspace.openTextDocument(file);
+    await this.vscode.window.showTextDocument(doc);
+    return file;
+  }
+
+  /**
+   * Runs the pagination check (connector/check) on a session; findings go
+   * to the Problems on the line of the fetch method they concern when the
+   * connector is in the workspace, and to the output channel.
+   */
+  async checkSession(n?: Node): Promise<ConnectorCheckResult | undefined> {
+    const sessionId = await this.pickSession(n);
+    if (!sessionId) return undefined;
+    const result = await this.check(sessionId);
+    if (!result) return undefined;
+    const findings = result.resources.flatMap((r) => r.findings);
+    const msg = `Check: ${result.passed ? 'passed' : `${plural(findings.filter((f) => !f.warning).length, 'finding')}`} over ${plural(result.resources.length, 'resource')}`;
+    void (result.passed ? this.vscode.window.showInformationMessage(msg) : this.vscode.window.showWarningMessage(msg + '; see Problems'));
+    return result;
+  }
+
+  /**
+   * Runs connector/check on a session (some resources, or all) under a
+   * cancellable progress notification; its findings go to the Problems on
+   * the fetch method they concern and to the output channel. Undefined
+   * when cancelled (from the notification or token).
+   */
+  async check(sessionId: string, resources?: string[], outer?: CancellationTokenLike): Promise<ConnectorCheckResult | undefined> {
+    const client = await this.getClient();
+    const provider = this.store.get(sessionId)?.session.provider ?? '';
+    const result = await this.cancellable('Checking pagination', client, (_progress, token, workDoneToken) => {
+      // Cancelled from the notification or from the Test Explorer.
+      const cts = new CancellationTokenSource();
+      const sub = outer?.onCancellationRequested(() => cts.cancel());
+      const inner = token.onCancellationRequested(() => cts.cancel());
+      if (outer?.isCancellationRequested) cts.cancel();
+      return client.request('connector/check', { sessionId, resources, workDoneToken }, cts.token).finally(() => {
+        sub?.dispose();
+        inner.dispose();
+        cts.dispose();
+      });
+    });
+    if (result === 'cancelled') return undefined;
+    const findings: CheckFinding[] = result.resources.flatMap((r) => r.findings);
+    this.problems.setCheck(provider, findings);
+    for (const r of result.resources) {
+      this.output.appendLine(`check ${r.resource}: ${r.passed ? 'passed' : 'FAILED'} (${plural(r.runs, 'run')}, ${plural(r.pages, 'page')}, ${plural(r.items, 'item')})`);
+    }
+    for (const f of findings) this.output.appendLine(`  ${f.warning ? 'warning' : 'finding'} ${f.resource} ${f.check}: ${f.message}`);
+    return result;
   }
 
   /** Opens an HTTP exchange of the tree as an untitled JSON document. */
   async openExchange(n?: Node): Promise<void> {
-    if (n?.kind !== 'exchange') throw new Error('pick an HTTP exchange in the Sessions view');
-    const x = this.store.get(n.sessionId)?.exchanges.find((e) => e.id === n.id);
-    if (!x) throw new Error('that exchange is no longer kept');
-    await this.openJson(x);
+    const x = this.exchangeOf(n);
+    await this.docs.show(`/sessions/${seg(x.sessionId)}/http/${seg(x.id)}.json`, x);
   }
 
   /**
@@ -435,7 +688,7 @@ export class Controller {
    * amount and asset. A pending one is polled, with a cancellable progress
    * notification, until it settles or fails; the payment opens as JSON.
    */
-  async initiate(kind: 'transfer' | 'payout', n?: Node): Promise<Payment | undefined> {
+  async initiate(kind: 'transfer' | 'payout', n?: Target): Promise<Payment | undefined> {
     const sessionId = await this.pickSession(n);
     if (!sessionId) return undefined;
     const client = await this.getClient();
@@ -537,6 +790,8 @@ export class Controller {
   dispose(): void {
     void this.close();
     this.output.dispose();
+    this.problems.dispose();
+    this.status.dispose();
   }
 }
 

@@ -9,6 +9,8 @@ export interface PageRecord {
   seq: number;
   page: Page;
   task?: string;
+  /** The state the page was fetched from, as the extension knew it (null: the beginning). */
+  before?: unknown;
 }
 
 /** What the extension knows of one session. */
@@ -112,7 +114,6 @@ export class SessionStore {
     const st = this.sessions.get(n.sessionId);
     if (!st) return undefined;
     const p = n.page;
-    const rec: PageRecord = { seq: ++this.seq, page: p, task: n.task };
     const list = st.pages.get(p.resource) ?? [];
     // A fetch/next result and its notification are the same page: keep one,
     // with the items if either has them (a notification may come without).
@@ -124,6 +125,8 @@ export class SessionStore {
       }
       return undefined;
     }
+    const known = st.states.find((x) => x.key === p.key && x.resource === p.resource);
+    const rec: PageRecord = { seq: ++this.seq, page: p, task: n.task, before: p.page === 1 ? null : (known?.state ?? null) };
     list.push(rec);
     if (list.length > MaxPages) list.splice(0, list.length - MaxPages);
     st.pages.set(p.resource, list);

@@ -9,8 +9,9 @@ import type { Account, FetchAllResult, Page, Payment, Session, SyncRunResult } f
 import type { Disposable } from '../src/api';
 import { Commands, Controller, SessionsViewId, connectorArgs } from '../src/controller';
 import { exchangeLine } from '../src/format';
+import { sessionResources } from '../src/model';
 import { Node } from '../src/tree';
-import { FakeOutputChannel, FakeTreeItem, FakeVscode } from './fakeVscode';
+import { FakeOutputChannel, FakeTestItemCollection, FakeTreeItem, FakeVscode } from './fakeVscode';
 
 const packageDir = path.resolve(__dirname, '..', '..');
 // The extension spawns `switchboard stdio` with VS Code's environment: give
@@ -27,13 +28,13 @@ if (!fs.existsSync(bin)) {
 }
 const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
 
-/** Answers the config input boxes of the demo provider from a map (missing: empty). */
-function answerConfig(fake: FakeVscode, values: Record<string, string>, count: number): void {
-  for (let i = 0; i < count; i++) {
-    fake.input((o) => {
-      const name = /: (\w+)( \(optional\))?$/.exec(o.title ?? '')?.[1] ?? '';
-      return values[name] ?? '';
-    });
+async function until<T>(what: string, fn: () => T | undefined, ms = 20000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -43,7 +44,6 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
   let disposables: Disposable[] = [];
   let output: FakeOutputChannel;
   let session: Session;
-  let demoProps = 0;
 
   const tree = () => fake.treeProviders.get(SessionsViewId)!;
   const children = async (n?: Node): Promise<Node[]> => (await tree().getChildren(n)) ?? [];
@@ -69,30 +69,44 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     assert.ok(output, 'an output channel named Switchboard');
   });
 
-  it('creates a session: provider quick pick, config input boxes from the schema, secrets as passwords', async () => {
-    const demo = (await (await controller.getClient()).providers()).find((p) => p.name === 'demo')!;
-    demoProps = Object.keys((demo.configSchema as { properties: object }).properties).length;
+  it('creates a demo session in one pick, with the defaults', async () => {
     fake.pick('demo');
-    answerConfig(fake, { accounts: '2', paymentsPerAccount: '150' }, demoProps);
-    fake.input('ext-test');
-    session = (await fake.executeCommand<Session>('switchboard.createSession'))!;
-    assert.ok(session, `no session: ${JSON.stringify(fake.messages)}`);
-    assert.equal(session.provider, 'demo');
-    assert.equal(session.name, 'ext-test');
+    const one = (await fake.executeCommand<Session>('switchboard.createSession'))!;
+    assert.ok(one, `no session: ${JSON.stringify(fake.messages)}`);
+    assert.equal(one.provider, 'demo');
+    assert.equal(one.name, 'demo');
+    assert.equal(fake.inputsShown.length, 0, 'no input box');
+    assert.equal(fake.pickAnswers.length, 0);
+    assert.equal(fake.statusItems[0].text, '$(plug) Switchboard: connected · 1 session');
+    await fake.executeCommand('switchboard.closeSession', { kind: 'session', sessionId: one.id });
+  });
 
-    const boxes = fake.inputsShown.slice(0, demoProps);
-    const box = (name: string) => boxes.find((b) => b.title?.includes(`: ${name}`))!;
-    assert.equal(box('apiKey').password, true, 'apiKey is writeOnly: a password box');
-    assert.equal(box('endpoint').password, false);
-    assert.match(box('accounts').validateInput!('abc') ?? '', /integer/);
-    assert.match(box('accounts').validateInput!('-1') ?? '', /at least 0/);
-    assert.equal(box('accounts').validateInput!('3'), undefined);
+  it("edits a config as a JSON document validated by the provider's schema; saving it creates the session", async () => {
+    const file = (await fake.executeCommand<string>('switchboard.editConfig', 'demo'))!;
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(fake.shownDocuments.at(-1)!.uri.fsPath, file);
+    assert.match(doc.$schema, /^file:\/\/.*demo\.schema\.json$/);
+    const schema = JSON.parse(fs.readFileSync(doc.$schema.slice('file://'.length), 'utf8'));
+    assert.equal(schema.properties.apiKey.writeOnly, true, 'the schema VS Code validates with is the provider\'s');
+    assert.equal(schema.properties.accounts.maximum, 10000);
+
+    // A config the daemon refuses: a coded error, no session.
+    fake.save(file, JSON.stringify({ $schema: doc.$schema, accounts: 'two' }));
+    const refused = await until('an error message', () => fake.messages.find((m) => m.level === 'error'));
+    assert.match(refused.text, /accounts/);
+    fake.messages.length = 0;
+
+    fake.save(file, JSON.stringify({ $schema: doc.$schema, accounts: 2, paymentsPerAccount: 150 }, null, 2));
+    const st = await until('the session', () => controller.store.list()[0]);
+    session = st.session;
+    assert.equal(session.provider, 'demo');
+    assert.equal(session.name, 'demo');
     assert.deepEqual(JSON.parse(JSON.stringify(session.config)).accounts, 2);
 
     const roots = await children();
     assert.equal(roots.length, 1);
     const s = await item(roots[0]);
-    assert.equal(s.label, 'ext-test');
+    assert.equal(s.label, 'demo');
     assert.equal(s.contextValue, 'session');
     const resources = await children(roots[0]);
     const labels = await Promise.all(resources.map(async (r) => (await item(r)).label));
@@ -115,17 +129,43 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     assert.ok(output.lines.some((l) => l.startsWith('fetch/next payments: page 2, 100 items')), output.lines.join('\n'));
   });
 
-  it('opens a page as an untitled JSON document', async () => {
+  it('opens a page as a read-only JSON document', async () => {
     const [latest] = await children(resourceNode(session.id, 'payments'));
     const it = await item(latest);
     assert.equal(it.command?.command, 'switchboard.openPage');
     await fake.executeCommand(it.command!.command, ...(it.command!.arguments ?? []));
     const doc = fake.documents.at(-1)!;
     assert.equal(doc.language, 'json');
+    assert.equal(doc.uri?.scheme, 'switchboard', 'a read-only document');
     const page = JSON.parse(doc.content!);
     assert.equal(page.page, 2);
     assert.equal(page.items.length, 100);
-    assert.equal(fake.shownDocuments.length, 1);
+    assert.equal(fake.shownDocuments.at(-1)!.uri.scheme, 'switchboard');
+  });
+
+  it("compares the state before and after a page in VS Code's diff editor", async () => {
+    const [latest, first] = await children(resourceNode(session.id, 'payments'));
+    await fake.executeCommand('switchboard.diffState', latest);
+    const diff = fake.executed.at(-1)!;
+    assert.equal(diff.command, 'vscode.diff');
+    const [left, right, title] = diff.args as [{ scheme: string; path: string }, { scheme: string; path: string }, string];
+    assert.equal(left.scheme, 'switchboard');
+    assert.match(title, /^payments: state before ↔ after page 2$/);
+    const content = (u: { scheme: string; path: string }) =>
+      JSON.parse(fake.contentProviders.get(u.scheme)!.provideTextDocumentContent(u as never, undefined as never)!);
+    const p1 = controller.store.findPage(session.id, (first as Extract<Node, { kind: 'page' }>).seq)!;
+    const p2 = controller.store.findPage(session.id, (latest as Extract<Node, { kind: 'page' }>).seq)!;
+    assert.deepEqual(content(left), p1.page.newState, 'before page 2: what page 1 left');
+    assert.deepEqual(content(right), p2.page.newState);
+    await fake.executeCommand('switchboard.diffState', first);
+    assert.equal(content((fake.executed.at(-1)!.args as [{ scheme: string; path: string }])[0]), null, 'page 1 starts from null');
+  });
+
+  it('opens the stored items of a resource as a read-only JSON document', async () => {
+    await fake.executeCommand('switchboard.openItems', resourceNode(session.id, 'payments'));
+    const doc = fake.documents.at(-1)!;
+    assert.equal(doc.uri?.scheme, 'switchboard');
+    assert.ok(JSON.parse(doc.content!).items.length >= 200);
   });
 
   it('edits the state in an input box and resets it', async () => {
@@ -167,13 +207,34 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     assert.ok(fake.progresses.at(-1)!.options.cancellable);
   });
 
+  it('lists the pagination check per resource in the Test Explorer and runs it from there', async () => {
+    const ctrl = fake.testControllers.get('switchboard.checks')!;
+    const [sessionItem] = (ctrl.items as FakeTestItemCollection).all();
+    assert.equal(sessionItem.id, `session:${session.id}`);
+    const resources = (sessionItem.children as FakeTestItemCollection).all();
+    assert.deepEqual(resources.map((r) => r.label), sessionResources(session));
+    const run = await ctrl.run([resources[0], resources[3]]);
+    assert.ok(run.ended);
+    assert.deepEqual(
+      [...run.results.entries()].map(([id, r]) => [id, r.state]),
+      [
+        [`resource:${session.id}:accounts`, 'passed'],
+        [`resource:${session.id}:payments`, 'passed'],
+      ],
+      run.output,
+    );
+    assert.match(run.output, /^accounts: passed \(\d+ runs, \d+ pages, 2 items\)/);
+  });
+
   it("cancels fetch all from the progress notification's cancel button ($/cancelRequest)", async () => {
-    fake.pick('demo');
-    answerConfig(fake, { accounts: '50', paymentsPerAccount: '20000' }, demoProps);
-    fake.input('big');
-    const big = (await fake.executeCommand<Session>('switchboard.createSession'))!;
+    const big = (await fake.executeCommand<Session>('switchboard.createSession', { provider: 'demo', name: 'big', config: { accounts: 50, paymentsPerAccount: 20000 } }))!;
     assert.ok(big);
-    fake.onProgressReport = (p) => p.cancel();
+    const status = fake.statusItems[0];
+    let statusWhileRunning = '';
+    fake.onProgressReport = (p) => {
+      statusWhileRunning = status.text;
+      p.cancel();
+    };
     const started = Date.now();
     // From the command palette: the session, then the resource, are picked.
     fake.pick('big');
@@ -190,6 +251,8 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     assert.ok(Date.now() - started < 30000);
     const r = await item(resourceNode(big.id, 'payments'));
     assert.match(String(r.description), /· more$/);
+    assert.equal(statusWhileRunning, '$(sync~spin) Switchboard: connected · 2 sessions · 1 running');
+    assert.equal(status.text, '$(plug) Switchboard: connected · 2 sessions');
     await fake.executeCommand('switchboard.closeSession', { kind: 'session', sessionId: big.id });
     assert.equal((await children()).length, 1);
   });
@@ -230,6 +293,10 @@ describe('Switchboard extension logic against the real daemon', { timeout: 12000
     const doc = JSON.parse(fake.documents.at(-1)!.content!);
     assert.equal(doc.id, x.id);
     assert.equal(doc.request.method, x.request.method);
+    const cmd = await fake.executeCommand<string>('switchboard.copyCurl', latest);
+    assert.equal(fake.clipboardText, cmd);
+    assert.ok(cmd.startsWith('curl '), cmd);
+    assert.ok(cmd.includes(x.request.url.split('?')[0]), cmd);
   });
 
   it('creates a transfer and a payout from the stored accounts; a pending payout is polled until it settles', async () => {

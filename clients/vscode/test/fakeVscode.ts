@@ -5,8 +5,25 @@
 // event emitter shapes match. The user is scripted: each quick pick and
 // input box is answered by the next scripted answer.
 
+import * as fs from 'node:fs';
+
 import type {
   CancellationTokenLike,
+  CodeLensLike,
+  CodeLensProviderLike,
+  CommandLike,
+  DiagnosticCollectionLike,
+  DiagnosticLike,
+  PositionLike,
+  RangeLike,
+  StatusBarItemLike,
+  TestControllerLike,
+  TestItemCollectionLike,
+  TestItemLike,
+  TestRunLike,
+  TestRunRequestLike,
+  TextDocumentContentProviderLike,
+  UriLike,
   Disposable,
   Event,
   EventEmitterLike,
@@ -46,6 +63,145 @@ export class FakeTreeItem implements TreeItemLike {
     public label: string,
     public collapsibleState: number = 0,
   ) {}
+}
+
+export class FakeUri implements UriLike {
+  constructor(
+    readonly scheme: string,
+    readonly path: string,
+  ) {}
+  get fsPath(): string {
+    return this.path;
+  }
+  toString(): string {
+    return `${this.scheme}:${this.scheme === 'file' ? '//' : ''}${this.path}`;
+  }
+  static file(path: string): FakeUri {
+    return new FakeUri('file', path);
+  }
+  static parse(value: string): FakeUri {
+    const i = value.indexOf(':');
+    return new FakeUri(value.slice(0, i), value.slice(i + 1).replace(/^\/\//, ''));
+  }
+}
+
+export class FakeRange implements RangeLike {
+  readonly start: PositionLike;
+  readonly end: PositionLike;
+  constructor(sl: number, sc: number, el: number, ec: number) {
+    this.start = { line: sl, character: sc };
+    this.end = { line: el, character: ec };
+  }
+}
+
+export class FakeDiagnostic implements DiagnosticLike {
+  source?: string;
+  constructor(
+    public range: RangeLike,
+    public message: string,
+    public severity: number = 0,
+  ) {}
+}
+
+export class FakeCodeLens implements CodeLensLike {
+  constructor(
+    public range: RangeLike,
+    public command?: CommandLike,
+  ) {}
+}
+
+/** A diagnostic collection: what the Problems panel would show, by file path. */
+export class FakeDiagnosticCollection implements DiagnosticCollectionLike {
+  readonly byFile = new Map<string, readonly DiagnosticLike[]>();
+  constructor(readonly name: string) {}
+  set(uri: UriLike, diagnostics: readonly DiagnosticLike[] | undefined): void {
+    if (diagnostics && diagnostics.length) this.byFile.set(uri.fsPath, diagnostics);
+    else this.byFile.delete(uri.fsPath);
+  }
+  clear(): void {
+    this.byFile.clear();
+  }
+  dispose(): void {}
+}
+
+export class FakeStatusBarItem implements StatusBarItemLike {
+  text = '';
+  tooltip?: string | unknown;
+  command?: string | CommandLike;
+  shown = false;
+  show(): void {
+    this.shown = true;
+  }
+  dispose(): void {}
+}
+
+export class FakeTestItemCollection implements TestItemCollectionLike {
+  private items: TestItemLike[] = [];
+  replace(items: readonly TestItemLike[]): void {
+    this.items = [...items];
+  }
+  get(id: string): TestItemLike | undefined {
+    return this.items.find((i) => i.id === id);
+  }
+  forEach(callback: (item: TestItemLike) => unknown): void {
+    for (const i of this.items) callback(i);
+  }
+  all(): TestItemLike[] {
+    return [...this.items];
+  }
+}
+
+/** One test run: what the Test Explorer would show for each item. */
+export class FakeTestRun implements TestRunLike {
+  readonly results = new Map<string, { state: 'started' | 'passed' | 'failed' | 'errored'; messages: unknown[] }>();
+  output = '';
+  ended = false;
+  started(t: TestItemLike): void {
+    this.results.set(t.id, { state: 'started', messages: [] });
+  }
+  passed(t: TestItemLike): void {
+    this.results.set(t.id, { state: 'passed', messages: [] });
+  }
+  failed(t: TestItemLike, message: unknown): void {
+    this.results.set(t.id, { state: 'failed', messages: Array.isArray(message) ? message : [message] });
+  }
+  errored(t: TestItemLike, message: unknown): void {
+    this.results.set(t.id, { state: 'errored', messages: [message] });
+  }
+  appendOutput(output: string): void {
+    this.output += output;
+  }
+  end(): void {
+    this.ended = true;
+  }
+}
+
+export class FakeTestController implements TestControllerLike {
+  readonly items = new FakeTestItemCollection();
+  readonly runs: FakeTestRun[] = [];
+  runHandler?: (request: TestRunRequestLike, token: CancellationTokenLike) => Thenable<void> | void;
+  constructor(
+    readonly id: string,
+    readonly label: string,
+  ) {}
+  createTestItem(id: string, label: string): TestItemLike {
+    return { id, label, children: new FakeTestItemCollection() };
+  }
+  createRunProfile(_label: string, _kind: number, runHandler: (request: TestRunRequestLike, token: CancellationTokenLike) => Thenable<void> | void): Disposable {
+    this.runHandler = runHandler;
+    return { dispose: () => (this.runHandler = undefined) };
+  }
+  createTestRun(): TestRunLike {
+    const r = new FakeTestRun();
+    this.runs.push(r);
+    return r;
+  }
+  /** Presses the run button of some items (all when none). */
+  async run(include?: TestItemLike[]): Promise<FakeTestRun> {
+    await this.runHandler!({ include, exclude: undefined }, neverCancelled);
+    return this.runs.at(-1)!;
+  }
+  dispose(): void {}
 }
 
 export class FakeOutputChannel implements OutputChannelLike {
@@ -105,8 +261,14 @@ export class FakeVscode implements VscodeApi {
   readonly outputs = new Map<string, FakeOutputChannel>();
   readonly commandHandlers = new Map<string, (...args: any[]) => any>();
   readonly treeProviders = new Map<string, TreeDataProviderLike<any>>();
-  readonly documents: Array<{ language?: string; content?: string }> = [];
+  readonly documents: Array<{ language?: string; content?: string; uri?: UriLike }> = [];
   readonly shownDocuments: TextDocumentLike[] = [];
+  readonly executed: Array<{ command: string; args: unknown[] }> = [];
+  readonly contentProviders = new Map<string, TextDocumentContentProviderLike>();
+  readonly codeLensProviders: Array<{ selector: { language: string; scheme?: string }; provider: CodeLensProviderLike }> = [];
+  readonly diagnostics = new Map<string, FakeDiagnosticCollection>();
+  readonly statusItems: FakeStatusBarItem[] = [];
+  clipboardText = '';
 
   /** The open workspace folders (vscode.workspace.workspaceFolders). */
   folders?: { uri: { fsPath: string } }[];
@@ -172,6 +334,11 @@ export class FakeVscode implements VscodeApi {
     showTextDocument: async (document: TextDocumentLike) => {
       this.shownDocuments.push(document);
     },
+    createStatusBarItem: () => {
+      const item = new FakeStatusBarItem();
+      this.statusItems.push(item);
+      return item;
+    },
   };
 
   commands: VscodeApi['commands'] = {
@@ -180,17 +347,36 @@ export class FakeVscode implements VscodeApi {
       this.commandHandlers.set(command, callback);
       return { dispose: () => this.commandHandlers.delete(command) };
     },
+    executeCommand: async (command: string, ...args: unknown[]) => {
+      this.executed.push({ command, args });
+      return this.commandHandlers.get(command)?.(...args);
+    },
   };
 
   workspace: VscodeApi['workspace'] = {
     get workspaceFolders() {
       return undefined;
     },
-    openTextDocument: async (options: { language?: string; content?: string }) => {
-      this.documents.push(options);
-      const content = options.content ?? '';
-      return { getText: () => content };
+    openTextDocument: async (arg: { language?: string; content?: string } | UriLike | string): Promise<TextDocumentLike> => {
+      // An untitled document, a document of a registered scheme, or a file.
+      if (typeof arg === 'string') arg = FakeUri.file(arg);
+      if ('scheme' in arg) {
+        const uri = arg;
+        const p = this.contentProviders.get(uri.scheme);
+        const content = p ? p.provideTextDocumentContent(uri, neverCancelled) : uri.scheme === 'file' ? fs.readFileSync(uri.fsPath, 'utf8') : undefined;
+        if (content === undefined) throw new Error(`cannot open ${uri.toString()}`);
+        this.documents.push({ uri, content, language: uri.path.endsWith('.json') ? 'json' : undefined });
+        return { uri, getText: () => content };
+      }
+      this.documents.push(arg);
+      const content = arg.content ?? '';
+      return { uri: new FakeUri('untitled', `Untitled-${this.documents.length}`), getText: () => content };
     },
+    registerTextDocumentContentProvider: (scheme: string, provider: TextDocumentContentProviderLike): Disposable => {
+      this.contentProviders.set(scheme, provider);
+      return { dispose: () => this.contentProviders.delete(scheme) };
+    },
+    onDidSaveTextDocument: (listener: (d: TextDocumentLike) => unknown): Disposable => this.saveEmitter.event(listener),
     getConfiguration: (section?: string) => ({
       get: <T>(key: string): T | undefined => this.config[section ? `${section}.${key}` : key] as T | undefined,
     }),
@@ -202,6 +388,64 @@ export class FakeVscode implements VscodeApi {
   private readonly foldersGetter = Object.defineProperty(this.workspace, 'workspaceFolders', { get: () => this.folders });
 
   private readonly configEmitter = new FakeEventEmitter<{ affectsConfiguration(section: string): boolean }>();
+  private readonly saveEmitter = new FakeEventEmitter<TextDocumentLike>();
+
+  /** Saves a file, as the user does in an editor: its listeners see the new text. */
+  save(path: string, text: string): void {
+    fs.writeFileSync(path, text);
+    this.saveEmitter.fire({ uri: FakeUri.file(path), getText: () => text });
+  }
+
+  /** The lenses VS Code would show on a file. */
+  async codeLenses(path: string): Promise<CodeLensLike[]> {
+    const doc = { uri: FakeUri.file(path), getText: () => fs.readFileSync(path, 'utf8') };
+    const out: CodeLensLike[] = [];
+    for (const { selector, provider } of this.codeLensProviders) {
+      if (selector.language === 'go' && path.endsWith('.go')) out.push(...((await provider.provideCodeLenses(doc, neverCancelled)) ?? []));
+    }
+    return out;
+  }
+
+  languages: VscodeApi['languages'] = {
+    createDiagnosticCollection: (name?: string) => {
+      const c = new FakeDiagnosticCollection(name ?? '');
+      this.diagnostics.set(c.name, c);
+      return c;
+    },
+    registerCodeLensProvider: (selector: { language: string; scheme?: string }, provider: CodeLensProviderLike): Disposable => {
+      const e = { selector, provider };
+      this.codeLensProviders.push(e);
+      return { dispose: () => this.codeLensProviders.splice(this.codeLensProviders.indexOf(e), 1) };
+    },
+  };
+
+  readonly testControllers = new Map<string, FakeTestController>();
+  tests: VscodeApi['tests'] = {
+    createTestController: (id: string, label: string) => {
+      const c = new FakeTestController(id, label);
+      this.testControllers.set(id, c);
+      return c;
+    },
+  };
+  TestRunProfileKind = { Run: 1 } as const;
+  TestMessage = class {
+    location?: unknown;
+    constructor(readonly message: string) {}
+  };
+  Location = class {
+    constructor(
+      readonly uri: UriLike,
+      readonly range: RangeLike,
+    ) {}
+  };
+
+  env: VscodeApi['env'] = {
+    clipboard: {
+      writeText: async (value: string) => {
+        this.clipboardText = value;
+      },
+    },
+  };
 
   /** Changes a setting, as the user does in the settings editor. */
   setConfig(key: string, value: unknown): void {
@@ -210,7 +454,15 @@ export class FakeVscode implements VscodeApi {
   }
 
   EventEmitter = FakeEventEmitter;
+  Uri = FakeUri;
+  Range = FakeRange;
+  Diagnostic = FakeDiagnostic;
+  DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2 } as const;
+  CodeLens = FakeCodeLens;
+  StatusBarAlignment = { Left: 1 } as const;
   TreeItem = FakeTreeItem;
   TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 } as const;
   ProgressLocation = { Notification: 15 } as const;
 }
+
+const neverCancelled: CancellationTokenLike = { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) };

@@ -39,6 +39,7 @@ export const Methods = Object.freeze({
   ConnectorCheck: "connector/check",
   ConnectorsAdd: "connectors/add",
   ConnectorsList: "connectors/list",
+  ConnectorsMethods: "connectors/methods",
   WebhookCreate: "webhook/create",
   WebhookList: "webhook/list",
   FaultsSet: "faults/set",
@@ -136,6 +137,7 @@ export const CodeLimitExceeded = -32051;
  *   "connector/check": { params: ConnectorCheckParams, result: ConnectorCheckResult },
  *   "connectors/add": { params: ConnectorsAddParams, result: WorkspaceConnector },
  *   "connectors/list": { params: ConnectorsListParams, result: ConnectorsListResult },
+ *   "connectors/methods": { params: ConnectorsMethodsParams, result: ConnectorsMethodsResult },
  *   "webhook/create": { params: SessionParams, result: WebhookCreateResult },
  *   "webhook/list": { params: WebhookListParams, result: WebhookListResult },
  *   "faults/set": { params: FaultsSetParams, result: FaultsListResult },
@@ -351,6 +353,14 @@ export const CodeLimitExceeded = -32051;
  * @property {boolean} [retryable] 
  */
 /**
+ * ConnectorMethods are the capability methods found in one workspace connector's Go files (its directory, not its subdirectories or tests).
+ * @typedef {Object} ConnectorMethods
+ * @property {string} dir Dir is the connector's absolute directory.
+ * @property {string} [provider] Provider is the provider it registered; empty until a build succeeded once.
+ * @property {SourceMethod[]} methods 
+ * @property {Diagnostic[]} errors Errors are the files that did not parse; the methods of the files that did are still listed.
+ */
+/**
  * ConnectorsAddParams are the params of connectors/add.
  * @typedef {Object} ConnectorsAddParams
  * @property {string} dir Dir is the connector's directory: a Go module (built with go build) or a directory with a switchboard.json manifest naming a command.
@@ -363,6 +373,16 @@ export const CodeLimitExceeded = -32051;
  * ConnectorsListResult is the result of connectors/list.
  * @typedef {Object} ConnectorsListResult
  * @property {WorkspaceConnector[]} connectors 
+ */
+/**
+ * ConnectorsMethodsParams are the params of connectors/methods.
+ * @typedef {Object} ConnectorsMethodsParams
+ * @property {string} [dir] Dir limits the answer to the workspace connector of that directory (as connectors/add was given it, or absolute); empty means every workspace connector.
+ */
+/**
+ * ConnectorsMethodsResult is the result of connectors/methods.
+ * @typedef {Object} ConnectorsMethodsResult
+ * @property {ConnectorMethods[]} connectors 
  */
 /**
  * Conversion is an asset conversion: FX, stablecoin or wrapped-asset swap (Formance's PSPConversion).
@@ -968,6 +988,18 @@ export const CodeLimitExceeded = -32051;
  * @property {string} sessionId 
  * @property {string} [resource] 
  * @property {boolean} [purge] Purge also deletes the session's stored items (with a store).
+ */
+/**
+ * SourceMethod is one method of a connector type whose name is a capability method (FetchPayments, CreateTransfer, ...).
+ * @typedef {Object} SourceMethod
+ * @property {string} name Name is the method name, e.g. "FetchPayments".
+ * @property {string} receiver Receiver is the receiver's type name, e.g. "Connector".
+ * @property {string} capability Capability is the Cap* string the method serves, e.g. "fetch:payments".
+ * @property {string} [resource] Resource is the resource a fetch method serves ("payments"); empty for the other methods.
+ * @property {string} file File is the absolute path of the source file.
+ * @property {number} line Line and Column (1-based) are where the func keyword is; EndLine is the line of the closing brace.
+ * @property {number} column 
+ * @property {number} endLine 
  */
 /**
  * StateEntry is the cached pagination state of one key.
