@@ -170,5 +170,13 @@ func Capabilities(c Connector) []string {
 	add(ok, protocol.CapReversePayout)
 	_, ok = c.(PayoutPoller)
 	add(ok, protocol.CapPollPayout)
+	_, ok = c.(WebhookCreator)
+	add(ok, protocol.CapCreateWebhooks)
+	_, ok = c.(WebhookTrimmer)
+	add(ok, protocol.CapTrimWebhook)
+	_, ok = c.(WebhookVerifier)
+	add(ok, protocol.CapVerifyWebhook)
+	_, ok = c.(WebhookTranslator)
+	add(ok, protocol.CapTranslateWebhook)
 	return caps
 }

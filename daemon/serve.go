@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/switchboardpay/switchboard/daemon/discovery"
@@ -29,6 +31,11 @@ type ServeOptions struct {
 	Stderr io.Writer
 	// Ready, if set, is called with the info once the daemon listens.
 	Ready func(Info)
+	// PublicURL, when set, is the base URL handed to connectors'
+	// CreateWebhooks instead of http://LISTEN: a tunnel's, forwarding a
+	// real sandbox's deliveries here. Its host is allowed in the Host
+	// header.
+	PublicURL string
 	// DrainTimeout bounds how long a stopping daemon waits for requests in
 	// flight (default 10s).
 	DrainTimeout time.Duration
@@ -108,6 +115,17 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	}
 	addr := ln.Addr().String()
 	o.Access.ListenAddr = addr
+	base := "http://" + addr
+	if o.PublicURL != "" {
+		u, err := url.Parse(o.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ln.Close()
+			return fmt.Errorf("public URL %q: want http(s)://HOST[:PORT][/PATH]", o.PublicURL)
+		}
+		base = strings.TrimSuffix(o.PublicURL, "/")
+		o.Access.AllowedHosts = append(o.Access.AllowedHosts, u.Hostname())
+	}
+	d.sessions.SetWebhookBase(base)
 	info := Info{
 		PID: os.Getpid(), Version: Version, URL: "ws://" + addr + "/rpc",
 		Token: o.Access.Token, StartedAt: time.Now().UTC().Truncate(time.Second),

@@ -68,6 +68,8 @@ func (d *Daemon) Handler(access Access) http.Handler {
 		}
 		d.ServeStream(r.Context(), transport.NewWebsocketStream(c, d.opts.MaxMessageSize))
 	})
+	// Webhook deliveries: no bearer token, the session's secret instead.
+	mux.HandleFunc("POST /webhooks/{session}/{secret}/{config}", d.serveWebhook)
 	// The web console: index.html at "/", its files at their paths.
 	mux.Handle("/", web.Handler())
 	return checkHost(mux, access)

@@ -21,10 +21,13 @@
 //	GET  /v1/transfers/{id}               a transfer
 //	POST /v1/payouts                      create a payout (202, pending)
 //	GET  /v1/payouts/{id}                 poll a payout
+//	POST /v1/webhook_endpoints            subscribe an URL to events (webhooks.go)
+//	GET  /v1/webhook_endpoints            list subscriptions
 //	POST /admin/grow?n=N                  append N transactions
 //	GET|POST /admin/faults                read or set fault injection
 //	GET  /admin/stats                     request and item counts
 //	GET|POST /admin/clock                 read or advance the clock (new payments, groups sharing a timestamp)
+//	GET  /admin/webhooks                  recent delivery attempts
 //
 // Lists take ?limit=N (default 100, at most 1000) and ?cursor=C and answer
 // {"object":"list","data":[...],"has_more":bool,"next_cursor":"..."}.
@@ -82,6 +85,11 @@ type Config struct {
 	// PayoutPendingPolls is how many polls of a new payout still answer
 	// pending; zero settles it on its first poll.
 	PayoutPendingPolls int
+	// WebhookRetryBase is the wait before a failed delivery's first retry,
+	// doubled after each (default 500ms); WebhookMaxAttempts bounds the
+	// attempts of one delivery (default 6).
+	WebhookRetryBase   time.Duration
+	WebhookMaxAttempts int
 	// Now is the clock for created items; nil means time.Now.
 	Now func() time.Time
 }
@@ -99,6 +107,10 @@ type Faults struct {
 	// MalformedEvery makes every Nth request answer 200 with a truncated
 	// JSON body.
 	MalformedEvery int
+	// WebhookBadSignature signs deliveries with a wrong secret;
+	// WebhookDuplicate delivers every event twice.
+	WebhookBadSignature bool
+	WebhookDuplicate    bool
 }
 
 // faultsJSON is Faults on the wire of /admin/faults.
@@ -107,6 +119,9 @@ type faultsJSON struct {
 	ErrorEvery     int   `json:"errorEvery"`
 	ErrorStatus    int   `json:"errorStatus"`
 	MalformedEvery int   `json:"malformedEvery"`
+
+	WebhookBadSignature bool `json:"webhookBadSignature"`
+	WebhookDuplicate    bool `json:"webhookDuplicate"`
 }
 
 // Bank is a demo PSP. It is an http.Handler; Start serves it on a loopback
@@ -141,6 +156,7 @@ type Bank struct {
 	lastGrow time.Time
 
 	voids voids // voided transactions (markets.go)
+	hooks hooks
 
 	srvMu sync.Mutex
 	srv   *http.Server
@@ -318,6 +334,7 @@ func (b *Bank) serve(ln net.Listener) (string, error) {
 // Close stops serving and closes open connections; it waits for the serving
 // goroutine to end. It is a no-op on a bank never started.
 func (b *Bank) Close() error {
+	b.closeHooks()
 	b.srvMu.Lock()
 	srv, done := b.srv, b.done
 	b.srvMu.Unlock()

@@ -21,6 +21,7 @@ const (
 	saltTxMisc
 	saltBalance
 	saltCreated
+	saltWebhook
 )
 
 // mix is splitmix64 over the inputs: cheap, well spread, and stable across

@@ -29,6 +29,9 @@ func (b *Bank) routes() {
 	m.HandleFunc("POST /v1/payouts", b.createPayout)
 	m.HandleFunc("GET /v1/payouts/{id}", b.getPayout)
 	b.marketRoutes(m)
+	m.HandleFunc("POST /v1/webhook_endpoints", b.createEndpoint)
+	m.HandleFunc("GET /v1/webhook_endpoints", b.listEndpoints)
+	m.HandleFunc("GET /admin/webhooks", b.adminWebhooks)
 	m.HandleFunc("POST /admin/grow", b.adminGrow)
 	m.HandleFunc("GET /admin/faults", b.adminFaults)
 	m.HandleFunc("POST /admin/faults", b.adminFaults)
@@ -409,7 +412,9 @@ func (b *Bank) createTransfer(w http.ResponseWriter, r *http.Request) {
 		b.idem["tr:"+key] = t
 	}
 	w.Header().Set("Location", "/v1/transfers/"+t.id)
-	writeBody(w, http.StatusCreated, b.appendTx(nil, t))
+	body := b.appendTx(nil, t)
+	b.emit(EventPaymentCreated, body)
+	writeBody(w, http.StatusCreated, body)
 }
 
 func (b *Bank) createPayout(w http.ResponseWriter, r *http.Request) {
@@ -436,7 +441,9 @@ func (b *Bank) createPayout(w http.ResponseWriter, r *http.Request) {
 		b.idem["po:"+key] = t
 	}
 	w.Header().Set("Location", "/v1/payouts/"+t.id)
-	writeBody(w, http.StatusAccepted, b.appendTx(nil, t))
+	body := b.appendTx(nil, t)
+	b.emit(EventPaymentCreated, body)
+	writeBody(w, http.StatusAccepted, body)
 }
 
 // newCreatedLocked appends a transfer or payout to account a's list.
@@ -526,6 +533,9 @@ func (b *Bank) adminFaults(w http.ResponseWriter, r *http.Request) {
 			ErrorEvery:     fj.ErrorEvery,
 			ErrorStatus:    fj.ErrorStatus,
 			MalformedEvery: fj.MalformedEvery,
+
+			WebhookBadSignature: fj.WebhookBadSignature,
+			WebhookDuplicate:    fj.WebhookDuplicate,
 		})
 	}
 	f := b.Faults()
@@ -534,6 +544,9 @@ func (b *Bank) adminFaults(w http.ResponseWriter, r *http.Request) {
 		ErrorEvery:     f.ErrorEvery,
 		ErrorStatus:    f.ErrorStatus,
 		MalformedEvery: f.MalformedEvery,
+
+		WebhookBadSignature: f.WebhookBadSignature,
+		WebhookDuplicate:    f.WebhookDuplicate,
 	})
 }
 

@@ -75,11 +75,12 @@ const (
 // Notifications from the daemon to the client, and the one request the
 // daemon sends to clients.
 const (
-	NotifyFetchPage      = "fetch/page"
-	NotifyProgress       = "$/progress"
-	NotifyLog            = "log"
-	NotifyHTTPExchange   = "http/exchange"
-	NotifySessionChanged = "session/changed"
+	NotifyFetchPage       = "fetch/page"
+	NotifyProgress        = "$/progress"
+	NotifyLog             = "log"
+	NotifyHTTPExchange    = "http/exchange"
+	NotifySessionChanged  = "session/changed"
+	NotifyWebhookReceived = "webhook/received"
 
 	// MethodWorkDoneProgressCreate is sent by the daemon to a client that
 	// declared workDoneProgress, before it uses a token it made itself.
@@ -117,6 +118,10 @@ const (
 	CapReversePayout         = "reverse:payout"
 	CapPollPayout            = "poll:payout"
 	CapWebhooks              = "webhooks"
+	CapCreateWebhooks        = "webhooks:create"
+	CapTrimWebhook           = "webhooks:trim"
+	CapVerifyWebhook         = "webhooks:verify"
+	CapTranslateWebhook      = "webhooks:translate"
 )
 
 // FetchCapability returns the capability string that allows fetching
@@ -141,4 +146,10 @@ const (
 	MethodHTTPList  = "http/list"
 	MethodLogList   = "log/list"
 	MethodCallsList = "calls/list"
+)
+
+// Webhook methods.
+const (
+	MethodWebhookCreate = "webhook/create"
+	MethodWebhookList   = "webhook/list"
 )

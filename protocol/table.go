@@ -139,4 +139,8 @@ var (
 	ConnectorsMethods   = request[ConnectorsMethodsParams, ConnectorsMethodsResult](MethodConnectorsMethods, client("ConnectorsMethods"))
 	ProviderReloaded    = notification[ProviderReloadedParams](NotifyProviderReloaded, dir(ServerToClient))
 	ProviderBuildFailed = notification[ProviderBuildFailedParams](NotifyProviderBuildFailed, dir(ServerToClient))
+
+	WebhookCreate   = request[SessionParams, WebhookCreateResult](MethodWebhookCreate, errs(callErrs...), client("WebhookCreate"))
+	WebhookList     = request[WebhookListParams, WebhookListResult](MethodWebhookList, errs(sessionErrs...), client("WebhookList"))
+	WebhookReceived = notification[WebhookDelivery](NotifyWebhookReceived, dir(ServerToClient))
 )

@@ -277,6 +277,20 @@ func (c *Client) ConnectorsMethods(ctx context.Context, params protocol.Connecto
 	return res, err
 }
 
+// WebhookCreate sends webhook/create.
+func (c *Client) WebhookCreate(ctx context.Context, params protocol.SessionParams) (protocol.WebhookCreateResult, error) {
+	var res protocol.WebhookCreateResult
+	err := c.Call(ctx, protocol.MethodWebhookCreate, params, &res)
+	return res, err
+}
+
+// WebhookList sends webhook/list.
+func (c *Client) WebhookList(ctx context.Context, params protocol.WebhookListParams) (protocol.WebhookListResult, error) {
+	var res protocol.WebhookListResult
+	err := c.Call(ctx, protocol.MethodWebhookList, params, &res)
+	return res, err
+}
+
 // FaultsSet sends faults/set.
 func (c *Client) FaultsSet(ctx context.Context, params protocol.FaultsSetParams) (protocol.FaultsListResult, error) {
 	var res protocol.FaultsListResult

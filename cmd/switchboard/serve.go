@@ -127,6 +127,7 @@ logged here and sent to the clients (provider/buildFailed).`,
 	tok.register(f)
 	f.StringSliceVar(&o.Access.AllowedOrigins, "allow-origin", nil, "extra browser origin allowed to connect (repeatable)")
 	f.StringSliceVar(&o.Access.AllowedHosts, "allow-host", nil, "extra name the daemon answers to in the Host header, for a remote daemon (repeatable; loopback names and the listen address always are)")
+	f.StringVar(&o.PublicURL, "public-url", "", "base URL handed to connectors' CreateWebhooks instead of http://LISTEN, for a tunnel forwarding a real sandbox's webhooks here (its host is allowed in the Host header)")
 	f.StringVar(&storeFlag, "store", "", storeHelp)
 	addConnectorFlag(f)
 	f.StringVar(&connRoot, "connector-root", "", "directory under which connectors/add over websocket may add connector directories (they are built and run as this user); without it connectors/add is refused over websocket")

@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
@@ -72,6 +73,9 @@ type Connector struct {
 	http   *http.Client
 	log    *slog.Logger
 	bank   *lazyBank // the in-process bank, or nil with an endpoint
+
+	whMu    sync.Mutex
+	secrets map[string]string // webhook config name -> signing secret; guarded by whMu
 }
 
 var (

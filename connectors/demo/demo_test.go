@@ -424,7 +424,8 @@ func TestConfigSchema(t *testing.T) {
 		t.Errorf("required %v: an empty config must open", s.Required)
 	}
 	want := []string{"fetch:accounts", "fetch:balances", "fetch:externalAccounts", "fetch:payments",
-		"fetch:orders", "fetch:conversions", "create:transfer", "poll:transfer", "create:payout", "poll:payout"}
+		"fetch:orders", "fetch:conversions", "create:transfer", "poll:transfer", "create:payout", "poll:payout",
+		"webhooks:create", "webhooks:trim", "webhooks:verify", "webhooks:translate"}
 	if diff := cmp.Diff(want, p.Capabilities()); diff != "" {
 		t.Errorf("capabilities (-want +got):\n%s", diff)
 	}

@@ -275,3 +275,12 @@ func appendEnvelope(buf []byte, method string, params []byte) []byte {
 // EncodeNotification returns the body of a notification, for callers that
 // send one message to one subscriber (progress).
 func EncodeNotification(method string, params any) []byte { return encodeNotification(method, params) }
+
+// WebhookReceived publishes a webhook/received notification.
+func (b *Bus) WebhookReceived(p protocol.WebhookDelivery) {
+	subs := b.snapshot(p.SessionID)
+	if len(subs) == 0 {
+		return
+	}
+	b.publish(p.SessionID, subs, func() []byte { return encodeNotification(protocol.NotifyWebhookReceived, p) }, nil)
+}

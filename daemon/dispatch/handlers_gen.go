@@ -77,6 +77,10 @@ type server interface {
 	ConnectorsList(ctx context.Context, c *conn, p protocol.ConnectorsListParams) (protocol.ConnectorsListResult, error)
 	// ConnectorsMethods answers connectors/methods.
 	ConnectorsMethods(ctx context.Context, c *conn, p protocol.ConnectorsMethodsParams) (protocol.ConnectorsMethodsResult, error)
+	// WebhookCreate answers webhook/create.
+	WebhookCreate(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.WebhookCreateResult, error)
+	// WebhookList answers webhook/list.
+	WebhookList(ctx context.Context, c *conn, p protocol.WebhookListParams) (protocol.WebhookListResult, error)
 	// FaultsSet answers faults/set.
 	FaultsSet(ctx context.Context, c *conn, p protocol.FaultsSetParams) (protocol.FaultsListResult, error)
 	// FaultsList answers faults/list.
@@ -127,6 +131,8 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodConnectorsAdd:      handle(h.ConnectorsAdd),
 		protocol.MethodConnectorsList:     handle(h.ConnectorsList),
 		protocol.MethodConnectorsMethods:  handle(h.ConnectorsMethods),
+		protocol.MethodWebhookCreate:      handle(h.WebhookCreate),
+		protocol.MethodWebhookList:        handle(h.WebhookList),
 		protocol.MethodFaultsSet:          handle(h.FaultsSet),
 		protocol.MethodFaultsList:         handle(h.FaultsList),
 		protocol.MethodFaultsClear:        handle(h.FaultsClear),

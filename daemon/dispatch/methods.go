@@ -370,3 +370,19 @@ func (c *conn) flushIfSubscribed(sessionID string) {
 		c.flush()
 	}
 }
+
+func (h handlers) WebhookCreate(ctx context.Context, c *conn, p protocol.SessionParams) (protocol.WebhookCreateResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.WebhookCreateResult{}, err
+	}
+	return h.s.sessions.CreateWebhooks(ctx, ss)
+}
+
+func (h handlers) WebhookList(ctx context.Context, c *conn, p protocol.WebhookListParams) (protocol.WebhookListResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.WebhookListResult{}, err
+	}
+	return protocol.WebhookListResult{Deliveries: ss.Webhooks(p)}, nil
+}

@@ -55,6 +55,9 @@ type Manager struct {
 	red    atomic.Pointer[capture.Redactor] // the open sessions' secrets (Redactor)
 	limits Limits                           // set before serving
 
+	webhookBase atomic.Pointer[string] // the ingress base URL (SetWebhookBase)
+	idem        idemKeys               // webhook idempotency keys seen
+
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
 	opening  int                 // sessions being created, counted against MaxSessions; guarded by mu
@@ -169,6 +172,9 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		logs:    capture.NewRing[protocol.LogParams](keepLogs),
 		calls:   capture.NewRing[protocol.Call](keepCalls),
 		faults:  faults.New(),
+		wh:      &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
+
+		deliveries: capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
 	}
 	s.http = capture.NewClient(s.rec)
 	// The cassette is the bottom layer (the network, or a replay), fault
@@ -405,6 +411,9 @@ type Session struct {
 	calls   *capture.Ring[protocol.Call]
 	callSeq atomic.Uint64
 	faults  *faults.Injector // the fault rules of its HTTP transport
+
+	wh         *webhooks
+	deliveries *capture.Ring[protocol.WebhookDelivery]
 
 	mu     sync.Mutex
 	states map[string]*stateEntry     // key -> state; guarded by mu

@@ -269,12 +269,7 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 	if len(items) == 0 {
 		return nil
 	}
-	key, ok := s.sessionKey(sessionID)
-	if !ok {
-		return fmt.Errorf("session %s is not in the store", sessionID)
-	}
-	kind := resourceKind(resource)
-	n, err := tx.count(key, kind)
+	key, kind, n, err := s.counted(tx, sessionID, resource)
 	if err != nil {
 		return err
 	}
@@ -315,6 +310,18 @@ func (s *Store) putItems(tx *wtx, sessionID, resource string, items []Item) erro
 	tx.set(countKey(key, kind), appendU64(nil, uint64(n)))
 	tx.set(metaKey("seq"), appendU64(nil, s.seq))
 	return nil
+}
+
+// counted returns the keys of a session's resource and its item count as
+// the group sees it.
+func (s *Store) counted(tx *wtx, sessionID, resource string) (key, kind uint64, n int64, err error) {
+	key, ok := s.sessionKey(sessionID)
+	if !ok {
+		return 0, 0, 0, fmt.Errorf("session %s is not in the store", sessionID)
+	}
+	kind = resourceKind(resource)
+	n, err = tx.count(key, kind)
+	return key, kind, n, err
 }
 
 // lookup returns the (seq, created) of a reference's latest item, from
@@ -408,4 +415,10 @@ func (s *Store) Count(ctx context.Context, sessionID, resource string) (int, err
 	}
 	n, err := readCount(s.db, key, resourceKind(resource))
 	return int(n), s.readErr("count items", err)
+}
+
+// DeleteItems deletes items of one resource by reference, outside any
+// page (a webhook's payments to delete); unknown references are skipped.
+func (s *Store) DeleteItems(ctx context.Context, sessionID, resource string, refs []string) error {
+	return s.run(ctx, func(tx *wtx) error { return s.deleteRefs(tx, sessionID, resource, refs) })
 }

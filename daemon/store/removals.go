@@ -41,12 +41,7 @@ func (s *Store) CommitPageDeleting(ctx context.Context, resource string, items [
 // deleteRefs deletes the latest item of each reference: its 'r', 'b' and
 // 'c' entries, and one from the resource's count.
 func (s *Store) deleteRefs(tx *wtx, sessionID, resource string, refs []string) error {
-	key, ok := s.sessionKey(sessionID)
-	if !ok {
-		return fmt.Errorf("session %s is not in the store", sessionID)
-	}
-	kind := resourceKind(resource)
-	n, err := tx.count(key, kind)
+	key, kind, n, err := s.counted(tx, sessionID, resource)
 	if err != nil {
 		return err
 	}

@@ -125,6 +125,8 @@ export const NotifyLog = "log";
 export const NotifyHTTPExchange = "http/exchange";
 /** `session/changed`: SessionChangedParams */
 export const NotifySessionChanged = "session/changed";
+/** `webhook/received`: WebhookDelivery */
+export const NotifyWebhookReceived = "webhook/received";
 /**
  * MethodWorkDoneProgressCreate is sent by the daemon to a client that
  * declared workDoneProgress, before it uses a token it made itself.
@@ -157,6 +159,10 @@ export const CapCreatePayout = "create:payout";
 export const CapReversePayout = "reverse:payout";
 export const CapPollPayout = "poll:payout";
 export const CapWebhooks = "webhooks";
+export const CapCreateWebhooks = "webhooks:create";
+export const CapTrimWebhook = "webhooks:trim";
+export const CapVerifyWebhook = "webhooks:verify";
+export const CapTranslateWebhook = "webhooks:translate";
 
 // Stored data methods (with a store).
 /** `data/list`: DataListParams -> DataListResult */
@@ -173,6 +179,12 @@ export const MethodHTTPList = "http/list";
 export const MethodLogList = "log/list";
 /** `calls/list`: CallsListParams -> CallsListResult */
 export const MethodCallsList = "calls/list";
+
+// Webhook methods.
+/** `webhook/create`: SessionParams -> WebhookCreateResult */
+export const MethodWebhookCreate = "webhook/create";
+/** `webhook/list`: WebhookListParams -> WebhookListResult */
+export const MethodWebhookList = "webhook/list";
 
 // Payment statuses.
 export const PaymentStatusPending = "PENDING";
@@ -507,6 +519,11 @@ export const BreakUnknownStatus = "unknownStatus";
 export const StepReasonStep = "step";
 export const StepReasonBreakpoint = "breakpoint";
 
+// Webhook step verdicts.
+export const VerdictOK = "ok";
+export const VerdictFailed = "failed";
+export const VerdictSkipped = "skipped";
+
 /** A resource a connector can fetch. */
 export type Resource =
   | typeof ResourceAccounts
@@ -533,7 +550,11 @@ export type Capability =
   | typeof CapCreatePayout
   | typeof CapReversePayout
   | typeof CapPollPayout
-  | typeof CapWebhooks;
+  | typeof CapWebhooks
+  | typeof CapCreateWebhooks
+  | typeof CapTrimWebhook
+  | typeof CapVerifyWebhook
+  | typeof CapTranslateWebhook;
 
 /** An error code of a JSON-RPC error response. */
 export type ErrorCode =
@@ -1964,6 +1985,86 @@ export interface TaskRun {
   error?: string;
 }
 
+/** WebhookConfig is one webhook a connector registered (webhook/create). */
+export interface WebhookConfig {
+  name: string;
+  urlPath: string;
+  /**
+   * URL is where the provider delivers it: the session's ingress base
+   * and URLPath. It holds the session's webhook secret.
+   */
+  url: string;
+  metadata?: Record<string, string>;
+}
+
+/** WebhookCreateResult is the result of webhook/create. */
+export interface WebhookCreateResult {
+  configs: WebhookConfig[];
+}
+
+/**
+ * WebhookDelivery is one delivery to the ingress: the params of the
+ * webhook/received notification and an entry of webhook/list.
+ */
+export interface WebhookDelivery {
+  id: string;
+  sessionId: string;
+  config: string;
+  receivedAt: string;
+  /** Status is the HTTP status the ingress answered. */
+  status: number;
+  request: WebhookRequest;
+  steps: WebhookStep[];
+  /** IdempotencyKeys are the keys Verify named, one per trimmed webhook. */
+  idempotencyKeys?: string[];
+  /**
+   * Duplicate is set when a key was seen before, in this session or
+   * another; DuplicateOf names the delivery that first had it.
+   */
+  duplicate?: boolean;
+  duplicateOf?: string;
+  /** Items are the translated items by resource, as stored. */
+  items?: Record<string, JsonValue[]>;
+  /**
+   * Deleted and Cancelled are the payment references removed or
+   * marked cancelled.
+   */
+  deleted?: string[];
+  cancelled?: string[];
+}
+
+/** WebhookListParams are the params of webhook/list. */
+export interface WebhookListParams {
+  sessionId: string;
+  /** Limit keeps the most recent deliveries only; 0 means all kept. */
+  limit?: number;
+}
+
+/** WebhookListResult is the result of webhook/list, oldest first. */
+export interface WebhookListResult {
+  deliveries: WebhookDelivery[];
+}
+
+/** WebhookRequest is a delivery's HTTP request, secrets redacted. */
+export interface WebhookRequest {
+  method: string;
+  path: string;
+  query?: Record<string, string[]>;
+  headers?: Record<string, string[]>;
+  body: string;
+}
+
+/**
+ * WebhookStep is the verdict of one step of a delivery: trim, verify,
+ * translate or store.
+ */
+export interface WebhookStep {
+  step: string;
+  verdict: string;
+  /** Error says why the step failed (a signature mismatch, say). */
+  error?: string;
+}
+
 /**
  * WindowClientCapabilities are LSP's window capabilities, of which the
  * daemon reads one.
@@ -2120,6 +2221,10 @@ export interface Methods {
   "connectors/list": { params: ConnectorsListParams; result: ConnectorsListResult };
   /** MethodConnectorsMethods: ConnectorsMethodsParams -> ConnectorsMethodsResult */
   "connectors/methods": { params: ConnectorsMethodsParams; result: ConnectorsMethodsResult };
+  /** MethodWebhookCreate: SessionParams -> WebhookCreateResult */
+  "webhook/create": { params: SessionParams; result: WebhookCreateResult };
+  /** MethodWebhookList: WebhookListParams -> WebhookListResult */
+  "webhook/list": { params: WebhookListParams; result: WebhookListResult };
   /** MethodFaultsSet: FaultsSetParams -> FaultsListResult */
   "faults/set": { params: FaultsSetParams; result: FaultsListResult };
   /** MethodFaultsList: SessionParams -> FaultsListResult */
@@ -2162,6 +2267,7 @@ export interface Notifications {
   "check/page": CheckPageParams;
   "provider/reloaded": ProviderReloadedParams;
   "provider/buildFailed": ProviderBuildFailedParams;
+  "webhook/received": WebhookDelivery;
   "step/paused": StepPausedParams;
 }
 

@@ -40,6 +40,8 @@ export const Methods = Object.freeze({
   ConnectorsAdd: "connectors/add",
   ConnectorsList: "connectors/list",
   ConnectorsMethods: "connectors/methods",
+  WebhookCreate: "webhook/create",
+  WebhookList: "webhook/list",
   FaultsSet: "faults/set",
   FaultsList: "faults/list",
   FaultsClear: "faults/clear",
@@ -67,6 +69,7 @@ export const Notifications = Object.freeze({
   CheckPage: "check/page",
   ProviderReloaded: "provider/reloaded",
   ProviderBuildFailed: "provider/buildFailed",
+  WebhookReceived: "webhook/received",
   StepPaused: "step/paused",
 });
 
@@ -135,6 +138,8 @@ export const CodeLimitExceeded = -32051;
  *   "connectors/add": { params: ConnectorsAddParams, result: WorkspaceConnector },
  *   "connectors/list": { params: ConnectorsListParams, result: ConnectorsListResult },
  *   "connectors/methods": { params: ConnectorsMethodsParams, result: ConnectorsMethodsResult },
+ *   "webhook/create": { params: SessionParams, result: WebhookCreateResult },
+ *   "webhook/list": { params: WebhookListParams, result: WebhookListResult },
  *   "faults/set": { params: FaultsSetParams, result: FaultsListResult },
  *   "faults/list": { params: SessionParams, result: FaultsListResult },
  *   "faults/clear": { params: SessionParams, result: Empty },
@@ -156,6 +161,7 @@ export const CodeLimitExceeded = -32051;
  *   "check/page": CheckPageParams,
  *   "provider/reloaded": ProviderReloadedParams,
  *   "provider/buildFailed": ProviderBuildFailedParams,
+ *   "webhook/received": WebhookDelivery,
  *   "step/paused": StepPausedParams,
  * }} NotificationMap
  */
@@ -1091,6 +1097,63 @@ export const CodeLimitExceeded = -32051;
  * @property {boolean} hasMore 
  * @property {boolean} [stalled] 
  * @property {string} [error] 
+ */
+/**
+ * WebhookConfig is one webhook a connector registered (webhook/create).
+ * @typedef {Object} WebhookConfig
+ * @property {string} name 
+ * @property {string} urlPath 
+ * @property {string} url URL is where the provider delivers it: the session's ingress base and URLPath. It holds the session's webhook secret.
+ * @property {Record<string, string>} [metadata] 
+ */
+/**
+ * WebhookCreateResult is the result of webhook/create.
+ * @typedef {Object} WebhookCreateResult
+ * @property {WebhookConfig[]} configs 
+ */
+/**
+ * WebhookDelivery is one delivery to the ingress: the params of the webhook/received notification and an entry of webhook/list.
+ * @typedef {Object} WebhookDelivery
+ * @property {string} id 
+ * @property {string} sessionId 
+ * @property {string} config 
+ * @property {string} receivedAt 
+ * @property {number} status Status is the HTTP status the ingress answered.
+ * @property {WebhookRequest} request 
+ * @property {WebhookStep[]} steps 
+ * @property {string[]} [idempotencyKeys] IdempotencyKeys are the keys Verify named, one per trimmed webhook.
+ * @property {boolean} [duplicate] Duplicate is set when a key was seen before, in this session or another; DuplicateOf names the delivery that first had it.
+ * @property {string} [duplicateOf] 
+ * @property {Record<string, JsonValue[]>} [items] Items are the translated items by resource, as stored.
+ * @property {string[]} [deleted] Deleted and Cancelled are the payment references removed or marked cancelled.
+ * @property {string[]} [cancelled] 
+ */
+/**
+ * WebhookListParams are the params of webhook/list.
+ * @typedef {Object} WebhookListParams
+ * @property {string} sessionId 
+ * @property {number} [limit] Limit keeps the most recent deliveries only; 0 means all kept.
+ */
+/**
+ * WebhookListResult is the result of webhook/list, oldest first.
+ * @typedef {Object} WebhookListResult
+ * @property {WebhookDelivery[]} deliveries 
+ */
+/**
+ * WebhookRequest is a delivery's HTTP request, secrets redacted.
+ * @typedef {Object} WebhookRequest
+ * @property {string} method 
+ * @property {string} path 
+ * @property {Record<string, string[]>} [query] 
+ * @property {Record<string, string[]>} [headers] 
+ * @property {string} body 
+ */
+/**
+ * WebhookStep is the verdict of one step of a delivery: trim, verify, translate or store.
+ * @typedef {Object} WebhookStep
+ * @property {string} step 
+ * @property {string} verdict 
+ * @property {string} [error] Error says why the step failed (a signature mismatch, say).
  */
 /**
  * WindowClientCapabilities are LSP's window capabilities, of which the daemon reads one.
