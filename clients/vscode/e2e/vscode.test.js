@@ -247,7 +247,7 @@ test('runs the pagination check from the Test Explorer; a finding lands on the f
   const src = readFileSync(file, 'utf8');
   // The classic bug: the page hands back the state it was given.
   const buggy = src
-    .replace('page, newState, err := c.list(ctx, "/v1/transactions", req)', 'page, _, err := c.list(ctx, "/v1/transactions", req)')
+    .replace('page, newState, err := c.list(ctx, path, req)', 'page, _, err := c.list(ctx, path, req)')
     .replace('out := connector.Page[connector.Payment]{NewState: newState,', 'out := connector.Page[connector.Payment]{NewState: req.State,');
   assert.notEqual(buggy, src);
   writeFileSync(file, buggy);
