@@ -131,3 +131,50 @@ func firstAccount(t *testing.T, page protocol.Page) protocol.Account {
 	}
 	return accounts[0]
 }
+
+// webhook/replay runs a kept delivery again: replayed as it came, its
+// idempotency key is flagged as seen (in this session); one signed with a
+// secret the endpoint no longer has fails Verify, and passes once
+// re-signed with the session's current secret. An unknown id is a coded
+// error.
+func TestWebhookReplayFlaggedAndResigned(t *testing.T) {
+	r := newWebhookRig(t)
+	r.payout(t, "replay-1")
+	orig := r.received(t, 1)
+	var again protocol.WebhookDelivery
+	r.p.ok("webhook/replay", map[string]any{"sessionId": r.sess.ID, "id": orig.ID}, &again)
+	if again.ID == orig.ID || again.ReplayOf != orig.ID || again.Resigned || !again.Duplicate || again.DuplicateOf != r.sess.ID+"/"+orig.ID || verdicts(again) != verdicts(orig) {
+		t.Fatalf("replay %+v of %+v", again, orig)
+	}
+	if n := r.received(t, 2); n.ID != again.ID || n.ReplayOf != orig.ID {
+		t.Errorf("webhook/received of the replay %+v", n)
+	}
+
+	// A delivery signed with another secret: refused as it came...
+	r.fault(func(f *demobank.Faults) { f.WebhookBadSignature = true })
+	r.payout(t, "replay-2")
+	bad := r.received(t, 3)
+	if verdicts(bad) != "trim=ok verify=failed" {
+		t.Fatalf("bad delivery %s", verdicts(bad))
+	}
+	r.fault(func(f *demobank.Faults) { f.WebhookBadSignature = false })
+	var plain protocol.WebhookDelivery
+	r.p.ok("webhook/replay", map[string]any{"sessionId": r.sess.ID, "id": bad.ID}, &plain)
+	if verdicts(plain) != "trim=ok verify=failed" || plain.Status != http.StatusUnauthorized {
+		t.Errorf("replay without resign %s %d", verdicts(plain), plain.Status)
+	}
+	// ...and accepted re-signed, its payment stored.
+	var resigned protocol.WebhookDelivery
+	r.p.ok("webhook/replay", map[string]any{"sessionId": r.sess.ID, "id": bad.ID, "resign": true}, &resigned)
+	if verdicts(resigned) != "trim=ok verify=ok translate=ok store=ok" || resigned.Status != 200 || !resigned.Resigned || resigned.ReplayOf != bad.ID {
+		t.Fatalf("re-signed replay %s %+v", verdicts(resigned), resigned)
+	}
+	if resigned.Request.Headers[demobank.SignatureHeader][0] == bad.Request.Headers[demobank.SignatureHeader][0] {
+		t.Errorf("the replay was not signed again")
+	}
+
+	m := r.p.call("webhook/replay", map[string]any{"sessionId": r.sess.ID, "id": "w999"})
+	if m.Error == nil || m.Error.Code != protocol.CodeInvalidParams || !strings.Contains(m.Error.Message, "w999") {
+		t.Errorf("unknown delivery: %+v", m.Error)
+	}
+}

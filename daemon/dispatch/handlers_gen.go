@@ -93,6 +93,8 @@ type server interface {
 	StepContinue(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
 	// StepAbort answers step/abort.
 	StepAbort(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
+	// WebhookReplay answers webhook/replay.
+	WebhookReplay(ctx context.Context, c *conn, p protocol.WebhookReplayParams) (protocol.WebhookDelivery, error)
 }
 
 // routes maps each method of server to its handler, decoding params once.
@@ -139,5 +141,6 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodStepNext:           handle(h.StepNext),
 		protocol.MethodStepContinue:       handle(h.StepContinue),
 		protocol.MethodStepAbort:          handle(h.StepAbort),
+		protocol.MethodWebhookReplay:      handle(h.WebhookReplay),
 	}
 }

@@ -172,7 +172,16 @@ func (m *Manager) Deliver(ctx context.Context, d Delivery) (protocol.WebhookDeli
 	if err != nil || subtle.ConstantTimeCompare([]byte(d.Secret), []byte(s.wh.secret)) != 1 {
 		return protocol.WebhookDelivery{}, false
 	}
+	return m.record(ctx, s, d, nil), true
+}
+
+// record runs a delivery, lets mark annotate it, saves it, keeps it and
+// publishes it.
+func (m *Manager) record(ctx context.Context, s *Session, d Delivery, mark func(*protocol.WebhookDelivery)) protocol.WebhookDelivery {
 	out := s.deliver(ctx, m, d)
+	if mark != nil {
+		mark(&out)
+	}
 	// Saved before the ingress answers: a delivery acknowledged 2xx is in
 	// the history after a restart; one not saved is answered 500, so the
 	// provider retries it.
@@ -184,7 +193,7 @@ func (m *Manager) Deliver(ctx context.Context, d Delivery) (protocol.WebhookDeli
 	if n, ok := s.notifier.(webhookNotifier); ok {
 		n.WebhookReceived(out)
 	}
-	return out, true
+	return out
 }
 
 func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.WebhookDelivery {

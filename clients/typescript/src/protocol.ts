@@ -519,10 +519,20 @@ export const BreakUnknownStatus = "unknownStatus";
 export const StepReasonStep = "step";
 export const StepReasonBreakpoint = "breakpoint";
 
+// MethodWebhookReplay runs a kept delivery through the ingress again.
+/** `webhook/replay`: WebhookReplayParams -> WebhookDelivery */
+export const MethodWebhookReplay = "webhook/replay";
+
 // Webhook step verdicts.
 export const VerdictOK = "ok";
 export const VerdictFailed = "failed";
 export const VerdictSkipped = "skipped";
+
+// TaskCreateWebhooks is the resource of a task-tree node that creates the
+// connector's webhooks instead of fetching (Formance's
+// TASK_CREATE_WEBHOOKS). sync/run calls CreateWebhooks for it with the
+// session's ingress URL; its TaskRun counts the configs created in items.
+export const TaskCreateWebhooks = "createWebhooks";
 
 /** A resource a connector can fetch. */
 export type Resource =
@@ -2023,6 +2033,10 @@ export interface WebhookDelivery {
    */
   duplicate?: boolean;
   duplicateOf?: string;
+  /** ReplayOf names the delivery this one replays (webhook/replay). */
+  replayOf?: string;
+  /** Resigned is set on a replay the connector signed again. */
+  resigned?: boolean;
   /** Items are the translated items by resource, as stored. */
   items?: Record<string, JsonValue[]>;
   /**
@@ -2043,6 +2057,21 @@ export interface WebhookListParams {
 /** WebhookListResult is the result of webhook/list, oldest first. */
 export interface WebhookListResult {
   deliveries: WebhookDelivery[];
+}
+
+/** WebhookReplayParams are the params of webhook/replay. */
+export interface WebhookReplayParams {
+  sessionId: string;
+  /** ID is the delivery to replay, as webhook/list names it ("w3"). */
+  id: string;
+  /**
+   * Resign has the connector sign the delivery again with the session's
+   * current webhook secret, and a fresh timestamp, before it is
+   * verified: a capture older than the signature's tolerance, or one
+   * signed before the secret rotated, then passes Verify. Without it the
+   * delivery is replayed with the signature it came with.
+   */
+  resign?: boolean;
 }
 
 /** WebhookRequest is a delivery's HTTP request, secrets redacted. */
@@ -2237,6 +2266,8 @@ export interface Methods {
   "step/continue": { params: StepParams; result: Empty };
   /** MethodStepAbort: StepParams -> Empty */
   "step/abort": { params: StepParams; result: Empty };
+  /** MethodWebhookReplay: WebhookReplayParams -> WebhookDelivery */
+  "webhook/replay": { params: WebhookReplayParams; result: WebhookDelivery };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */

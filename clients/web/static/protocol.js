@@ -48,6 +48,7 @@ export const Methods = Object.freeze({
   StepNext: "step/next",
   StepContinue: "step/continue",
   StepAbort: "step/abort",
+  WebhookReplay: "webhook/replay",
 });
 
 /** Notifications the client sends: name to method. */
@@ -146,6 +147,7 @@ export const CodeLimitExceeded = -32051;
  *   "step/next": { params: StepParams, result: Empty },
  *   "step/continue": { params: StepParams, result: Empty },
  *   "step/abort": { params: StepParams, result: Empty },
+ *   "webhook/replay": { params: WebhookReplayParams, result: WebhookDelivery },
  * }} MethodMap
  */
 
@@ -1124,6 +1126,8 @@ export const CodeLimitExceeded = -32051;
  * @property {string[]} [idempotencyKeys] IdempotencyKeys are the keys Verify named, one per trimmed webhook.
  * @property {boolean} [duplicate] Duplicate is set when a key was seen before, in this session or another; DuplicateOf names the delivery that first had it.
  * @property {string} [duplicateOf] 
+ * @property {string} [replayOf] ReplayOf names the delivery this one replays (webhook/replay).
+ * @property {boolean} [resigned] Resigned is set on a replay the connector signed again.
  * @property {Record<string, JsonValue[]>} [items] Items are the translated items by resource, as stored.
  * @property {string[]} [deleted] Deleted and Cancelled are the payment references removed or marked cancelled.
  * @property {string[]} [cancelled] 
@@ -1138,6 +1142,13 @@ export const CodeLimitExceeded = -32051;
  * WebhookListResult is the result of webhook/list, oldest first.
  * @typedef {Object} WebhookListResult
  * @property {WebhookDelivery[]} deliveries 
+ */
+/**
+ * WebhookReplayParams are the params of webhook/replay.
+ * @typedef {Object} WebhookReplayParams
+ * @property {string} sessionId 
+ * @property {string} id ID is the delivery to replay, as webhook/list names it ("w3").
+ * @property {boolean} [resign] Resign has the connector sign the delivery again with the session's current webhook secret, and a fresh timestamp, before it is verified: a capture older than the signature's tolerance, or one signed before the secret rotated, then passes Verify. Without it the delivery is replayed with the signature it came with.
  */
 /**
  * WebhookRequest is a delivery's HTTP request, secrets redacted.
