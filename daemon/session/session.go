@@ -179,7 +179,7 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		wh:      &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
 
 		deliveries:  capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
-		webhookBase: m.webhookBaseURL,
+		webhookBase: m.WebhookBase,
 	}
 	s.http = capture.NewClient(s.rec)
 	// The cassette is the bottom layer (the network, or a replay), fault

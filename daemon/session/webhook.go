@@ -102,9 +102,9 @@ func (s *Session) InstallWebhooks(ctx context.Context, from json.RawMessage) (in
 	return len(res.Configs), err
 }
 
-// webhookBaseURL returns the daemon's ingress base (http://HOST:PORT), or
-// "" when it has none.
-func (m *Manager) webhookBaseURL() string {
+// WebhookBase returns the daemon's ingress base (http://HOST:PORT), or ""
+// when it has none.
+func (m *Manager) WebhookBase() string {
 	if p := m.webhookBase.Load(); p != nil {
 		return *p
 	}

@@ -1361,6 +1361,8 @@ export interface InitializeResult {
   serverInfo: ServerInfo;
   protocolVersion: string;
   capabilities: ServerCapabilities;
+  /** Webhooks is the daemon's webhook ingress, absent when it has none. */
+  webhooks?: WebhookIngress;
 }
 
 /** Initiation is a transfer or payout to create. */
@@ -2045,6 +2047,21 @@ export interface WebhookDelivery {
    */
   deleted?: string[];
   cancelled?: string[];
+}
+
+/**
+ * WebhookIngress is where the daemon receives webhook deliveries, in the
+ * initialize result when it has an ingress (`serve` always, `stdio` unless
+ * --webhook-listen off). A session's deliveries go to
+ * BASEURL/webhooks/{sessionId}/{secret}/{configName}; webhook/create
+ * answers the full URLs.
+ */
+export interface WebhookIngress {
+  /**
+   * BaseURL is the ingress's base: http://127.0.0.1:PORT, or the
+   * --public-url a tunnel forwards.
+   */
+  baseUrl: string;
 }
 
 /** WebhookListParams are the params of webhook/list. */

@@ -631,6 +631,7 @@ export const CodeLimitExceeded = -32051;
  * @property {ServerInfo} serverInfo 
  * @property {string} protocolVersion 
  * @property {ServerCapabilities} capabilities 
+ * @property {WebhookIngress} [webhooks] Webhooks is the daemon's webhook ingress, absent when it has none.
  */
 /**
  * Initiation is a transfer or payout to create.
@@ -1131,6 +1132,11 @@ export const CodeLimitExceeded = -32051;
  * @property {Record<string, JsonValue[]>} [items] Items are the translated items by resource, as stored.
  * @property {string[]} [deleted] Deleted and Cancelled are the payment references removed or marked cancelled.
  * @property {string[]} [cancelled] 
+ */
+/**
+ * WebhookIngress is where the daemon receives webhook deliveries, in the initialize result when it has an ingress (`serve` always, `stdio` unless --webhook-listen off). A session's deliveries go to BASEURL/webhooks/{sessionId}/{secret}/{configName}; webhook/create answers the full URLs.
+ * @typedef {Object} WebhookIngress
+ * @property {string} baseUrl BaseURL is the ingress's base: http://127.0.0.1:PORT, or the --public-url a tunnel forwards.
  */
 /**
  * WebhookListParams are the params of webhook/list.
