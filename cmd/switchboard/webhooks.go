@@ -261,4 +261,3 @@ func writeDelivery(w io.Writer, d protocol.WebhookDelivery) {
 		}
 	}
 }
-
