@@ -49,7 +49,7 @@ func TestSyncRunsCreateWebhooksTask(t *testing.T) {
 // delivery the ingress acknowledged, and the provider's next delivery to
 // the URL it was given still reaches the session, numbered after them.
 func TestWebhookHistorySurvivesKill(t *testing.T) {
-	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2})
+	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2, WebhookEvents: []string{demobank.EventPaymentCreated}})
 	bankURL, err := bank.Start("")
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 // arrives over stdio as webhook/received. --webhook-listen off has none,
 // and webhook/create then says so with a coded error.
 func TestStdioWebhookIngress(t *testing.T) {
-	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2})
+	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2, WebhookEvents: []string{demobank.EventPaymentCreated}})
 	bankURL, err := bank.Start("")
 	if err != nil {
 		t.Fatal(err)

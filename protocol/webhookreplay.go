@@ -21,3 +21,28 @@ type WebhookReplayParams struct {
 // id is CodeInvalidParams; a connector that cannot sign, asked to
 // resign, is CodeCapabilityUnsupported.
 var WebhookReplay = request[WebhookReplayParams, WebhookDelivery](MethodWebhookReplay, errs(CodeSessionNotFound, CodeInvalidParams, CodeCapabilityUnsupported), client("WebhookReplay"))
+
+// MethodWebhookTrigger makes the provider send an event now.
+const MethodWebhookTrigger = "webhook/trigger"
+
+// WebhookTriggerParams are the params of webhook/trigger.
+type WebhookTriggerParams struct {
+	SessionID string `json:"sessionId"`
+	// Event is one of the connector's events (the demo's: payment.created,
+	// payout.settled, balance.updated); an unknown one is CodeInvalidParams
+	// listing them.
+	Event string `json:"event"`
+}
+
+// WebhookTriggerResult is the result of webhook/trigger. The deliveries
+// it causes arrive as webhook/received, asynchronously, as the
+// provider sends them.
+type WebhookTriggerResult struct {
+	Event string `json:"event"`
+	// Detail says what the provider did (the payout it made, say).
+	Detail string `json:"detail,omitempty"`
+}
+
+// WebhookTrigger makes the provider send an event now, like `stripe
+// trigger`.
+var WebhookTrigger = request[WebhookTriggerParams, WebhookTriggerResult](MethodWebhookTrigger, errs(CodeSessionNotFound, CodeInvalidParams, CodeCapabilityUnsupported, CodeConnectorError), client("WebhookTrigger"))

@@ -331,3 +331,10 @@ func (c *Client) WebhookReplay(ctx context.Context, params protocol.WebhookRepla
 	err := c.Call(ctx, protocol.MethodWebhookReplay, params, &res)
 	return res, err
 }
+
+// WebhookTrigger sends webhook/trigger.
+func (c *Client) WebhookTrigger(ctx context.Context, params protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error) {
+	var res protocol.WebhookTriggerResult
+	err := c.Call(ctx, protocol.MethodWebhookTrigger, params, &res)
+	return res, err
+}

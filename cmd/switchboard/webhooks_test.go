@@ -12,7 +12,7 @@ import (
 // with each step's verdict; webhooks list shows it kept; webhooks replay
 // runs it again, flagged as a duplicate of the first.
 func TestListenAndWebhooksCommands(t *testing.T) {
-	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2})
+	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 2, WebhookEvents: []string{demobank.EventPaymentCreated}})
 	bankURL, err := bank.Start("")
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +46,19 @@ func TestListenAndWebhooksCommands(t *testing.T) {
 	out, _ = mustRun(t, "webhooks", "replay", id[:8], "w1", sd)
 	if !strings.Contains(out, " w2 payments 200 ") || !strings.Contains(out, "duplicate-of="+id+"/w1") || !strings.Contains(out, "replay-of=w1") {
 		t.Errorf("webhooks replay printed %q", out)
+	}
+	// trigger finds the daemon's one demo session; the bank's payout
+	// reaches the ingress as the next delivery.
+	out, _ = mustRun(t, "trigger", "demo", "payment.created", sd)
+	if !strings.Contains(out, "triggered payment.created on session "+id+": the bank made payout po_") {
+		t.Errorf("trigger printed %q", out)
+	}
+	waitFor(t, "the triggered delivery", func() bool {
+		out, _ = mustRun(t, "webhooks", "list", id[:8], sd)
+		return strings.Contains(out, " w3 payments 200 trim=ok verify=ok translate=ok store=ok")
+	})
+	if _, errOut, err := run(t, "trigger", "demo", "nope", sd); err == nil || !strings.Contains(errOut+err.Error(), "payout.settled") {
+		t.Errorf("trigger of an unknown event: %v %s", err, errOut)
 	}
 	if _, errOut, err := run(t, "webhooks", "replay", id[:8], "w99", sd); err == nil || !strings.Contains(errOut+err.Error(), "w99") {
 		t.Errorf("replaying an unknown delivery: %v %s", err, errOut)

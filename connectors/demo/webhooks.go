@@ -165,6 +165,16 @@ func (c *Connector) TranslateWebhook(ctx context.Context, req connector.WebhookR
 			return nil, err
 		}
 		return []connector.WebhookResponse{{Payment: &p}}, nil
+	case "balance.updated":
+		var b bankBalance
+		if err := json.Unmarshal(ev.Data.Object, &b); err != nil {
+			return nil, malformed("balance", ev.Data.Object, err)
+		}
+		bal, err := toBalance(&b, ev.Data.Object)
+		if err != nil {
+			return nil, err
+		}
+		return []connector.WebhookResponse{{Balance: &bal}}, nil
 	case "payment.deleted":
 		var t bankTransaction
 		if err := json.Unmarshal(ev.Data.Object, &t); err != nil || t.ID == "" {

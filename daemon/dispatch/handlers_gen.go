@@ -95,6 +95,8 @@ type server interface {
 	StepAbort(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
 	// WebhookReplay answers webhook/replay.
 	WebhookReplay(ctx context.Context, c *conn, p protocol.WebhookReplayParams) (protocol.WebhookDelivery, error)
+	// WebhookTrigger answers webhook/trigger.
+	WebhookTrigger(ctx context.Context, c *conn, p protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error)
 }
 
 // routes maps each method of server to its handler, decoding params once.
@@ -142,5 +144,6 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodStepContinue:       handle(h.StepContinue),
 		protocol.MethodStepAbort:          handle(h.StepAbort),
 		protocol.MethodWebhookReplay:      handle(h.WebhookReplay),
+		protocol.MethodWebhookTrigger:     handle(h.WebhookTrigger),
 	}
 }

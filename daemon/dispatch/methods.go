@@ -398,3 +398,11 @@ func (h handlers) WebhookReplay(ctx context.Context, c *conn, p protocol.Webhook
 	}
 	return d, err
 }
+
+func (h handlers) WebhookTrigger(ctx context.Context, c *conn, p protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.WebhookTriggerResult{}, err
+	}
+	return ss.Trigger(ctx, p)
+}

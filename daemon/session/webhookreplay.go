@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/switchboardpay/switchboard/connector"
@@ -51,3 +52,27 @@ func (m *Manager) Replay(ctx context.Context, s *Session, p protocol.WebhookRepl
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// Trigger has the connector make its provider send an event now
+// (webhook/trigger).
+func (s *Session) Trigger(ctx context.Context, p protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error) {
+	tr, ok := s.conn.(connector.WebhookTriggerer)
+	if !ok {
+		return protocol.WebhookTriggerResult{}, protocol.CapabilityUnsupported(s.provider, "webhooks:trigger")
+	}
+	events := tr.WebhookEvents()
+	if !slices.Contains(events, p.Event) {
+		return protocol.WebhookTriggerResult{}, protocol.InvalidParams(protocol.FieldError{Field: "event", Message: "want one of " + strings.Join(events, ", ")})
+	}
+	base := ""
+	if b := s.webhookBase(); b != "" {
+		base = s.WebhookBaseURL(b)
+	}
+	res, err := callTracked(ctx, s, protocol.MethodWebhookTrigger, p, func(ctx context.Context) (connector.TriggerWebhookResponse, error) {
+		return tr.TriggerWebhook(ctx, connector.TriggerWebhookRequest{Event: p.Event, WebhookBaseURL: base})
+	})
+	if err != nil {
+		return protocol.WebhookTriggerResult{}, err
+	}
+	return protocol.WebhookTriggerResult{Event: p.Event, Detail: res.Detail}, nil
+}

@@ -523,6 +523,10 @@ export const StepReasonBreakpoint = "breakpoint";
 /** `webhook/replay`: WebhookReplayParams -> WebhookDelivery */
 export const MethodWebhookReplay = "webhook/replay";
 
+// MethodWebhookTrigger makes the provider send an event now.
+/** `webhook/trigger`: WebhookTriggerParams -> WebhookTriggerResult */
+export const MethodWebhookTrigger = "webhook/trigger";
+
 // Webhook step verdicts.
 export const VerdictOK = "ok";
 export const VerdictFailed = "failed";
@@ -2111,6 +2115,28 @@ export interface WebhookStep {
   error?: string;
 }
 
+/** WebhookTriggerParams are the params of webhook/trigger. */
+export interface WebhookTriggerParams {
+  sessionId: string;
+  /**
+   * Event is one of the connector's events (the demo's: payment.created,
+   * payout.settled, balance.updated); an unknown one is CodeInvalidParams
+   * listing them.
+   */
+  event: string;
+}
+
+/**
+ * WebhookTriggerResult is the result of webhook/trigger. The deliveries
+ * it causes arrive as webhook/received, asynchronously, as the
+ * provider sends them.
+ */
+export interface WebhookTriggerResult {
+  event: string;
+  /** Detail says what the provider did (the payout it made, say). */
+  detail?: string;
+}
+
 /**
  * WindowClientCapabilities are LSP's window capabilities, of which the
  * daemon reads one.
@@ -2285,6 +2311,8 @@ export interface Methods {
   "step/abort": { params: StepParams; result: Empty };
   /** MethodWebhookReplay: WebhookReplayParams -> WebhookDelivery */
   "webhook/replay": { params: WebhookReplayParams; result: WebhookDelivery };
+  /** MethodWebhookTrigger: WebhookTriggerParams -> WebhookTriggerResult */
+  "webhook/trigger": { params: WebhookTriggerParams; result: WebhookTriggerResult };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */

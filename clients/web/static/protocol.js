@@ -49,6 +49,7 @@ export const Methods = Object.freeze({
   StepContinue: "step/continue",
   StepAbort: "step/abort",
   WebhookReplay: "webhook/replay",
+  WebhookTrigger: "webhook/trigger",
 });
 
 /** Notifications the client sends: name to method. */
@@ -148,6 +149,7 @@ export const CodeLimitExceeded = -32051;
  *   "step/continue": { params: StepParams, result: Empty },
  *   "step/abort": { params: StepParams, result: Empty },
  *   "webhook/replay": { params: WebhookReplayParams, result: WebhookDelivery },
+ *   "webhook/trigger": { params: WebhookTriggerParams, result: WebhookTriggerResult },
  * }} MethodMap
  */
 
@@ -1171,6 +1173,18 @@ export const CodeLimitExceeded = -32051;
  * @property {string} step 
  * @property {string} verdict 
  * @property {string} [error] Error says why the step failed (a signature mismatch, say).
+ */
+/**
+ * WebhookTriggerParams are the params of webhook/trigger.
+ * @typedef {Object} WebhookTriggerParams
+ * @property {string} sessionId 
+ * @property {string} event Event is one of the connector's events (the demo's: payment.created, payout.settled, balance.updated); an unknown one is CodeInvalidParams listing them.
+ */
+/**
+ * WebhookTriggerResult is the result of webhook/trigger. The deliveries it causes arrive as webhook/received, asynchronously, as the provider sends them.
+ * @typedef {Object} WebhookTriggerResult
+ * @property {string} event 
+ * @property {string} [detail] Detail says what the provider did (the payout it made, say).
  */
 /**
  * WindowClientCapabilities are LSP's window capabilities, of which the daemon reads one.
