@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -61,5 +62,42 @@ func TestStdioWebhookIngress(t *testing.T) {
 	m := q.call("webhook/create", map[string]string{"sessionId": s.ID})
 	if m.Error == nil || m.Error.Code != int(protocol.CodeInvalidRequest) || !strings.Contains(m.Error.Message, "no webhook ingress") {
 		t.Errorf("webhook/create without an ingress: %+v", m.Error)
+	}
+}
+
+// The ingress of its own (stdio's) binds loopback only, serves the webhook
+// route alone, and checks the Host header as every route does.
+func TestWebhookIngressLoopbackAndHost(t *testing.T) {
+	d := newTestDaemon()
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.ListenWebhooks("0.0.0.0:0", ""); err == nil || !strings.Contains(err.Error(), "not a loopback address") {
+		t.Fatalf("a non-loopback ingress: %v", err)
+	}
+	in, err := d.ListenWebhooks("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { in.Close() })
+	for _, tc := range []struct {
+		path, host string
+		want       int
+	}{
+		{"/webhooks/s/x/payments", "evil.example", http.StatusForbidden},
+		{"/webhooks/s/x/payments", "", http.StatusNotFound}, // no such session
+		{"/rpc", "", http.StatusNotFound},                   // no websocket here
+		{"/", "", http.StatusNotFound},                      // nor the console
+	} {
+		req, _ := http.NewRequest(http.MethodPost, in.BaseURL+tc.path, strings.NewReader("{}"))
+		if tc.host != "" {
+			req.Host = tc.host
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tc.want {
+			t.Errorf("POST %s (Host %q): %d, want %d", tc.path, tc.host, res.StatusCode, tc.want)
+		}
 	}
 }
