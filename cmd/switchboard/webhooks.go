@@ -104,6 +104,8 @@ func newWebhooksCreateCmd(g *globalOptions) *cobra.Command {
 ingress URL on the running daemon, and print each config's name and the URL
 the provider delivers to. A sync/run does it too when the connector's task
 tree has a createWebhooks task.`,
+		Example: `  switchboard webhooks create 43b21ce8
+  switchboard webhooks create 43b21ce8 --json | jq -r '.configs[0].url'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, id, err := webhookSession(cmd, g, &f, args[0])
@@ -138,7 +140,12 @@ func newWebhooksListCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list SESSION",
 		Short: "List a session's kept webhook deliveries, oldest first",
-		Args:  cobra.ExactArgs(1),
+		Long: `List the webhook deliveries a session of the running daemon kept
+(webhook/list), oldest first, one line each with every step's verdict, as
+listen prints them. The last 200 per session are kept, across restarts.`,
+		Example: `  switchboard webhooks list 43b21ce8
+  switchboard webhooks list 43b21ce8 --limit 5 --json`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, id, err := webhookSession(cmd, g, &f, args[0])
 			if err != nil {
@@ -180,6 +187,8 @@ func newWebhooksReplayCmd(g *globalOptions) *cobra.Command {
 came, a replay's idempotency key is flagged as seen; --resign has the
 connector sign it again with the session's current secret and the time now,
 so an old capture, or one signed before the secret rotated, passes verify.`,
+		Example: `  switchboard webhooks replay 43b21ce8 w3
+  switchboard webhooks replay 43b21ce8 w3 --resign`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, id, err := webhookSession(cmd, g, &f, args[0])
