@@ -85,9 +85,7 @@ func (c *Connector) TrimWebhook(ctx context.Context, req connector.WebhookReques
 
 // VerifyWebhook checks the delivery's Demobank-Signature.
 func (c *Connector) VerifyWebhook(ctx context.Context, req connector.WebhookRequest) (connector.VerifyWebhookResponse, error) {
-	c.whMu.Lock()
-	secret := c.secrets[req.Config.Name]
-	c.whMu.Unlock()
+	secret := c.secretOf(req.Config.Name)
 	if secret == "" {
 		return connector.VerifyWebhookResponse{}, errNoSecret
 	}
@@ -184,4 +182,11 @@ func (c *Connector) TranslateWebhook(ctx context.Context, req connector.WebhookR
 	}
 	// Other events carry nothing this connector stores.
 	return nil, nil
+}
+
+// secretOf is the signing secret of a webhook config, "" when unknown.
+func (c *Connector) secretOf(name string) string {
+	c.whMu.Lock()
+	defer c.whMu.Unlock()
+	return c.secrets[name]
 }

@@ -14,9 +14,7 @@ var _ connector.WebhookSigner = (*Connector)(nil)
 // SignWebhook signs a delivery again as the bank signs it, with the
 // endpoint's secret and the time now (webhook/replay with resign).
 func (c *Connector) SignWebhook(ctx context.Context, req connector.WebhookRequest) (connector.Webhook, error) {
-	c.whMu.Lock()
-	secret := c.secrets[req.Config.Name]
-	c.whMu.Unlock()
+	secret := c.secretOf(req.Config.Name)
 	if secret == "" {
 		return connector.Webhook{}, errNoSecret
 	}
