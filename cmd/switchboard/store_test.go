@@ -53,7 +53,7 @@ func TestStoreCheckAndSalvage(t *testing.T) {
 	path := filepath.Join(dir, "switchboard.db")
 	writeTestStore(t, path, 4000)
 	out, _ := mustRun(t, "store", "check", "--store", path)
-	if !strings.Contains(out, "4000 of 4000 items readable") || !strings.Contains(out, "no damage found") {
+	if !strings.Contains(out, "4000 of 4000 items readable") || !strings.Contains(out, "no damage found") || !strings.Contains(out, "ballast "+filepath.Join(path, "BALLAST")+": ") {
 		t.Fatalf("check of a sound store:\n%s", out)
 	}
 

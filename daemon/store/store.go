@@ -83,6 +83,9 @@ type Options struct {
 	// Reserve is the free space, in bytes, under which writes are refused
 	// with ErrFull. 0 means the default (DefaultReserve).
 	Reserve int64
+	// Ballast is the size of the ballast file (ballast.go). 0 means the
+	// default (DefaultBallast of the reserve); negative, none.
+	Ballast int64
 }
 
 // ErrStore wraps every error of the store, so callers can tell a disk
@@ -134,7 +137,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 		if err := upgradeIfOld(path); err != nil {
 			return nil, err
 		}
-		sp, err := newSpace(path, o.Reserve)
+		sp, err := newSpace(path, o.Reserve, o.Ballast)
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -332,7 +335,7 @@ func (s *Store) Size() int64 { return dirSize(s.dir) }
 func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && d.Name() != BallastName {
 			if fi, err := d.Info(); err == nil {
 				n += fi.Size()
 			}
