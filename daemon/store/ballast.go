@@ -105,7 +105,7 @@ func (b *ballast) adjust(free, reserve int64) int64 {
 	if err := b.make(); err != nil {
 		slog.Warn("store: the ballast file could not be made again", "err", err.Error())
 	} else {
-		slog.Info("store: ballast file made (it is removed when the disk is nearly full)", "file", b.path, "size", b.size)
+		slog.Debug("store: ballast file made (it is removed when the disk is nearly full)", "file", b.path, "size", b.size)
 	}
 	return free - b.size
 }

@@ -43,19 +43,29 @@ func fillDamageStore(t *testing.T, path string, n int) {
 	}
 }
 
-// largestTable is the biggest .sst file of a store: the items'.
+// largestTable is the biggest table of items in a store (closed).
 func largestTable(t *testing.T, dir string) string {
 	t.Helper()
+	db, err := openPebble(dir, false, true, 4<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	levels, err := db.SSTables()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var best string
-	var size int64
-	files, _ := os.ReadDir(dir)
-	for _, e := range files {
-		if fi, err := e.Info(); err == nil && strings.HasSuffix(e.Name(), ".sst") && fi.Size() > size {
-			best, size = filepath.Join(dir, e.Name()), fi.Size()
+	var size uint64
+	for _, l := range levels {
+		for _, f := range l {
+			if k := f.Smallest.UserKey; len(k) > 0 && k[0] == tagItem && f.Size > size {
+				best, size = filepath.Join(dir, fmt.Sprintf("%06d.sst", f.FileNum)), f.Size
+			}
 		}
 	}
 	if best == "" {
-		t.Fatal("no table in the store")
+		t.Fatal("no table of items in the store")
 	}
 	return best
 }

@@ -99,6 +99,14 @@ var ErrInUse = errors.New("store in use")
 // open: its message names the directory and the next step.
 var ErrDamaged = errors.New("store damaged")
 
+// blockSize is the tables' block size: 32 KiB rather than Pebble's 4 KiB
+// takes an export (a scan of the items) from about 170 to 120 ms per
+// 200,000 items (fewer reads, block lookups and decompressions) and
+// compresses the JSON better; a point read of the reference index reads a
+// larger block. A flipped byte loses one block's items (about 40). A
+// variable so BenchmarkExport can compare.
+var blockSize = 32 << 10
+
 // testNoCompactions keeps every flush in a table of its own (tests).
 var testNoCompactions bool
 
@@ -223,6 +231,7 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 	// not there, which a Bloom filter answers without reading a block.
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].BlockSize = blockSize
 	}
 	// JSON compresses: Snappy where data is rewritten soon, zstd at the
 	// bottom of the tree where most of it lives.
