@@ -3,28 +3,13 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// smallDisk mounts a real tmpfs of size on a new directory until the end
-// of the test; the test is skipped where mounting is not permitted.
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("a small tmpfs is needed for a real full disk, and mounting one is not permitted here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
+	"github.com/switchboardpay/switchboard/internal/smalldisk"
+)
 
 func freeOn(t *testing.T, dir string) int64 {
 	t.Helper()
@@ -62,7 +47,7 @@ func putSession(s *Store, id string) error {
 // a start on a full disk opens read-only without it; store check reports
 // it each time.
 func TestBallastOnARealSmallDisk(t *testing.T) {
-	disk := smallDisk(t, "64m")
+	disk := smalldisk.Mount(t, "64m")
 	path := filepath.Join(disk, "s.db")
 	filler := filepath.Join(disk, "filler")
 	const size = 4 << 20
@@ -75,14 +60,7 @@ func TestBallastOnARealSmallDisk(t *testing.T) {
 		t.Fatalf("no ballast at open: %v %+v", s.Ballast(), ballastState(path))
 	}
 	addSession(t, s, "a")
-	for from := 0; from < 1000; from += 100 {
-		items := make([]Item, 100)
-		for i := range items {
-			items[i] = payment(from+i, "SUCCEEDED", "acc")
-			items[i].Ref = fmt.Sprintf("pay_%06d", from+i)
-		}
-		commit(t, s, "a", items, `{}`)
-	}
+	commitPayments(t, s, "a", 1000)
 
 	reserve := s.space.reserve
 	fillTo(t, filler, reserve-(1<<20))

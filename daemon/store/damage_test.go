@@ -242,14 +242,7 @@ func TestFlippedWALAfterCleanStopLosesNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
 	s := open(t, path)
 	addSession(t, s, "a")
-	for from := 0; from < 2000; from += 100 {
-		items := make([]Item, 100)
-		for i := range items {
-			items[i] = payment(from+i, "SUCCEEDED", "acc")
-			items[i].Ref = fmt.Sprintf("pay_%06d", from+i)
-		}
-		commit(t, s, "a", items, `{}`)
-	}
+	commitPayments(t, s, "a", 2000)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -328,14 +321,7 @@ func TestFlippedByteInNewestWAL(t *testing.T) {
 	s := open(t, path)
 	defer s.Close()
 	addSession(t, s, "a")
-	for from := 0; from < 2000; from += 100 {
-		items := make([]Item, 100)
-		for i := range items {
-			items[i] = payment(from+i, "SUCCEEDED", "acc")
-			items[i].Ref = fmt.Sprintf("pay_%06d", from+i)
-		}
-		commit(t, s, "a", items, `{}`)
-	}
+	commitPayments(t, s, "a", 2000)
 	for _, tc := range []struct {
 		name   string
 		damage func(b []byte) []byte
@@ -380,5 +366,19 @@ func TestFlippedByteInNewestWAL(t *testing.T) {
 				t.Fatalf("%d payments (%v), want %d", n, err, tc.want)
 			}
 		})
+	}
+}
+
+// commitPayments commits n payments (pay_000000 on) to session sess in
+// synced pages of 100.
+func commitPayments(t *testing.T, s *Store, sess string, n int) {
+	t.Helper()
+	for from := 0; from < n; from += 100 {
+		items := make([]Item, min(100, n-from))
+		for i := range items {
+			items[i] = payment(from+i, "SUCCEEDED", "acc")
+			items[i].Ref = fmt.Sprintf("pay_%06d", from+i)
+		}
+		commit(t, s, sess, items, `{}`)
 	}
 }
