@@ -72,7 +72,8 @@ func (s *Session) ListData(ctx context.Context, p protocol.DataListParams) (prot
 	return protocol.DataListResult{Items: page.Items, NextCursor: page.Next, Total: page.Total, TotalAtLeast: page.TotalAtLeast}, nil
 }
 
-// Export streams the session's stored items to fn as export lines.
+// Export streams the session's stored items to fn as export lines, each
+// ending in a newline.
 func (s *Session) Export(ctx context.Context, resource string, fn func(line []byte) error) (int, error) {
 	if resource != "" && protocol.FetchCapability(resource) == "" {
 		return 0, badResource(resource)
@@ -90,7 +91,7 @@ func (s *Session) Export(ctx context.Context, resource string, fn func(line []by
 		line = jsonenc.AppendString(line, res)
 		line = append(line, `,"item":`...)
 		line = append(line, data...)
-		line = append(line, '}')
+		line = append(line, '}', '\n')
 		n++
 		return fn(line)
 	})
