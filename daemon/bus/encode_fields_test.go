@@ -44,25 +44,8 @@ func checkPage(t *testing.T, seed int64, mode wirefill.Mode) {
 	}
 }
 
-func TestPageEncoderCoversEveryField(t *testing.T) {
-	for seed := int64(0); seed < 300; seed++ {
-		checkPage(t, seed, wirefill.All)
-		checkPage(t, seed, wirefill.Some)
-	}
-}
+func TestPageEncoderCoversEveryField(t *testing.T) { wirefill.Seeds(t, 300, checkPage) }
 
 // FuzzPageEncoderMatchesEncodingJSON: hand page encoder output ==
 // encoding/json output for random pages.
-func FuzzPageEncoderMatchesEncodingJSON(f *testing.F) {
-	for _, s := range []int64{0, 1, 7, 1 << 40} {
-		f.Add(s, false)
-		f.Add(s, true)
-	}
-	f.Fuzz(func(t *testing.T, seed int64, some bool) {
-		mode := wirefill.All
-		if some {
-			mode = wirefill.Some
-		}
-		checkPage(t, seed, mode)
-	})
-}
+func FuzzPageEncoderMatchesEncodingJSON(f *testing.F) { wirefill.Fuzz(f, checkPage) }

@@ -66,25 +66,8 @@ func checkItem(t *testing.T, seed int64, mode wirefill.Mode) {
 // Every field of every wire item, filled by reflection, is written by its
 // hand encoder exactly as encoding/json writes it; and with random fields
 // left zero, omitempty and null agree too.
-func TestEncodersCoverEveryField(t *testing.T) {
-	for seed := int64(0); seed < 300; seed++ {
-		checkItem(t, seed, wirefill.All)
-		checkItem(t, seed, wirefill.Some)
-	}
-}
+func TestEncodersCoverEveryField(t *testing.T) { wirefill.Seeds(t, 300, checkItem) }
 
 // FuzzEncodersMatchEncodingJSON: hand encoder output == encoding/json
 // output, for random values of every item type.
-func FuzzEncodersMatchEncodingJSON(f *testing.F) {
-	for _, s := range []int64{0, 1, 7, 1 << 40} {
-		f.Add(s, false)
-		f.Add(s, true)
-	}
-	f.Fuzz(func(t *testing.T, seed int64, some bool) {
-		mode := wirefill.All
-		if some {
-			mode = wirefill.Some
-		}
-		checkItem(t, seed, mode)
-	})
-}
+func FuzzEncodersMatchEncodingJSON(f *testing.F) { wirefill.Fuzz(f, checkItem) }
