@@ -131,15 +131,24 @@ var libraries = []struct {
 	{"xexp", xexpServer},
 }
 
+// connect starts a server on one end of a pipe pair and returns it with
+// the client's framer on the other; both close when the benchmark ends.
+func connect(b *testing.B, start func(*testing.B, pipeEnd) server) (server, rpc.Framer) {
+	sEnd, cEnd := pipes(b)
+	srv := start(b, sEnd)
+	f := rpc.NewLSP(cEnd, cEnd, cEnd, 0)
+	b.Cleanup(func() {
+		f.Close()
+		srv.close()
+	})
+	return srv, f
+}
+
 // BenchmarkServeRoundTrip is one request and its answer, sequentially.
 func BenchmarkServeRoundTrip(b *testing.B) {
 	for _, lib := range libraries {
 		b.Run(lib.name, func(b *testing.B) {
-			sEnd, cEnd := pipes(b)
-			srv := lib.start(b, sEnd)
-			defer srv.close()
-			f := rpc.NewLSP(cEnd, cEnd, cEnd, 0)
-			defer f.Close()
+			_, f := connect(b, lib.start)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -184,11 +193,7 @@ func BenchmarkServePagePush(b *testing.B) {
 	}{"sourcegraph-preencoded", func(b *testing.B, e pipeEnd) server { return sourcegraphServer(b, e, true, false) }})
 	for _, lib := range libs {
 		b.Run(lib.name, func(b *testing.B) {
-			sEnd, cEnd := pipes(b)
-			srv := lib.start(b, sEnd)
-			defer srv.close()
-			f := rpc.NewLSP(cEnd, cEnd, cEnd, 0)
-			defer f.Close()
+			srv, f := connect(b, lib.start)
 			done := make(chan error, 1)
 			go func() {
 				for i := 0; i < b.N; i++ {
