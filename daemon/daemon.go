@@ -16,11 +16,11 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/discovery"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
@@ -174,7 +174,7 @@ func (d *Daemon) ServeStdio(ctx context.Context, r io.Reader, w io.Writer) int {
 // ServeStream serves one connection over an already-framed stream.
 func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
 	if d.opts.CallTimeout > 0 {
-		ctx = engine.WithCallTimeout(ctx, d.opts.CallTimeout)
+		ctx = driver.WithCallTimeout(ctx, d.opts.CallTimeout)
 	}
 	return d.server.Serve(ctx, s)
 }

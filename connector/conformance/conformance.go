@@ -36,7 +36,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -271,7 +271,7 @@ func (k *checker) tasks(ctx context.Context) ([]connector.Task, error) {
 	if i, ok := k.c.(interface{ Installs() bool }); ok && !i.Installs() {
 		return nil, nil
 	}
-	tasks, err := engine.Call(ctx, k.o.Provider, "install", in.Install)
+	tasks, err := driver.Call(ctx, k.o.Provider, "install", in.Install)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -510,7 +510,7 @@ func (k *checker) run(ctx context.Context, label, parentRef, resource, name stri
 			r.limited = true
 			return r, nil
 		}
-		res, err := engine.Fetch(ctx, k.o.Provider, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
+		res, err := driver.Fetch(ctx, k.o.Provider, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, ctx.Err()
@@ -592,7 +592,7 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		if err != nil {
 			return out, err
 		}
-		if c, ok := engine.IsNotImplemented(r.err); ok {
+		if c, ok := driver.IsNotImplemented(r.err); ok {
 			// A Formance stub: the capability is absent, not broken.
 			add(Finding{Check: CheckNotImplemented, PageSize: size, Warning: true,
 				Message: fmt.Sprintf("%s answered \"not implemented\" (connector.ErrNotImplemented): it is reported as absent, and not checked", c)})

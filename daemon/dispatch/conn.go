@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"log/slog"
 	"sort"
 	"sync"
@@ -120,7 +121,7 @@ type conn struct {
 // returns, the connection's requests are cancelled and finished.
 func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 	stop := make(chan struct{})
-	ctx, cancel := context.WithCancel(engine.WithStop(engine.WithLogger(ctx, s.logger), stop))
+	ctx, cancel := context.WithCancel(engine.WithStop(driver.WithLogger(ctx, s.logger), stop))
 	c := &conn{
 		stop: stop,
 		srv:  s, stream: stream, ctx: ctx, cancel: cancel,

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -203,7 +204,7 @@ func hits(b protocol.Breakpoint, at PagePoint) (string, bool) {
 		if len(from) == 0 {
 			from = json.RawMessage("null")
 		}
-		return fmt.Sprintf("page %d returned the state it started from, %s, with hasMore true", last.Page, clip(last.NewState)), last.HasMore && string(NormalizeState(last.NewState)) == string(NormalizeState(from))
+		return fmt.Sprintf("page %d returned the state it started from, %s, with hasMore true", last.Page, clip(last.NewState)), last.HasMore && string(driver.NormalizeState(last.NewState)) == string(driver.NormalizeState(from))
 	case protocol.BreakUnknownStatus:
 		if at.Resource != protocol.ResourcePayments {
 			return "", false

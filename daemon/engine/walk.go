@@ -1,3 +1,7 @@
+// Package engine walks a session's resources through the driver: pages
+// in order with stall and limit checks (PageAll), steps (Stepper), and the
+// stop of a connection's walks. One page or one call is the driver's
+// (connector/driver).
 package engine
 
 import (
@@ -9,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -26,7 +31,7 @@ type Target struct {
 type Pager interface {
 	Hold(t Target, op string) (release func(), err error)
 	NextPage(ctx context.Context, t Target, task string) (protocol.Page, error)
-	Peek(ctx context.Context, t Target, state json.RawMessage) (Result, error)
+	Peek(ctx context.Context, t Target, state json.RawMessage) (driver.Result, error)
 	// KeyOf names the state key of a target.
 	KeyOf(t Target) string
 	// KnownParents returns every item of resource fetched so far, in this
@@ -66,10 +71,10 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 	// Pages are fetched one ahead (see prefetch.go), except in a walk
 	// with children: a parent's next page is fetched after its children
 	// ran, as production does, not before.
-	var pf *prefetcher
+	var pf *driver.Prefetcher
 	if onItems == nil && lim.Gate == nil {
-		ctx, pf = withPrefetcher(ctx)
-		defer pf.close()
+		ctx, pf = driver.WithPrefetcher(ctx)
+		defer pf.Close()
 	}
 	seen := map[[32]byte]int{} // state hash -> page that returned it
 	empty := 0
@@ -99,7 +104,7 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 			return res, ErrStopping
 		}
 		if pf != nil {
-			pf.setAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
+			pf.SetAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
 		}
 		if err := gate(); err != nil {
 			res.DurationMs = ms(time.Since(start))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -64,7 +65,7 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 	}
 	res.Parent = parent
 	req := connector.FetchRequest{FromPayload: from, PageSize: 1}
-	first, err := engine.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	first, err := driver.Fetch(ctx, t.Provider, t.Conn, resource, req)
 	if err != nil {
 		return res, fmt.Errorf("review: the first page of %s: %w", resource, err)
 	}
@@ -175,7 +176,7 @@ func (t Target) payments(ctx context.Context, req connector.FetchRequest, findin
 	}
 }
 
-func wirePayments(page engine.Result) []protocol.Payment {
+func wirePayments(page driver.Result) []protocol.Payment {
 	var ps []protocol.Payment
 	_ = json.Unmarshal(page.Items, &ps)
 	return ps
@@ -183,13 +184,13 @@ func wirePayments(page engine.Result) []protocol.Payment {
 
 // under fetches one page with rule applied to the first request only; ok is
 // false when the rule never fired.
-func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource string, req connector.FetchRequest) (engine.Result, error, bool) {
+func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource string, req connector.FetchRequest) (driver.Result, error, bool) {
 	rule.ID, rule.Times = fmt.Sprintf("review-%s-%d", rule.Kind, rule.Status), 1
 	if _, err := t.Faults.Set([]protocol.FaultRule{rule}, false); err != nil {
-		return engine.Result{}, err, false
+		return driver.Result{}, err, false
 	}
 	defer t.Faults.Remove(rule.ID)
-	page, err := engine.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	page, err := driver.Fetch(ctx, t.Provider, t.Conn, resource, req)
 	for _, st := range t.Faults.List() {
 		if st.Rule.ID == rule.ID {
 			return page, err, st.Fired > 0
@@ -213,7 +214,7 @@ func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, 
 	if !ok {
 		return nil, "", nil
 	}
-	page, err := engine.Fetch(ctx, t.Provider, t.Conn, parent, connector.FetchRequest{PageSize: 1})
+	page, err := driver.Fetch(ctx, t.Provider, t.Conn, parent, connector.FetchRequest{PageSize: 1})
 	if err != nil {
 		return nil, "", fmt.Errorf("review: the first %s, parent of %s: %w", parent, resource, err)
 	}

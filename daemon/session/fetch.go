@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -77,7 +78,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
 	misses := s.missCount()
-	res, err := engine.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
+	res, err := driver.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
 	err = s.replayError(err, misses)
@@ -143,12 +144,12 @@ func (s *Session) NextPage(ctx context.Context, t engine.Target, task string) (p
 }
 
 // Peek implements engine.Pager: one page from state, cached nowhere.
-func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessage) (engine.Result, error) {
+func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessage) (driver.Result, error) {
 	size := t.PageSize
 	if size <= 0 {
 		size = s.pageSize
 	}
-	return engine.Fetch(ctx, s.provider, s.conn, t.Resource, connector.FetchRequest{
+	return driver.Fetch(ctx, s.provider, s.conn, t.Resource, connector.FetchRequest{
 		State: state, FromPayload: compact(t.FromPayload), Name: t.Name, PageSize: size,
 	})
 }

@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -29,12 +29,12 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return connrpc.TasksToWire(tasks), nil
+	return wire.TasksToWire(tasks), nil
 }
 
-// callTracked is engine.Call kept in the session's call history.
+// callTracked is driver.Call kept in the session's call history.
 func callTracked[T any](ctx context.Context, s *Session, op string, params any, fn func(context.Context) (T, error)) (T, error) {
-	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return engine.Call(ctx, s.provider, op, fn) }, nil)
+	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return driver.Call(ctx, s.provider, op, fn) }, nil)
 }
 
 // installs reports whether a connector has a real task tree: a proxy says
@@ -63,7 +63,7 @@ func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount
 	if err != nil {
 		return protocol.Account{}, err
 	}
-	return connrpc.AccountToWire(acc), nil
+	return wire.AccountToWire(acc), nil
 }
 
 func initiation(in protocol.Initiation) (connector.Initiation, error) {
@@ -92,12 +92,12 @@ func initiation(in protocol.Initiation) (connector.Initiation, error) {
 	}, nil
 }
 
-// parseAmount is connrpc.ParseAmount with an empty amount refused.
+// parseAmount is wire.ParseAmount with an empty amount refused.
 func parseAmount(s string) (*big.Int, error) {
 	if s == "" {
 		return nil, fmt.Errorf("%q is not an integer amount in minor units", s)
 	}
-	return connrpc.ParseAmount(s)
+	return wire.ParseAmount(s)
 }
 
 func validAsset(a string) bool {
@@ -138,7 +138,7 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return connrpc.InitiationResultToWire(r), nil
+	return wire.InitiationResultToWire(r), nil
 }
 
 // CreatePayout creates a payout.
@@ -160,7 +160,7 @@ func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (pro
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return connrpc.InitiationResultToWire(r), nil
+	return wire.InitiationResultToWire(r), nil
 }
 
 // PollTransfer polls a transfer.
@@ -178,7 +178,7 @@ func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollRes
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return connrpc.PollResultToWire(r), nil
+	return wire.PollResultToWire(r), nil
 }
 
 // PollPayout polls a payout.
@@ -196,7 +196,7 @@ func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResul
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return connrpc.PollResultToWire(r), nil
+	return wire.PollResultToWire(r), nil
 }
 
 func reversal(r protocol.Reversal) (connector.Reversal, error) {
@@ -236,7 +236,7 @@ func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (pro
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return connrpc.PaymentToWire(p), nil
+	return wire.PaymentToWire(p), nil
 }
 
 // ReversePayout reverses a payout.
@@ -255,5 +255,5 @@ func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (proto
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return connrpc.PaymentToWire(p), nil
+	return wire.PaymentToWire(p), nil
 }

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -106,7 +106,7 @@ func (m *Manager) CreateWebhooks(ctx context.Context, s *Session) (protocol.Webh
 	url := s.WebhookBaseURL(base)
 	req := connector.CreateWebhooksRequest{ConnectorID: s.id, WebhookBaseURL: url}
 	resp, err := track(ctx, s, "webhook/create", map[string]string{"connectorId": s.id}, func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
-		return engine.Call(ctx, s.provider, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
+		return driver.Call(ctx, s.provider, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
 			return wc.CreateWebhooks(ctx, req)
 		})
 	}, func(r connector.CreateWebhooksResponse) string { return fmt.Sprintf("%d configs", len(r.Configs)) })
@@ -238,7 +238,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		}
 		responses = append(responses, rs...)
 	}
-	t, err := engine.TranslateResponses(responses)
+	t, err := driver.TranslateResponses(responses)
 	if err != nil {
 		return fail("translate", http.StatusInternalServerError, err)
 	}
@@ -254,13 +254,13 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 // in the session's call history.
 func webhookCall[T any](ctx context.Context, s *Session, op string, fn func(context.Context) (T, error)) (T, error) {
 	return track(ctx, s, op, nil, func(ctx context.Context) (T, error) {
-		return engine.Call(ctx, s.provider, op, fn)
+		return driver.Call(ctx, s.provider, op, fn)
 	}, nil)
 }
 
 // storeTranslated stores a delivery's items as fetched ones are stored,
 // then applies its deletions and cancellations.
-func (s *Session) storeTranslated(ctx context.Context, t engine.Translated, out *protocol.WebhookDelivery) error {
+func (s *Session) storeTranslated(ctx context.Context, t driver.Translated, out *protocol.WebhookDelivery) error {
 	if s.store == nil {
 		return nil
 	}
@@ -312,11 +312,11 @@ func (s *Session) cancelPayments(ctx context.Context, refs []string) ([]string, 
 		if !ok {
 			continue
 		}
-		r, err := engine.CancelPayment(stored)
+		r, err := driver.CancelPayment(stored)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, toItems([]engine.Record{r})...)
+		items = append(items, toItems([]driver.Record{r})...)
 		done = append(done, ref)
 	}
 	return done, storeError(s.store.PutItems(ctx, s.id, protocol.ResourcePayments, items))

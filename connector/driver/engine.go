@@ -1,10 +1,13 @@
-// Package engine calls connectors on the daemon's behalf: one page of one
-// resource, or one payment-initiation call, with panics contained, errors
-// coded, and the connector's items converted to wire items and encoded once.
+// Package driver calls one connector: one page of one resource, or one
+// payment-initiation call, with panics contained, errors coded, and the
+// connector's items converted to wire items and encoded once. A connector
+// in another process (WireFetcher) hands over wire JSON, which is
+// validated and kept as it came.
 //
-// It knows nothing of sessions, connections or JSON-RPC; callers own state
-// and notifications.
-package engine
+// It is the layer the daemon, conformance and connectortest share, so it
+// depends on the SDK only: nothing of sessions, stores, capture or
+// JSON-RPC. Callers own state and notifications.
+package driver
 
 import (
 	"context"
@@ -16,7 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -83,43 +86,43 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceExternalAccounts:
 		f, ok := c.(connector.ExternalAccountsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
 		f, ok := c.(connector.BalancesFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, connrpc.BalanceToWire, AppendBalance, balanceRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, wire.BalanceToWire, AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
 		f, ok := c.(connector.PaymentsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, connrpc.PaymentToWire, AppendPayment, paymentRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, wire.PaymentToWire, AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
 		f, ok := c.(connector.OthersFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, connrpc.OtherToWire, AppendOther, otherRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, wire.OtherToWire, AppendOther, otherRecord)
 	case protocol.ResourceOrders:
 		f, ok := c.(connector.OrdersFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchOrders) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOrders)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOrders, connrpc.OrderToWire, AppendOrder, orderRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchOrders, wire.OrderToWire, AppendOrder, orderRecord)
 	case protocol.ResourceConversions:
 		f, ok := c.(connector.ConversionsFetcher)
 		if !ok || !connector.Supports(c, protocol.CapFetchConversions) {
 			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchConversions)
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchConversions, connrpc.ConversionToWire, AppendConversion, conversionRecord)
+		res, err = fetchPage(ctx, provider, op, req, f.FetchConversions, wire.ConversionToWire, AppendConversion, conversionRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}

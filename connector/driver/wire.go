@@ -1,4 +1,4 @@
-package engine
+package driver
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -18,7 +18,7 @@ import (
 // them once, instead of converting them to the SDK's types (big.Int
 // amounts) and back.
 type WireFetcher interface {
-	FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (connrpc.FetchResult, error)
+	FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (wire.FetchResult, error)
 }
 
 // wirePage returns the fetch function of a wire page of W, each item
@@ -47,7 +47,7 @@ func wirePage[W any](w WireFetcher, resource string, norm func(*W) error) func(c
 
 func same[W any](w W) W { return w }
 
-// checkAmount accepts what connrpc.ParseAmount does: an optional minus and
+// checkAmount accepts what wire.ParseAmount does: an optional minus and
 // decimal digits, "" when optional.
 func checkAmount(field, s string, optional bool) error {
 	if s == "" && optional {
