@@ -119,7 +119,7 @@ func benchFetchNextDirect(b *testing.B) {
 // the connector through driver.Fetch (panics contained), convert the items
 // to wire items and encode them once.
 func benchFetchNextEngine(b *testing.B) {
-	c := openDemo(b)
+	c := driver.Open(openDemo(b))
 	ctx := context.Background()
 	var state json.RawMessage
 	payments := 0

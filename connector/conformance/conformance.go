@@ -205,7 +205,7 @@ var ErrUnsupported = errors.New("resource not supported")
 func Check(ctx context.Context, c connector.Connector, opts Options) (Report, error) {
 	start := time.Now()
 	o := opts.withDefaults()
-	k := &checker{c: c, o: o}
+	k := &checker{c: driver.Open(c), o: o}
 	tasks, err := k.tasks(ctx)
 	if err != nil {
 		return Report{}, err
@@ -258,20 +258,16 @@ func (o Options) withDefaults() Options {
 }
 
 type checker struct {
-	c connector.Connector
+	c *driver.Conn
 	o Options
 }
 
 // tasks returns the connector's task tree, or nil without one.
 func (k *checker) tasks(ctx context.Context) ([]connector.Task, error) {
-	in, ok := k.c.(connector.Installer)
-	if !ok {
+	if k.c.Installer == nil {
 		return nil, nil
 	}
-	if i, ok := k.c.(interface{ Installs() bool }); ok && !i.Installs() {
-		return nil, nil
-	}
-	tasks, err := driver.Call(ctx, k.o.Provider, "install", in.Install)
+	tasks, err := driver.Call(ctx, k.o.Provider, "install", k.c.Installer.Install)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -315,7 +311,7 @@ func (k *checker) resolve(tasks []connector.Task) ([]target, error) {
 	walk(tasks, nil)
 	// Supported resources missing from the tree are checked as roots.
 	for _, r := range protocol.Resources {
-		if !connector.Supports(k.c, protocol.FetchCapability(r)) {
+		if !k.c.Has(protocol.FetchCapability(r)) {
 			continue
 		}
 		if !slices.ContainsFunc(all, func(x target) bool { return x.resource == r }) {
@@ -328,7 +324,7 @@ func (k *checker) resolve(tasks []connector.Task) ([]target, error) {
 	})
 	var supported []target
 	for _, t := range all {
-		if connector.Supports(k.c, protocol.FetchCapability(t.resource)) {
+		if k.c.Has(protocol.FetchCapability(t.resource)) {
 			supported = append(supported, t)
 		}
 	}

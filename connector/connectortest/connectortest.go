@@ -129,7 +129,8 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 		o(s)
 	}
 	ctx := context.Background()
-	caps := connector.Capabilities(c)
+	d := driver.Open(c)
+	caps := d.Capabilities()
 	if len(caps) == 0 {
 		t.Errorf("smoke: the connector has no capability")
 	}
@@ -183,7 +184,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 				from = parents[0]
 			}
 		}
-		res, err := driver.Fetch(ctx, "connector", c, resource, connector.FetchRequest{FromPayload: from, PageSize: s.pageSize})
+		res, err := driver.Fetch(ctx, "connector", d, resource, connector.FetchRequest{FromPayload: from, PageSize: s.pageSize})
 		if err != nil {
 			return nil, err
 		}

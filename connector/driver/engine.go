@@ -58,22 +58,25 @@ type Record struct {
 	JSON      json.RawMessage
 }
 
-// Fetch fetches one page of resource from c. Errors are *protocol.Error:
+// Fetch fetches one page of resource from d. Errors are *protocol.Error:
 // capability unsupported, connector error or connector panic; a cancelled
 // ctx comes back as ctx.Err() wrapped.
-func Fetch(ctx context.Context, provider string, c connector.Connector, resource string, req connector.FetchRequest) (Result, error) {
+func Fetch(ctx context.Context, provider string, d *Conn, resource string, req connector.FetchRequest) (Result, error) {
 	start := time.Now()
 	var (
 		res Result
 		err error
 	)
 	op := "fetch/" + resource
-	if w, ok := c.(WireFetcher); ok {
+	unsupported := func() (Result, error) {
+		return res, protocol.CapabilityUnsupported(provider, protocol.FetchCapability(resource))
+	}
+	if d.Wire != nil {
 		capability := protocol.FetchCapability(resource)
-		if capability != "" && !connector.Supports(c, capability) {
-			return res, protocol.CapabilityUnsupported(provider, capability)
+		if capability != "" && !d.Has(capability) {
+			return unsupported()
 		}
-		res, err = fetchWire(ctx, provider, w, resource, op, req)
+		res, err = fetchWire(ctx, provider, d.Wire, resource, op, req)
 		if res.started.IsZero() {
 			res.started = start
 		}
@@ -82,47 +85,40 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 	}
 	switch resource {
 	case protocol.ResourceAccounts:
-		f, ok := c.(connector.AccountsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
+		if d.Accounts == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, wire.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Accounts.FetchAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceExternalAccounts:
-		f, ok := c.(connector.ExternalAccountsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
+		if d.ExternalAccounts == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, wire.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.ExternalAccounts.FetchExternalAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
-		f, ok := c.(connector.BalancesFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
+		if d.Balances == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, wire.BalanceToWire, AppendBalance, balanceRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Balances.FetchBalances, wire.BalanceToWire, AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
-		f, ok := c.(connector.PaymentsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
+		if d.Payments == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, wire.PaymentToWire, AppendPayment, paymentRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Payments.FetchPayments, wire.PaymentToWire, AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
-		f, ok := c.(connector.OthersFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
+		if d.Others == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, wire.OtherToWire, AppendOther, otherRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Others.FetchOthers, wire.OtherToWire, AppendOther, otherRecord)
 	case protocol.ResourceOrders:
-		f, ok := c.(connector.OrdersFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchOrders) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOrders)
+		if d.Orders == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOrders, wire.OrderToWire, AppendOrder, orderRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Orders.FetchOrders, wire.OrderToWire, AppendOrder, orderRecord)
 	case protocol.ResourceConversions:
-		f, ok := c.(connector.ConversionsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchConversions) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchConversions)
+		if d.Conversions == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchConversions, wire.ConversionToWire, AppendConversion, conversionRecord)
+		res, err = fetchPage(ctx, provider, op, req, d.Conversions.FetchConversions, wire.ConversionToWire, AppendConversion, conversionRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -175,16 +176,8 @@ func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) 
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
-	res := connrpc.OpenResult{Capabilities: connector.Capabilities(c)}
-	if res.Capabilities == nil {
-		res.Capabilities = []string{}
-	}
-	if _, ok := c.(connector.Installer); ok {
-		res.Installs = true
-		if i, ok := c.(interface{ Installs() bool }); ok {
-			res.Installs = i.Installs()
-		}
-	}
+	d := driver.Open(c)
+	res := connrpc.OpenResult{Capabilities: d.Capabilities(), Installs: d.Installer != nil}
 	if b, ok := c.(connector.Bootstrapper); ok {
 		res.BootstrapOnInstall = b.BootstrapOnInstall()
 	}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/conformance"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/review"
@@ -38,7 +37,7 @@ func (h handlers) ConnectorCheck(ctx context.Context, c *conn, p protocol.Connec
 		if capability == "" {
 			return none, protocol.InvalidParams(protocol.FieldError{Field: "resources", Message: fmt.Sprintf("unknown resource %q: want one of %s", r, strings.Join(protocol.Resources, ", "))})
 		}
-		if !connector.Supports(ss.Connector(), capability) {
+		if !ss.Driver().Has(capability) {
 			return none, protocol.CapabilityUnsupported(ss.Provider(), capability)
 		}
 	}
@@ -106,7 +105,7 @@ func addReview(ctx context.Context, ss *session.Session, resources []string, res
 			resource = protocol.ResourcePayments
 		}
 	}
-	r, err := review.Run(ctx, review.Target{Provider: ss.Provider(), Conn: ss.Connector(), Faults: ss.Faults()}, resource)
+	r, err := review.Run(ctx, review.Target{Provider: ss.Provider(), Conn: ss.Driver(), Faults: ss.Faults()}, resource)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -63,7 +63,7 @@ var (
 	_ connector.Bootstrapper            = (*Connector)(nil)
 	_ connector.PayoutThrottler         = (*Connector)(nil)
 	_ driver.WireFetcher                = (*Connector)(nil)
-	_ connector.CapabilityReporter      = (*Connector)(nil)
+	_ driver.Declarer                   = (*Connector)(nil)
 )
 
 // recorderOf finds the session's capture recorder behind the Env's client.

@@ -20,7 +20,7 @@ const grown = 3
 // those. ran is false when the connector cannot grow or a walk does not
 // end (the conformance check reports that).
 func (t Target) incremental(ctx context.Context, from json.RawMessage, finding func(check string, state json.RawMessage, msg string)) (ran bool, err error) {
-	g, ok := t.Conn.(connector.Grower)
+	g, ok := t.Conn.Connector.(connector.Grower)
 	if !ok {
 		return false, nil
 	}

@@ -23,7 +23,7 @@ import (
 // Target is the session under review.
 type Target struct {
 	Provider string
-	Conn     connector.Connector
+	Conn     *driver.Conn
 	// Faults is the session's injector: the connector's HTTP client goes
 	// through it.
 	Faults *faults.Injector
@@ -46,12 +46,12 @@ type Result struct {
 func Run(ctx context.Context, t Target, resource string) (Result, error) {
 	if resource == "" {
 		resource = protocol.ResourcePayments
-		if !connector.Supports(t.Conn, protocol.CapFetchPayments) {
+		if !t.Conn.Has(protocol.CapFetchPayments) {
 			resource = protocol.ResourceAccounts
 		}
 	}
 	res := Result{Resource: resource}
-	if !connector.Supports(t.Conn, protocol.FetchCapability(resource)) {
+	if !t.Conn.Has(protocol.FetchCapability(resource)) {
 		res.Skipped = fmt.Sprintf("the connector does not fetch %s", resource)
 		return res, nil
 	}
@@ -202,11 +202,10 @@ func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource str
 // parentOf returns the first parent item of a child resource (nil and ""
 // for a root resource).
 func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, string, error) {
-	inst, ok := t.Conn.(connector.Installer)
-	if !ok {
+	if t.Conn.Installer == nil {
 		return nil, "", nil
 	}
-	tasks, err := inst.Install(ctx)
+	tasks, err := t.Conn.Installer.Install(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("review: install: %w", err)
 	}

@@ -78,7 +78,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
 	misses := s.missCount()
-	res, err := driver.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
+	res, err := driver.Fetch(capture.WithCall(ctx, call), s.provider, s.drv, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
 	err = s.replayError(err, misses)
@@ -149,7 +149,7 @@ func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessa
 	if size <= 0 {
 		size = s.pageSize
 	}
-	return driver.Fetch(ctx, s.provider, s.conn, t.Resource, connector.FetchRequest{
+	return driver.Fetch(ctx, s.provider, s.drv, t.Resource, connector.FetchRequest{
 		State: state, FromPayload: compact(t.FromPayload), Name: t.Name, PageSize: size,
 	})
 }

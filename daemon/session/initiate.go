@@ -15,8 +15,8 @@ import (
 // Install returns the connector's task tree; a connector without an
 // installer gets one flat task per resource it can fetch.
 func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
-	in, ok := s.conn.(connector.Installer)
-	if !ok || !installs(s.conn) {
+	in := s.drv.Installer
+	if in == nil {
 		var tasks []protocol.Task
 		for _, r := range protocol.Resources {
 			if slices.Contains(s.Capabilities(), protocol.FetchCapability(r)) {
@@ -37,19 +37,10 @@ func callTracked[T any](ctx context.Context, s *Session, op string, params any, 
 	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return driver.Call(ctx, s.provider, op, fn) }, nil)
 }
 
-// installs reports whether a connector has a real task tree: a proxy says
-// so through an Installs method.
-func installs(c connector.Connector) bool {
-	if i, ok := c.(interface{ Installs() bool }); ok {
-		return i.Installs()
-	}
-	return true
-}
-
 // CreateBankAccount creates a bank account at the provider.
 func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount) (protocol.Account, error) {
-	c, ok := s.conn.(connector.BankAccountCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateBankAccount) {
+	c := s.drv.BankAccounts
+	if c == nil {
 		return protocol.Account{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateBankAccount)
 	}
 	if ba.Name == "" {
@@ -121,8 +112,8 @@ func validAsset(a string) bool {
 
 // CreateTransfer creates a transfer.
 func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
-	c, ok := s.conn.(connector.TransferCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateTransfer) {
+	c := s.drv.Transfers
+	if c == nil {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateTransfer)
 	}
 	ci, err := initiation(in)
@@ -143,8 +134,8 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 
 // CreatePayout creates a payout.
 func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
-	c, ok := s.conn.(connector.PayoutCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreatePayout) {
+	c := s.drv.Payouts
+	if c == nil {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreatePayout)
 	}
 	ci, err := initiation(in)
@@ -165,8 +156,8 @@ func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (pro
 
 // PollTransfer polls a transfer.
 func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollResult, error) {
-	c, ok := s.conn.(connector.TransferPoller)
-	if !ok || !connector.Supports(s.conn, protocol.CapPollTransfer) {
+	c := s.drv.TransferPolls
+	if c == nil {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollTransfer)
 	}
 	if id == "" {
@@ -183,8 +174,8 @@ func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollRes
 
 // PollPayout polls a payout.
 func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResult, error) {
-	c, ok := s.conn.(connector.PayoutPoller)
-	if !ok || !connector.Supports(s.conn, protocol.CapPollPayout) {
+	c := s.drv.PayoutPolls
+	if c == nil {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollPayout)
 	}
 	if id == "" {
@@ -222,8 +213,8 @@ func reversal(r protocol.Reversal) (connector.Reversal, error) {
 
 // ReverseTransfer reverses a transfer.
 func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
-	c, ok := s.conn.(connector.TransferReverser)
-	if !ok || !connector.Supports(s.conn, protocol.CapReverseTransfer) {
+	c := s.drv.TransferReverse
+	if c == nil {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReverseTransfer)
 	}
 	cr, err := reversal(r)
@@ -241,8 +232,8 @@ func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (pro
 
 // ReversePayout reverses a payout.
 func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
-	c, ok := s.conn.(connector.PayoutReverser)
-	if !ok || !connector.Supports(s.conn, protocol.CapReversePayout) {
+	c := s.drv.PayoutReverse
+	if c == nil {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReversePayout)
 	}
 	cr, err := reversal(r)

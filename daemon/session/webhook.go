@@ -91,8 +91,8 @@ func (s *Session) WebhookBaseURL(base string) string {
 // CreateWebhooks calls the connector's CreateWebhooks with the session's
 // ingress URL and keeps the configs it returns (webhook/create).
 func (m *Manager) CreateWebhooks(ctx context.Context, s *Session) (protocol.WebhookCreateResult, error) {
-	wc, ok := s.conn.(connector.WebhookCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateWebhooks) {
+	wc := s.drv.WebhookCreator
+	if wc == nil {
 		return protocol.WebhookCreateResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateWebhooks)
 	}
 	base := ""
@@ -189,7 +189,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 	hook := connector.Webhook{QueryValues: d.Query, Headers: d.Headers, Body: d.Body}
 
 	hooks := []connector.Webhook{hook}
-	if t, ok := s.conn.(connector.WebhookTrimmer); ok && connector.Supports(s.conn, protocol.CapTrimWebhook) {
+	if t := s.drv.WebhookTrimmer; t != nil {
 		got, err := webhookCall(ctx, s, "webhook/trim", func(ctx context.Context) ([]connector.Webhook, error) {
 			return t.TrimWebhook(ctx, connector.WebhookRequest{Config: cfg, Webhook: hook})
 		})
@@ -202,7 +202,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		step("trim", protocol.VerdictSkipped, nil)
 	}
 
-	if v, ok := s.conn.(connector.WebhookVerifier); ok && connector.Supports(s.conn, protocol.CapVerifyWebhook) {
+	if v := s.drv.WebhookVerifier; v != nil {
 		for _, h := range hooks {
 			res, err := webhookCall(ctx, s, "webhook/verify", func(ctx context.Context) (connector.VerifyWebhookResponse, error) {
 				return v.VerifyWebhook(ctx, connector.WebhookRequest{Config: cfg, Webhook: h})
@@ -223,8 +223,8 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		step("verify", protocol.VerdictSkipped, nil)
 	}
 
-	tr, ok := s.conn.(connector.WebhookTranslator)
-	if !ok || !connector.Supports(s.conn, protocol.CapTranslateWebhook) {
+	tr := s.drv.WebhookTranslator
+	if tr == nil {
 		step("translate", protocol.VerdictSkipped, nil)
 		return out
 	}
