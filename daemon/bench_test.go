@@ -119,13 +119,13 @@ func benchFetchNextDirect(b *testing.B) {
 // the connector through driver.Fetch (panics contained), convert the items
 // to wire items and encode them once.
 func benchFetchNextEngine(b *testing.B) {
-	c := driver.Open(openDemo(b))
+	c := driver.Open(openDemo(b), driver.Opts{Provider: "demo"})
 	ctx := context.Background()
 	var state json.RawMessage
 	payments := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := driver.Fetch(ctx, "demo", c, protocol.ResourcePayments, connector.FetchRequest{State: state, PageSize: fetchNextPage})
+		r, err := driver.Fetch(ctx, c, protocol.ResourcePayments, connector.FetchRequest{State: state, PageSize: fetchNextPage})
 		if err != nil {
 			b.Fatal(err)
 		}

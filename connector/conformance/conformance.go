@@ -30,6 +30,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -73,6 +74,10 @@ const (
 type Options struct {
 	// Provider names the connector in error messages.
 	Provider string
+	// Logger gets the connector's contained panics (nil: slog.Default()).
+	Logger *slog.Logger
+	// CallTimeout bounds each connector call (0: none).
+	CallTimeout time.Duration
 	// Resources to check ("payments", "balances", or "others#name" for one
 	// named task). Default: every fetch capability the connector supports.
 	Resources []string
@@ -205,7 +210,7 @@ var ErrUnsupported = errors.New("resource not supported")
 func Check(ctx context.Context, c connector.Connector, opts Options) (Report, error) {
 	start := time.Now()
 	o := opts.withDefaults()
-	k := &checker{c: driver.Open(c), o: o}
+	k := &checker{c: driver.Open(c, driver.Opts{Provider: o.Provider, Logger: o.Logger, Timeout: o.CallTimeout}), o: o}
 	tasks, err := k.tasks(ctx)
 	if err != nil {
 		return Report{}, err
@@ -267,7 +272,7 @@ func (k *checker) tasks(ctx context.Context) ([]connector.Task, error) {
 	if k.c.Installer == nil {
 		return nil, nil
 	}
-	tasks, err := driver.Call(ctx, k.o.Provider, "install", k.c.Installer.Install)
+	tasks, err := driver.Call(ctx, k.c.Opts, "install", k.c.Installer.Install)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -506,7 +511,7 @@ func (k *checker) run(ctx context.Context, label, parentRef, resource, name stri
 			r.limited = true
 			return r, nil
 		}
-		res, err := driver.Fetch(ctx, k.o.Provider, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
+		res, err := driver.Fetch(ctx, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, ctx.Err()

@@ -95,7 +95,7 @@ func ReplayGolden(t testing.TB, p *connector.Provider, config any, cassettePath,
 		if rc.Error != "" {
 			continue // a failed call has no outcome to compare
 		}
-		res, err := driver.Fetch(context.Background(), p.Name, driver.Open(c), rc.Resource, connector.FetchRequest{
+		res, err := driver.Fetch(context.Background(), driver.Open(c, driver.Opts{Provider: p.Name}), rc.Resource, connector.FetchRequest{
 			State: rc.StateBefore, FromPayload: rc.FromPayload, Name: rc.Name, PageSize: rc.PageSize,
 		})
 		if err != nil {
@@ -172,7 +172,7 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 	if cl, ok := c.(interface{ Close() error }); ok {
 		defer cl.Close()
 	}
-	d := driver.Open(c)
+	d := driver.Open(c, driver.Opts{Provider: p.Name})
 	if len(resources) == 0 {
 		caps := d.Capabilities()
 		for _, r := range protocol.Resources {
@@ -188,7 +188,7 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 				t.Fatalf("connectortest: record %s: more than 10,000 pages", r)
 			}
 			call := &httprecord.Call{Operation: "fetch/" + r, Page: page}
-			res, err := driver.Fetch(httprecord.WithCall(context.Background(), call), p.Name, d, r, connector.FetchRequest{State: state, PageSize: pageSize})
+			res, err := driver.Fetch(httprecord.WithCall(context.Background(), call), d, r, connector.FetchRequest{State: state, PageSize: pageSize})
 			rc := cassette.Call{Operation: call.Operation, Resource: r, Page: page, PageSize: pageSize, StateBefore: state}
 			if err != nil {
 				rc.Error = err.Error()

@@ -16,6 +16,8 @@ import (
 // at run time is the session's to hide (it keeps its own list).
 type Conn struct {
 	Connector connector.Connector
+	// Opts are how every call to the connector runs.
+	Opts Opts
 
 	Accounts         connector.AccountsFetcher
 	ExternalAccounts connector.ExternalAccountsFetcher
@@ -58,8 +60,8 @@ type Declarer interface {
 
 // Open resolves c's capabilities: by type assertion for a connector in
 // this process, by its declaration for a Declarer.
-func Open(c connector.Connector) *Conn {
-	d := &Conn{Connector: c}
+func Open(c connector.Connector, o Opts) *Conn {
+	d := &Conn{Connector: c, Opts: o}
 	decl, remote := c.(Declarer)
 	var declared []string
 	if remote {

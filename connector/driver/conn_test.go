@@ -43,7 +43,7 @@ func TestOpenResolvesCapabilitiesOnce(t *testing.T) {
 		{"declared but not implemented", proxy{caps: []string{protocol.CapFetchOrders, protocol.CapFetchPayments}, installs: true}, []string{protocol.CapFetchPayments}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Open(tc.c)
+			d := Open(tc.c, Opts{})
 			if diff := cmp.Diff(tc.want, d.Capabilities()); diff != "" {
 				t.Errorf("capabilities (-want +got):\n%s", diff)
 			}
@@ -60,7 +60,7 @@ func TestOpenResolvesCapabilitiesOnce(t *testing.T) {
 // A capability the connector lacks is a coded error from Fetch, not a
 // call.
 func TestFetchUnsupportedIsCoded(t *testing.T) {
-	_, err := Fetch(context.Background(), "p", Open(proxy{caps: []string{}}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 1})
+	_, err := Fetch(context.Background(), Open(proxy{caps: []string{}}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 1})
 	pe, ok := err.(*protocol.Error)
 	if !ok || pe.Code != protocol.CodeCapabilityUnsupported {
 		t.Fatalf("err %v, want capability unsupported", err)

@@ -23,8 +23,6 @@ import (
 // walk takes it, so a cancelled or stopped walk, a limit reached or a
 // stall discards it (its HTTP exchange stays in the capture, as made).
 
-type prefetchKey struct{}
-
 // Prefetcher is a walk's one page ahead. allow says whether the walk may
 // want another page after the one being fetched.
 type Prefetcher struct {
@@ -45,15 +43,9 @@ type prefetch struct {
 	err     error
 }
 
-func WithPrefetcher(ctx context.Context) (context.Context, *Prefetcher) {
-	p := &Prefetcher{}
-	return context.WithValue(ctx, prefetchKey{}, p), p
-}
-
-func prefetcherFrom(ctx context.Context) *Prefetcher {
-	p, _ := ctx.Value(prefetchKey{}).(*Prefetcher)
-	return p
-}
+// NewPrefetcher returns a walk's prefetcher, handed to every FetchAhead
+// of the walk; Close it when the walk ends.
+func NewPrefetcher() *Prefetcher { return &Prefetcher{} }
 
 func (p *Prefetcher) SetAllow(b bool) {
 	p.mu.Lock()
@@ -113,7 +105,7 @@ func sameRequest(a, b connector.FetchRequest) bool {
 
 // startPrefetch calls fetch(req) ahead, recording its HTTP exchanges in a
 // call of its own (the next page's).
-func startPrefetch[T any](ctx context.Context, p *Prefetcher, provider, op string, req connector.FetchRequest,
+func startPrefetch[T any](ctx context.Context, p *Prefetcher, o Opts, op string, req connector.FetchRequest,
 	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error)) {
 	cctx, cancel := context.WithCancel(ctx)
 	ahead := &prefetch{op: op, req: req, started: time.Now(), cancel: cancel, done: make(chan struct{})}
@@ -126,7 +118,7 @@ func startPrefetch[T any](ctx context.Context, p *Prefetcher, provider, op strin
 	p.mu.Unlock()
 	go func() {
 		defer close(ahead.done)
-		out, err := Call(cctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+		out, err := Call(cctx, o, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
 		ahead.out, ahead.err = out, err
 	}()
 }

@@ -161,20 +161,20 @@ func normConversion(c *protocol.Conversion) error {
 }
 
 // fetchWire is Fetch's path for a WireFetcher.
-func fetchWire(ctx context.Context, provider string, w WireFetcher, resource, op string, req connector.FetchRequest) (Result, error) {
+func fetchWire(ctx context.Context, o Opts, pf *Prefetcher, w WireFetcher, resource, op string, req connector.FetchRequest) (Result, error) {
 	switch resource {
 	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normAccount), same[protocol.Account], AppendAccount, accountRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normAccount), same[protocol.Account], AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normBalance), same[protocol.Balance], AppendBalance, balanceRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normBalance), same[protocol.Balance], AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normPayment), same[protocol.Payment], AppendPayment, paymentRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normPayment), same[protocol.Payment], AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normOther), same[protocol.Other], AppendOther, otherRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normOther), same[protocol.Other], AppendOther, otherRecord)
 	case protocol.ResourceOrders:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normOrder), same[protocol.Order], AppendOrder, orderRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normOrder), same[protocol.Order], AppendOrder, orderRecord)
 	case protocol.ResourceConversions:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normConversion), same[protocol.Conversion], AppendConversion, conversionRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normConversion), same[protocol.Conversion], AppendConversion, conversionRecord)
 	}
 	return Result{}, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 }

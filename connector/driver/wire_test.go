@@ -54,11 +54,11 @@ func TestWirePathMatchesSDKPath(t *testing.T) {
 	res := connrpc.FetchResult{Items: items, NewState: page.NewState, HasMore: true, PaymentsToDelete: []string{"old"}}
 
 	ctx := context.Background()
-	want, err := Fetch(ctx, "p", Open(sdkPayments{page}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
+	want, err := Fetch(ctx, Open(sdkPayments{page}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Fetch(ctx, "p", Open(wirePayments{res}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
+	got, err := Fetch(ctx, Open(wirePayments{res}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestWirePathMatchesSDKPath(t *testing.T) {
 
 	bad := res
 	bad.Items = json.RawMessage(`[{"reference":"x","amount":"12.5","asset":"EUR/2"}]`)
-	if _, err := Fetch(ctx, "p", Open(wirePayments{bad}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2}); err == nil {
+	if _, err := Fetch(ctx, Open(wirePayments{bad}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2}); err == nil {
 		t.Error("a fractional amount from a child process was accepted")
 	}
 }

@@ -176,7 +176,7 @@ func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) 
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
-	d := driver.Open(c)
+	d := driver.Open(c, driver.Opts{})
 	res := connrpc.OpenResult{Capabilities: d.Capabilities(), Installs: d.Installer != nil}
 	if b, ok := c.(connector.Bootstrapper); ok {
 		res.BootstrapOnInstall = b.BootstrapOnInstall()

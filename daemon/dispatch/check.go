@@ -44,7 +44,7 @@ func (h handlers) ConnectorCheck(ctx context.Context, c *conn, p protocol.Connec
 	prog, ctx := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
 	pages, items := 0, 0
 	rep, err := conformance.Check(ctx, ss.Connector(), conformance.Options{
-		Provider: ss.Provider(), Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
+		Provider: ss.Provider(), Logger: ss.Driver().Opts.Logger, CallTimeout: ss.Driver().Opts.Timeout, Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
 		MaxPages: p.MaxPages, MaxParents: p.MaxParents,
 		OnPage: func(e conformance.PageEvent) {
 			pages++

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/switchboardpay/switchboard/connector/driver"
 	"log/slog"
 	"sort"
 	"sync"
@@ -121,7 +120,7 @@ type conn struct {
 // returns, the connection's requests are cancelled and finished.
 func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 	stop := make(chan struct{})
-	ctx, cancel := context.WithCancel(engine.WithStop(driver.WithLogger(ctx, s.logger), stop))
+	ctx, cancel := context.WithCancel(engine.WithStop(ctx, stop))
 	c := &conn{
 		stop: stop,
 		srv:  s, stream: stream, ctx: ctx, cancel: cancel,

@@ -30,7 +30,9 @@ type Target struct {
 // pages without touching any cached state.
 type Pager interface {
 	Hold(t Target, op string) (release func(), err error)
-	NextPage(ctx context.Context, t Target, task string) (protocol.Page, error)
+	// NextPage fetches with ahead, the walk's page made ahead (nil for
+	// none).
+	NextPage(ctx context.Context, t Target, task string, ahead *driver.Prefetcher) (protocol.Page, error)
 	Peek(ctx context.Context, t Target, state json.RawMessage) (driver.Result, error)
 	// KeyOf names the state key of a target.
 	KeyOf(t Target) string
@@ -73,7 +75,7 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 	// ran, as production does, not before.
 	var pf *driver.Prefetcher
 	if onItems == nil && lim.Gate == nil {
-		ctx, pf = driver.WithPrefetcher(ctx)
+		pf = driver.NewPrefetcher()
 		defer pf.Close()
 	}
 	seen := map[[32]byte]int{} // state hash -> page that returned it
@@ -110,7 +112,7 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
-		page, err := p.NextPage(ctx, t, task)
+		page, err := p.NextPage(ctx, t, task, pf)
 		if err != nil {
 			res.DurationMs = ms(time.Since(start))
 			return res, err

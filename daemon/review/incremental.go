@@ -63,7 +63,7 @@ const walkPageSize = 50
 func (t Target) walk(ctx context.Context, from, state json.RawMessage) (refs []string, final json.RawMessage, ended bool, err error) {
 	final = state
 	for range 1000 {
-		page, err := driver.Fetch(ctx, t.Provider, t.Conn, protocol.ResourcePayments, connector.FetchRequest{FromPayload: from, State: final, PageSize: walkPageSize})
+		page, err := driver.Fetch(ctx, t.Conn, protocol.ResourcePayments, connector.FetchRequest{FromPayload: from, State: final, PageSize: walkPageSize})
 		if err != nil {
 			return refs, final, false, err
 		}

@@ -65,7 +65,7 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 	}
 	res.Parent = parent
 	req := connector.FetchRequest{FromPayload: from, PageSize: 1}
-	first, err := driver.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	first, err := driver.Fetch(ctx, t.Conn, resource, req)
 	if err != nil {
 		return res, fmt.Errorf("review: the first page of %s: %w", resource, err)
 	}
@@ -190,7 +190,7 @@ func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource str
 		return driver.Result{}, err, false
 	}
 	defer t.Faults.Remove(rule.ID)
-	page, err := driver.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	page, err := driver.Fetch(ctx, t.Conn, resource, req)
 	for _, st := range t.Faults.List() {
 		if st.Rule.ID == rule.ID {
 			return page, err, st.Fired > 0
@@ -213,7 +213,7 @@ func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, 
 	if !ok {
 		return nil, "", nil
 	}
-	page, err := driver.Fetch(ctx, t.Provider, t.Conn, parent, connector.FetchRequest{PageSize: 1})
+	page, err := driver.Fetch(ctx, t.Conn, parent, connector.FetchRequest{PageSize: 1})
 	if err != nil {
 		return nil, "", fmt.Errorf("review: the first %s, parent of %s: %w", parent, resource, err)
 	}

@@ -36,7 +36,7 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if p.State != nil {
 		override = p.State
 	}
-	page, err := s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "")
+	page, err := s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "", nil)
 	if err != nil {
 		return page, err
 	}
@@ -52,7 +52,7 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 // from null; override, when not nil, replaces the cached state for this
 // call. task names the sync task in the notification.
 func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fromPayload json.RawMessage,
-	pageSize int, override json.RawMessage, reset bool, task string) (protocol.Page, error) {
+	pageSize int, override json.RawMessage, reset bool, task string, ahead *driver.Prefetcher) (protocol.Page, error) {
 	if pageSize <= 0 {
 		pageSize = s.pageSize
 	}
@@ -78,7 +78,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
 	misses := s.missCount()
-	res, err := driver.Fetch(capture.WithCall(ctx, call), s.provider, s.drv, resource, connector.FetchRequest{
+	res, err := driver.FetchAhead(capture.WithCall(ctx, call), s.drv, ahead, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
 	err = s.replayError(err, misses)
@@ -139,8 +139,8 @@ func (s *Session) Hold(t engine.Target, op string) (func(), error) {
 }
 
 // NextPage implements engine.Pager for a key the caller holds.
-func (s *Session) NextPage(ctx context.Context, t engine.Target, task string) (protocol.Page, error) {
-	return s.fetchHeld(ctx, Key(t.Resource, t.Name, t.FromPayload), t.Resource, t.Name, t.FromPayload, t.PageSize, nil, false, task)
+func (s *Session) NextPage(ctx context.Context, t engine.Target, task string, ahead *driver.Prefetcher) (protocol.Page, error) {
+	return s.fetchHeld(ctx, Key(t.Resource, t.Name, t.FromPayload), t.Resource, t.Name, t.FromPayload, t.PageSize, nil, false, task, ahead)
 }
 
 // Peek implements engine.Pager: one page from state, cached nowhere.
@@ -149,7 +149,7 @@ func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessa
 	if size <= 0 {
 		size = s.pageSize
 	}
-	return driver.Fetch(ctx, s.provider, s.drv, t.Resource, connector.FetchRequest{
+	return driver.Fetch(ctx, s.drv, t.Resource, connector.FetchRequest{
 		State: state, FromPayload: compact(t.FromPayload), Name: t.Name, PageSize: size,
 	})
 }

@@ -34,7 +34,7 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 
 // callTracked is driver.Call kept in the session's call history.
 func callTracked[T any](ctx context.Context, s *Session, op string, params any, fn func(context.Context) (T, error)) (T, error) {
-	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return driver.Call(ctx, s.provider, op, fn) }, nil)
+	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return driver.Call(ctx, s.drv.Opts, op, fn) }, nil)
 }
 
 // CreateBankAccount creates a bank account at the provider.

@@ -199,7 +199,7 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 			Data: protocol.ConnectorErrorData{Provider: prov.Name, Operation: "open", Message: err.Error()}}
 	}
 	s.conn = conn
-	s.drv = driver.Open(conn)
+	s.drv = driver.Open(conn, driver.Opts{Provider: prov.Name, Logger: m.logger, Timeout: m.limits.CallTimeout})
 	s.caps = s.drv.Capabilities()
 	s.payouts = payoutLimiter(conn)
 	return s, nil

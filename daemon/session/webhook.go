@@ -106,7 +106,7 @@ func (m *Manager) CreateWebhooks(ctx context.Context, s *Session) (protocol.Webh
 	url := s.WebhookBaseURL(base)
 	req := connector.CreateWebhooksRequest{ConnectorID: s.id, WebhookBaseURL: url}
 	resp, err := track(ctx, s, "webhook/create", map[string]string{"connectorId": s.id}, func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
-		return driver.Call(ctx, s.provider, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
+		return driver.Call(ctx, s.drv.Opts, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
 			return wc.CreateWebhooks(ctx, req)
 		})
 	}, func(r connector.CreateWebhooksResponse) string { return fmt.Sprintf("%d configs", len(r.Configs)) })
@@ -254,7 +254,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 // in the session's call history.
 func webhookCall[T any](ctx context.Context, s *Session, op string, fn func(context.Context) (T, error)) (T, error) {
 	return track(ctx, s, op, nil, func(ctx context.Context) (T, error) {
-		return driver.Call(ctx, s.provider, op, fn)
+		return driver.Call(ctx, s.drv.Opts, op, fn)
 	}, nil)
 }
 
