@@ -90,6 +90,10 @@ func (s *server) closeConn() {
 	}
 }
 
+// requestIDKey carries the daemon request a connector call serves. It is
+// a context value because the one that reads it is the connector's
+// http.RoundTripper (forward.go, daemonhttp.go), which gets only the
+// request the connector made.
 type requestIDKey struct{}
 
 func (s *server) handle(ctx context.Context, id json.RawMessage, method string, params json.RawMessage) (res any, err error) {

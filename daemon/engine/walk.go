@@ -48,6 +48,9 @@ type Limits struct {
 	// Gate, when set, is asked before every page (step mode); the walk
 	// then fetches no page ahead.
 	Gate Gate
+	// Stop, when closed (the daemon or the connection that asked shuts
+	// down), ends the walk between two pages with ErrStopping.
+	Stop <-chan struct{}
 }
 
 // maxEmptyPages is how many empty pages in a row with hasMore a connector
@@ -101,12 +104,12 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
-		if res.Pages > 0 && Stopping(ctx) {
+		if res.Pages > 0 && lim.stopping() {
 			res.DurationMs = ms(time.Since(start))
 			return res, ErrStopping
 		}
 		if pf != nil {
-			pf.SetAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
+			pf.SetAllow(!lim.stopping() && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
 		}
 		if err := gate(); err != nil {
 			res.DurationMs = ms(time.Since(start))
@@ -172,21 +175,13 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 // finished and stored, no new one is started.
 var ErrStopping = &protocol.Error{Code: protocol.CodeServerCancelled, Message: "shutting down: stopped between pages; the pages fetched so far are stored and the state is after the last of them"}
 
-type stopKey struct{}
-
-// WithStop returns ctx whose walks stop between pages once stop is closed.
-func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
-	return context.WithValue(ctx, stopKey{}, stop)
-}
-
-// Stopping reports whether the walks of ctx must stop.
-func Stopping(ctx context.Context) bool {
-	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
-	if stop == nil {
+// stopping reports whether the walk must stop between pages.
+func (l Limits) stopping() bool {
+	if l.Stop == nil {
 		return false
 	}
 	select {
-	case <-stop:
+	case <-l.Stop:
 		return true
 	default:
 		return false
@@ -243,7 +238,7 @@ func ParentOf(tasks []protocol.Task, resource, name string) (protocol.Task, bool
 //
 // gate, when not nil, is asked before every page of every task (step
 // mode); a walk it ends (step/abort, step timeout) ends the cycle.
-func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPagesPerTask int, gate Gate, onPage PageFunc) (protocol.SyncRunResult, error) {
+func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize int, lim Limits, onPage PageFunc) (protocol.SyncRunResult, error) {
 	start := time.Now()
 	var res protocol.SyncRunResult
 	var run func(t protocol.Task, parentPath string, from json.RawMessage) error
@@ -287,7 +282,7 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 			}
 		}
 		target := Target{Resource: t.Resource, Name: t.Name, FromPayload: from, PageSize: pageSize}
-		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: maxPagesPerTask, Gate: gate}, onPage, onItems)
+		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: lim.MaxPages, Gate: lim.Gate, Stop: lim.Stop}, onPage, onItems)
 		tr := &res.Tasks[idx]
 		tr.Pages, tr.Items, tr.HasMore, tr.Stalled = r.Pages, r.Items, r.HasMore, r.Stalled
 		if r.Stalled {

@@ -176,19 +176,20 @@ var _ engine.Pager = (*Session)(nil)
 // resource of the task tree named without fromPayload is paged once per
 // parent item, the parents read from the beginning without touching their
 // cached state.
-func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
+// stop, when closed, ends the walk between pages (engine.Limits.Stop).
+func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, stop <-chan struct{}, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
 	if protocol.FetchCapability(p.Resource) == "" {
 		return protocol.FetchAllResult{}, badResource(p.Resource)
 	}
 	if p.PageSize < 0 || p.MaxPages < 0 || p.MaxItems < 0 {
 		return protocol.FetchAllResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "pageSize, maxPages and maxItems must not be negative"})
 	}
-	gate, done, err := s.gate(p.StepOptions)
+	gate, done, err := s.gate(p.StepOptions, stop)
 	if err != nil {
 		return protocol.FetchAllResult{}, err
 	}
 	defer done()
-	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate}
+	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate, Stop: stop}
 	target := engine.Target{Resource: p.Resource, Name: p.Name, FromPayload: p.FromPayload, PageSize: p.PageSize}
 	if compact(p.FromPayload) == nil {
 		tasks, err := s.Install(ctx)
@@ -252,7 +253,8 @@ func (s *Session) fetchAllChildren(ctx context.Context, parent protocol.Task, ta
 }
 
 // Sync runs one production-like cycle over the connector's task tree.
-func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage engine.PageFunc) (protocol.SyncRunResult, error) {
+// stop, when closed, ends the walk between pages (engine.Limits.Stop).
+func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, stop <-chan struct{}, onPage engine.PageFunc) (protocol.SyncRunResult, error) {
 	if p.MaxPagesPerTask < 0 {
 		return protocol.SyncRunResult{}, protocol.InvalidParams(protocol.FieldError{Field: "maxPagesPerTask", Message: "must not be negative"})
 	}
@@ -260,15 +262,16 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
-	gate, done, err := s.gate(p.StepOptions)
+	gate, done, err := s.gate(p.StepOptions, stop)
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
 	defer done()
-	boot, err := s.runBootstrap(ctx, gate, onPage)
+	lim := engine.Limits{MaxPages: p.MaxPagesPerTask, Gate: gate, Stop: stop}
+	boot, err := s.runBootstrap(ctx, engine.Limits{Gate: gate, Stop: stop}, onPage)
 	res := protocol.SyncRunResult{}
 	if err == nil {
-		res, err = engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
+		res, err = engine.Sync(ctx, s, tasks, 0, lim, onPage)
 	}
 	res.Tasks = append(boot, res.Tasks...)
 	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {

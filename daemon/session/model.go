@@ -123,13 +123,13 @@ func (s *Session) bootstrap() []string {
 
 // runBootstrap fetches each bootstrap resource to completion; the runs are
 // reported as tasks "bootstrap:<resource>".
-func (s *Session) runBootstrap(ctx context.Context, gate engine.Gate, onPage engine.PageFunc) ([]protocol.TaskRun, error) {
+func (s *Session) runBootstrap(ctx context.Context, lim engine.Limits, onPage engine.PageFunc) ([]protocol.TaskRun, error) {
 	var runs []protocol.TaskRun
 	for _, r := range s.bootstrap() {
 		if protocol.FetchCapability(r) == "" {
 			return runs, protocol.InvalidParams(protocol.FieldError{Field: "bootstrapOnInstall", Message: fmt.Sprintf("the connector names unknown resource %q", r)})
 		}
-		res, err := engine.Sync(ctx, s, []protocol.Task{{Resource: r, Next: []protocol.Task{}}}, 0, 0, gate, onPage)
+		res, err := engine.Sync(ctx, s, []protocol.Task{{Resource: r, Next: []protocol.Task{}}}, 0, lim, onPage)
 		for _, t := range res.Tasks {
 			t.Path = "bootstrap:" + t.Path
 			runs = append(runs, t)
