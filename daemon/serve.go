@@ -8,10 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/switchboardpay/switchboard/daemon/discovery"
@@ -115,15 +113,13 @@ func (d *Daemon) ListenAndServe(ctx context.Context, o ServeOptions) error {
 	}
 	addr := ln.Addr().String()
 	o.Access.ListenAddr = addr
-	base := "http://" + addr
-	if o.PublicURL != "" {
-		u, err := url.Parse(o.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			ln.Close()
-			return fmt.Errorf("public URL %q: want http(s)://HOST[:PORT][/PATH]", o.PublicURL)
-		}
-		base = strings.TrimSuffix(o.PublicURL, "/")
-		o.Access.AllowedHosts = append(o.Access.AllowedHosts, u.Hostname())
+	base, publicHost, err := webhookBase(addr, o.PublicURL)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if publicHost != "" {
+		o.Access.AllowedHosts = append(o.Access.AllowedHosts, publicHost)
 	}
 	d.sessions.SetWebhookBase(base)
 	info := Info{

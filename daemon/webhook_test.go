@@ -68,9 +68,17 @@ func serveForWebhooks(t *testing.T, d *daemon.Daemon, opts ...func(*daemon.Serve
 	return p, info, so
 }
 
+// newWebhookRig is a rig whose bank delivers payment.created only, so
+// tests count one delivery per payment.
 func newWebhookRig(t *testing.T, opts ...func(*daemon.ServeOptions)) *webhookRig {
 	t.Helper()
-	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 4})
+	return newWebhookRigEvents(t, []string{demobank.EventPaymentCreated}, opts...)
+}
+
+// newWebhookRigEvents is a rig whose bank delivers events (nil: all).
+func newWebhookRigEvents(t *testing.T, events []string, opts ...func(*daemon.ServeOptions)) *webhookRig {
+	t.Helper()
+	bank := demobank.New(demobank.Config{Accounts: 2, PaymentsPerAccount: 0, ExternalAccounts: 1, WebhookRetryBase: 20 * time.Millisecond, WebhookMaxAttempts: 4, WebhookEvents: events})
 	bankURL, err := bank.Start("")
 	if err != nil {
 		t.Fatal(err)

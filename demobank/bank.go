@@ -90,6 +90,9 @@ type Config struct {
 	// attempts of one delivery (default 6).
 	WebhookRetryBase   time.Duration
 	WebhookMaxAttempts int
+	// WebhookEvents, when set, are the only event types delivered (as a
+	// Stripe endpoint's enabled_events); empty means every event.
+	WebhookEvents []string
 	// Now is the clock for created items; nil means time.Now.
 	Now func() time.Time
 }
@@ -111,6 +114,11 @@ type Faults struct {
 	// WebhookDuplicate delivers every event twice.
 	WebhookBadSignature bool
 	WebhookDuplicate    bool
+	// WebhookOutOfOrder holds each event back until the next one is sent:
+	// events arrive pairwise swapped. WebhookDelay waits before each
+	// delivery attempt.
+	WebhookOutOfOrder bool
+	WebhookDelay      time.Duration
 }
 
 // faultsJSON is Faults on the wire of /admin/faults.
@@ -120,8 +128,10 @@ type faultsJSON struct {
 	ErrorStatus    int   `json:"errorStatus"`
 	MalformedEvery int   `json:"malformedEvery"`
 
-	WebhookBadSignature bool `json:"webhookBadSignature"`
-	WebhookDuplicate    bool `json:"webhookDuplicate"`
+	WebhookBadSignature bool  `json:"webhookBadSignature"`
+	WebhookDuplicate    bool  `json:"webhookDuplicate"`
+	WebhookOutOfOrder   bool  `json:"webhookOutOfOrder"`
+	WebhookDelayMs      int64 `json:"webhookDelayMs"`
 }
 
 // Bank is a demo PSP. It is an http.Handler; Start serves it on a loopback

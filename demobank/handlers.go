@@ -32,6 +32,7 @@ func (b *Bank) routes() {
 	m.HandleFunc("POST /v1/webhook_endpoints", b.createEndpoint)
 	m.HandleFunc("GET /v1/webhook_endpoints", b.listEndpoints)
 	m.HandleFunc("GET /admin/webhooks", b.adminWebhooks)
+	m.HandleFunc("POST /admin/trigger", b.adminTrigger)
 	m.HandleFunc("POST /admin/grow", b.adminGrow)
 	m.HandleFunc("GET /admin/faults", b.adminFaults)
 	m.HandleFunc("POST /admin/faults", b.adminFaults)
@@ -232,46 +233,12 @@ func (b *Bank) listBalances(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	acc := &b.accounts[a]
 	b.mu.RLock()
-	available := big.NewInt(acc.opening)
-	pending := new(big.Int)
-	var amt big.Int
-	for _, t := range b.appended[a] {
-		if t.amountStr != "" {
-			amt.SetString(t.amountStr, 10)
-		} else {
-			amt.SetInt64(t.amount)
-		}
-		if !t.isCredit() {
-			amt.Neg(&amt)
-		}
-		switch t.status {
-		case statusSucceeded:
-			available.Add(available, &amt)
-		case statusPending:
-			pending.Add(pending, &amt)
-		}
-	}
-	asOf := b.clock
+	bal := b.balanceLocked(a)
 	b.mu.RUnlock()
-	current := new(big.Int).Add(available, pending)
-
 	dst := make([]byte, 0, 256)
 	dst = append(dst, listStart...)
-	dst = append(dst, `{"object":"balance","account_id":"`...)
-	dst = append(dst, acc.id...)
-	dst = append(dst, `","currency":"`...)
-	dst = append(dst, acc.cur.code...)
-	dst = append(dst, `","decimals":`...)
-	dst = strconv.AppendInt(dst, int64(acc.cur.decimals), 10)
-	dst = append(dst, `,"available":"`...)
-	dst = available.Append(dst, 10)
-	dst = append(dst, `","current":"`...)
-	dst = current.Append(dst, 10)
-	dst = append(dst, `","as_of":`...)
-	dst = appendTime(dst, asOf)
-	dst = append(dst, '}')
+	dst = append(dst, bal...)
 	dst = appendListEnd(dst, false, "")
 	writeBody(w, http.StatusOK, dst)
 }
@@ -414,6 +381,7 @@ func (b *Bank) createTransfer(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", "/v1/transfers/"+t.id)
 	body := b.appendTx(nil, t)
 	b.emit(EventPaymentCreated, body)
+	b.emitBalancesLocked(a)
 	writeBody(w, http.StatusCreated, body)
 }
 
@@ -443,6 +411,7 @@ func (b *Bank) createPayout(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Location", "/v1/payouts/"+t.id)
 	body := b.appendTx(nil, t)
 	b.emit(EventPaymentCreated, body)
+	b.emitBalancesLocked(a)
 	writeBody(w, http.StatusAccepted, body)
 }
 
@@ -492,13 +461,7 @@ func (b *Bank) getPayout(w http.ResponseWriter, r *http.Request) {
 	}
 	t.polls++
 	if t.status == statusPending && t.polls > b.cfg.PayoutPendingPolls {
-		amt, _ := new(big.Int).SetString(t.amountStr, 10)
-		if amt.Cmp(payoutLimit) > 0 {
-			t.status = statusFailed
-			t.failureReason = "amount_exceeds_limit"
-		} else {
-			t.status = statusSucceeded
-		}
+		b.settleLocked(t)
 	}
 	writeBody(w, http.StatusOK, b.appendTx(nil, t))
 }
@@ -523,7 +486,7 @@ func (b *Bank) adminFaults(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "invalid_json", "request body: "+err.Error())
 			return
 		}
-		if fj.LatencyMs < 0 || fj.ErrorEvery < 0 || fj.MalformedEvery < 0 ||
+		if fj.LatencyMs < 0 || fj.ErrorEvery < 0 || fj.MalformedEvery < 0 || fj.WebhookDelayMs < 0 ||
 			(fj.ErrorStatus != 0 && (fj.ErrorStatus < 400 || fj.ErrorStatus > 599)) {
 			writeError(w, http.StatusUnprocessableEntity, "invalid_faults", "counts must be >= 0 and errorStatus a 4xx or 5xx code")
 			return
@@ -536,6 +499,8 @@ func (b *Bank) adminFaults(w http.ResponseWriter, r *http.Request) {
 
 			WebhookBadSignature: fj.WebhookBadSignature,
 			WebhookDuplicate:    fj.WebhookDuplicate,
+			WebhookOutOfOrder:   fj.WebhookOutOfOrder,
+			WebhookDelay:        time.Duration(fj.WebhookDelayMs) * time.Millisecond,
 		})
 	}
 	f := b.Faults()
@@ -547,6 +512,8 @@ func (b *Bank) adminFaults(w http.ResponseWriter, r *http.Request) {
 
 		WebhookBadSignature: f.WebhookBadSignature,
 		WebhookDuplicate:    f.WebhookDuplicate,
+		WebhookOutOfOrder:   f.WebhookOutOfOrder,
+		WebhookDelayMs:      f.WebhookDelay.Milliseconds(),
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -94,6 +95,7 @@ type hooks struct {
 	endpoints []Endpoint // guarded by mu
 	attempts  []Attempt  // guarded by mu; the last 1000
 	seq       uint64     // events and endpoints made; guarded by mu
+	held      []delivery // deliveries WebhookOutOfOrder holds back; guarded by mu
 	started   bool       // the sender runs; guarded by mu
 	closed    bool       // guarded by mu
 }
@@ -161,7 +163,7 @@ func (b *Bank) emit(typ string, object []byte) {
 	h := &b.hooks
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if len(h.endpoints) == 0 || h.closed {
+	if len(h.endpoints) == 0 || h.closed || (len(b.cfg.WebhookEvents) > 0 && !slices.Contains(b.cfg.WebhookEvents, typ)) {
 		return
 	}
 	h.seq++
@@ -169,17 +171,26 @@ func (b *Bank) emit(typ string, object []byte) {
 	ev.Data.Object = append(json.RawMessage(nil), object...)
 	body, _ := json.Marshal(ev)
 	f := b.faults.Load()
+	var ds []delivery
 	for _, ep := range h.endpoints {
 		n := 1
 		if f.WebhookDuplicate {
 			n = 2
 		}
 		for range n {
-			select {
-			case h.queue <- delivery{ep: ep, body: body, id: ev.ID}:
-			default:
-				h.recordLocked(Attempt{EventID: ev.ID, EndpointID: ep.ID, Error: "queue full: event dropped"})
-			}
+			ds = append(ds, delivery{ep: ep, body: body, id: ev.ID})
+		}
+	}
+	if f.WebhookOutOfOrder && h.held == nil {
+		h.held = ds // sent after the next event's
+		return
+	}
+	ds, h.held = append(ds, h.held...), nil
+	for _, d := range ds {
+		select {
+		case h.queue <- d:
+		default:
+			h.recordLocked(Attempt{EventID: d.id, EndpointID: d.ep.ID, Error: "queue full: event dropped"})
 		}
 	}
 }
@@ -209,6 +220,15 @@ func (b *Bank) deliver(d delivery) {
 	h := &b.hooks
 	wait := b.retryBase()
 	for attempt := 1; ; attempt++ {
+		if delay := b.faults.Load().WebhookDelay; delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-t.C:
+			case <-h.stop:
+				t.Stop()
+				return
+			}
+		}
 		secret := d.ep.Secret
 		if b.faults.Load().WebhookBadSignature {
 			secret = "whsec_wrong"

@@ -55,6 +55,8 @@ type InitializeResult struct {
 	ServerInfo      ServerInfo         `json:"serverInfo"`
 	ProtocolVersion string             `json:"protocolVersion"`
 	Capabilities    ServerCapabilities `json:"capabilities"`
+	// Webhooks is the daemon's webhook ingress, absent when it has none.
+	Webhooks *WebhookIngress `json:"webhooks,omitempty"`
 }
 
 // ServerInfo names the daemon.

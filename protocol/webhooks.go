@@ -74,6 +74,10 @@ type WebhookDelivery struct {
 	// another; DuplicateOf names the delivery that first had it.
 	Duplicate   bool   `json:"duplicate,omitempty"`
 	DuplicateOf string `json:"duplicateOf,omitempty"`
+	// ReplayOf names the delivery this one replays (webhook/replay).
+	ReplayOf string `json:"replayOf,omitempty"`
+	// Resigned is set on a replay the connector signed again.
+	Resigned bool `json:"resigned,omitempty"`
 	// Items are the translated items by resource, as stored.
 	Items map[string][]json.RawMessage `json:"items,omitempty"`
 	// Deleted and Cancelled are the payment references removed or

@@ -324,3 +324,17 @@ func (c *Client) StepContinue(ctx context.Context, params protocol.StepParams) e
 func (c *Client) StepAbort(ctx context.Context, params protocol.StepParams) error {
 	return c.Call(ctx, protocol.MethodStepAbort, params, nil)
 }
+
+// WebhookReplay sends webhook/replay.
+func (c *Client) WebhookReplay(ctx context.Context, params protocol.WebhookReplayParams) (protocol.WebhookDelivery, error) {
+	var res protocol.WebhookDelivery
+	err := c.Call(ctx, protocol.MethodWebhookReplay, params, &res)
+	return res, err
+}
+
+// WebhookTrigger sends webhook/trigger.
+func (c *Client) WebhookTrigger(ctx context.Context, params protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error) {
+	var res protocol.WebhookTriggerResult
+	err := c.Call(ctx, protocol.MethodWebhookTrigger, params, &res)
+	return res, err
+}

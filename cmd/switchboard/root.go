@@ -50,6 +50,7 @@ Try it:
 		newCheckCmd(g), newNewCmd(g),
 		newSessionsCmd(g), newSessionCmd(g), newExportCmd(g), newImportCmd(g), newStoreCmd(g),
 		newRecordCmd(g), newReplayCmd(g), newTestgenCmd(g), newDiffCmd(g),
+		newListenCmd(g), newWebhooksCmd(g), newTriggerCmd(g),
 	)
 	return root
 }

@@ -142,8 +142,10 @@ logged here and sent to the clients (provider/buildFailed).`,
 
 func newStdioCmd(g *globalOptions) *cobra.Command {
 	var (
-		storeFlag string
-		lim       limits
+		storeFlag     string
+		lim           limits
+		webhookListen string
+		publicURL     string
 	)
 	cmd := &cobra.Command{
 		Use:   "stdio",
@@ -185,7 +187,20 @@ stdin closing, before any shutdown.`,
 				d.Close()
 				return err
 			}
+			// The ingress is up before sessions are restored, so they
+			// are handed its URL, and before initialize, which reports it.
+			var ingress *daemon.Ingress
+			if webhookListen != "off" {
+				if ingress, err = d.ListenWebhooks(webhookListen, publicURL); err != nil {
+					d.Close()
+					return err
+				}
+				fmt.Fprintf(os.Stderr, "webhook ingress on %s: deliveries go to %s/webhooks/SESSION/SECRET/CONFIG (webhook/create answers the URLs)\n", ingress.Addr, ingress.BaseURL)
+			}
 			if _, err := d.RestoreSessions(ctx); err != nil {
+				if ingress != nil {
+					ingress.Close()
+				}
 				d.Close()
 				return err
 			}
@@ -201,6 +216,9 @@ stdin closing, before any shutdown.`,
 				}
 			}()
 			code := d.ServeStdio(ctx, os.Stdin, os.Stdout)
+			if ingress != nil {
+				ingress.Close()
+			}
 			d.Close()
 			if signalled {
 				code = 0
@@ -210,6 +228,8 @@ stdin closing, before any shutdown.`,
 		},
 	}
 	cmd.Flags().StringVar(&storeFlag, "store", "", storeHelp)
+	cmd.Flags().StringVar(&webhookListen, "webhook-listen", "127.0.0.1:0", "loopback address of the webhook ingress (port 0 picks a free one), or off")
+	cmd.Flags().StringVar(&publicURL, "public-url", "", "base URL handed to connectors' CreateWebhooks instead of the ingress's, for a tunnel forwarding to it")
 	addConnectorFlag(cmd.Flags())
 	lim.register(cmd.Flags())
 	return cmd

@@ -146,19 +146,27 @@ func (c *Connector) FetchBalances(ctx context.Context, req connector.FetchReques
 		return connector.Page[connector.Balance]{}, err
 	}
 	items := make([]connector.Balance, 0, len(bals))
-	for i, b := range bals {
-		raw := raws[i]
-		as, err := asset(b.Currency, b.Decimals)
+	for i := range bals {
+		b, err := toBalance(&bals[i], raws[i])
 		if err != nil {
-			return connector.Page[connector.Balance]{}, malformed("balance", raw, err)
+			return connector.Page[connector.Balance]{}, err
 		}
-		amt, err := amount(b.Available)
-		if err != nil {
-			return connector.Page[connector.Balance]{}, malformed("balance", raw, err)
-		}
-		items = append(items, connector.Balance{AccountReference: b.AccountID, Asset: as, Amount: amt, CreatedAt: b.AsOf})
+		items = append(items, b)
 	}
 	return connector.Page[connector.Balance]{Items: items}, nil
+}
+
+// toBalance maps a bank balance; its available amount is the balance.
+func toBalance(b *bankBalance, raw []byte) (connector.Balance, error) {
+	as, err := asset(b.Currency, b.Decimals)
+	if err != nil {
+		return connector.Balance{}, malformed("balance", raw, err)
+	}
+	amt, err := amount(b.Available)
+	if err != nil {
+		return connector.Balance{}, malformed("balance", raw, err)
+	}
+	return connector.Balance{AccountReference: b.AccountID, Asset: as, Amount: amt, CreatedAt: b.AsOf}, nil
 }
 
 // FetchPayments pages through the transactions of the account in

@@ -85,9 +85,7 @@ func (c *Connector) TrimWebhook(ctx context.Context, req connector.WebhookReques
 
 // VerifyWebhook checks the delivery's Demobank-Signature.
 func (c *Connector) VerifyWebhook(ctx context.Context, req connector.WebhookRequest) (connector.VerifyWebhookResponse, error) {
-	c.whMu.Lock()
-	secret := c.secrets[req.Config.Name]
-	c.whMu.Unlock()
+	secret := c.secretOf(req.Config.Name)
 	if secret == "" {
 		return connector.VerifyWebhookResponse{}, errNoSecret
 	}
@@ -165,6 +163,16 @@ func (c *Connector) TranslateWebhook(ctx context.Context, req connector.WebhookR
 			return nil, err
 		}
 		return []connector.WebhookResponse{{Payment: &p}}, nil
+	case "balance.updated":
+		var b bankBalance
+		if err := json.Unmarshal(ev.Data.Object, &b); err != nil {
+			return nil, malformed("balance", ev.Data.Object, err)
+		}
+		bal, err := toBalance(&b, ev.Data.Object)
+		if err != nil {
+			return nil, err
+		}
+		return []connector.WebhookResponse{{Balance: &bal}}, nil
 	case "payment.deleted":
 		var t bankTransaction
 		if err := json.Unmarshal(ev.Data.Object, &t); err != nil || t.ID == "" {
@@ -174,4 +182,11 @@ func (c *Connector) TranslateWebhook(ctx context.Context, req connector.WebhookR
 	}
 	// Other events carry nothing this connector stores.
 	return nil, nil
+}
+
+// secretOf is the signing secret of a webhook config, "" when unknown.
+func (c *Connector) secretOf(name string) string {
+	c.whMu.Lock()
+	defer c.whMu.Unlock()
+	return c.secrets[name]
 }

@@ -668,7 +668,8 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	caps := connector.Capabilities(c)
-	want := []string{"fetch:accounts", "fetch:balances", "fetch:externalAccounts", "fetch:payments", "create:transfer", "create:payout"}
+	want := []string{"fetch:accounts", "fetch:balances", "fetch:externalAccounts", "fetch:payments", "create:transfer", "create:payout",
+		"webhooks:create", "webhooks:verify", "webhooks:translate"}
 	if diff := cmp.Diff(want, caps); diff != "" {
 		t.Errorf("capabilities (-want +got):\n%s", diff)
 	}

@@ -72,6 +72,11 @@ type Config struct {
 	APIKey string `json:"apiKey" secret:"true" jsonschema:"required,minLength=1,description=Stripe secret or restricted API key (sk_test_... or rk_test_...)"`
 	// Endpoint overrides https://api.stripe.com, for stripe-mock or a proxy.
 	Endpoint string `json:"endpoint,omitempty" jsonschema:"format=uri,description=Base URL replacing https://api.stripe.com (e.g. http://127.0.0.1:12111 for stripe-mock). Leave empty for Stripe itself."`
+	// WebhookSecret is a webhook endpoint's signing secret (whsec_...),
+	// used when CreateWebhooks gets none: stripe-mock answers none, and
+	// an endpoint made elsewhere (the dashboard, stripe listen) has its
+	// own. Unlike the one Stripe shows once, it survives a restart.
+	WebhookSecret string `json:"webhookSecret,omitempty" secret:"true" jsonschema:"description=Webhook signing secret (whsec_...) when the endpoint's own is not known: stripe-mock answers none; an endpoint made in the dashboard or by stripe listen has its own."`
 }
 
 func init() {
@@ -89,8 +94,9 @@ type Connector struct {
 	key     string
 	log     *slog.Logger
 
-	mu         sync.Mutex
-	platformID string // guarded by mu; learnt from GET /v1/account
+	mu            sync.Mutex
+	platformID    string // guarded by mu; learnt from GET /v1/account
+	webhookSecret string // guarded by mu; the endpoint's, from CreateWebhooks
 }
 
 var (
@@ -138,6 +144,8 @@ func Open(ctx context.Context, cfg Config, env connector.Env) (connector.Connect
 		backend: backends.API,
 		key:     cfg.APIKey,
 		log:     env.Logger,
+
+		webhookSecret: cfg.WebhookSecret,
 	}, nil
 }
 

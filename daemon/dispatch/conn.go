@@ -342,14 +342,18 @@ func (c *conn) initialize(req *jsonrpc2.Request) (any, error) {
 		}
 	}
 	c.sub.SetPageItems(c.pageItems)
-	return protocol.InitializeResult{
+	res := protocol.InitializeResult{
 		ServerInfo:      c.srv.info,
 		ProtocolVersion: protocol.Version,
 		Capabilities: protocol.ServerCapabilities{
 			Resources: protocol.Resources,
 			Methods:   c.srv.Methods(),
 		},
-	}, nil
+	}
+	if base := c.srv.sessions.WebhookBase(); base != "" {
+		res.Webhooks = &protocol.WebhookIngress{BaseURL: base}
+	}
+	return res, nil
 }
 
 // reply sends the result or the coded error of a request. Every answer is

@@ -93,6 +93,10 @@ type server interface {
 	StepContinue(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
 	// StepAbort answers step/abort.
 	StepAbort(ctx context.Context, c *conn, p protocol.StepParams) (protocol.Empty, error)
+	// WebhookReplay answers webhook/replay.
+	WebhookReplay(ctx context.Context, c *conn, p protocol.WebhookReplayParams) (protocol.WebhookDelivery, error)
+	// WebhookTrigger answers webhook/trigger.
+	WebhookTrigger(ctx context.Context, c *conn, p protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error)
 }
 
 // routes maps each method of server to its handler, decoding params once.
@@ -139,5 +143,7 @@ func routes(h server) map[string]handlerFunc {
 		protocol.MethodStepNext:           handle(h.StepNext),
 		protocol.MethodStepContinue:       handle(h.StepContinue),
 		protocol.MethodStepAbort:          handle(h.StepAbort),
+		protocol.MethodWebhookReplay:      handle(h.WebhookReplay),
+		protocol.MethodWebhookTrigger:     handle(h.WebhookTrigger),
 	}
 }

@@ -386,3 +386,23 @@ func (h handlers) WebhookList(ctx context.Context, c *conn, p protocol.WebhookLi
 	}
 	return protocol.WebhookListResult{Deliveries: ss.Webhooks(p)}, nil
 }
+
+func (h handlers) WebhookReplay(ctx context.Context, c *conn, p protocol.WebhookReplayParams) (protocol.WebhookDelivery, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.WebhookDelivery{}, err
+	}
+	d, err := h.s.sessions.Replay(ctx, ss, p)
+	if err == nil {
+		c.flushIfSubscribed(p.SessionID)
+	}
+	return d, err
+}
+
+func (h handlers) WebhookTrigger(ctx context.Context, c *conn, p protocol.WebhookTriggerParams) (protocol.WebhookTriggerResult, error) {
+	ss, err := c.session(p.SessionID)
+	if err != nil {
+		return protocol.WebhookTriggerResult{}, err
+	}
+	return ss.Trigger(ctx, p)
+}

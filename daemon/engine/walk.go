@@ -252,6 +252,9 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize int, lim
 		}
 		idx := len(res.Tasks)
 		res.Tasks = append(res.Tasks, protocol.TaskRun{Path: path, Resource: t.Resource, Name: t.Name, FromPayload: from})
+		if t.Resource == protocol.TaskCreateWebhooks {
+			return createWebhooks(ctx, p, from, &res.Tasks[idx])
+		}
 		ran := map[string]bool{} // child keys run this cycle
 		runChildren := func(parent json.RawMessage) error {
 			for _, child := range t.Next {
@@ -349,3 +352,31 @@ func clip(b []byte) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// WebhookInstaller is a Pager that can run a CREATE_WEBHOOKS task.
+type WebhookInstaller interface {
+	// InstallWebhooks creates the connector's webhooks, with from as the
+	// parent item (nil for a root task), and returns how many configs it
+	// registered.
+	InstallWebhooks(ctx context.Context, from json.RawMessage) (int, error)
+}
+
+// createWebhooks runs a CREATE_WEBHOOKS task: a failure is the task's
+// error and the cycle goes on, as for a fetch task; only cancellation
+// stops it.
+func createWebhooks(ctx context.Context, p Pager, from json.RawMessage, tr *protocol.TaskRun) error {
+	wi, ok := p.(WebhookInstaller)
+	if !ok {
+		tr.Error = "this session cannot create webhooks"
+		return nil
+	}
+	n, err := wi.InstallWebhooks(ctx, from)
+	tr.Items = n
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		tr.Error = errorText(err)
+	}
+	return nil
+}

@@ -156,6 +156,10 @@ func (m *Manager) create(ctx context.Context, p protocol.SessionCreateParams) (*
 		s.close()
 		return nil, storeError(err)
 	}
+	if err := s.saveWebhooks(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
 	opened = s // in m.sessions once the place is given back
 	m.logger.Info("session created", "session", id, "provider", prov.Name)
 	return s, nil
@@ -175,7 +179,8 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 		faults:  faults.New(),
 		wh:      &webhooks{secret: newWebhookSecret(), configs: map[string]connector.WebhookConfig{}},
 
-		deliveries: capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
+		deliveries:  capture.NewRing[protocol.WebhookDelivery](keepDeliveries),
+		webhookBase: m.WebhookBase,
 	}
 	s.http = capture.NewClient(s.rec)
 	// The cassette is the bottom layer (the network, or a replay), fault
@@ -248,6 +253,10 @@ func (m *Manager) Restore(ctx context.Context) (restored int, err error) {
 				resource: st.Resource, name: st.Name, fromPayload: st.FromPayload, state: st.State,
 				hasMore: st.HasMore, pages: st.Pages, items: st.Items, updatedAt: st.UpdatedAt,
 			}
+		}
+		if err := m.restoreWebhooks(ctx, s); err != nil {
+			s.close()
+			return restored, err
 		}
 		m.mu.Lock()
 		m.sessions[rec.ID] = s
@@ -412,8 +421,9 @@ type Session struct {
 	callSeq atomic.Uint64
 	faults  *faults.Injector // the fault rules of its HTTP transport
 
-	wh         *webhooks
-	deliveries *capture.Ring[protocol.WebhookDelivery]
+	wh          *webhooks
+	deliveries  *capture.Ring[protocol.WebhookDelivery]
+	webhookBase func() string // the daemon's ingress base URL, "" when none
 
 	mu     sync.Mutex
 	states map[string]*stateEntry     // key -> state; guarded by mu

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -91,20 +92,38 @@ func (s *Session) WebhookBaseURL(base string) string {
 // CreateWebhooks calls the connector's CreateWebhooks with the session's
 // ingress URL and keeps the configs it returns (webhook/create).
 func (m *Manager) CreateWebhooks(ctx context.Context, s *Session) (protocol.WebhookCreateResult, error) {
+	return s.createWebhooks(ctx, nil)
+}
+
+var _ engine.WebhookInstaller = (*Session)(nil)
+
+// InstallWebhooks runs a CREATE_WEBHOOKS task of the task tree.
+func (s *Session) InstallWebhooks(ctx context.Context, from json.RawMessage) (int, error) {
+	res, err := s.createWebhooks(ctx, from)
+	return len(res.Configs), err
+}
+
+// WebhookBase returns the daemon's ingress base (http://HOST:PORT), or ""
+// when it has none.
+func (m *Manager) WebhookBase() string {
+	if p := m.webhookBase.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (s *Session) createWebhooks(ctx context.Context, from json.RawMessage) (protocol.WebhookCreateResult, error) {
 	wc := s.drv.WebhookCreator
 	if wc == nil {
 		return protocol.WebhookCreateResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateWebhooks)
 	}
-	base := ""
-	if p := m.webhookBase.Load(); p != nil {
-		base = *p
-	}
+	base := s.webhookBase()
 	if base == "" {
 		return protocol.WebhookCreateResult{}, &protocol.Error{Code: protocol.CodeInvalidRequest,
-			Message: "this daemon has no webhook ingress: run `switchboard serve` (stdio has no HTTP port yet)"}
+			Message: "this daemon has no webhook ingress: start it with `switchboard serve`, or `switchboard stdio` without --webhook-listen=off"}
 	}
 	url := s.WebhookBaseURL(base)
-	req := connector.CreateWebhooksRequest{ConnectorID: s.id, WebhookBaseURL: url}
+	req := connector.CreateWebhooksRequest{FromPayload: from, ConnectorID: s.id, WebhookBaseURL: url}
 	resp, err := track(ctx, s, "webhook/create", map[string]string{"connectorId": s.id}, func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
 		return driver.Call(ctx, s.drv.Opts, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
 			return wc.CreateWebhooks(ctx, req)
@@ -122,6 +141,9 @@ func (m *Manager) CreateWebhooks(ctx context.Context, s *Session) (protocol.Webh
 		})
 	}
 	s.wh.mu.Unlock()
+	if err := s.saveWebhooks(ctx); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 
@@ -151,12 +173,28 @@ func (m *Manager) Deliver(ctx context.Context, d Delivery) (protocol.WebhookDeli
 	if err != nil || subtle.ConstantTimeCompare([]byte(d.Secret), []byte(s.wh.secret)) != 1 {
 		return protocol.WebhookDelivery{}, false
 	}
+	return m.record(ctx, s, d, nil), true
+}
+
+// record runs a delivery, lets mark annotate it, saves it, keeps it and
+// publishes it.
+func (m *Manager) record(ctx context.Context, s *Session, d Delivery, mark func(*protocol.WebhookDelivery)) protocol.WebhookDelivery {
 	out := s.deliver(ctx, m, d)
+	if mark != nil {
+		mark(&out)
+	}
+	// Saved before the ingress answers: a delivery acknowledged 2xx is in
+	// the history after a restart; one not saved is answered 500, so the
+	// provider retries it.
+	if err := s.saveDelivery(ctx, out); err != nil {
+		out.Steps = append(out.Steps, protocol.WebhookStep{Step: "record", Verdict: protocol.VerdictFailed, Error: s.rec.Redact(err.Error())})
+		out.Status = http.StatusInternalServerError
+	}
 	s.deliveries.Add(out)
 	if n, ok := s.notifier.(webhookNotifier); ok {
 		n.WebhookReceived(out)
 	}
-	return out, true
+	return out
 }
 
 func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.WebhookDelivery {

@@ -18,6 +18,8 @@ import (
 //	'd' key 'r' kind reference            -> seq, created: the reference's latest item
 //	'd' key 'c' kind created seq          -> the filter fields (filterValue)
 //	'd' key 'n' kind                      -> how many items the kind holds
+//	'w' session id 0x00 'c'               -> the session's webhook secret and configs (WebhookSetup, JSON)
+//	'w' session id 0x00 'd' seq           -> a webhook delivery (JSON), the last few hundred kept
 //
 // key is the session's small integer (its 36-character id would repeat in
 // every entry), kind the resource's number, seq a store-wide number that
@@ -39,10 +41,14 @@ const (
 	tagSession = 's'
 	tagState   = 't'
 	tagData    = 'd'
+	tagWebhook = 'w'
 
 	subRef     = 'r'
 	subCreated = 'c'
 	subCount   = 'n'
+
+	subSetup    = 'c' // under tagWebhook
+	subDelivery = 'd' // under tagWebhook
 )
 
 // resourceKinds number the resources in keys. Append only: the numbers are

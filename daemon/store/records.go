@@ -189,6 +189,8 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 		tx.del(sessionKeyOf(id))
 		p := statePrefix(id)
 		tx.b.DeleteRange(p, prefixEnd(p), nil)
+		w := webhookPrefix(id)
+		tx.b.DeleteRange(w, prefixEnd(w), nil)
 		if err := tx.deleteData(key, 0); err != nil {
 			return err
 		}

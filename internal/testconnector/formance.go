@@ -29,6 +29,8 @@ type FormanceConfig struct {
 	UninstallFile string `json:"uninstallFile,omitempty"`
 	// Bootstrap names the bootstrap-on-install resources.
 	Bootstrap []string `json:"bootstrap,omitempty"`
+	// Webhooks puts a CREATE_WEBHOOKS task first in the task tree.
+	Webhooks bool `json:"webhooks,omitempty"`
 }
 
 // Formance implements every part of Formance's model: orders (answering
@@ -48,6 +50,7 @@ var (
 	_ connector.Uninstaller        = (*Formance)(nil)
 	_ connector.Bootstrapper       = (*Formance)(nil)
 	_ connector.PayoutThrottler    = (*Formance)(nil)
+	_ connector.WebhookCreator     = (*Formance)(nil)
 )
 
 // FormanceProvider returns the provider of Formance.
@@ -125,5 +128,17 @@ func (f *Formance) PayoutsPerSecond() float64 { return f.cfg.PayoutsPerSecond }
 
 // Install runs payments and conversions (orders are a stub).
 func (f *Formance) Install(ctx context.Context) ([]connector.Task, error) {
-	return []connector.Task{{Resource: "payments", Periodically: true}, {Resource: "conversions", Periodically: true}}, nil
+	tasks := []connector.Task{{Resource: "payments", Periodically: true}, {Resource: "conversions", Periodically: true}}
+	if f.cfg.Webhooks {
+		tasks = append([]connector.Task{{Resource: connector.TaskCreateWebhooks}}, tasks...)
+	}
+	return tasks, nil
+}
+
+// CreateWebhooks registers one config, "events", and says in its metadata
+// which base URL and connector id it was given.
+func (f *Formance) CreateWebhooks(ctx context.Context, req connector.CreateWebhooksRequest) (connector.CreateWebhooksResponse, error) {
+	return connector.CreateWebhooksResponse{Configs: []connector.WebhookConfig{{
+		Name: "events", URLPath: "/events", Metadata: map[string]string{"base": req.WebhookBaseURL, "connectorId": req.ConnectorID},
+	}}}, nil
 }

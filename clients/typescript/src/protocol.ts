@@ -519,10 +519,24 @@ export const BreakUnknownStatus = "unknownStatus";
 export const StepReasonStep = "step";
 export const StepReasonBreakpoint = "breakpoint";
 
+// MethodWebhookReplay runs a kept delivery through the ingress again.
+/** `webhook/replay`: WebhookReplayParams -> WebhookDelivery */
+export const MethodWebhookReplay = "webhook/replay";
+
+// MethodWebhookTrigger makes the provider send an event now.
+/** `webhook/trigger`: WebhookTriggerParams -> WebhookTriggerResult */
+export const MethodWebhookTrigger = "webhook/trigger";
+
 // Webhook step verdicts.
 export const VerdictOK = "ok";
 export const VerdictFailed = "failed";
 export const VerdictSkipped = "skipped";
+
+// TaskCreateWebhooks is the resource of a task-tree node that creates the
+// connector's webhooks instead of fetching (Formance's
+// TASK_CREATE_WEBHOOKS). sync/run calls CreateWebhooks for it with the
+// session's ingress URL; its TaskRun counts the configs created in items.
+export const TaskCreateWebhooks = "createWebhooks";
 
 /** A resource a connector can fetch. */
 export type Resource =
@@ -1351,6 +1365,8 @@ export interface InitializeResult {
   serverInfo: ServerInfo;
   protocolVersion: string;
   capabilities: ServerCapabilities;
+  /** Webhooks is the daemon's webhook ingress, absent when it has none. */
+  webhooks?: WebhookIngress;
 }
 
 /** Initiation is a transfer or payout to create. */
@@ -2023,6 +2039,10 @@ export interface WebhookDelivery {
    */
   duplicate?: boolean;
   duplicateOf?: string;
+  /** ReplayOf names the delivery this one replays (webhook/replay). */
+  replayOf?: string;
+  /** Resigned is set on a replay the connector signed again. */
+  resigned?: boolean;
   /** Items are the translated items by resource, as stored. */
   items?: Record<string, JsonValue[]>;
   /**
@@ -2031,6 +2051,21 @@ export interface WebhookDelivery {
    */
   deleted?: string[];
   cancelled?: string[];
+}
+
+/**
+ * WebhookIngress is where the daemon receives webhook deliveries, in the
+ * initialize result when it has an ingress (`serve` always, `stdio` unless
+ * --webhook-listen off). A session's deliveries go to
+ * BASEURL/webhooks/{sessionId}/{secret}/{configName}; webhook/create
+ * answers the full URLs.
+ */
+export interface WebhookIngress {
+  /**
+   * BaseURL is the ingress's base: http://127.0.0.1:PORT, or the
+   * --public-url a tunnel forwards.
+   */
+  baseUrl: string;
 }
 
 /** WebhookListParams are the params of webhook/list. */
@@ -2043,6 +2078,21 @@ export interface WebhookListParams {
 /** WebhookListResult is the result of webhook/list, oldest first. */
 export interface WebhookListResult {
   deliveries: WebhookDelivery[];
+}
+
+/** WebhookReplayParams are the params of webhook/replay. */
+export interface WebhookReplayParams {
+  sessionId: string;
+  /** ID is the delivery to replay, as webhook/list names it ("w3"). */
+  id: string;
+  /**
+   * Resign has the connector sign the delivery again with the session's
+   * current webhook secret, and a fresh timestamp, before it is
+   * verified: a capture older than the signature's tolerance, or one
+   * signed before the secret rotated, then passes Verify. Without it the
+   * delivery is replayed with the signature it came with.
+   */
+  resign?: boolean;
 }
 
 /** WebhookRequest is a delivery's HTTP request, secrets redacted. */
@@ -2063,6 +2113,28 @@ export interface WebhookStep {
   verdict: string;
   /** Error says why the step failed (a signature mismatch, say). */
   error?: string;
+}
+
+/** WebhookTriggerParams are the params of webhook/trigger. */
+export interface WebhookTriggerParams {
+  sessionId: string;
+  /**
+   * Event is one of the connector's events (the demo's: payment.created,
+   * payout.settled, balance.updated); an unknown one is CodeInvalidParams
+   * listing them.
+   */
+  event: string;
+}
+
+/**
+ * WebhookTriggerResult is the result of webhook/trigger. The deliveries
+ * it causes arrive as webhook/received, asynchronously, as the
+ * provider sends them.
+ */
+export interface WebhookTriggerResult {
+  event: string;
+  /** Detail says what the provider did (the payout it made, say). */
+  detail?: string;
 }
 
 /**
@@ -2237,6 +2309,10 @@ export interface Methods {
   "step/continue": { params: StepParams; result: Empty };
   /** MethodStepAbort: StepParams -> Empty */
   "step/abort": { params: StepParams; result: Empty };
+  /** MethodWebhookReplay: WebhookReplayParams -> WebhookDelivery */
+  "webhook/replay": { params: WebhookReplayParams; result: WebhookDelivery };
+  /** MethodWebhookTrigger: WebhookTriggerParams -> WebhookTriggerResult */
+  "webhook/trigger": { params: WebhookTriggerParams; result: WebhookTriggerResult };
 }
 
 /** Notifications the client sends to the daemon: method name to params. */

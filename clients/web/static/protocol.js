@@ -48,6 +48,8 @@ export const Methods = Object.freeze({
   StepNext: "step/next",
   StepContinue: "step/continue",
   StepAbort: "step/abort",
+  WebhookReplay: "webhook/replay",
+  WebhookTrigger: "webhook/trigger",
 });
 
 /** Notifications the client sends: name to method. */
@@ -146,6 +148,8 @@ export const CodeLimitExceeded = -32051;
  *   "step/next": { params: StepParams, result: Empty },
  *   "step/continue": { params: StepParams, result: Empty },
  *   "step/abort": { params: StepParams, result: Empty },
+ *   "webhook/replay": { params: WebhookReplayParams, result: WebhookDelivery },
+ *   "webhook/trigger": { params: WebhookTriggerParams, result: WebhookTriggerResult },
  * }} MethodMap
  */
 
@@ -629,6 +633,7 @@ export const CodeLimitExceeded = -32051;
  * @property {ServerInfo} serverInfo 
  * @property {string} protocolVersion 
  * @property {ServerCapabilities} capabilities 
+ * @property {WebhookIngress} [webhooks] Webhooks is the daemon's webhook ingress, absent when it has none.
  */
 /**
  * Initiation is a transfer or payout to create.
@@ -1124,9 +1129,16 @@ export const CodeLimitExceeded = -32051;
  * @property {string[]} [idempotencyKeys] IdempotencyKeys are the keys Verify named, one per trimmed webhook.
  * @property {boolean} [duplicate] Duplicate is set when a key was seen before, in this session or another; DuplicateOf names the delivery that first had it.
  * @property {string} [duplicateOf] 
+ * @property {string} [replayOf] ReplayOf names the delivery this one replays (webhook/replay).
+ * @property {boolean} [resigned] Resigned is set on a replay the connector signed again.
  * @property {Record<string, JsonValue[]>} [items] Items are the translated items by resource, as stored.
  * @property {string[]} [deleted] Deleted and Cancelled are the payment references removed or marked cancelled.
  * @property {string[]} [cancelled] 
+ */
+/**
+ * WebhookIngress is where the daemon receives webhook deliveries, in the initialize result when it has an ingress (`serve` always, `stdio` unless --webhook-listen off). A session's deliveries go to BASEURL/webhooks/{sessionId}/{secret}/{configName}; webhook/create answers the full URLs.
+ * @typedef {Object} WebhookIngress
+ * @property {string} baseUrl BaseURL is the ingress's base: http://127.0.0.1:PORT, or the --public-url a tunnel forwards.
  */
 /**
  * WebhookListParams are the params of webhook/list.
@@ -1138,6 +1150,13 @@ export const CodeLimitExceeded = -32051;
  * WebhookListResult is the result of webhook/list, oldest first.
  * @typedef {Object} WebhookListResult
  * @property {WebhookDelivery[]} deliveries 
+ */
+/**
+ * WebhookReplayParams are the params of webhook/replay.
+ * @typedef {Object} WebhookReplayParams
+ * @property {string} sessionId 
+ * @property {string} id ID is the delivery to replay, as webhook/list names it ("w3").
+ * @property {boolean} [resign] Resign has the connector sign the delivery again with the session's current webhook secret, and a fresh timestamp, before it is verified: a capture older than the signature's tolerance, or one signed before the secret rotated, then passes Verify. Without it the delivery is replayed with the signature it came with.
  */
 /**
  * WebhookRequest is a delivery's HTTP request, secrets redacted.
@@ -1154,6 +1173,18 @@ export const CodeLimitExceeded = -32051;
  * @property {string} step 
  * @property {string} verdict 
  * @property {string} [error] Error says why the step failed (a signature mismatch, say).
+ */
+/**
+ * WebhookTriggerParams are the params of webhook/trigger.
+ * @typedef {Object} WebhookTriggerParams
+ * @property {string} sessionId 
+ * @property {string} event Event is one of the connector's events (the demo's: payment.created, payout.settled, balance.updated); an unknown one is CodeInvalidParams listing them.
+ */
+/**
+ * WebhookTriggerResult is the result of webhook/trigger. The deliveries it causes arrive as webhook/received, asynchronously, as the provider sends them.
+ * @typedef {Object} WebhookTriggerResult
+ * @property {string} event 
+ * @property {string} [detail] Detail says what the provider did (the payout it made, say).
  */
 /**
  * WindowClientCapabilities are LSP's window capabilities, of which the daemon reads one.
