@@ -67,7 +67,7 @@ test-package:
 # Each fuzz target for a short, bounded time (FUZZTIME); longer runs by hand:
 #   go test -run '^$$' -fuzz FuzzRequest -fuzztime 10m ./daemon/
 FUZZTIME ?= 10s
-FUZZ_TARGETS := FuzzLSPStream:./daemon/transport FuzzMessage:./daemon/transport FuzzRequest:./daemon FuzzAppendRaw:./daemon/engine FuzzDecode:./clients/go
+FUZZ_TARGETS := FuzzLSPStream:./daemon/transport FuzzMessage:./daemon/transport FuzzRequest:./daemon FuzzAppendRaw:./connector/driver FuzzEncodersMatchEncodingJSON:./connector/driver FuzzPageEncoderMatchesEncodingJSON:./daemon/bus FuzzDecode:./clients/go
 test-fuzz:
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 		name=$${t%%:*}; pkg=$${t#*:}; \

@@ -111,31 +111,12 @@ type PayoutThrottler interface {
 	PayoutsPerSecond() float64
 }
 
-// CapabilityReporter is implemented by connectors whose capabilities are
-// known only at run time (a proxy to a connector in another process): it
-// implements every capability interface and says here which are real.
-type CapabilityReporter interface {
-	Capabilities() []string
-}
-
-// Supports reports whether c implements a capability.
-func Supports(c Connector, capability string) bool {
-	for _, s := range Capabilities(c) {
-		if s == capability {
-			return true
-		}
-	}
-	return false
-}
-
 // Capabilities returns the capability strings ("fetch:payments",
 // "create:transfer", ...) that c implements, in a stable order. A method
 // that returns ErrNotImplemented is found out when called: the daemon then
-// reports its capability as absent.
+// reports its capability as absent. (The daemon resolves them once per
+// session, in connector/driver.)
 func Capabilities(c Connector) []string {
-	if r, ok := c.(CapabilityReporter); ok {
-		return r.Capabilities()
-	}
 	var caps []string
 	add := func(ok bool, s string) {
 		if ok {

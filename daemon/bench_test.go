@@ -31,9 +31,9 @@ import (
 
 	client "github.com/switchboardpay/switchboard/clients/go"
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/connectors/demo"
 	"github.com/switchboardpay/switchboard/daemon"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -116,16 +116,16 @@ func benchFetchNextDirect(b *testing.B) {
 }
 
 // benchFetchNextEngine adds what the daemon must do with any page: call
-// the connector through engine.Fetch (panics contained), convert the items
+// the connector through driver.Fetch (panics contained), convert the items
 // to wire items and encode them once.
 func benchFetchNextEngine(b *testing.B) {
-	c := openDemo(b)
+	c := driver.Open(openDemo(b), driver.Opts{Provider: "demo"})
 	ctx := context.Background()
 	var state json.RawMessage
 	payments := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := engine.Fetch(ctx, "demo", c, protocol.ResourcePayments, connector.FetchRequest{State: state, PageSize: fetchNextPage})
+		r, err := driver.Fetch(ctx, c, protocol.ResourcePayments, connector.FetchRequest{State: state, PageSize: fetchNextPage})
 		if err != nil {
 			b.Fatal(err)
 		}

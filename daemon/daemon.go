@@ -20,7 +20,6 @@ import (
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/discovery"
 	"github.com/switchboardpay/switchboard/daemon/dispatch"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
@@ -147,7 +146,7 @@ func New(opts Options) *Daemon {
 		return sessions.Redactor()
 	}))
 	sessions = session.NewManager(opts.Registry, b, opts.Logger, opts.Store)
-	sessions.SetLimits(session.Limits{MaxSessions: opts.MaxSessions, MaxStateSize: opts.MaxStateSize})
+	sessions.SetLimits(session.Limits{MaxSessions: opts.MaxSessions, MaxStateSize: opts.MaxStateSize, CallTimeout: opts.CallTimeout})
 	d := &Daemon{
 		opts:     opts,
 		store:    opts.Store,
@@ -173,9 +172,6 @@ func (d *Daemon) ServeStdio(ctx context.Context, r io.Reader, w io.Writer) int {
 
 // ServeStream serves one connection over an already-framed stream.
 func (d *Daemon) ServeStream(ctx context.Context, s *transport.Stream) int {
-	if d.opts.CallTimeout > 0 {
-		ctx = engine.WithCallTimeout(ctx, d.opts.CallTimeout)
-	}
 	return d.server.Serve(ctx, s)
 }
 

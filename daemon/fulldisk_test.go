@@ -3,7 +3,6 @@ package daemon_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,23 +10,13 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/switchboardpay/switchboard/internal/smalldisk"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // smallDisk mounts a real tmpfs of size bytes and returns its path; the
 // test is skipped where mounting is not permitted.
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "disk")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Skipf("a small tmpfs is needed for a real full disk, and mounting one is not permitted here: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
+func smallDisk(t *testing.T, size string) string { return smalldisk.Mount(t, size) }
 
 func freeBytes(t *testing.T, dir string) int64 {
 	t.Helper()

@@ -47,7 +47,7 @@ import (
 	jsonrpc2ws "github.com/sourcegraph/jsonrpc2/websocket"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	sdkwire "github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/daemon"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -129,7 +129,7 @@ const pushSessionID = "6f1c1a52-6d1e-4f35-9d2c-1b0e5a7c9e11"
 func buildPushPage(n int) pushParams {
 	items := make([]protocol.Payment, pushPageSize)
 	for i := range items {
-		items[i] = connrpc.PaymentToWire(pushPayment(n*pushPageSize + i))
+		items[i] = sdkwire.PaymentToWire(pushPayment(n*pushPageSize + i))
 	}
 	return pushParams{SessionID: pushSessionID, Page: pushPage{
 		SessionID: pushSessionID, Resource: protocol.ResourcePayments, Key: protocol.ResourcePayments, Page: n + 1,

@@ -31,8 +31,10 @@
 // never the responses to calls. The daemon's window/workDoneProgress/create
 // request is answered with null automatically.
 //
-// The JSON-RPC layer is the package's own, built for streaming pages: each
-// incoming message is read into one buffer and decoded with
+// Framing, the message limit, the pending-call table and the cancellation
+// rule are internal/rpc's, shared with the daemon's transports. Decoding is
+// built for streaming pages: each incoming message is read into one buffer
+// and decoded with
 // segmentio/encoding, which validates it and leaves strings and items in
 // that buffer; fetch/page notifications and page results are decoded in one
 // pass, their items left in place for [DecodeItems].
@@ -75,15 +77,13 @@ type Client struct {
 	t    rpc.Framer
 	opts options
 
-	nextID atomic.Uint64
-
 	writeMu sync.Mutex // serializes writes to t
 
-	mu      sync.Mutex               // guards pending and closed
-	pending map[uint64]chan response // calls waiting for their answer, by id
-	pages   map[uint64]bool          // pending calls whose result is a page; guarded by mu
-	closed  bool                     // t is closed (by Close or after a read error)
-	done    chan struct{}            // closed when the read loop has ended
+	// calls are the requests waiting for their answer (internal/rpc's
+	// table, flagged when the result is a page); closed with the
+	// connection.
+	calls rpc.Calls[response]
+	done  chan struct{} // closed when the read loop has ended
 
 	notes *notifyQueue
 
@@ -206,7 +206,7 @@ func NewStream(ctx context.Context, rwc io.ReadWriteCloser, opts ...Option) (*Cl
 }
 
 func newClient(t rpc.Framer, o options) *Client {
-	c := &Client{t: t, opts: o, pending: map[uint64]chan response{}, pages: map[uint64]bool{}, done: make(chan struct{})}
+	c := &Client{t: t, opts: o, done: make(chan struct{})}
 	c.notes = newNotifyQueue(c.deliver)
 	go c.readLoop()
 	return c
@@ -278,47 +278,29 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	id := c.nextID.Add(1)
-	msg, err := marshalMessage(id, method, params)
+	_, isPage := result.(*protocol.Page)
+	id, ch, err := c.calls.Start(isPage)
 	if err != nil {
-		return fmt.Errorf("client: %s: %w", method, err)
-	}
-	ch := make(chan response, 1)
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
 		return fmt.Errorf("client: %s: %w", method, ErrClosed)
 	}
-	c.pending[id] = ch
-	if _, ok := result.(*protocol.Page); ok {
-		c.pages[id] = true
+	msg, err := marshalMessage(id, method, params)
+	if err == nil {
+		err = c.write(msg)
 	}
-	c.mu.Unlock()
-	if err := c.write(msg); err != nil {
-		c.forget(id)
+	if err != nil {
+		c.calls.Forget(id)
 		return fmt.Errorf("client: %s: %w", method, err)
 	}
-	var r response
-	select {
-	case r = <-ch:
-	case <-ctx.Done():
-		ctxErr := ctx.Err()
-		cancel := protocol.CancelParams{ID: json.RawMessage(strconv.FormatUint(id, 10))}
-		if nerr := c.Notify(context.Background(), protocol.MethodCancelRequest, cancel); nerr != nil {
-			c.forget(id)
-			return ctxErr
-		}
-		grace := time.NewTimer(c.opts.cancelGrace)
-		defer grace.Stop()
-		select {
-		case r = <-ch:
-		case <-grace.C:
-			c.forget(id)
-			return ctxErr
-		}
-		if r.closed {
-			return ctxErr
-		}
+	cancel := func() error {
+		return c.Notify(context.Background(), protocol.MethodCancelRequest, protocol.CancelParams{ID: json.RawMessage(strconv.FormatUint(id, 10))})
+	}
+	r, answered, ctxErr := rpc.Await(ctx, ch, cancel, c.opts.cancelGrace)
+	if !answered {
+		c.calls.Forget(id)
+		return ctxErr
+	}
+	if ctxErr != nil && r.closed {
+		return ctxErr
 	}
 	switch {
 	case r.closed:
@@ -395,37 +377,15 @@ func (c *Client) write(msg []byte) error {
 	return nil
 }
 
-func (c *Client) isClosed() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.closed
-}
-
-// forget drops a pending call that stopped waiting.
-func (c *Client) forget(id uint64) {
-	c.mu.Lock()
-	delete(c.pending, id)
-	delete(c.pages, id)
-	c.mu.Unlock()
-}
+func (c *Client) isClosed() bool { return c.calls.Closed() }
 
 // shutdown closes the transport and fails the pending calls with
 // ErrClosed. Only the first call closes; later ones return ErrClosed.
 func (c *Client) shutdown() error {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
+	if !c.calls.Close(response{closed: true}) {
 		return ErrClosed
 	}
-	c.closed = true
-	pending := c.pending
-	c.pending = nil
-	c.mu.Unlock()
-	err := c.t.Close()
-	for _, ch := range pending {
-		ch <- response{closed: true}
-	}
-	return err
+	return c.t.Close()
 }
 
 // readLoop reads the daemon's messages until the connection ends: it
@@ -473,26 +433,15 @@ func (c *Client) handleMessage(msg []byte) error {
 	case m.method != "":
 		c.notes.push(notification{method: m.method, params: m.params})
 	case m.id != nil:
-		id, ok := parseID(m.id)
-		var ch chan response
-		if ok {
-			c.mu.Lock()
-			ch = c.pending[id]
-			delete(c.pending, id)
-			delete(c.pages, id)
-			c.mu.Unlock()
-		}
-		if ch == nil {
-			c.opts.logf("client: ignoring a response to unknown request %s", m.id)
-			return nil
-		}
 		r := response{result: m.result}
 		if m.err != nil {
 			r = response{err: decodeError(m.err)}
 		} else if r.result == nil {
 			r.result = []byte("null")
 		}
-		ch <- r
+		if id, ok := parseID(m.id); !ok || !c.calls.Finish(id, r) {
+			c.opts.logf("client: ignoring a response to unknown request %s", m.id)
+		}
 	case m.err != nil:
 		c.opts.logf("client: error response without id: %v", decodeError(m.err))
 	default:
@@ -519,24 +468,14 @@ func (c *Client) pageResult(msg []byte) bool {
 	if !ok {
 		return false
 	}
-	c.mu.Lock()
-	wants := c.pages[id]
-	c.mu.Unlock()
-	if !wants {
+	if !c.calls.Flag(id) {
 		return false
 	}
 	rid, page, ok := decodePageResponse(msg)
 	if !ok || rid != id {
 		return false
 	}
-	c.mu.Lock()
-	ch := c.pending[id]
-	delete(c.pending, id)
-	delete(c.pages, id)
-	c.mu.Unlock()
-	if ch != nil {
-		ch <- response{page: page}
-	}
+	c.calls.Finish(id, response{page: page})
 	return true
 }
 

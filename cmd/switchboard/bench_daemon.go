@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	client "github.com/switchboardpay/switchboard/clients/go"
+	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -78,13 +79,13 @@ func startChildDaemon(ctx context.Context, store string, extra ...string) (*chil
 // storeBytes is the size of the daemon's store file and its WAL.
 func (d *childDaemon) storeBytes() int64 {
 	var n int64
-	// The SQLite file, its WAL, and the items' logs and index.
+	// The store's files, not its ballast (room kept free, not data).
 	_ = filepath.WalkDir(d.dir, func(path string, e fs.DirEntry, err error) error {
 		if err != nil || e.IsDir() {
 			return nil
 		}
 		rel, _ := filepath.Rel(d.dir, path)
-		if strings.HasPrefix(rel, "switchboard.db") {
+		if strings.HasPrefix(rel, "switchboard.db") && e.Name() != store.BallastName {
 			if fi, err := e.Info(); err == nil {
 				n += fi.Size()
 			}

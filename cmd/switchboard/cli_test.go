@@ -231,7 +231,7 @@ func TestBench(t *testing.T) {
 		res.Subscribers[0].Items != int64(res.Daemon.Items) || res.Daemon.Pages != res.Direct.Pages {
 		t.Errorf("bench result %+v", res)
 	}
-	if sb := res.StoreBench; sb == nil || sb.ExportBytes == 0 || sb.ListMs <= 0 || sb.ListSmallMs <= 0 || sb.CopyMs <= 0 || sb.SizeRatio <= 0 {
+	if sb := res.StoreBench; sb == nil || sb.ExportBytes == 0 || sb.ListMs <= 0 || sb.ListSmallMs <= 0 || sb.CopyMs <= 0 || sb.CopyColdMs <= 0 || sb.SizeRatio <= 0 {
 		t.Errorf("bench store measures: %+v", res.StoreBench)
 	}
 	// CPU times are not checked: a run this small may take less than the

@@ -26,7 +26,7 @@ func TestExportImportSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.FetchAll(ctx, protocol.FetchAllParams{SessionID: s.ID(), Resource: "payments"}, nil); err != nil {
+	if _, err := s.FetchAll(ctx, protocol.FetchAllParams{SessionID: s.ID(), Resource: "payments"}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	sid := s.ID()

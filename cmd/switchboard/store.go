@@ -101,6 +101,11 @@ with their session: "switchboard import" reads them into a session.`,
 
 func printReport(w io.Writer, r store.Report) {
 	fmt.Fprintf(w, "store %s: %d sessions, %d states, %d of %d items readable\n", r.Path, r.Sessions, r.States, r.Readable, r.Expected)
+	if r.Ballast.Size > 0 {
+		fmt.Fprintf(w, "ballast %s: %d MiB\n", r.Ballast.Path, r.Ballast.Size>>20)
+	} else {
+		fmt.Fprintf(w, "ballast %s: missing (the disk was nearly full, or is too small for it; the daemon makes it again once space is back)\n", r.Ballast.Path)
+	}
 	for _, d := range r.Damage {
 		fmt.Fprintf(w, "damaged: %s\n", d)
 	}

@@ -12,7 +12,7 @@ import (
 
 	vcr "gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
-	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/connector/redact"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -28,7 +28,7 @@ import (
 // nearest recorded request; Misses lists them all.
 type Player struct {
 	tape    *Tape
-	red     *capture.Redactor
+	red     *redact.Redactor
 	lenient bool
 
 	mu     sync.Mutex
@@ -42,7 +42,7 @@ var _ http.RoundTripper = (*Player)(nil)
 // NewPlayer returns a player of t for a session with the secret config
 // values secrets.
 func NewPlayer(t *Tape, secrets []string, lenient bool) *Player {
-	p := &Player{tape: t, red: capture.NewRedactor(secrets), lenient: lenient, index: map[string][]int{}, next: map[string]int{}}
+	p := &Player{tape: t, red: redact.NewRedactor(secrets), lenient: lenient, index: map[string][]int{}, next: map[string]int{}}
 	for pos, i := range t.HTTP {
 		k := p.key(i.Request.Method, i.Request.URL, i.Request.Body)
 		p.index[k] = append(p.index[k], pos)

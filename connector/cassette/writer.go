@@ -12,7 +12,7 @@ import (
 	vcr "gopkg.in/dnaeon/go-vcr.v4/pkg/cassette"
 
 	"github.com/switchboardpay/switchboard/connector/httprecord"
-	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/connector/redact"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -29,14 +29,14 @@ const ErrorHeader = "X-Switchboard-Error"
 // Invariant: byCall holds the interactions of calls not yet added.
 type Writer struct {
 	path string
-	red  *capture.Redactor
+	red  *redact.Redactor
 
 	mu     sync.Mutex
-	c      *vcr.Cassette           // guarded by mu
-	byCall map[*capture.Call][]int // guarded by mu
-	calls  int                     // guarded by mu
-	saved  bool                    // guarded by mu: nothing added since the last save
-	j      *journal                // guarded by mu: what was added since the last save
+	c      *vcr.Cassette              // guarded by mu
+	byCall map[*httprecord.Call][]int // guarded by mu
+	calls  int                        // guarded by mu
+	saved  bool                       // guarded by mu: nothing added since the last save
+	j      *journal                   // guarded by mu: what was added since the last save
 }
 
 // NewWriter starts a cassette at path for a session, with its secret
@@ -46,7 +46,7 @@ func NewWriter(path string, s Session, secrets []string) (*Writer, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err
 	}
-	w := &Writer{path: path, red: capture.NewRedactor(secrets), c: vcr.New(name(path)), byCall: map[*capture.Call][]int{}}
+	w := &Writer{path: path, red: redact.NewRedactor(secrets), c: vcr.New(name(path)), byCall: map[*httprecord.Call][]int{}}
 	w.c.AddInteraction(jsonInteraction(sessionURL, s, nil))
 	if err := w.Save(); err != nil {
 		return nil, err
@@ -76,14 +76,14 @@ func (w *Writer) add(ctx context.Context, req *http.Request, ex protocol.HTTPExc
 	w.c.AddInteraction(i)
 	w.j.append(i, false)
 	w.saved = false
-	if c := capture.CallFrom(ctx); c != nil {
+	if c := httprecord.CallFrom(ctx); c != nil {
 		w.byCall[c] = append(w.byCall[c], i.ID)
 	}
 }
 
 // Interaction turns an exchange into a cassette interaction, redacted with
 // red.
-func Interaction(red *capture.Redactor, req *http.Request, ex protocol.HTTPExchangeParams) *vcr.Interaction {
+func Interaction(red *redact.Redactor, req *http.Request, ex protocol.HTTPExchangeParams) *vcr.Interaction {
 	headers := http.Header(red.Headers(ex.Request.Headers))
 	body := red.Body(headers.Get("Content-Type"), ex.Request.Body)
 	i := &vcr.Interaction{Request: vcr.Request{
@@ -107,7 +107,7 @@ func Interaction(red *capture.Redactor, req *http.Request, ex protocol.HTTPExcha
 
 // AddCall records a connector call; c is the capture call its exchanges
 // were made under, or nil.
-func (w *Writer) AddCall(c *capture.Call, call Call) {
+func (w *Writer) AddCall(c *httprecord.Call, call Call) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if c != nil {
@@ -128,7 +128,7 @@ func (w *Writer) AddCall(c *capture.Call, call Call) {
 	w.j.append(i, true)
 }
 
-func redactJSON(red *capture.Redactor, raw []byte) []byte {
+func redactJSON(red *redact.Redactor, raw []byte) []byte {
 	if len(raw) == 0 {
 		return nil
 	}

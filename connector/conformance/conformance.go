@@ -30,13 +30,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -73,6 +74,10 @@ const (
 type Options struct {
 	// Provider names the connector in error messages.
 	Provider string
+	// Logger gets the connector's contained panics (nil: slog.Default()).
+	Logger *slog.Logger
+	// CallTimeout bounds each connector call (0: none).
+	CallTimeout time.Duration
 	// Resources to check ("payments", "balances", or "others#name" for one
 	// named task). Default: every fetch capability the connector supports.
 	Resources []string
@@ -205,7 +210,7 @@ var ErrUnsupported = errors.New("resource not supported")
 func Check(ctx context.Context, c connector.Connector, opts Options) (Report, error) {
 	start := time.Now()
 	o := opts.withDefaults()
-	k := &checker{c: c, o: o}
+	k := &checker{c: driver.Open(c, driver.Opts{Provider: o.Provider, Logger: o.Logger, Timeout: o.CallTimeout}), o: o}
 	tasks, err := k.tasks(ctx)
 	if err != nil {
 		return Report{}, err
@@ -258,20 +263,16 @@ func (o Options) withDefaults() Options {
 }
 
 type checker struct {
-	c connector.Connector
+	c *driver.Conn
 	o Options
 }
 
 // tasks returns the connector's task tree, or nil without one.
 func (k *checker) tasks(ctx context.Context) ([]connector.Task, error) {
-	in, ok := k.c.(connector.Installer)
-	if !ok {
+	if k.c.Installer == nil {
 		return nil, nil
 	}
-	if i, ok := k.c.(interface{ Installs() bool }); ok && !i.Installs() {
-		return nil, nil
-	}
-	tasks, err := engine.Call(ctx, k.o.Provider, "install", in.Install)
+	tasks, err := driver.Call(ctx, k.c.Opts, "install", k.c.Installer.Install)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -315,7 +316,7 @@ func (k *checker) resolve(tasks []connector.Task) ([]target, error) {
 	walk(tasks, nil)
 	// Supported resources missing from the tree are checked as roots.
 	for _, r := range protocol.Resources {
-		if !connector.Supports(k.c, protocol.FetchCapability(r)) {
+		if !k.c.Has(protocol.FetchCapability(r)) {
 			continue
 		}
 		if !slices.ContainsFunc(all, func(x target) bool { return x.resource == r }) {
@@ -328,7 +329,7 @@ func (k *checker) resolve(tasks []connector.Task) ([]target, error) {
 	})
 	var supported []target
 	for _, t := range all {
-		if connector.Supports(k.c, protocol.FetchCapability(t.resource)) {
+		if k.c.Has(protocol.FetchCapability(t.resource)) {
 			supported = append(supported, t)
 		}
 	}
@@ -510,7 +511,7 @@ func (k *checker) run(ctx context.Context, label, parentRef, resource, name stri
 			r.limited = true
 			return r, nil
 		}
-		res, err := engine.Fetch(ctx, k.o.Provider, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
+		res, err := driver.Fetch(ctx, k.c, resource, connector.FetchRequest{State: state, FromPayload: from, Name: name, PageSize: size})
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, ctx.Err()
@@ -592,7 +593,7 @@ func (k *checker) checkTarget(ctx context.Context, t target, p parent, rr *Resou
 		if err != nil {
 			return out, err
 		}
-		if c, ok := engine.IsNotImplemented(r.err); ok {
+		if c, ok := driver.IsNotImplemented(r.err); ok {
 			// A Formance stub: the capability is absent, not broken.
 			add(Finding{Check: CheckNotImplemented, PageSize: size, Warning: true,
 				Message: fmt.Sprintf("%s answered \"not implemented\" (connector.ErrNotImplemented): it is reported as absent, and not checked", c)})

@@ -21,7 +21,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/conformance"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -129,7 +129,8 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 		o(s)
 	}
 	ctx := context.Background()
-	caps := connector.Capabilities(c)
+	d := driver.Open(c, driver.Opts{Provider: "connector"})
+	caps := d.Capabilities()
 	if len(caps) == 0 {
 		t.Errorf("smoke: the connector has no capability")
 	}
@@ -138,7 +139,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 	var tasks []connector.Task
 	if in, ok := c.(connector.Installer); ok {
 		var err error
-		tasks, err = engine.Call(ctx, "connector", "install", in.Install)
+		tasks, err = driver.Call(ctx, driver.Opts{Provider: "connector"}, "install", in.Install)
 		if err != nil {
 			t.Errorf("smoke: install: %v", err)
 		}
@@ -183,7 +184,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 				from = parents[0]
 			}
 		}
-		res, err := engine.Fetch(ctx, "connector", c, resource, connector.FetchRequest{FromPayload: from, PageSize: s.pageSize})
+		res, err := driver.Fetch(ctx, d, resource, connector.FetchRequest{FromPayload: from, PageSize: s.pageSize})
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +218,7 @@ func Smoke(t testing.TB, c connector.Connector, opts ...SmokeOption) {
 	}
 	if s.bankAccount != nil {
 		if f, ok := c.(connector.BankAccountCreator); ok && slices.Contains(caps, protocol.CapCreateBankAccount) {
-			acc, err := engine.Call(ctx, "connector", "create:bankAccount", func(ctx context.Context) (connector.Account, error) { return f.CreateBankAccount(ctx, *s.bankAccount) })
+			acc, err := driver.Call(ctx, driver.Opts{Provider: "connector"}, "create:bankAccount", func(ctx context.Context) (connector.Account, error) { return f.CreateBankAccount(ctx, *s.bankAccount) })
 			if err != nil {
 				t.Errorf("smoke: create:bankAccount: %v", err)
 			} else if acc.Reference == "" {
@@ -265,7 +266,7 @@ func initiate(t testing.TB, c connector.Connector, caps []string, kind string, i
 		t.Errorf("smoke: a %s sample was given but the connector does not implement %s", kind, create)
 		return
 	}
-	res, err := engine.Call(ctx, "connector", create, func(ctx context.Context) (connector.InitiationResult, error) { return creator(ctx, *in) })
+	res, err := driver.Call(ctx, driver.Opts{Provider: "connector"}, create, func(ctx context.Context) (connector.InitiationResult, error) { return creator(ctx, *in) })
 	if err != nil {
 		t.Errorf("smoke: %s: %v", create, err)
 		return
@@ -281,7 +282,7 @@ func initiate(t testing.TB, c connector.Connector, caps []string, kind string, i
 			t.Errorf("smoke: %s returned polling id %q but the connector does not implement %s", create, res.PollingID, poll)
 			return
 		}
-		pr, err := engine.Call(ctx, "connector", poll, func(ctx context.Context) (connector.PollResult, error) { return poller(ctx, res.PollingID) })
+		pr, err := driver.Call(ctx, driver.Opts{Provider: "connector"}, poll, func(ctx context.Context) (connector.PollResult, error) { return poller(ctx, res.PollingID) })
 		if err != nil {
 			t.Errorf("smoke: %s %q: %v", poll, res.PollingID, err)
 			return
@@ -311,7 +312,7 @@ func reverse(t testing.TB, c connector.Connector, caps []string, kind string, r 
 		t.Errorf("smoke: a %s reversal sample was given but the connector does not implement %s", kind, capability)
 		return
 	}
-	p, err := engine.Call(context.Background(), "connector", capability, func(ctx context.Context) (connector.Payment, error) { return fn(ctx, *r) })
+	p, err := driver.Call(context.Background(), driver.Opts{Provider: "connector"}, capability, func(ctx context.Context) (connector.Payment, error) { return fn(ctx, *r) })
 	if err != nil {
 		t.Errorf("smoke: %s: %v", capability, err)
 	} else if p.Reference == "" {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/cassette"
-	"github.com/switchboardpay/switchboard/daemon/capture"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/connector/httprecord"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -95,13 +95,13 @@ func ReplayGolden(t testing.TB, p *connector.Provider, config any, cassettePath,
 		if rc.Error != "" {
 			continue // a failed call has no outcome to compare
 		}
-		res, err := engine.Fetch(context.Background(), p.Name, c, rc.Resource, connector.FetchRequest{
+		res, err := driver.Fetch(context.Background(), driver.Open(c, driver.Opts{Provider: p.Name}), rc.Resource, connector.FetchRequest{
 			State: rc.StateBefore, FromPayload: rc.FromPayload, Name: rc.Name, PageSize: rc.PageSize,
 		})
 		if err != nil {
 			t.Fatalf("connectortest: replay call %d (%s page %d): %v", i, rc.Operation, rc.Page, err)
 		}
-		after := engine.NormalizeState(res.NewState)
+		after := driver.NormalizeState(res.NewState)
 		if !jsonEqual(after, rc.StateAfter) || res.HasMore != rc.HasMore || res.Count != rc.Items {
 			t.Errorf("connectortest: replay call %d (%s page %d): got %d items, hasMore %v, state %s; recorded %d items, hasMore %v, state %s",
 				i, rc.Operation, rc.Page, res.Count, res.HasMore, after, rc.Items, rc.HasMore, rc.StateAfter)
@@ -172,8 +172,9 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 	if cl, ok := c.(interface{ Close() error }); ok {
 		defer cl.Close()
 	}
+	d := driver.Open(c, driver.Opts{Provider: p.Name})
 	if len(resources) == 0 {
-		caps := connector.Capabilities(c)
+		caps := d.Capabilities()
 		for _, r := range protocol.Resources {
 			if r != protocol.ResourceBalances && slices.Contains(caps, protocol.FetchCapability(r)) {
 				resources = append(resources, r)
@@ -186,8 +187,8 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 			if page > 10_000 {
 				t.Fatalf("connectortest: record %s: more than 10,000 pages", r)
 			}
-			call := &capture.Call{Operation: "fetch/" + r, Page: page}
-			res, err := engine.Fetch(capture.WithCall(context.Background(), call), p.Name, c, r, connector.FetchRequest{State: state, PageSize: pageSize})
+			call := &httprecord.Call{Operation: "fetch/" + r, Page: page}
+			res, err := driver.Fetch(httprecord.WithCall(context.Background(), call), d, r, connector.FetchRequest{State: state, PageSize: pageSize})
 			rc := cassette.Call{Operation: call.Operation, Resource: r, Page: page, PageSize: pageSize, StateBefore: state}
 			if err != nil {
 				rc.Error = err.Error()
@@ -195,7 +196,7 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 				_ = w.Close()
 				t.Fatalf("connectortest: record %s page %d: %v", r, page, err)
 			}
-			rc.StateAfter, rc.HasMore, rc.Items = engine.NormalizeState(res.NewState), res.HasMore, res.Count
+			rc.StateAfter, rc.HasMore, rc.Items = driver.NormalizeState(res.NewState), res.HasMore, res.Count
 			w.AddCall(call, rc)
 			state = res.NewState
 			if !res.HasMore {

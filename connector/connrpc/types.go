@@ -11,6 +11,7 @@ package connrpc
 
 import (
 	"encoding/json"
+	"github.com/switchboardpay/switchboard/connector/wire"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -115,17 +116,8 @@ type FetchParams struct {
 	PageSize    int             `json:"pageSize"`
 }
 
-// FetchResult is the result of connector/fetch: items are wire items of
-// the resource (protocol.Account, Balance, Payment, Other, Order or
-// Conversion). A payments page may name stored payments to delete or to
-// mark CANCELLED.
-type FetchResult struct {
-	Items            json.RawMessage `json:"items"`
-	NewState         json.RawMessage `json:"newState"`
-	HasMore          bool            `json:"hasMore"`
-	PaymentsToDelete []string        `json:"paymentsToDelete,omitempty"`
-	PaymentsToCancel []string        `json:"paymentsToCancel,omitempty"`
-}
+// FetchResult is the result of connector/fetch (wire.FetchResult).
+type FetchResult = wire.FetchResult
 
 // InstallResult is the result of connector/install.
 type InstallResult struct {

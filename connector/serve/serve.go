@@ -27,6 +27,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -88,6 +90,10 @@ func (s *server) closeConn() {
 	}
 }
 
+// requestIDKey carries the daemon request a connector call serves. It is
+// a context value because the one that reads it is the connector's
+// http.RoundTripper (forward.go, daemonhttp.go), which gets only the
+// request the connector made.
 type requestIDKey struct{}
 
 func (s *server) handle(ctx context.Context, id json.RawMessage, method string, params json.RawMessage) (res any, err error) {
@@ -174,16 +180,8 @@ func (s *server) open(ctx context.Context, config json.RawMessage) (any, error) 
 	s.mu.Lock()
 	s.conn = c
 	s.mu.Unlock()
-	res := connrpc.OpenResult{Capabilities: connector.Capabilities(c)}
-	if res.Capabilities == nil {
-		res.Capabilities = []string{}
-	}
-	if _, ok := c.(connector.Installer); ok {
-		res.Installs = true
-		if i, ok := c.(interface{ Installs() bool }); ok {
-			res.Installs = i.Installs()
-		}
-	}
+	d := driver.Open(c, driver.Opts{})
+	res := connrpc.OpenResult{Capabilities: d.Capabilities(), Installs: d.Installer != nil}
 	if b, ok := c.(connector.Bootstrapper); ok {
 		res.BootstrapOnInstall = b.BootstrapOnInstall()
 	}
@@ -245,43 +243,43 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 			if !ok {
 				return nil, unsupported(protocol.CapFetchAccounts)
 			}
-			return fetch(ctx, req, f.FetchAccounts, connrpc.AccountToWire)
+			return fetch(ctx, req, f.FetchAccounts, wire.AccountToWire)
 		case protocol.ResourceExternalAccounts:
 			f, ok := c.(connector.ExternalAccountsFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchExternalAccounts)
 			}
-			return fetch(ctx, req, f.FetchExternalAccounts, connrpc.AccountToWire)
+			return fetch(ctx, req, f.FetchExternalAccounts, wire.AccountToWire)
 		case protocol.ResourceBalances:
 			f, ok := c.(connector.BalancesFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchBalances)
 			}
-			return fetch(ctx, req, f.FetchBalances, connrpc.BalanceToWire)
+			return fetch(ctx, req, f.FetchBalances, wire.BalanceToWire)
 		case protocol.ResourcePayments:
 			f, ok := c.(connector.PaymentsFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchPayments)
 			}
-			return fetch(ctx, req, f.FetchPayments, connrpc.PaymentToWire)
+			return fetch(ctx, req, f.FetchPayments, wire.PaymentToWire)
 		case protocol.ResourceOthers:
 			f, ok := c.(connector.OthersFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchOthers)
 			}
-			return fetch(ctx, req, f.FetchOthers, connrpc.OtherToWire)
+			return fetch(ctx, req, f.FetchOthers, wire.OtherToWire)
 		case protocol.ResourceOrders:
 			f, ok := c.(connector.OrdersFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchOrders)
 			}
-			return fetch(ctx, req, f.FetchOrders, connrpc.OrderToWire)
+			return fetch(ctx, req, f.FetchOrders, wire.OrderToWire)
 		case protocol.ResourceConversions:
 			f, ok := c.(connector.ConversionsFetcher)
 			if !ok {
 				return nil, unsupported(protocol.CapFetchConversions)
 			}
-			return fetch(ctx, req, f.FetchConversions, connrpc.ConversionToWire)
+			return fetch(ctx, req, f.FetchConversions, wire.ConversionToWire)
 		}
 		return nil, &connrpc.Error{Code: connrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown resource %q", fp.Resource)}
 	case connrpc.MethodInstall:
@@ -293,7 +291,7 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 		if err != nil {
 			return nil, err
 		}
-		return connrpc.InstallResult{Tasks: connrpc.TasksToWire(tasks)}, nil
+		return connrpc.InstallResult{Tasks: wire.TasksToWire(tasks)}, nil
 	case connrpc.MethodUninstall:
 		u, ok := c.(connector.Uninstaller)
 		if !ok {
@@ -312,17 +310,17 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 		if err := decode(params, &bp); err != nil {
 			return nil, err
 		}
-		acc, err := f.CreateBankAccount(ctx, connrpc.BankAccountFromWire(bp.BankAccount))
+		acc, err := f.CreateBankAccount(ctx, wire.BankAccountFromWire(bp.BankAccount))
 		if err != nil {
 			return nil, err
 		}
-		return connrpc.BankAccountResult{Account: connrpc.AccountToWire(acc)}, nil
+		return connrpc.BankAccountResult{Account: wire.AccountToWire(acc)}, nil
 	case connrpc.MethodCreateTransfer, connrpc.MethodCreatePayout:
 		var ip connrpc.InitiationParams
 		if err := decode(params, &ip); err != nil {
 			return nil, err
 		}
-		in, err := connrpc.InitiationFromWire(ip.Initiation)
+		in, err := wire.InitiationFromWire(ip.Initiation)
 		if err != nil {
 			return nil, &connrpc.Error{Code: connrpc.CodeInvalidParams, Message: err.Error()}
 		}
@@ -343,7 +341,7 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 		if err != nil {
 			return nil, err
 		}
-		return connrpc.InitiationResultToWire(res), nil
+		return wire.InitiationResultToWire(res), nil
 	case connrpc.MethodPollTransfer, connrpc.MethodPollPayout:
 		var pp connrpc.PollParams
 		if err := decode(params, &pp); err != nil {
@@ -369,13 +367,13 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 		if err != nil {
 			return nil, err
 		}
-		return connrpc.PollResultToWire(res), nil
+		return wire.PollResultToWire(res), nil
 	case connrpc.MethodReverseTransfer, connrpc.MethodReversePayout:
 		var rp connrpc.ReverseParams
 		if err := decode(params, &rp); err != nil {
 			return nil, err
 		}
-		r, err := connrpc.ReversalFromWire(rp.Reversal)
+		r, err := wire.ReversalFromWire(rp.Reversal)
 		if err != nil {
 			return nil, &connrpc.Error{Code: connrpc.CodeInvalidParams, Message: err.Error()}
 		}
@@ -396,7 +394,7 @@ func dispatch(ctx context.Context, c connector.Connector, method string, params 
 		if err != nil {
 			return nil, err
 		}
-		return connrpc.ReverseResult{Payment: connrpc.PaymentToWire(pay)}, nil
+		return connrpc.ReverseResult{Payment: wire.PaymentToWire(pay)}, nil
 	}
 	return nil, &connrpc.Error{Code: connrpc.CodeMethodNotFound, Message: "method not found: " + method}
 }

@@ -58,7 +58,7 @@ func AppendPage(buf []byte, pg *protocol.Page, withItems bool) []byte {
 	buf = append(buf, `,"hasMore":`...)
 	buf = strconv.AppendBool(buf, pg.HasMore)
 	buf = append(buf, `,"durationMs":`...)
-	buf = strconv.AppendFloat(buf, pg.DurationMs, 'f', -1, 64)
+	buf = jsonenc.AppendFloat(buf, pg.DurationMs)
 	buf = appendStrings(buf, `,"deleted":[`, pg.Deleted)
 	buf = appendStrings(buf, `,"cancelled":[`, pg.Cancelled)
 	buf = appendStrings(buf, `,"httpExchanges":[`, pg.HTTPExchanges)

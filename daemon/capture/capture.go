@@ -8,7 +8,6 @@ import (
 	"context"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 
 	"github.com/switchboardpay/switchboard/connector/httprecord"
@@ -93,7 +92,7 @@ func (r *Recorder) keep(ctx context.Context, ex protocol.HTTPExchangeParams) str
 	if c := CallFrom(ctx); c != nil {
 		ex.Operation = c.Operation
 		ex.Page = c.Page
-		c.add(ex.ID)
+		c.Add(ex.ID)
 	}
 	r.ring.Add(ex)
 	if r.pub != nil {
@@ -102,50 +101,14 @@ func (r *Recorder) keep(ctx context.Context, ex protocol.HTTPExchangeParams) str
 	return ex.ID
 }
 
-// Call is the connector call in progress, carried by the context of every
-// request the connector makes during it.
-type Call struct {
-	Operation string
-	Page      int
-
-	mu  sync.Mutex
-	ids []string
-}
-
-type callKey struct{}
+// Call is the connector call in progress (httprecord.Call).
+type Call = httprecord.Call
 
 // WithCall returns ctx carrying the call.
-func WithCall(ctx context.Context, c *Call) context.Context {
-	return context.WithValue(ctx, callKey{}, c)
-}
+func WithCall(ctx context.Context, c *Call) context.Context { return httprecord.WithCall(ctx, c) }
 
 // CallFrom returns the call of ctx, or nil.
-func CallFrom(ctx context.Context) *Call {
-	c, _ := ctx.Value(callKey{}).(*Call)
-	return c
-}
-
-func (c *Call) add(id string) {
-	c.mu.Lock()
-	c.ids = append(c.ids, id)
-	c.mu.Unlock()
-}
-
-// Adopt makes the exchanges of other, a call made ahead for this one (a
-// prefetched page), this call's.
-func (c *Call) Adopt(other *Call) {
-	ids := other.Exchanges()
-	c.mu.Lock()
-	c.ids = append(c.ids, ids...)
-	c.mu.Unlock()
-}
-
-// Exchanges returns the ids of the exchanges made during the call.
-func (c *Call) Exchanges() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.ids...)
-}
+func CallFrom(ctx context.Context) *Call { return httprecord.CallFrom(ctx) }
 
 // Transport is the http.RoundTripper of a session's connector: it sends
 // through Base and records each exchange, redacted, in Rec.

@@ -15,6 +15,9 @@ type faultSlot struct {
 	f  *protocol.InjectedFault
 }
 
+// faultKey stays a context value: the fault transport (an
+// http.RoundTripper) marks the fault on the request it got, and the
+// capture transport reads it from the same request.
 type faultKey struct{}
 
 func withFaultSlot(ctx context.Context) (context.Context, *faultSlot) {

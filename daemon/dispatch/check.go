@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/conformance"
 	"github.com/switchboardpay/switchboard/daemon/bus"
 	"github.com/switchboardpay/switchboard/daemon/review"
@@ -38,14 +37,14 @@ func (h handlers) ConnectorCheck(ctx context.Context, c *conn, p protocol.Connec
 		if capability == "" {
 			return none, protocol.InvalidParams(protocol.FieldError{Field: "resources", Message: fmt.Sprintf("unknown resource %q: want one of %s", r, strings.Join(protocol.Resources, ", "))})
 		}
-		if !connector.Supports(ss.Connector(), capability) {
+		if !ss.Driver().Has(capability) {
 			return none, protocol.CapabilityUnsupported(ss.Provider(), capability)
 		}
 	}
 	prog, ctx := c.startProgress(ctx, p.WorkDoneToken, "Checking "+ss.Info().Name)
 	pages, items := 0, 0
 	rep, err := conformance.Check(ctx, ss.Connector(), conformance.Options{
-		Provider: ss.Provider(), Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
+		Provider: ss.Provider(), Logger: ss.Driver().Opts.Logger, CallTimeout: ss.Driver().Opts.Timeout, Resources: p.Resources, PageSizes: p.PageSizes, DefaultPageSize: ss.PageSize(),
 		MaxPages: p.MaxPages, MaxParents: p.MaxParents,
 		OnPage: func(e conformance.PageEvent) {
 			pages++
@@ -106,7 +105,7 @@ func addReview(ctx context.Context, ss *session.Session, resources []string, res
 			resource = protocol.ResourcePayments
 		}
 	}
-	r, err := review.Run(ctx, review.Target{Provider: ss.Provider(), Conn: ss.Connector(), Faults: ss.Faults()}, resource)
+	r, err := review.Run(ctx, review.Target{Provider: ss.Provider(), Conn: ss.Driver(), Faults: ss.Faults()}, resource)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()

@@ -19,7 +19,6 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/switchboardpay/switchboard/daemon/bus"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/session"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/daemon/transport"
@@ -120,7 +119,7 @@ type conn struct {
 // returns, the connection's requests are cancelled and finished.
 func (s *Server) Serve(ctx context.Context, stream *transport.Stream) int {
 	stop := make(chan struct{})
-	ctx, cancel := context.WithCancel(engine.WithStop(engine.WithLogger(ctx, s.logger), stop))
+	ctx, cancel := context.WithCancel(ctx)
 	c := &conn{
 		stop: stop,
 		srv:  s, stream: stream, ctx: ctx, cancel: cancel,

@@ -31,20 +31,18 @@ func exportData(ctx context.Context, ss *session.Session, p protocol.DataExportP
 		return protocol.DataExportResult{}, protocol.InvalidParams(protocol.FieldError{Field: "path", Message: err.Error()})
 	}
 	defer os.Remove(f.Name())
-	w := bufio.NewWriterSize(f, 256<<10)
+	w := newAsyncWriter(f)
 	var size int64
 	n, err := ss.Export(ctx, p.Resource, func(line []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err // $/cancelRequest or the connection gone
 		}
-		size += int64(len(line)) + 1
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
-		return w.WriteByte('\n')
+		size += int64(len(line))
+		_, err := w.Write(line)
+		return err
 	})
-	if err == nil {
-		err = w.Flush()
+	if werr := w.Close(); err == nil {
+		err = werr
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

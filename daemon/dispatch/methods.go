@@ -197,7 +197,7 @@ func (h handlers) FetchAll(ctx context.Context, c *conn, p protocol.FetchAllPara
 	defer h.s.bus.BeginRequest(ss.ID(), c.sub)()
 	prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Fetching "+p.Resource)
 	pages, items := 0, 0
-	res, err := ss.FetchAll(wctx, p, func(task string, page *protocol.Page) {
+	res, err := ss.FetchAll(wctx, p, c.stop, func(task string, page *protocol.Page) {
 		pages++
 		items += page.ItemCount
 		prog.report(fmt.Sprintf("%s: %s pages, %s items", p.Resource, count(pages), count(items)))
@@ -218,7 +218,7 @@ func (h handlers) SyncRun(ctx context.Context, c *conn, p protocol.SyncRunParams
 	defer h.s.bus.BeginRequest(ss.ID(), c.sub)()
 	prog, wctx := c.startProgress(ctx, p.WorkDoneToken, "Sync "+ss.Info().Name)
 	pages, items := 0, 0
-	res, err := ss.Sync(wctx, p, func(task string, page *protocol.Page) {
+	res, err := ss.Sync(wctx, p, c.stop, func(task string, page *protocol.Page) {
 		pages++
 		items += page.ItemCount
 		prog.report(fmt.Sprintf("%s: page %d; %s pages, %s items in all", task, page.Page, count(pages), count(items)))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -42,6 +43,9 @@ type PagePoint struct {
 type Stepper struct {
 	ID        string
 	SessionID string
+	// Stop, when closed, ends a pause with ErrStopping (set before the
+	// walk starts).
+	Stop <-chan struct{}
 
 	timeout  time.Duration
 	announce func(protocol.StepPausedParams)
@@ -158,7 +162,7 @@ func (s *Stepper) BeforePage(ctx context.Context, at PagePoint) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-stopChan(ctx):
+	case <-s.Stop:
 		return ErrStopping
 	case <-timer.C:
 		return &stepTimeout{&protocol.Error{Code: protocol.CodeRequestCancelled,
@@ -203,7 +207,7 @@ func hits(b protocol.Breakpoint, at PagePoint) (string, bool) {
 		if len(from) == 0 {
 			from = json.RawMessage("null")
 		}
-		return fmt.Sprintf("page %d returned the state it started from, %s, with hasMore true", last.Page, clip(last.NewState)), last.HasMore && string(NormalizeState(last.NewState)) == string(NormalizeState(from))
+		return fmt.Sprintf("page %d returned the state it started from, %s, with hasMore true", last.Page, clip(last.NewState)), last.HasMore && string(driver.NormalizeState(last.NewState)) == string(driver.NormalizeState(from))
 	case protocol.BreakUnknownStatus:
 		if at.Resource != protocol.ResourcePayments {
 			return "", false
@@ -231,12 +235,6 @@ var KnownStatuses = []string{
 	protocol.PaymentStatusCancelled, protocol.PaymentStatusExpired, protocol.PaymentStatusRefunded,
 	protocol.PaymentStatusRefundedFailure, protocol.PaymentStatusDispute, protocol.PaymentStatusDisputeWon,
 	protocol.PaymentStatusDisputeLost, protocol.PaymentStatusAuthorisation, protocol.PaymentStatusCapture,
-}
-
-// stopChan returns the stop channel of ctx (WithStop), or nil.
-func stopChan(ctx context.Context) <-chan struct{} {
-	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
-	return stop
 }
 
 // StateReader is what a Pager may offer step mode: the cached state of a

@@ -1,3 +1,7 @@
+// Package engine walks a session's resources through the driver: pages
+// in order with stall and limit checks (PageAll), steps (Stepper), and the
+// stop of a connection's walks. One page or one call is the driver's
+// (connector/driver).
 package engine
 
 import (
@@ -9,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -25,8 +30,10 @@ type Target struct {
 // pages without touching any cached state.
 type Pager interface {
 	Hold(t Target, op string) (release func(), err error)
-	NextPage(ctx context.Context, t Target, task string) (protocol.Page, error)
-	Peek(ctx context.Context, t Target, state json.RawMessage) (Result, error)
+	// NextPage fetches with ahead, the walk's page made ahead (nil for
+	// none).
+	NextPage(ctx context.Context, t Target, task string, ahead *driver.Prefetcher) (protocol.Page, error)
+	Peek(ctx context.Context, t Target, state json.RawMessage) (driver.Result, error)
 	// KeyOf names the state key of a target.
 	KeyOf(t Target) string
 	// KnownParents returns every item of resource fetched so far, in this
@@ -41,6 +48,9 @@ type Limits struct {
 	// Gate, when set, is asked before every page (step mode); the walk
 	// then fetches no page ahead.
 	Gate Gate
+	// Stop, when closed (the daemon or the connection that asked shuts
+	// down), ends the walk between two pages with ErrStopping.
+	Stop <-chan struct{}
 }
 
 // maxEmptyPages is how many empty pages in a row with hasMore a connector
@@ -66,10 +76,10 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 	// Pages are fetched one ahead (see prefetch.go), except in a walk
 	// with children: a parent's next page is fetched after its children
 	// ran, as production does, not before.
-	var pf *prefetcher
+	var pf *driver.Prefetcher
 	if onItems == nil && lim.Gate == nil {
-		ctx, pf = withPrefetcher(ctx)
-		defer pf.close()
+		pf = driver.NewPrefetcher()
+		defer pf.Close()
 	}
 	seen := map[[32]byte]int{} // state hash -> page that returned it
 	empty := 0
@@ -94,18 +104,18 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
-		if res.Pages > 0 && Stopping(ctx) {
+		if res.Pages > 0 && lim.stopping() {
 			res.DurationMs = ms(time.Since(start))
 			return res, ErrStopping
 		}
 		if pf != nil {
-			pf.setAllow(!Stopping(ctx) && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
+			pf.SetAllow(!lim.stopping() && (lim.MaxPages <= 0 || res.Pages+1 < lim.MaxPages))
 		}
 		if err := gate(); err != nil {
 			res.DurationMs = ms(time.Since(start))
 			return res, err
 		}
-		page, err := p.NextPage(ctx, t, task)
+		page, err := p.NextPage(ctx, t, task, pf)
 		if err != nil {
 			res.DurationMs = ms(time.Since(start))
 			return res, err
@@ -165,21 +175,13 @@ func PageAll(ctx context.Context, p Pager, t Target, task string, lim Limits, on
 // finished and stored, no new one is started.
 var ErrStopping = &protocol.Error{Code: protocol.CodeServerCancelled, Message: "shutting down: stopped between pages; the pages fetched so far are stored and the state is after the last of them"}
 
-type stopKey struct{}
-
-// WithStop returns ctx whose walks stop between pages once stop is closed.
-func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
-	return context.WithValue(ctx, stopKey{}, stop)
-}
-
-// Stopping reports whether the walks of ctx must stop.
-func Stopping(ctx context.Context) bool {
-	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
-	if stop == nil {
+// stopping reports whether the walk must stop between pages.
+func (l Limits) stopping() bool {
+	if l.Stop == nil {
 		return false
 	}
 	select {
-	case <-stop:
+	case <-l.Stop:
 		return true
 	default:
 		return false
@@ -236,7 +238,7 @@ func ParentOf(tasks []protocol.Task, resource, name string) (protocol.Task, bool
 //
 // gate, when not nil, is asked before every page of every task (step
 // mode); a walk it ends (step/abort, step timeout) ends the cycle.
-func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPagesPerTask int, gate Gate, onPage PageFunc) (protocol.SyncRunResult, error) {
+func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize int, lim Limits, onPage PageFunc) (protocol.SyncRunResult, error) {
 	start := time.Now()
 	var res protocol.SyncRunResult
 	var run func(t protocol.Task, parentPath string, from json.RawMessage) error
@@ -283,7 +285,7 @@ func Sync(ctx context.Context, p Pager, tasks []protocol.Task, pageSize, maxPage
 			}
 		}
 		target := Target{Resource: t.Resource, Name: t.Name, FromPayload: from, PageSize: pageSize}
-		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: maxPagesPerTask, Gate: gate}, onPage, onItems)
+		r, err := PageAll(ctx, p, target, path, Limits{MaxPages: lim.MaxPages, Gate: lim.Gate, Stop: lim.Stop}, onPage, onItems)
 		tr := &res.Tasks[idx]
 		tr.Pages, tr.Items, tr.HasMore, tr.Stalled = r.Pages, r.Items, r.HasMore, r.Stalled
 		if r.Stalled {

@@ -11,8 +11,9 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/daemon/capture"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -61,8 +62,8 @@ var (
 	_ connector.Uninstaller             = (*Connector)(nil)
 	_ connector.Bootstrapper            = (*Connector)(nil)
 	_ connector.PayoutThrottler         = (*Connector)(nil)
-	_ engine.WireFetcher                = (*Connector)(nil)
-	_ connector.CapabilityReporter      = (*Connector)(nil)
+	_ driver.WireFetcher                = (*Connector)(nil)
+	_ driver.Declarer                   = (*Connector)(nil)
 )
 
 // recorderOf finds the session's capture recorder behind the Env's client.
@@ -377,27 +378,27 @@ func noErr[W, T any](f func(W) T) func(W) (T, error) {
 
 // FetchAccounts implements connector.AccountsFetcher.
 func (c *Connector) FetchAccounts(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Account], error) {
-	return fetchRemote(c, ctx, protocol.ResourceAccounts, req, noErr(connrpc.AccountFromWire))
+	return fetchRemote(c, ctx, protocol.ResourceAccounts, req, noErr(wire.AccountFromWire))
 }
 
 // FetchExternalAccounts implements connector.ExternalAccountsFetcher.
 func (c *Connector) FetchExternalAccounts(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Account], error) {
-	return fetchRemote(c, ctx, protocol.ResourceExternalAccounts, req, noErr(connrpc.AccountFromWire))
+	return fetchRemote(c, ctx, protocol.ResourceExternalAccounts, req, noErr(wire.AccountFromWire))
 }
 
 // FetchBalances implements connector.BalancesFetcher.
 func (c *Connector) FetchBalances(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Balance], error) {
-	return fetchRemote(c, ctx, protocol.ResourceBalances, req, connrpc.BalanceFromWire)
+	return fetchRemote(c, ctx, protocol.ResourceBalances, req, wire.BalanceFromWire)
 }
 
 // FetchPayments implements connector.PaymentsFetcher.
 func (c *Connector) FetchPayments(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Payment], error) {
-	return fetchRemote(c, ctx, protocol.ResourcePayments, req, connrpc.PaymentFromWire)
+	return fetchRemote(c, ctx, protocol.ResourcePayments, req, wire.PaymentFromWire)
 }
 
 // FetchOthers implements connector.OthersFetcher.
 func (c *Connector) FetchOthers(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Other], error) {
-	return fetchRemote(c, ctx, protocol.ResourceOthers, req, noErr(connrpc.OtherFromWire))
+	return fetchRemote(c, ctx, protocol.ResourceOthers, req, noErr(wire.OtherFromWire))
 }
 
 // Install implements connector.Installer.
@@ -406,24 +407,24 @@ func (c *Connector) Install(ctx context.Context) ([]connector.Task, error) {
 	if err := c.call(ctx, connrpc.MethodInstall, struct{}{}, &res); err != nil {
 		return nil, err
 	}
-	return connrpc.TasksFromWire(res.Tasks), nil
+	return wire.TasksFromWire(res.Tasks), nil
 }
 
 // CreateBankAccount implements connector.BankAccountCreator.
 func (c *Connector) CreateBankAccount(ctx context.Context, ba connector.BankAccount) (connector.Account, error) {
 	var res connrpc.BankAccountResult
-	if err := c.call(ctx, connrpc.MethodCreateBankAccount, connrpc.BankAccountParams{BankAccount: connrpc.BankAccountToWire(ba)}, &res); err != nil {
+	if err := c.call(ctx, connrpc.MethodCreateBankAccount, connrpc.BankAccountParams{BankAccount: wire.BankAccountToWire(ba)}, &res); err != nil {
 		return connector.Account{}, err
 	}
-	return connrpc.AccountFromWire(res.Account), nil
+	return wire.AccountFromWire(res.Account), nil
 }
 
 func (c *Connector) initiate(ctx context.Context, method string, in connector.Initiation) (connector.InitiationResult, error) {
 	var res protocol.InitiationResult
-	if err := c.call(ctx, method, connrpc.InitiationParams{Initiation: connrpc.InitiationToWire(in)}, &res); err != nil {
+	if err := c.call(ctx, method, connrpc.InitiationParams{Initiation: wire.InitiationToWire(in)}, &res); err != nil {
 		return connector.InitiationResult{}, err
 	}
-	return connrpc.InitiationResultFromWire(res)
+	return wire.InitiationResultFromWire(res)
 }
 
 func (c *Connector) poll(ctx context.Context, method, id string) (connector.PollResult, error) {
@@ -431,15 +432,15 @@ func (c *Connector) poll(ctx context.Context, method, id string) (connector.Poll
 	if err := c.call(ctx, method, connrpc.PollParams{PollingID: id}, &res); err != nil {
 		return connector.PollResult{}, err
 	}
-	return connrpc.PollResultFromWire(res)
+	return wire.PollResultFromWire(res)
 }
 
 func (c *Connector) reverse(ctx context.Context, method string, r connector.Reversal) (connector.Payment, error) {
 	var res connrpc.ReverseResult
-	if err := c.call(ctx, method, connrpc.ReverseParams{Reversal: connrpc.ReversalToWire(r)}, &res); err != nil {
+	if err := c.call(ctx, method, connrpc.ReverseParams{Reversal: wire.ReversalToWire(r)}, &res); err != nil {
 		return connector.Payment{}, err
 	}
-	return connrpc.PaymentFromWire(res.Payment)
+	return wire.PaymentFromWire(res.Payment)
 }
 
 // CreateTransfer implements connector.TransferCreator.
@@ -474,12 +475,12 @@ func (c *Connector) ReversePayout(ctx context.Context, r connector.Reversal) (co
 
 // FetchOrders implements connector.OrdersFetcher.
 func (c *Connector) FetchOrders(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Order], error) {
-	return fetchRemote(c, ctx, protocol.ResourceOrders, req, connrpc.OrderFromWire)
+	return fetchRemote(c, ctx, protocol.ResourceOrders, req, wire.OrderFromWire)
 }
 
 // FetchConversions implements connector.ConversionsFetcher.
 func (c *Connector) FetchConversions(ctx context.Context, req connector.FetchRequest) (connector.Page[connector.Conversion], error) {
-	return fetchRemote(c, ctx, protocol.ResourceConversions, req, connrpc.ConversionFromWire)
+	return fetchRemote(c, ctx, protocol.ResourceConversions, req, wire.ConversionFromWire)
 }
 
 // Uninstall implements connector.Uninstaller: it calls connector/uninstall
@@ -510,7 +511,7 @@ func (c *Connector) PayoutsPerSecond() float64 {
 	return c.open.PayoutsPerSecond
 }
 
-// FetchWire implements engine.WireFetcher: the child's page as it came,
+// FetchWire implements driver.WireFetcher: the child's page as it came,
 // for the engine to decode once.
 func (c *Connector) FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (connrpc.FetchResult, error) {
 	var res connrpc.FetchResult

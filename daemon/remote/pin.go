@@ -16,6 +16,8 @@ type run struct {
 	used map[*Connector]*child // guarded by mu
 }
 
+// runKey stays a context value: a run's calls reach the proxy through
+// the SDK's capability methods, whose only carrier is ctx.
 type runKey struct{}
 
 // Pin marks ctx as one run; call release when the run is over.

@@ -7,7 +7,7 @@ import (
 	"slices"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -20,7 +20,7 @@ const grown = 3
 // those. ran is false when the connector cannot grow or a walk does not
 // end (the conformance check reports that).
 func (t Target) incremental(ctx context.Context, from json.RawMessage, finding func(check string, state json.RawMessage, msg string)) (ran bool, err error) {
-	g, ok := t.Conn.(connector.Grower)
+	g, ok := t.Conn.Connector.(connector.Grower)
 	if !ok {
 		return false, nil
 	}
@@ -63,7 +63,7 @@ const walkPageSize = 50
 func (t Target) walk(ctx context.Context, from, state json.RawMessage) (refs []string, final json.RawMessage, ended bool, err error) {
 	final = state
 	for range 1000 {
-		page, err := engine.Fetch(ctx, t.Provider, t.Conn, protocol.ResourcePayments, connector.FetchRequest{FromPayload: from, State: final, PageSize: walkPageSize})
+		page, err := driver.Fetch(ctx, t.Conn, protocol.ResourcePayments, connector.FetchRequest{FromPayload: from, State: final, PageSize: walkPageSize})
 		if err != nil {
 			return refs, final, false, err
 		}

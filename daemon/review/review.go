@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -22,7 +23,7 @@ import (
 // Target is the session under review.
 type Target struct {
 	Provider string
-	Conn     connector.Connector
+	Conn     *driver.Conn
 	// Faults is the session's injector: the connector's HTTP client goes
 	// through it.
 	Faults *faults.Injector
@@ -45,12 +46,12 @@ type Result struct {
 func Run(ctx context.Context, t Target, resource string) (Result, error) {
 	if resource == "" {
 		resource = protocol.ResourcePayments
-		if !connector.Supports(t.Conn, protocol.CapFetchPayments) {
+		if !t.Conn.Has(protocol.CapFetchPayments) {
 			resource = protocol.ResourceAccounts
 		}
 	}
 	res := Result{Resource: resource}
-	if !connector.Supports(t.Conn, protocol.FetchCapability(resource)) {
+	if !t.Conn.Has(protocol.FetchCapability(resource)) {
 		res.Skipped = fmt.Sprintf("the connector does not fetch %s", resource)
 		return res, nil
 	}
@@ -64,7 +65,7 @@ func Run(ctx context.Context, t Target, resource string) (Result, error) {
 	}
 	res.Parent = parent
 	req := connector.FetchRequest{FromPayload: from, PageSize: 1}
-	first, err := engine.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	first, err := driver.Fetch(ctx, t.Conn, resource, req)
 	if err != nil {
 		return res, fmt.Errorf("review: the first page of %s: %w", resource, err)
 	}
@@ -175,7 +176,7 @@ func (t Target) payments(ctx context.Context, req connector.FetchRequest, findin
 	}
 }
 
-func wirePayments(page engine.Result) []protocol.Payment {
+func wirePayments(page driver.Result) []protocol.Payment {
 	var ps []protocol.Payment
 	_ = json.Unmarshal(page.Items, &ps)
 	return ps
@@ -183,13 +184,13 @@ func wirePayments(page engine.Result) []protocol.Payment {
 
 // under fetches one page with rule applied to the first request only; ok is
 // false when the rule never fired.
-func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource string, req connector.FetchRequest) (engine.Result, error, bool) {
+func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource string, req connector.FetchRequest) (driver.Result, error, bool) {
 	rule.ID, rule.Times = fmt.Sprintf("review-%s-%d", rule.Kind, rule.Status), 1
 	if _, err := t.Faults.Set([]protocol.FaultRule{rule}, false); err != nil {
-		return engine.Result{}, err, false
+		return driver.Result{}, err, false
 	}
 	defer t.Faults.Remove(rule.ID)
-	page, err := engine.Fetch(ctx, t.Provider, t.Conn, resource, req)
+	page, err := driver.Fetch(ctx, t.Conn, resource, req)
 	for _, st := range t.Faults.List() {
 		if st.Rule.ID == rule.ID {
 			return page, err, st.Fired > 0
@@ -201,11 +202,10 @@ func (t Target) under(ctx context.Context, rule protocol.FaultRule, resource str
 // parentOf returns the first parent item of a child resource (nil and ""
 // for a root resource).
 func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, string, error) {
-	inst, ok := t.Conn.(connector.Installer)
-	if !ok {
+	if t.Conn.Installer == nil {
 		return nil, "", nil
 	}
-	tasks, err := inst.Install(ctx)
+	tasks, err := t.Conn.Installer.Install(ctx)
 	if err != nil {
 		return nil, "", fmt.Errorf("review: install: %w", err)
 	}
@@ -213,7 +213,7 @@ func parentOf(ctx context.Context, t Target, resource string) (json.RawMessage, 
 	if !ok {
 		return nil, "", nil
 	}
-	page, err := engine.Fetch(ctx, t.Provider, t.Conn, parent, connector.FetchRequest{PageSize: 1})
+	page, err := driver.Fetch(ctx, t.Conn, parent, connector.FetchRequest{PageSize: 1})
 	if err != nil {
 		return nil, "", fmt.Errorf("review: the first %s, parent of %s: %w", parent, resource, err)
 	}

@@ -2,10 +2,10 @@ package session
 
 import (
 	"context"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"slices"
 	"time"
 
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
 )
 
@@ -26,7 +26,7 @@ type commit struct {
 
 // commitPage queues the page's items and state for the store; the outcome
 // is collected by checkPending, holdWindow or waitPending.
-func (s *Session) commitPage(ctx context.Context, resource string, recs []engine.Record, deleted []string, st store.State) error {
+func (s *Session) commitPage(ctx context.Context, resource string, recs []driver.Record, deleted []string, st store.State) error {
 	if s.store == nil {
 		return nil
 	}

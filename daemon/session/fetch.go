@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -35,7 +36,7 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 	if p.State != nil {
 		override = p.State
 	}
-	page, err := s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "")
+	page, err := s.fetchHeld(ctx, key, p.Resource, p.Name, p.FromPayload, p.PageSize, override, p.Reset, "", nil)
 	if err != nil {
 		return page, err
 	}
@@ -51,7 +52,7 @@ func (s *Session) FetchNext(ctx context.Context, p protocol.FetchNextParams) (pr
 // from null; override, when not nil, replaces the cached state for this
 // call. task names the sync task in the notification.
 func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fromPayload json.RawMessage,
-	pageSize int, override json.RawMessage, reset bool, task string) (protocol.Page, error) {
+	pageSize int, override json.RawMessage, reset bool, task string, ahead *driver.Prefetcher) (protocol.Page, error) {
 	if pageSize <= 0 {
 		pageSize = s.pageSize
 	}
@@ -77,7 +78,7 @@ func (s *Session) fetchHeld(ctx context.Context, key, resource, name string, fro
 	call := &capture.Call{Operation: "fetch/" + resource, Page: pageNo}
 	started := time.Now()
 	misses := s.missCount()
-	res, err := engine.Fetch(capture.WithCall(ctx, call), s.provider, s.conn, resource, connector.FetchRequest{
+	res, err := driver.FetchAhead(capture.WithCall(ctx, call), s.drv, ahead, resource, connector.FetchRequest{
 		State: state, FromPayload: compact(fromPayload), Name: name, PageSize: pageSize,
 	})
 	err = s.replayError(err, misses)
@@ -138,17 +139,17 @@ func (s *Session) Hold(t engine.Target, op string) (func(), error) {
 }
 
 // NextPage implements engine.Pager for a key the caller holds.
-func (s *Session) NextPage(ctx context.Context, t engine.Target, task string) (protocol.Page, error) {
-	return s.fetchHeld(ctx, Key(t.Resource, t.Name, t.FromPayload), t.Resource, t.Name, t.FromPayload, t.PageSize, nil, false, task)
+func (s *Session) NextPage(ctx context.Context, t engine.Target, task string, ahead *driver.Prefetcher) (protocol.Page, error) {
+	return s.fetchHeld(ctx, Key(t.Resource, t.Name, t.FromPayload), t.Resource, t.Name, t.FromPayload, t.PageSize, nil, false, task, ahead)
 }
 
 // Peek implements engine.Pager: one page from state, cached nowhere.
-func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessage) (engine.Result, error) {
+func (s *Session) Peek(ctx context.Context, t engine.Target, state json.RawMessage) (driver.Result, error) {
 	size := t.PageSize
 	if size <= 0 {
 		size = s.pageSize
 	}
-	return engine.Fetch(ctx, s.provider, s.conn, t.Resource, connector.FetchRequest{
+	return driver.Fetch(ctx, s.drv, t.Resource, connector.FetchRequest{
 		State: state, FromPayload: compact(t.FromPayload), Name: t.Name, PageSize: size,
 	})
 }
@@ -175,19 +176,20 @@ var _ engine.Pager = (*Session)(nil)
 // resource of the task tree named without fromPayload is paged once per
 // parent item, the parents read from the beginning without touching their
 // cached state.
-func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
+// stop, when closed, ends the walk between pages (engine.Limits.Stop).
+func (s *Session) FetchAll(ctx context.Context, p protocol.FetchAllParams, stop <-chan struct{}, onPage engine.PageFunc) (protocol.FetchAllResult, error) {
 	if protocol.FetchCapability(p.Resource) == "" {
 		return protocol.FetchAllResult{}, badResource(p.Resource)
 	}
 	if p.PageSize < 0 || p.MaxPages < 0 || p.MaxItems < 0 {
 		return protocol.FetchAllResult{}, protocol.InvalidParams(protocol.FieldError{Field: "pageSize", Message: "pageSize, maxPages and maxItems must not be negative"})
 	}
-	gate, done, err := s.gate(p.StepOptions)
+	gate, done, err := s.gate(p.StepOptions, stop)
 	if err != nil {
 		return protocol.FetchAllResult{}, err
 	}
 	defer done()
-	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate}
+	lim := engine.Limits{MaxPages: p.MaxPages, MaxItems: p.MaxItems, Gate: gate, Stop: stop}
 	target := engine.Target{Resource: p.Resource, Name: p.Name, FromPayload: p.FromPayload, PageSize: p.PageSize}
 	if compact(p.FromPayload) == nil {
 		tasks, err := s.Install(ctx)
@@ -251,7 +253,8 @@ func (s *Session) fetchAllChildren(ctx context.Context, parent protocol.Task, ta
 }
 
 // Sync runs one production-like cycle over the connector's task tree.
-func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage engine.PageFunc) (protocol.SyncRunResult, error) {
+// stop, when closed, ends the walk between pages (engine.Limits.Stop).
+func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, stop <-chan struct{}, onPage engine.PageFunc) (protocol.SyncRunResult, error) {
 	if p.MaxPagesPerTask < 0 {
 		return protocol.SyncRunResult{}, protocol.InvalidParams(protocol.FieldError{Field: "maxPagesPerTask", Message: "must not be negative"})
 	}
@@ -259,15 +262,16 @@ func (s *Session) Sync(ctx context.Context, p protocol.SyncRunParams, onPage eng
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
-	gate, done, err := s.gate(p.StepOptions)
+	gate, done, err := s.gate(p.StepOptions, stop)
 	if err != nil {
 		return protocol.SyncRunResult{}, err
 	}
 	defer done()
-	boot, err := s.runBootstrap(ctx, gate, onPage)
+	lim := engine.Limits{MaxPages: p.MaxPagesPerTask, Gate: gate, Stop: stop}
+	boot, err := s.runBootstrap(ctx, engine.Limits{Gate: gate, Stop: stop}, onPage)
 	res := protocol.SyncRunResult{}
 	if err == nil {
-		res, err = engine.Sync(ctx, s, tasks, 0, p.MaxPagesPerTask, gate, onPage)
+		res, err = engine.Sync(ctx, s, tasks, 0, lim, onPage)
 	}
 	res.Tasks = append(boot, res.Tasks...)
 	if werr := s.waitPending(context.WithoutCancel(ctx)); err == nil {

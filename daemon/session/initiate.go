@@ -7,16 +7,16 @@ import (
 	"slices"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
-	"github.com/switchboardpay/switchboard/daemon/engine"
+	"github.com/switchboardpay/switchboard/connector/driver"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
 // Install returns the connector's task tree; a connector without an
 // installer gets one flat task per resource it can fetch.
 func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
-	in, ok := s.conn.(connector.Installer)
-	if !ok || !installs(s.conn) {
+	in := s.drv.Installer
+	if in == nil {
 		var tasks []protocol.Task
 		for _, r := range protocol.Resources {
 			if slices.Contains(s.Capabilities(), protocol.FetchCapability(r)) {
@@ -29,27 +29,18 @@ func (s *Session) Install(ctx context.Context) ([]protocol.Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	return connrpc.TasksToWire(tasks), nil
+	return wire.TasksToWire(tasks), nil
 }
 
-// callTracked is engine.Call kept in the session's call history.
+// callTracked is driver.Call kept in the session's call history.
 func callTracked[T any](ctx context.Context, s *Session, op string, params any, fn func(context.Context) (T, error)) (T, error) {
-	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return engine.Call(ctx, s.provider, op, fn) }, nil)
-}
-
-// installs reports whether a connector has a real task tree: a proxy says
-// so through an Installs method.
-func installs(c connector.Connector) bool {
-	if i, ok := c.(interface{ Installs() bool }); ok {
-		return i.Installs()
-	}
-	return true
+	return track(ctx, s, op, params, func(ctx context.Context) (T, error) { return driver.Call(ctx, s.drv.Opts, op, fn) }, nil)
 }
 
 // CreateBankAccount creates a bank account at the provider.
 func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount) (protocol.Account, error) {
-	c, ok := s.conn.(connector.BankAccountCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateBankAccount) {
+	c := s.drv.BankAccounts
+	if c == nil {
 		return protocol.Account{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateBankAccount)
 	}
 	if ba.Name == "" {
@@ -63,7 +54,7 @@ func (s *Session) CreateBankAccount(ctx context.Context, ba protocol.BankAccount
 	if err != nil {
 		return protocol.Account{}, err
 	}
-	return connrpc.AccountToWire(acc), nil
+	return wire.AccountToWire(acc), nil
 }
 
 func initiation(in protocol.Initiation) (connector.Initiation, error) {
@@ -92,12 +83,12 @@ func initiation(in protocol.Initiation) (connector.Initiation, error) {
 	}, nil
 }
 
-// parseAmount is connrpc.ParseAmount with an empty amount refused.
+// parseAmount is wire.ParseAmount with an empty amount refused.
 func parseAmount(s string) (*big.Int, error) {
 	if s == "" {
 		return nil, fmt.Errorf("%q is not an integer amount in minor units", s)
 	}
-	return connrpc.ParseAmount(s)
+	return wire.ParseAmount(s)
 }
 
 func validAsset(a string) bool {
@@ -121,8 +112,8 @@ func validAsset(a string) bool {
 
 // CreateTransfer creates a transfer.
 func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
-	c, ok := s.conn.(connector.TransferCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateTransfer) {
+	c := s.drv.Transfers
+	if c == nil {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateTransfer)
 	}
 	ci, err := initiation(in)
@@ -138,13 +129,13 @@ func (s *Session) CreateTransfer(ctx context.Context, in protocol.Initiation) (p
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return connrpc.InitiationResultToWire(r), nil
+	return wire.InitiationResultToWire(r), nil
 }
 
 // CreatePayout creates a payout.
 func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (protocol.InitiationResult, error) {
-	c, ok := s.conn.(connector.PayoutCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreatePayout) {
+	c := s.drv.Payouts
+	if c == nil {
 		return protocol.InitiationResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreatePayout)
 	}
 	ci, err := initiation(in)
@@ -160,13 +151,13 @@ func (s *Session) CreatePayout(ctx context.Context, in protocol.Initiation) (pro
 	if err != nil {
 		return protocol.InitiationResult{}, err
 	}
-	return connrpc.InitiationResultToWire(r), nil
+	return wire.InitiationResultToWire(r), nil
 }
 
 // PollTransfer polls a transfer.
 func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollResult, error) {
-	c, ok := s.conn.(connector.TransferPoller)
-	if !ok || !connector.Supports(s.conn, protocol.CapPollTransfer) {
+	c := s.drv.TransferPolls
+	if c == nil {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollTransfer)
 	}
 	if id == "" {
@@ -178,13 +169,13 @@ func (s *Session) PollTransfer(ctx context.Context, id string) (protocol.PollRes
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return connrpc.PollResultToWire(r), nil
+	return wire.PollResultToWire(r), nil
 }
 
 // PollPayout polls a payout.
 func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResult, error) {
-	c, ok := s.conn.(connector.PayoutPoller)
-	if !ok || !connector.Supports(s.conn, protocol.CapPollPayout) {
+	c := s.drv.PayoutPolls
+	if c == nil {
 		return protocol.PollResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapPollPayout)
 	}
 	if id == "" {
@@ -196,7 +187,7 @@ func (s *Session) PollPayout(ctx context.Context, id string) (protocol.PollResul
 	if err != nil {
 		return protocol.PollResult{}, err
 	}
-	return connrpc.PollResultToWire(r), nil
+	return wire.PollResultToWire(r), nil
 }
 
 func reversal(r protocol.Reversal) (connector.Reversal, error) {
@@ -222,8 +213,8 @@ func reversal(r protocol.Reversal) (connector.Reversal, error) {
 
 // ReverseTransfer reverses a transfer.
 func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
-	c, ok := s.conn.(connector.TransferReverser)
-	if !ok || !connector.Supports(s.conn, protocol.CapReverseTransfer) {
+	c := s.drv.TransferReverse
+	if c == nil {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReverseTransfer)
 	}
 	cr, err := reversal(r)
@@ -236,13 +227,13 @@ func (s *Session) ReverseTransfer(ctx context.Context, r protocol.Reversal) (pro
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return connrpc.PaymentToWire(p), nil
+	return wire.PaymentToWire(p), nil
 }
 
 // ReversePayout reverses a payout.
 func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (protocol.Payment, error) {
-	c, ok := s.conn.(connector.PayoutReverser)
-	if !ok || !connector.Supports(s.conn, protocol.CapReversePayout) {
+	c := s.drv.PayoutReverse
+	if c == nil {
 		return protocol.Payment{}, protocol.CapabilityUnsupported(s.provider, protocol.CapReversePayout)
 	}
 	cr, err := reversal(r)
@@ -255,5 +246,5 @@ func (s *Session) ReversePayout(ctx context.Context, r protocol.Reversal) (proto
 	if err != nil {
 		return protocol.Payment{}, err
 	}
-	return connrpc.PaymentToWire(p), nil
+	return wire.PaymentToWire(p), nil
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -9,6 +10,9 @@ import (
 // Limits cap what a client may make the daemon hold; see the README's
 // Security section. Zero fields take the defaults.
 type Limits struct {
+	// CallTimeout bounds each connector call (serve --call-timeout); 0
+	// is none.
+	CallTimeout time.Duration
 	// MaxSessions caps the open sessions (serve --max-sessions).
 	MaxSessions int
 	// MaxStateSize caps, in bytes, a config, a state and a fromPayload a

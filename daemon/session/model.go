@@ -9,6 +9,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
@@ -28,7 +29,7 @@ func (s *Session) Capabilities() []string {
 // says answered "not implemented", and tells subscribers. caps is
 // replaced, never changed in place: Info hands it out.
 func (s *Session) noteNotImplemented(err error) {
-	c, ok := engine.IsNotImplemented(err)
+	c, ok := driver.IsNotImplemented(err)
 	if !ok {
 		return
 	}
@@ -48,7 +49,7 @@ func (s *Session) noteNotImplemented(err error) {
 // CANCELLED: the page's own item when it holds the reference, else the
 // stored one. A reference the daemon never stored is skipped with a
 // warning: there is nothing to cancel.
-func (s *Session) applyCancels(ctx context.Context, res *engine.Result) error {
+func (s *Session) applyCancels(ctx context.Context, res *driver.Result) error {
 	if len(res.Cancel) == 0 {
 		return nil
 	}
@@ -58,7 +59,7 @@ func (s *Session) applyCancels(ctx context.Context, res *engine.Result) error {
 	}
 	for _, ref := range res.Cancel {
 		if i, ok := inPage[ref]; ok {
-			r, err := engine.CancelPayment(res.Records[i].JSON)
+			r, err := driver.CancelPayment(res.Records[i].JSON)
 			if err != nil {
 				return err
 			}
@@ -83,7 +84,7 @@ func (s *Session) applyCancels(ctx context.Context, res *engine.Result) error {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("paymentsToCancel names %q, which is not stored: nothing to cancel", ref))
 			continue
 		}
-		r, err := engine.CancelPayment(stored)
+		r, err := driver.CancelPayment(stored)
 		if err != nil {
 			return err
 		}
@@ -122,13 +123,13 @@ func (s *Session) bootstrap() []string {
 
 // runBootstrap fetches each bootstrap resource to completion; the runs are
 // reported as tasks "bootstrap:<resource>".
-func (s *Session) runBootstrap(ctx context.Context, gate engine.Gate, onPage engine.PageFunc) ([]protocol.TaskRun, error) {
+func (s *Session) runBootstrap(ctx context.Context, lim engine.Limits, onPage engine.PageFunc) ([]protocol.TaskRun, error) {
 	var runs []protocol.TaskRun
 	for _, r := range s.bootstrap() {
 		if protocol.FetchCapability(r) == "" {
 			return runs, protocol.InvalidParams(protocol.FieldError{Field: "bootstrapOnInstall", Message: fmt.Sprintf("the connector names unknown resource %q", r)})
 		}
-		res, err := engine.Sync(ctx, s, []protocol.Task{{Resource: r, Next: []protocol.Task{}}}, 0, 0, gate, onPage)
+		res, err := engine.Sync(ctx, s, []protocol.Task{{Resource: r, Next: []protocol.Task{}}}, 0, lim, onPage)
 		for _, t := range res.Tasks {
 			t.Path = "bootstrap:" + t.Path
 			runs = append(runs, t)

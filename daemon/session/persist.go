@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/switchboardpay/switchboard/connector/driver"
 
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/internal/jsonenc"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -20,7 +20,7 @@ func (e *stateEntry) record(sessionID, key string) store.State {
 	}
 }
 
-func toItems(recs []engine.Record) []store.Item {
+func toItems(recs []driver.Record) []store.Item {
 	out := make([]store.Item, len(recs))
 	for i, r := range recs {
 		out[i] = store.Item{Ref: r.Ref, CreatedAt: r.CreatedAt, Status: r.Status, Type: r.Type, Asset: r.Asset, Accounts: r.Accounts, Data: r.JSON}
@@ -72,7 +72,8 @@ func (s *Session) ListData(ctx context.Context, p protocol.DataListParams) (prot
 	return protocol.DataListResult{Items: page.Items, NextCursor: page.Next, Total: page.Total, TotalAtLeast: page.TotalAtLeast}, nil
 }
 
-// Export streams the session's stored items to fn as export lines.
+// Export streams the session's stored items to fn as export lines, each
+// ending in a newline.
 func (s *Session) Export(ctx context.Context, resource string, fn func(line []byte) error) (int, error) {
 	if resource != "" && protocol.FetchCapability(resource) == "" {
 		return 0, badResource(resource)
@@ -90,7 +91,7 @@ func (s *Session) Export(ctx context.Context, resource string, fn func(line []by
 		line = jsonenc.AppendString(line, res)
 		line = append(line, `,"item":`...)
 		line = append(line, data...)
-		line = append(line, '}')
+		line = append(line, '}', '\n')
 		n++
 		return fn(line)
 	})
@@ -109,12 +110,12 @@ func (s *Session) Import(ctx context.Context, lines func(yield func(line []byte)
 		if err := json.Unmarshal(line, &l); err != nil {
 			return fmt.Errorf("line %d: %v", n, err)
 		}
-		rec, err := engine.RecordOf(l.Resource, l.Item)
+		rec, err := driver.RecordOf(l.Resource, l.Item)
 		if err != nil {
 			return fmt.Errorf("line %d: %v", n, err)
 		}
 		s.scrubRecord(&rec, protocol.MethodDataImport)
-		byResource[l.Resource] = append(byResource[l.Resource], toItems([]engine.Record{rec})...)
+		byResource[l.Resource] = append(byResource[l.Resource], toItems([]driver.Record{rec})...)
 		return nil
 	})
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/cassette"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/capture"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -205,7 +205,7 @@ func (s *Session) ReplayMisses() []protocol.ReplayMissData {
 
 // recordFetch adds a fetch call to the recording in progress, if any.
 func (s *Session) recordFetch(c *capture.Call, resource, name string, fromPayload json.RawMessage, pageSize int, reset bool,
-	before json.RawMessage, res engine.Result, err error) {
+	before json.RawMessage, res driver.Result, err error) {
 	if s.tape == nil {
 		return
 	}

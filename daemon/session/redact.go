@@ -3,10 +3,10 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"strings"
 
 	"github.com/switchboardpay/switchboard/daemon/capture"
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -60,7 +60,7 @@ func (m *Manager) Create(ctx context.Context, p protocol.SessionCreateParams) (*
 // scrubItems redacts the session's secret values out of a fetched page's
 // items before they are stored or sent: a PSP may echo the key it was sent
 // (in a description, a metadata field, a raw payload).
-func (s *Session) scrubItems(res *engine.Result, operation string) {
+func (s *Session) scrubItems(res *driver.Result, operation string) {
 	if !s.rec.Redactor().HasBytes(res.Items) {
 		return
 	}
@@ -76,7 +76,7 @@ func (s *Session) scrubItems(res *engine.Result, operation string) {
 
 // scrubRecord redacts one item, with a warning log naming it and the
 // fields that held a secret.
-func (s *Session) scrubRecord(rec *engine.Record, operation string) {
+func (s *Session) scrubRecord(rec *driver.Record, operation string) {
 	red := s.rec.Redactor()
 	clean, fields := red.JSON(rec.JSON)
 	if len(fields) == 0 {

@@ -27,6 +27,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/cassette"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/capture"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/faults"
@@ -203,10 +204,8 @@ func (m *Manager) open(ctx context.Context, prov *connector.Provider, rec store.
 			Data: protocol.ConnectorErrorData{Provider: prov.Name, Operation: "open", Message: err.Error()}}
 	}
 	s.conn = conn
-	s.caps = connector.Capabilities(conn)
-	if s.caps == nil {
-		s.caps = []string{}
-	}
+	s.drv = driver.Open(conn, driver.Opts{Provider: prov.Name, Logger: m.logger, Timeout: m.limits.CallTimeout})
+	s.caps = s.drv.Capabilities()
 	s.payouts = payoutLimiter(conn)
 	return s, nil
 }
@@ -407,6 +406,7 @@ type Session struct {
 	tape               *tapeLayer
 	caps               []string // replaced, never changed in place; guarded by mu
 	conn               connector.Connector
+	drv                *driver.Conn  // conn's capabilities, resolved at open
 	payouts            *rate.Limiter // the connector's payout throttle, or nil
 	notifier           Notifier
 	store              *store.Store
@@ -442,6 +442,9 @@ func (s *Session) Provider() string { return s.provider }
 
 // Connector returns the opened connector.
 func (s *Session) Connector() connector.Connector { return s.conn }
+
+// Driver returns the session's connector with its capabilities resolved.
+func (s *Session) Driver() *driver.Conn { return s.drv }
 
 // PageSize returns the session's default page size.
 func (s *Session) PageSize() int { return s.pageSize }

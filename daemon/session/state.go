@@ -5,10 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"sort"
 	"time"
 
-	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -62,7 +62,7 @@ func Key(resource, name string, fromPayload json.RawMessage) string {
 }
 
 // compact returns the compact form of a JSON value, nil for none or null.
-func compact(v json.RawMessage) json.RawMessage { return engine.NormalizeState(v) }
+func compact(v json.RawMessage) json.RawMessage { return driver.NormalizeState(v) }
 
 // States returns every cached state, sorted by key.
 func (s *Session) States() []protocol.StateEntry {

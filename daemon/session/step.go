@@ -13,7 +13,7 @@ var stepSeq atomic.Uint64
 
 // gate returns the step-mode gate of a walk with opts, or nil when opts
 // ask for none; done forgets it when the walk ends.
-func (s *Session) gate(opts protocol.StepOptions) (g engine.Gate, done func(), err error) {
+func (s *Session) gate(opts protocol.StepOptions, stop <-chan struct{}) (g engine.Gate, done func(), err error) {
 	if !opts.Step && len(opts.Breakpoints) == 0 {
 		return nil, func() {}, nil
 	}
@@ -22,6 +22,7 @@ func (s *Session) gate(opts protocol.StepOptions) (g engine.Gate, done func(), e
 	if err != nil {
 		return nil, nil, err
 	}
+	st.Stop = stop
 	s.mu.Lock()
 	if s.steps == nil {
 		s.steps = map[string]*engine.Stepper{}

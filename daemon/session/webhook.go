@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
+	"github.com/switchboardpay/switchboard/connector/driver"
 	"github.com/switchboardpay/switchboard/daemon/engine"
 	"github.com/switchboardpay/switchboard/daemon/store"
 	"github.com/switchboardpay/switchboard/protocol"
@@ -112,8 +113,8 @@ func (m *Manager) WebhookBase() string {
 }
 
 func (s *Session) createWebhooks(ctx context.Context, from json.RawMessage) (protocol.WebhookCreateResult, error) {
-	wc, ok := s.conn.(connector.WebhookCreator)
-	if !ok || !connector.Supports(s.conn, protocol.CapCreateWebhooks) {
+	wc := s.drv.WebhookCreator
+	if wc == nil {
 		return protocol.WebhookCreateResult{}, protocol.CapabilityUnsupported(s.provider, protocol.CapCreateWebhooks)
 	}
 	base := s.webhookBase()
@@ -124,7 +125,7 @@ func (s *Session) createWebhooks(ctx context.Context, from json.RawMessage) (pro
 	url := s.WebhookBaseURL(base)
 	req := connector.CreateWebhooksRequest{FromPayload: from, ConnectorID: s.id, WebhookBaseURL: url}
 	resp, err := track(ctx, s, "webhook/create", map[string]string{"connectorId": s.id}, func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
-		return engine.Call(ctx, s.provider, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
+		return driver.Call(ctx, s.drv.Opts, "webhook/create", func(ctx context.Context) (connector.CreateWebhooksResponse, error) {
 			return wc.CreateWebhooks(ctx, req)
 		})
 	}, func(r connector.CreateWebhooksResponse) string { return fmt.Sprintf("%d configs", len(r.Configs)) })
@@ -226,7 +227,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 	hook := connector.Webhook{QueryValues: d.Query, Headers: d.Headers, Body: d.Body}
 
 	hooks := []connector.Webhook{hook}
-	if t, ok := s.conn.(connector.WebhookTrimmer); ok && connector.Supports(s.conn, protocol.CapTrimWebhook) {
+	if t := s.drv.WebhookTrimmer; t != nil {
 		got, err := webhookCall(ctx, s, "webhook/trim", func(ctx context.Context) ([]connector.Webhook, error) {
 			return t.TrimWebhook(ctx, connector.WebhookRequest{Config: cfg, Webhook: hook})
 		})
@@ -239,7 +240,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		step("trim", protocol.VerdictSkipped, nil)
 	}
 
-	if v, ok := s.conn.(connector.WebhookVerifier); ok && connector.Supports(s.conn, protocol.CapVerifyWebhook) {
+	if v := s.drv.WebhookVerifier; v != nil {
 		for _, h := range hooks {
 			res, err := webhookCall(ctx, s, "webhook/verify", func(ctx context.Context) (connector.VerifyWebhookResponse, error) {
 				return v.VerifyWebhook(ctx, connector.WebhookRequest{Config: cfg, Webhook: h})
@@ -260,8 +261,8 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		step("verify", protocol.VerdictSkipped, nil)
 	}
 
-	tr, ok := s.conn.(connector.WebhookTranslator)
-	if !ok || !connector.Supports(s.conn, protocol.CapTranslateWebhook) {
+	tr := s.drv.WebhookTranslator
+	if tr == nil {
 		step("translate", protocol.VerdictSkipped, nil)
 		return out
 	}
@@ -275,7 +276,7 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 		}
 		responses = append(responses, rs...)
 	}
-	t, err := engine.TranslateResponses(responses)
+	t, err := driver.TranslateResponses(responses)
 	if err != nil {
 		return fail("translate", http.StatusInternalServerError, err)
 	}
@@ -291,13 +292,13 @@ func (s *Session) deliver(ctx context.Context, m *Manager, d Delivery) protocol.
 // in the session's call history.
 func webhookCall[T any](ctx context.Context, s *Session, op string, fn func(context.Context) (T, error)) (T, error) {
 	return track(ctx, s, op, nil, func(ctx context.Context) (T, error) {
-		return engine.Call(ctx, s.provider, op, fn)
+		return driver.Call(ctx, s.drv.Opts, op, fn)
 	}, nil)
 }
 
 // storeTranslated stores a delivery's items as fetched ones are stored,
 // then applies its deletions and cancellations.
-func (s *Session) storeTranslated(ctx context.Context, t engine.Translated, out *protocol.WebhookDelivery) error {
+func (s *Session) storeTranslated(ctx context.Context, t driver.Translated, out *protocol.WebhookDelivery) error {
 	if s.store == nil {
 		return nil
 	}
@@ -349,11 +350,11 @@ func (s *Session) cancelPayments(ctx context.Context, refs []string) ([]string, 
 		if !ok {
 			continue
 		}
-		r, err := engine.CancelPayment(stored)
+		r, err := driver.CancelPayment(stored)
 		if err != nil {
 			return nil, err
 		}
-		items = append(items, toItems([]engine.Record{r})...)
+		items = append(items, toItems([]driver.Record{r})...)
 		done = append(done, ref)
 	}
 	return done, storeError(s.store.PutItems(ctx, s.id, protocol.ResourcePayments, items))

@@ -26,6 +26,9 @@ type Report struct {
 	// Damage lists what failed: a checksum, a missing entry, a table that
 	// does not open. Empty for a sound store.
 	Damage []string
+	// Ballast is the ballast file (ballast.go); its Size is 0 while it is
+	// missing (removed on a full disk, or never made on a small one).
+	Ballast BallastState
 }
 
 // Lost is how many items could not be read.
@@ -53,7 +56,7 @@ type salvageLine struct {
 // and reports how many were lost. With a nil w it only checks. The store
 // is opened read-only and never changed.
 func Salvage(path string, w io.Writer) (Report, error) {
-	r := Report{Path: path}
+	r := Report{Path: path, Ballast: ballastState(path)}
 	if fi, err := os.Stat(path); err != nil {
 		return r, fmt.Errorf("%w: %s: %w", ErrStore, path, err)
 	} else if !fi.IsDir() {

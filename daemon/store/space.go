@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -31,6 +32,7 @@ type space struct {
 	free    int64     // at the last statfs; guarded by mu
 	at      time.Time // of the last statfs; guarded by mu
 	written int64     // bytes committed since; guarded by mu
+	bal     ballast   // guarded by mu
 }
 
 // DefaultReserve is the reserve on a filesystem of size bytes: the larger
@@ -43,7 +45,9 @@ func DefaultReserve(size int64) int64 {
 
 const recheckEvery = 100 * time.Millisecond
 
-func newSpace(path string, reserve int64) (*space, error) {
+// newSpace watches the filesystem of the store directory path, keeping a
+// ballast of ballastSize bytes in it (0: DefaultBallast; negative: none).
+func newSpace(path string, reserve, ballastSize int64) (*space, error) {
 	sp := &space{dir: filepath.Dir(path)}
 	free, size, err := statfs(sp.dir)
 	if err != nil {
@@ -52,8 +56,42 @@ func newSpace(path string, reserve int64) (*space, error) {
 	if reserve <= 0 {
 		reserve = DefaultReserve(size)
 	}
-	sp.reserve, sp.free, sp.at = reserve, free, time.Now()
+	if ballastSize == 0 {
+		ballastSize = DefaultBallast(reserve)
+	}
+	sp.reserve = reserve
+	if ballastSize > 0 {
+		sp.bal = ballast{path: filepath.Join(path, BallastName), size: ballastSize}
+		if fi, err := os.Stat(sp.bal.path); err == nil {
+			if st := ballastState(path); fi.Size() == ballastSize && st.Size >= ballastSize {
+				sp.bal.present = true
+			} else if err := os.Remove(sp.bal.path); err == nil {
+				// Another size (the reserve changed): made again below.
+				if free, _, err = statfs(sp.dir); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if !sp.bal.present && free >= reserve+2*ballastSize {
+			// The store's directory may be new.
+			if err := os.MkdirAll(path, 0o700); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sp.free, sp.at = sp.bal.adjust(free, reserve), time.Now()
 	return sp, nil
+}
+
+// Ballast says whether the ballast file is there (false, too, for a
+// store that keeps none).
+func (s *Store) Ballast() bool {
+	if s.space == nil {
+		return false
+	}
+	s.space.mu.Lock()
+	defer s.space.mu.Unlock()
+	return s.space.bal.present
 }
 
 func statfs(dir string) (free, size int64, err error) {
@@ -80,9 +118,10 @@ func (sp *space) check(n int64) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrStore, err)
 		}
-		sp.free, sp.at, sp.written = free, time.Now(), 0
+		sp.free, sp.at, sp.written = sp.bal.adjust(free, sp.reserve), time.Now(), 0
 	}
 	if sp.free-sp.written-n < sp.reserve {
+		sp.bal.release()
 		return fmt.Errorf("%w: %w: %d MiB free on the disk holding %s, under the %d MiB reserve: free space (writes resume by themselves) or start the daemon with a smaller --store-reserve", ErrStore, ErrFull,
 			(sp.free-sp.written)>>20, sp.dir, sp.reserve>>20)
 	}

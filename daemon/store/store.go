@@ -83,6 +83,9 @@ type Options struct {
 	// Reserve is the free space, in bytes, under which writes are refused
 	// with ErrFull. 0 means the default (DefaultReserve).
 	Reserve int64
+	// Ballast is the size of the ballast file (ballast.go). 0 means the
+	// default (DefaultBallast of the reserve); negative, none.
+	Ballast int64
 }
 
 // ErrStore wraps every error of the store, so callers can tell a disk
@@ -95,6 +98,14 @@ var ErrInUse = errors.New("store in use")
 // ErrDamaged is the error of a store that fails its checksums or does not
 // open: its message names the directory and the next step.
 var ErrDamaged = errors.New("store damaged")
+
+// blockSize is the tables' block size: 32 KiB rather than Pebble's 4 KiB
+// takes an export (a scan of the items) from about 170 to 120 ms per
+// 200,000 items (fewer reads, block lookups and decompressions) and
+// compresses the JSON better; a point read of the reference index reads a
+// larger block. A flipped byte loses one block's items (about 40). A
+// variable so BenchmarkExport can compare.
+var blockSize = 32 << 10
 
 // testNoCompactions keeps every flush in a table of its own (tests).
 var testNoCompactions bool
@@ -134,7 +145,7 @@ func OpenWith(path string, o Options) (*Store, error) {
 		if err := upgradeIfOld(path); err != nil {
 			return nil, err
 		}
-		sp, err := newSpace(path, o.Reserve)
+		sp, err := newSpace(path, o.Reserve, o.Ballast)
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -220,6 +231,7 @@ func openPebble(dir string, noSync, readOnly bool, memtable uint64) (*pebble.DB,
 	// not there, which a Bloom filter answers without reading a block.
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+		opts.Levels[i].BlockSize = blockSize
 	}
 	// JSON compresses: Snappy where data is rewritten soon, zstd at the
 	// bottom of the tree where most of it lives.
@@ -332,7 +344,7 @@ func (s *Store) Size() int64 { return dirSize(s.dir) }
 func dirSize(dir string) int64 {
 	var n int64
 	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && d.Name() != BallastName {
 			if fi, err := d.Info(); err == nil {
 				n += fi.Size()
 			}

@@ -34,6 +34,10 @@ func JS(m *Model) []byte {
 	for _, c := range m.ConstsWithPrefix("Code") {
 		p("export const %s = %s;\n", c.Name, c.Value)
 	}
+	p("\n/** Limits. */\n")
+	for _, c := range m.ConstsWithPrefix("MaxMessage") {
+		p("export const %s = %s;\n", c.Name, c.Value)
+	}
 	p("\n")
 
 	// The request map, for typed calls: @type {MethodMap['fetch/next']['result']}.

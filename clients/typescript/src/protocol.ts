@@ -369,6 +369,16 @@ export const FaultReorder = "reorder";
  */
 export const FaultRewrite = "rewrite";
 
+// Message limits. Every end keeps them: the daemon and the Go client
+// (internal/rpc.DefaultMaxMessageSize, held equal by a test) and the web
+// console (rpc.js, through the generated protocol.js).
+/**
+ * MaxMessageSize caps one JSON-RPC message, in bytes (64 MiB). A peer
+ * that sends more is told so and its connection closed: a stream
+ * cannot skip a message it refuses.
+ */
+export const MaxMessageSize = 67108864;
+
 // Recording methods: a session's HTTP exchanges and connector calls kept in
 // a go-vcr v4 cassette, replayed offline, and run again to detect drift.
 /**

@@ -142,7 +142,12 @@ test('opens an HTTP exchange as a read-only JSON document, and a page state diff
   const diff = p.locator('.editor-group-container.active .monaco-diff-editor').first();
   await diff.waitFor();
   await p.locator('.tabs-container .tab.active', { hasText: 'before ↔ after page 2' }).first().waitFor();
-  const sides = (await diff.locator('.view-lines').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' '));
+  // Monaco draws the two sides after the tab: under load that takes a while.
+  let sides = [];
+  await until('the two sides of the diff drawn', async () => {
+    sides = (await diff.locator('.view-lines').allInnerTexts()).map((t) => t.replace(/\u00a0/g, ' '));
+    return sides.length === 2 && sides.every((t) => t.trim() !== '');
+  });
   assert.equal(sides.length, 2, 'two sides');
   assert.match(sides[0], /cursor|null/);
   assert.notEqual(sides[0], sides[1], 'the page moved the state');

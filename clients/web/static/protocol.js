@@ -102,6 +102,9 @@ export const CodeRecordingFailed = -32061;
 export const CodePathRefused = -32050;
 export const CodeLimitExceeded = -32051;
 
+/** Limits. */
+export const MaxMessageSize = 67108864;
+
 /**
  * Params and result of each request the client sends.
  * @typedef {{

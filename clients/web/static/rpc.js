@@ -4,8 +4,14 @@
 // requests the daemon sends (window/workDoneProgress/create gets null).
 // Method names and types come from protocol.js, generated from the Go
 // protocol package; tsc --noEmit checks this file against them.
+//
+// Bad input is handled as the Go client (clients/go) handles it: a message
+// above MaxMessageSize, one that is not JSON, or not a single JSON object
+// (a batch: the daemon never sends one) is a protocol error; the socket is
+// closed and every pending call fails with the reason. A response to an
+// unknown id is ignored.
 
-import { ClientNotifications, ServerRequests, CodeMethodNotFound, CodeRequestCancelled, CodeInternalError } from './protocol.js';
+import { ClientNotifications, ServerRequests, CodeMethodNotFound, CodeRequestCancelled, CodeInternalError, MaxMessageSize } from './protocol.js';
 
 /** @typedef {import('./protocol.js').MethodMap} MethodMap */
 /** @typedef {import('./protocol.js').NotificationMap} NotificationMap */
@@ -41,18 +47,23 @@ export class RPCClient {
     this.onclose = null;
     /** @type {WebSocket | null} */
     this.ws = null;
+    /** Why the client closed the socket itself (a protocol error), or ''. */
+    this.closeReason = '';
   }
 
   /** Opens the socket; resolves once it is open. */
   open() {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(this.url);
+      // Binary frames are messages too, as on the Go side; an ArrayBuffer
+      // decodes at once, in order (a Blob would not).
+      ws.binaryType = 'arraybuffer';
       this.ws = ws;
       let opened = false;
       ws.addEventListener('open', () => { opened = true; resolve(); });
       ws.addEventListener('message', (ev) => this._receive(ev.data));
       ws.addEventListener('close', (ev) => {
-        const err = new RPCError(-32099, 'connection closed');
+        const err = new RPCError(-32099, this.closeReason ? `connection closed: ${this.closeReason}` : 'connection closed');
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
         if (!opened) reject(new Error('could not connect (wrong token, or the daemon is not running)'));
@@ -129,17 +140,33 @@ export class RPCClient {
     this.ws.send(JSON.stringify(msg));
   }
 
-  /** @param {string} text */
-  _receive(text) {
+  /** @param {string | ArrayBuffer} data */
+  _receive(data) {
+    let text;
+    try {
+      text = typeof data === 'string' ? data : new TextDecoder('utf-8', { fatal: true }).decode(data);
+    } catch { this._protocolError('a binary frame that is not UTF-8'); return; }
+    // A string's length in UTF-16 units is at most its length in UTF-8
+    // bytes, so this never refuses a message within the limit.
+    if (text.length > MaxMessageSize) { this._protocolError(`message too large: over ${MaxMessageSize} bytes`); return; }
     let msg;
-    try { msg = JSON.parse(text); } catch { return; }
-    const batch = Array.isArray(msg) ? msg : [msg];
-    for (const m of batch) this._dispatch(m);
+    try { msg = JSON.parse(text); } catch { this._protocolError('message is not valid JSON'); return; }
+    if (!msg || typeof msg !== 'object' || Array.isArray(msg)) { this._protocolError('message is not a JSON object'); return; }
+    this._dispatch(msg);
+  }
+
+  /**
+   * Ends the connection after input the stream cannot trust.
+   * @param {string} reason
+   */
+  _protocolError(reason) {
+    console.error('rpc: protocol error, closing the connection:', reason);
+    this.closeReason = reason;
+    if (this.ws) this.ws.close(4000, 'protocol error');
   }
 
   /** @param {any} m */
   _dispatch(m) {
-    if (!m || typeof m !== 'object') return;
     if (typeof m.method === 'string') {
       if (m.id !== undefined && m.id !== null) { this._answer(m); return; }
       const hs = this.handlers.get(m.method);

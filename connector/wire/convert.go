@@ -1,4 +1,8 @@
-package connrpc
+// Package wire converts between the SDK's types (connector, with
+// big.Int amounts) and the wire types of the protocol, both ways: the
+// driver encodes a built-in connector's items with it, the child SDK
+// (connector/serve) sends its connector's items with it.
+package wire
 
 import (
 	"encoding/json"

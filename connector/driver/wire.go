@@ -1,4 +1,4 @@
-package engine
+package driver
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	fastjson "github.com/segmentio/encoding/json"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -18,7 +18,7 @@ import (
 // them once, instead of converting them to the SDK's types (big.Int
 // amounts) and back.
 type WireFetcher interface {
-	FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (connrpc.FetchResult, error)
+	FetchWire(ctx context.Context, resource string, req connector.FetchRequest) (wire.FetchResult, error)
 }
 
 // wirePage returns the fetch function of a wire page of W, each item
@@ -47,7 +47,7 @@ func wirePage[W any](w WireFetcher, resource string, norm func(*W) error) func(c
 
 func same[W any](w W) W { return w }
 
-// checkAmount accepts what connrpc.ParseAmount does: an optional minus and
+// checkAmount accepts what wire.ParseAmount does: an optional minus and
 // decimal digits, "" when optional.
 func checkAmount(field, s string, optional bool) error {
 	if s == "" && optional {
@@ -161,20 +161,20 @@ func normConversion(c *protocol.Conversion) error {
 }
 
 // fetchWire is Fetch's path for a WireFetcher.
-func fetchWire(ctx context.Context, provider string, w WireFetcher, resource, op string, req connector.FetchRequest) (Result, error) {
+func fetchWire(ctx context.Context, o Opts, pf *Prefetcher, w WireFetcher, resource, op string, req connector.FetchRequest) (Result, error) {
 	switch resource {
 	case protocol.ResourceAccounts, protocol.ResourceExternalAccounts:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normAccount), same[protocol.Account], AppendAccount, accountRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normAccount), same[protocol.Account], AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normBalance), same[protocol.Balance], AppendBalance, balanceRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normBalance), same[protocol.Balance], AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normPayment), same[protocol.Payment], AppendPayment, paymentRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normPayment), same[protocol.Payment], AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normOther), same[protocol.Other], AppendOther, otherRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normOther), same[protocol.Other], AppendOther, otherRecord)
 	case protocol.ResourceOrders:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normOrder), same[protocol.Order], AppendOrder, orderRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normOrder), same[protocol.Order], AppendOrder, orderRecord)
 	case protocol.ResourceConversions:
-		return fetchPage(ctx, provider, op, req, wirePage(w, resource, normConversion), same[protocol.Conversion], AppendConversion, conversionRecord)
+		return fetchPage(ctx, o, pf, op, req, wirePage(w, resource, normConversion), same[protocol.Conversion], AppendConversion, conversionRecord)
 	}
 	return Result{}, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 }

@@ -1,4 +1,4 @@
-package engine
+package driver
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/daemon/capture"
+	"github.com/switchboardpay/switchboard/connector/httprecord"
 )
 
 // A walk (PageAll) has the connector fetch the next page while the page it
@@ -23,11 +23,9 @@ import (
 // walk takes it, so a cancelled or stopped walk, a limit reached or a
 // stall discards it (its HTTP exchange stays in the capture, as made).
 
-type prefetchKey struct{}
-
-// prefetcher is a walk's one page ahead. allow says whether the walk may
+// Prefetcher is a walk's one page ahead. allow says whether the walk may
 // want another page after the one being fetched.
-type prefetcher struct {
+type Prefetcher struct {
 	mu      sync.Mutex
 	allow   bool      // guarded by mu
 	pending *prefetch // guarded by mu
@@ -37,7 +35,7 @@ type prefetcher struct {
 type prefetch struct {
 	op      string
 	req     connector.FetchRequest
-	call    *capture.Call // where its HTTP exchanges were recorded
+	call    *httprecord.Call // where its HTTP exchanges were recorded
 	started time.Time
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when out and err are set
@@ -45,23 +43,17 @@ type prefetch struct {
 	err     error
 }
 
-func withPrefetcher(ctx context.Context) (context.Context, *prefetcher) {
-	p := &prefetcher{}
-	return context.WithValue(ctx, prefetchKey{}, p), p
-}
+// NewPrefetcher returns a walk's prefetcher, handed to every FetchAhead
+// of the walk; Close it when the walk ends.
+func NewPrefetcher() *Prefetcher { return &Prefetcher{} }
 
-func prefetcherFrom(ctx context.Context) *prefetcher {
-	p, _ := ctx.Value(prefetchKey{}).(*prefetcher)
-	return p
-}
-
-func (p *prefetcher) setAllow(b bool) {
+func (p *Prefetcher) SetAllow(b bool) {
 	p.mu.Lock()
 	p.allow = b
 	p.mu.Unlock()
 }
 
-func (p *prefetcher) allowed() bool {
+func (p *Prefetcher) allowed() bool {
 	if p == nil {
 		return false
 	}
@@ -72,7 +64,7 @@ func (p *prefetcher) allowed() bool {
 
 // take returns the call made ahead for op and req, if any; a call made for
 // anything else is cancelled and waited for.
-func (p *prefetcher) take(op string, req connector.FetchRequest) *prefetch {
+func (p *Prefetcher) take(op string, req connector.FetchRequest) *prefetch {
 	if p == nil {
 		return nil
 	}
@@ -92,7 +84,7 @@ func (p *prefetcher) take(op string, req connector.FetchRequest) *prefetch {
 }
 
 // close cancels a call made ahead and waits for it: the walk is over.
-func (p *prefetcher) close() {
+func (p *Prefetcher) Close() {
 	p.mu.Lock()
 	ahead := p.pending
 	p.pending = nil
@@ -113,20 +105,20 @@ func sameRequest(a, b connector.FetchRequest) bool {
 
 // startPrefetch calls fetch(req) ahead, recording its HTTP exchanges in a
 // call of its own (the next page's).
-func startPrefetch[T any](ctx context.Context, p *prefetcher, provider, op string, req connector.FetchRequest,
+func startPrefetch[T any](ctx context.Context, p *Prefetcher, o Opts, op string, req connector.FetchRequest,
 	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error)) {
 	cctx, cancel := context.WithCancel(ctx)
 	ahead := &prefetch{op: op, req: req, started: time.Now(), cancel: cancel, done: make(chan struct{})}
-	if cur := capture.CallFrom(ctx); cur != nil {
-		ahead.call = &capture.Call{Operation: cur.Operation, Page: cur.Page + 1}
-		cctx = capture.WithCall(cctx, ahead.call)
+	if cur := httprecord.CallFrom(ctx); cur != nil {
+		ahead.call = &httprecord.Call{Operation: cur.Operation, Page: cur.Page + 1}
+		cctx = httprecord.WithCall(cctx, ahead.call)
 	}
 	p.mu.Lock()
 	p.pending = ahead
 	p.mu.Unlock()
 	go func() {
 		defer close(ahead.done)
-		out, err := Call(cctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+		out, err := Call(cctx, o, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
 		ahead.out, ahead.err = out, err
 	}()
 }
@@ -140,7 +132,7 @@ func awaitPrefetch[T any](ctx context.Context, ahead *prefetch) (connector.Page[
 		ahead.cancel()
 		<-ahead.done
 	}
-	if cur := capture.CallFrom(ctx); cur != nil && ahead.call != nil {
+	if cur := httprecord.CallFrom(ctx); cur != nil && ahead.call != nil {
 		cur.Adopt(ahead.call)
 	}
 	if ahead.err != nil {

@@ -1,4 +1,4 @@
-package engine
+package driver
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardpay/switchboard/connector"
 	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -45,19 +46,19 @@ func TestWirePathMatchesSDKPath(t *testing.T) {
 				Status: connector.PaymentStatusSucceeded, DestinationAccountReference: "a", Metadata: map[string]string{"k": "<v>"}, Raw: json.RawMessage(`{ "id": 1 }`)},
 			{ParentReference: "p1", Reference: "p2", CreatedAt: ts, Amount: new(big.Int).Lsh(big.NewInt(1), 100), InitialAmount: big.NewInt(-5), Asset: "JPY/0"},
 		}}
-	wire := make([]protocol.Payment, len(page.Items))
+	wired := make([]protocol.Payment, len(page.Items))
 	for i, p := range page.Items {
-		wire[i] = connrpc.PaymentToWire(p)
+		wired[i] = wire.PaymentToWire(p)
 	}
-	items, _ := json.Marshal(wire)
+	items, _ := json.Marshal(wired)
 	res := connrpc.FetchResult{Items: items, NewState: page.NewState, HasMore: true, PaymentsToDelete: []string{"old"}}
 
 	ctx := context.Background()
-	want, err := Fetch(ctx, "p", sdkPayments{page}, protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
+	want, err := Fetch(ctx, Open(sdkPayments{page}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Fetch(ctx, "p", wirePayments{res}, protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
+	got, err := Fetch(ctx, Open(wirePayments{res}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestWirePathMatchesSDKPath(t *testing.T) {
 
 	bad := res
 	bad.Items = json.RawMessage(`[{"reference":"x","amount":"12.5","asset":"EUR/2"}]`)
-	if _, err := Fetch(ctx, "p", wirePayments{bad}, protocol.ResourcePayments, connector.FetchRequest{PageSize: 2}); err == nil {
+	if _, err := Fetch(ctx, Open(wirePayments{bad}, Opts{Provider: "p"}), protocol.ResourcePayments, connector.FetchRequest{PageSize: 2}); err == nil {
 		t.Error("a fractional amount from a child process was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package connrpc
+package wire
 
 import (
 	"fmt"

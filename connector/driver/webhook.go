@@ -1,10 +1,10 @@
-package engine
+package driver
 
 import (
 	"fmt"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -35,22 +35,22 @@ func TranslateResponses(rs []connector.WebhookResponse) (Translated, error) {
 	for _, r := range rs {
 		var err error
 		if r.Account != nil {
-			w := connrpc.AccountToWire(*r.Account)
+			w := wire.AccountToWire(*r.Account)
 			b, e := AppendAccount(nil, &w)
 			err = add(protocol.ResourceAccounts, b, e, accountRecord(&w))
 		}
 		if err == nil && r.ExternalAccount != nil {
-			w := connrpc.AccountToWire(*r.ExternalAccount)
+			w := wire.AccountToWire(*r.ExternalAccount)
 			b, e := AppendAccount(nil, &w)
 			err = add(protocol.ResourceExternalAccounts, b, e, accountRecord(&w))
 		}
 		if err == nil && r.Payment != nil {
-			w := connrpc.PaymentToWire(*r.Payment)
+			w := wire.PaymentToWire(*r.Payment)
 			b, e := AppendPayment(nil, &w)
 			err = add(protocol.ResourcePayments, b, e, paymentRecord(&w))
 		}
 		if err == nil && r.Balance != nil {
-			w := connrpc.BalanceToWire(*r.Balance)
+			w := wire.BalanceToWire(*r.Balance)
 			b, e := AppendBalance(nil, &w)
 			err = add(protocol.ResourceBalances, b, e, balanceRecord(&w))
 		}

@@ -1,10 +1,13 @@
-// Package engine calls connectors on the daemon's behalf: one page of one
-// resource, or one payment-initiation call, with panics contained, errors
-// coded, and the connector's items converted to wire items and encoded once.
+// Package driver calls one connector: one page of one resource, or one
+// payment-initiation call, with panics contained, errors coded, and the
+// connector's items converted to wire items and encoded once. A connector
+// in another process (WireFetcher) hands over wire JSON, which is
+// validated and kept as it came.
 //
-// It knows nothing of sessions, connections or JSON-RPC; callers own state
-// and notifications.
-package engine
+// It is the layer the daemon, conformance and connectortest share, so it
+// depends on the SDK only: nothing of sessions, stores, capture or
+// JSON-RPC. Callers own state and notifications.
+package driver
 
 import (
 	"context"
@@ -16,7 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboardpay/switchboard/connector"
-	"github.com/switchboardpay/switchboard/connector/connrpc"
+	"github.com/switchboardpay/switchboard/connector/wire"
 	"github.com/switchboardpay/switchboard/protocol"
 )
 
@@ -55,22 +58,33 @@ type Record struct {
 	JSON      json.RawMessage
 }
 
-// Fetch fetches one page of resource from c. Errors are *protocol.Error:
+// Fetch fetches one page of resource from d. Errors are *protocol.Error:
 // capability unsupported, connector error or connector panic; a cancelled
 // ctx comes back as ctx.Err() wrapped.
-func Fetch(ctx context.Context, provider string, c connector.Connector, resource string, req connector.FetchRequest) (Result, error) {
+func Fetch(ctx context.Context, d *Conn, resource string, req connector.FetchRequest) (Result, error) {
+	return FetchAhead(ctx, d, nil, resource, req)
+}
+
+// FetchAhead is Fetch in a walk that fetches one page ahead: ahead holds
+// the page made ahead, and gets the next one started when this one has
+// more (see prefetch.go). A nil ahead fetches nothing ahead.
+func FetchAhead(ctx context.Context, d *Conn, ahead *Prefetcher, resource string, req connector.FetchRequest) (Result, error) {
 	start := time.Now()
+	provider := d.Opts.Provider
 	var (
 		res Result
 		err error
 	)
 	op := "fetch/" + resource
-	if w, ok := c.(WireFetcher); ok {
+	unsupported := func() (Result, error) {
+		return res, protocol.CapabilityUnsupported(provider, protocol.FetchCapability(resource))
+	}
+	if d.Wire != nil {
 		capability := protocol.FetchCapability(resource)
-		if capability != "" && !connector.Supports(c, capability) {
-			return res, protocol.CapabilityUnsupported(provider, capability)
+		if capability != "" && !d.Has(capability) {
+			return unsupported()
 		}
-		res, err = fetchWire(ctx, provider, w, resource, op, req)
+		res, err = fetchWire(ctx, d.Opts, ahead, d.Wire, resource, op, req)
 		if res.started.IsZero() {
 			res.started = start
 		}
@@ -79,47 +93,40 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 	}
 	switch resource {
 	case protocol.ResourceAccounts:
-		f, ok := c.(connector.AccountsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchAccounts) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchAccounts)
+		if d.Accounts == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Accounts.FetchAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceExternalAccounts:
-		f, ok := c.(connector.ExternalAccountsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchExternalAccounts) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchExternalAccounts)
+		if d.ExternalAccounts == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchExternalAccounts, connrpc.AccountToWire, AppendAccount, accountRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.ExternalAccounts.FetchExternalAccounts, wire.AccountToWire, AppendAccount, accountRecord)
 	case protocol.ResourceBalances:
-		f, ok := c.(connector.BalancesFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchBalances) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchBalances)
+		if d.Balances == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchBalances, connrpc.BalanceToWire, AppendBalance, balanceRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Balances.FetchBalances, wire.BalanceToWire, AppendBalance, balanceRecord)
 	case protocol.ResourcePayments:
-		f, ok := c.(connector.PaymentsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchPayments) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchPayments)
+		if d.Payments == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchPayments, connrpc.PaymentToWire, AppendPayment, paymentRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Payments.FetchPayments, wire.PaymentToWire, AppendPayment, paymentRecord)
 	case protocol.ResourceOthers:
-		f, ok := c.(connector.OthersFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchOthers) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOthers)
+		if d.Others == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOthers, connrpc.OtherToWire, AppendOther, otherRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Others.FetchOthers, wire.OtherToWire, AppendOther, otherRecord)
 	case protocol.ResourceOrders:
-		f, ok := c.(connector.OrdersFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchOrders) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchOrders)
+		if d.Orders == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchOrders, connrpc.OrderToWire, AppendOrder, orderRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Orders.FetchOrders, wire.OrderToWire, AppendOrder, orderRecord)
 	case protocol.ResourceConversions:
-		f, ok := c.(connector.ConversionsFetcher)
-		if !ok || !connector.Supports(c, protocol.CapFetchConversions) {
-			return res, protocol.CapabilityUnsupported(provider, protocol.CapFetchConversions)
+		if d.Conversions == nil {
+			return unsupported()
 		}
-		res, err = fetchPage(ctx, provider, op, req, f.FetchConversions, connrpc.ConversionToWire, AppendConversion, conversionRecord)
+		res, err = fetchPage(ctx, d.Opts, ahead, op, req, d.Conversions.FetchConversions, wire.ConversionToWire, AppendConversion, conversionRecord)
 	default:
 		return res, protocol.InvalidParams(protocol.FieldError{Field: "resource", Message: fmt.Sprintf("unknown resource %q", resource)})
 	}
@@ -130,9 +137,9 @@ func Fetch(ctx context.Context, provider string, c connector.Connector, resource
 	return res, err
 }
 
-func fetchPage[T, W any](ctx context.Context, provider, op string, req connector.FetchRequest,
+func fetchPage[T, W any](ctx context.Context, o Opts, pf *Prefetcher, op string, req connector.FetchRequest,
 	fetch func(context.Context, connector.FetchRequest) (connector.Page[T], error), conv func(T) W, enc func([]byte, *W) ([]byte, error), rec func(*W) Record) (Result, error) {
-	pf := prefetcherFrom(ctx)
+	provider := o.Provider
 	var (
 		page    connector.Page[T]
 		err     error
@@ -141,7 +148,7 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	if ahead := pf.take(op, req); ahead != nil {
 		page, started, err = awaitPrefetch[T](ctx, ahead)
 	} else {
-		page, err = Call(ctx, provider, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
+		page, err = Call(ctx, o, op, func(ctx context.Context) (connector.Page[T], error) { return fetch(ctx, req) })
 	}
 	if err != nil {
 		return Result{}, err
@@ -155,7 +162,7 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 	if page.HasMore && pf.allowed() {
 		next := req
 		next.State = NormalizeState(state)
-		startPrefetch(ctx, pf, provider, op, next, fetch)
+		startPrefetch(ctx, pf, o, op, next, fetch)
 	}
 	// Each item is encoded once: the page's array is the items' own bytes
 	// joined, and the store keeps the same bytes per item.
@@ -187,17 +194,20 @@ func fetchPage[T, W any](ctx context.Context, provider, op string, req connector
 		Delete: page.PaymentsToDelete, Cancel: page.PaymentsToCancel, started: started}, nil
 }
 
-type loggerKey struct{}
-
-// WithLogger returns ctx carrying the logger that Call reports panics to.
-func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
-	return context.WithValue(ctx, loggerKey{}, l)
+// Opts say how the driver runs a connector's calls. They are the
+// session's, set at open, and travel as a value, not in the context.
+type Opts struct {
+	Provider string
+	// Logger gets contained panics and calls left running; nil is
+	// slog.Default().
+	Logger *slog.Logger
+	// Timeout bounds each call; 0 is none.
+	Timeout time.Duration
 }
 
-// LoggerFrom returns the logger of ctx, or slog.Default().
-func LoggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
+func (o Opts) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
 	}
 	return slog.Default()
 }
@@ -226,10 +236,10 @@ func checkRecords(recs []Record) (warnings []string, err error) {
 //
 // The call runs on its own goroutine so that a connector that ignores its
 // context cannot hold the request: on cancellation Call returns at once, and
-// past the call timeout (WithCallTimeout) it returns a coded timeout error;
+// past the call timeout (Opts.Timeout) it returns a coded timeout error;
 // the stuck goroutine is the connector's, and is logged.
-func Call[T any](ctx context.Context, provider, op string, fn func(context.Context) (T, error)) (T, error) {
-	timeout := callTimeoutFrom(ctx)
+func Call[T any](ctx context.Context, o Opts, op string, fn func(context.Context) (T, error)) (T, error) {
+	provider, timeout := o.Provider, o.Timeout
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errCallTimeout)
@@ -244,7 +254,7 @@ func Call[T any](ctx context.Context, provider, op string, fn func(context.Conte
 		var r result
 		defer func() {
 			if p := recover(); p != nil {
-				LoggerFrom(ctx).Error("connector panicked", "provider", provider, "operation", op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				o.logger().Error("connector panicked", "provider", provider, "operation", op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				r.err = &protocol.Error{
 					Code:    protocol.CodeConnectorPanicked,
 					Message: fmt.Sprintf("connector %s panicked in %s: %v", provider, op, p),
@@ -264,7 +274,7 @@ func Call[T any](ctx context.Context, provider, op string, fn func(context.Conte
 		select {
 		case r = <-ch:
 		case <-time.After(50 * time.Millisecond):
-			LoggerFrom(ctx).Warn("connector call did not return after its context ended", "provider", provider, "operation", op)
+			o.logger().Warn("connector call did not return after its context ended", "provider", provider, "operation", op)
 			r.err = ctx.Err()
 		}
 	}
@@ -295,18 +305,6 @@ func Call[T any](ctx context.Context, provider, op string, fn func(context.Conte
 }
 
 var errCallTimeout = errors.New("connector call timeout")
-
-type timeoutKey struct{}
-
-// WithCallTimeout bounds every connector call made with ctx.
-func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
-	return context.WithValue(ctx, timeoutKey{}, d)
-}
-
-func callTimeoutFrom(ctx context.Context) time.Duration {
-	d, _ := ctx.Value(timeoutKey{}).(time.Duration)
-	return d
-}
 
 func connectorError(provider, op string, err error) *protocol.Error {
 	data := protocol.ConnectorErrorData{Provider: provider, Operation: op, Message: err.Error()}
