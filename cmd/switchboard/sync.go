@@ -65,10 +65,8 @@ connector call) and prints what completed.`,
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := interruptible(cmd)
 			defer stop()
-			context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
-			cmd.SetContext(ctx)
 
 			out := cmd.OutOrStdout()
 			disp := newDisplay(out)
@@ -86,20 +84,7 @@ connector call) and prints what completed.`,
 			if err := ff.apply(ctx, c, sessionID, rules); err != nil {
 				return err
 			}
-			res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sessionID, MaxPagesPerTask: maxPages})
-			fctx, cancel := cleanupContext()
-			_ = c.Flush(fctx)
-			cancel()
-			disp.finish()
-			if err != nil {
-				if cancelled(err) {
-					fmt.Fprintln(out, "\ncancelled; pages completed before the cancel:")
-					_ = disp.writeSeen(out)
-					return errors.New("sync cancelled")
-				}
-				return fmt.Errorf("sync/run: %w", err)
-			}
-			return writeSyncSummary(out, res, everyRun)
+			return syncAndSummarize(ctx, out, c, disp, sessionID, maxPages, everyRun)
 		},
 	}
 	f := cmd.Flags()
@@ -117,10 +102,8 @@ connector call) and prints what completed.`,
 // runSync creates a session with params, runs sync/run on it with the
 // live display, prints the summary and closes the session.
 func runSync(cmd *cobra.Command, g *globalOptions, cf *connFlags, params protocol.SessionCreateParams, maxPages int, everyRun bool) error {
-	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(cmd)
 	defer stop()
-	context.AfterFunc(ctx, stop) // a second Ctrl-C kills at once
-	cmd.SetContext(ctx)
 
 	out := cmd.OutOrStdout()
 	disp := newDisplay(out)
@@ -138,7 +121,22 @@ func runSync(cmd *cobra.Command, g *globalOptions, cf *connFlags, params protoco
 		defer cancel()
 		_ = c.CloseSession(cctx, sess.ID)
 	}()
-	res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sess.ID, MaxPagesPerTask: maxPages})
+	return syncAndSummarize(ctx, out, c, disp, sess.ID, maxPages, everyRun)
+}
+
+// interruptible gives cmd a context cancelled by Ctrl-C or SIGTERM; a
+// second signal kills at once.
+func interruptible(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	cmd.SetContext(ctx)
+	return ctx, stop
+}
+
+// syncAndSummarize runs sync/run on a session with the live display disp
+// and prints the summary, or on a cancel the pages completed before it.
+func syncAndSummarize(ctx context.Context, out io.Writer, c *conn, disp *display, sessionID string, maxPages int, everyRun bool) error {
+	res, err := c.SyncRun(ctx, protocol.SyncRunParams{SessionID: sessionID, MaxPagesPerTask: maxPages})
 	fctx, cancel := cleanupContext()
 	_ = c.Flush(fctx)
 	cancel()

@@ -84,14 +84,22 @@ func Load(path string) (*Tape, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err
 	}
-	if t := cached(path); t != nil {
-		return t, nil
-	}
-	c, err := vcr.Load(name(path))
+	// A recording cut short by a kill left a journal: folded in first.
+	interactions, err := recoverJournal(path)
 	if err != nil {
-		return nil, fmt.Errorf("cassette %s: %w", path, err)
+		return nil, err
 	}
-	t, err := tapeOf(path, c.Interactions)
+	if interactions == nil {
+		if t := cached(path); t != nil {
+			return t, nil
+		}
+		c, err := vcr.Load(name(path))
+		if err != nil {
+			return nil, fmt.Errorf("cassette %s: %w", path, err)
+		}
+		interactions = c.Interactions
+	}
+	t, err := tapeOf(path, interactions)
 	if err != nil {
 		return nil, err
 	}

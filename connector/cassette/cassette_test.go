@@ -144,8 +144,22 @@ func TestSaveOnAFullDiskKeepsThePreviousCassette(t *testing.T) {
 	if err != nil || len(tape.Calls) != 1 {
 		t.Fatalf("the previous cassette: %v, %d calls", err, len(tape.Calls))
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("the failed save left %d files behind", len(entries)-1)
+	// The cassette and, while the recording goes on, its journal.
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("the failed save left %d files behind", len(entries)-2)
+	}
+	// Room again: closing saves everything and removes the journal.
+	if out, err := exec.Command("mount", "-o", "remount,size=1m", dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount: %v %s", err, out)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if tape, err := cassette.Load(path); err != nil || len(tape.Calls) != 2 {
+		t.Fatalf("after close: %v, %d calls", err, len(tape.Calls))
+	}
+	if _, err := os.Stat(cassette.JournalPath(path)); !os.IsNotExist(err) {
+		t.Errorf("the journal outlived the recording: %v", err)
 	}
 }
 

@@ -36,6 +36,7 @@ type Writer struct {
 	byCall map[*httprecord.Call][]int // guarded by mu
 	calls  int                        // guarded by mu
 	saved  bool                       // guarded by mu: nothing added since the last save
+	j      *journal                   // guarded by mu: what was added since the last save
 }
 
 // NewWriter starts a cassette at path for a session, with its secret
@@ -50,6 +51,11 @@ func NewWriter(path string, s Session, secrets []string) (*Writer, error) {
 	if err := w.Save(); err != nil {
 		return nil, err
 	}
+	j, err := openJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	w.j = j
 	return w, nil
 }
 
@@ -68,6 +74,7 @@ func (w *Writer) add(ctx context.Context, req *http.Request, ex protocol.HTTPExc
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.c.AddInteraction(i)
+	w.j.append(i, false)
 	w.saved = false
 	if c := httprecord.CallFrom(ctx); c != nil {
 		w.byCall[c] = append(w.byCall[c], i.ID)
@@ -114,7 +121,11 @@ func (w *Writer) AddCall(c *httprecord.Call, call Call) {
 	w.saved = false
 	call.FromPayload = redactJSON(w.red, call.FromPayload)
 	asked, outcome := call.halves()
-	w.c.AddInteraction(jsonInteraction(callURL+call.Operation+"?page="+strconv.Itoa(call.Page), asked, outcome))
+	i := jsonInteraction(callURL+call.Operation+"?page="+strconv.Itoa(call.Page), asked, outcome)
+	w.c.AddInteraction(i)
+	// Synced once per call: a page's exchanges and its call survive a
+	// kill together.
+	w.j.append(i, true)
 }
 
 func redactJSON(red *redact.Redactor, raw []byte) []byte {
@@ -142,9 +153,25 @@ func (w *Writer) Save() error {
 		return fmt.Errorf("cassette %s: save: %w", w.path, err)
 	}
 	w.saved = true
+	if err := w.j.reset(); err != nil {
+		return fmt.Errorf("cassette %s: journal: %w", w.path, err)
+	}
 	// What was just written is what a replay would parse back.
 	if t, err := tapeOf(w.path, slices.Clone(w.c.Interactions)); err == nil {
 		remember(w.path, t)
 	}
+	return nil
+}
+
+// Close ends the recording: it saves the cassette and removes its
+// journal. A save that fails keeps both, and the recording usable.
+func (w *Writer) Close() error {
+	if err := w.Save(); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.j.remove()
+	w.j = nil
 	return nil
 }

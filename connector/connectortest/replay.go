@@ -193,7 +193,7 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 			if err != nil {
 				rc.Error = err.Error()
 				w.AddCall(call, rc)
-				_ = w.Save()
+				_ = w.Close()
 				t.Fatalf("connectortest: record %s page %d: %v", r, page, err)
 			}
 			rc.StateAfter, rc.HasMore, rc.Items = driver.NormalizeState(res.NewState), res.HasMore, res.Count
@@ -204,7 +204,7 @@ func Record(t testing.TB, p *connector.Provider, config any, path string, pageSi
 			}
 		}
 	}
-	if err := w.Save(); err != nil {
+	if err := w.Close(); err != nil {
 		t.Fatalf("connectortest: %v", err)
 	}
 }

@@ -123,7 +123,7 @@ func (s *Session) Record(p protocol.SessionRecordParams) (protocol.SessionRecord
 	// fails keeps it on, so nothing it holds is lost.
 	var res protocol.SessionRecordResult
 	if old := s.tape.recorder(); old != nil {
-		if err := old.Save(); err != nil {
+		if err := old.Close(); err != nil {
 			return recordResult(old, true), recordingError(err)
 		}
 		s.stopRecording()
@@ -169,7 +169,7 @@ func (s *Session) saveRecording() error {
 	if w == nil {
 		return nil
 	}
-	if err := w.Save(); err != nil {
+	if err := w.Close(); err != nil {
 		return recordingError(err)
 	}
 	s.stopRecording()
